@@ -1,0 +1,42 @@
+# The two commands of the README. Everything else is detail.
+#   make scan   scan this machine (default profile) and write the result into ./reports/
+#   make test   install what the tests need and run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PROFILE ?= quick
+
+.PHONY: scan test venv test-deps bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { echo "cannot create a virtual environment: install python3-venv (apt-get install python3-venv)"; exit 1; }
+	@$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+
+# Exit codes 1-3 are the scan's verdict (WARNING/CRITICAL/UNKNOWN), not a failure of make.
+scan: $(VENV)/.installed
+	@mkdir -p reports
+	@$(BIN)/fieldkit scan --profile $(PROFILE) --out reports; rc=$$?; \
+	  if [ $$rc -gt 3 ]; then exit $$rc; fi; \
+	  echo "scan finished with exit code $$rc (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); results in ./reports/"
+
+test-deps:
+	@sh scripts/install-system-deps.sh
+
+test: test-deps $(VENV)/.test-installed
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.test-installed
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache build dist

@@ -1,0 +1,5 @@
+"""``python -m fieldkit``."""
+
+from fieldkit.cli import main
+
+main()

@@ -1,0 +1,303 @@
+"""system: inventory and basic health of the machine (psutil; works without root)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from fieldkit.context import Context
+from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
+from fieldkit.options import Option
+
+NAME = "system"
+DESCRIPTION = "Machine inventory and health: disk space, memory, temperatures, battery, uptime, clock"
+AREA = "system"
+TIMEOUT_S = 20
+
+OPTIONS = [
+    Option("fs_warn_pct", "float", 85.0, "Filesystem usage (%) that is a warning", min=1, max=100),
+    Option("fs_crit_pct", "float", 95.0, "Filesystem usage (%) that is critical", min=1, max=100),
+    Option("mem_available_warn_pct", "float", 10.0, "Available memory (%) below which it is a warning", min=0, max=100),
+    Option("mem_available_crit_pct", "float", 5.0, "Available memory (%) below which it is critical", min=0, max=100),
+    Option("swap_warn_pct", "float", 50.0, "Swap usage (%) that is a warning", min=0, max=100),
+    Option("swap_crit_pct", "float", 80.0, "Swap usage (%) that is critical", min=0, max=100),
+    Option("cpu_temp_warn_c", "float", 85.0, "CPU temperature (°C) that is a warning", min=20, max=150),
+    Option("cpu_temp_crit_c", "float", 95.0, "CPU temperature (°C) that is critical", min=20, max=150),
+    Option("battery_wear_warn_pct", "float", 30.0, "Battery capacity lost (%) that is a warning", min=0, max=100),
+    Option("battery_wear_crit_pct", "float", 50.0, "Battery capacity lost (%) that is critical", min=0, max=100),
+    Option("uptime_warn_days", "float", 60.0, "Days since the last restart that deserve a warning", min=1, max=3650),
+    Option("clock_drift_warn_s", "float", 120.0, "Hardware clock vs system clock difference (s) that is a warning",
+           min=1, max=86400),
+    Option("load_warn_per_core", "float", 2.0, "15-minute load average per core that is a warning", min=0.1, max=100),
+]
+
+# Filesystems that are not the customer's storage: their "usage" means nothing.
+_PSEUDO_FS = {"squashfs", "tmpfs", "devtmpfs", "overlay", "iso9660", "udf", "proc", "sysfs", "devfs", "autofs",
+              "fuse.snapfuse", "nsfs", "ramfs"}
+# Earliest plausible wall-clock time: a clock before this was reset (dead CMOS battery).
+_EARLIEST_PLAUSIBLE = 1767225600  # 2026-01-01T00:00:00Z, before this release
+
+
+def run(ctx: Context) -> list[Finding]:
+    import psutil
+
+    findings = [_inventory(ctx, psutil)]
+    for step in (_filesystems, _memory, _swap, _temperatures, _battery, _load, _uptime, _clock):
+        ctx.checkpoint()
+        findings.extend(step(ctx, psutil))
+    return findings
+
+
+def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
+    return Finding(check=NAME, subject=subject, status=status, summary=summary, **kw)
+
+
+def _level(value: float, warn: float, crit: float, higher_is_worse: bool = True) -> Status:
+    if higher_is_worse:
+        return Status.CRITICAL if value >= crit else Status.WARNING if value >= warn else Status.OK
+    return Status.CRITICAL if value <= crit else Status.WARNING if value <= warn else Status.OK
+
+
+def _inventory(ctx: Context, psutil: Any) -> Finding:
+    import platform
+    import socket
+
+    vm = psutil.virtual_memory()
+    partitions = []
+    for part in psutil.disk_partitions(all=False):
+        partitions.append({"device": part.device, "mountpoint": part.mountpoint, "fstype": part.fstype})
+    interfaces = []
+    stats = psutil.net_if_stats()
+    for name, addrs in psutil.net_if_addrs().items():
+        st = stats.get(name)
+        interfaces.append({
+            "name": name, "up": bool(st and st.isup), "speed_mbps": st.speed if st else None,
+            "mtu": st.mtu if st else None,
+            "addresses": [a.address for a in addrs if a.family in (socket.AF_INET, socket.AF_INET6)],
+            "mac": next((a.address for a in addrs if a.family == psutil.AF_LINK), None),
+        })
+    cores = psutil.cpu_count(logical=False) or psutil.cpu_count()
+    summary = (f"{platform.system()} {platform.release()}, {cores} CPU cores, "
+               f"{vm.total / 2**30:.1f} GiB memory, {len(partitions)} filesystems, {len(interfaces)} network interfaces")
+    return _f(socket.gethostname(), Status.OK, summary, rule="inventory",
+              metrics=[Metric("cpu_cores", cores, ""), Metric("cpu_logical", psutil.cpu_count(), ""),
+                       Metric("memory_total_bytes", vm.total, "B")],
+              data={"partitions": partitions, "interfaces": interfaces})
+
+
+def _filesystems(ctx: Context, psutil: Any) -> list[Finding]:
+    warn, crit = ctx.option("fs_warn_pct"), ctx.option("fs_crit_pct")
+    out, seen = [], set()
+    for part in psutil.disk_partitions(all=False):
+        if part.fstype in _PSEUDO_FS or part.mountpoint.startswith(("/snap/", "/proc", "/sys", "/run/credentials")):
+            continue
+        try:
+            usage = psutil.disk_usage(part.mountpoint)
+        except (PermissionError, OSError):
+            continue
+        if usage.total == 0 or (part.device, usage.total) in seen:  # bind mounts of the same filesystem
+            continue
+        seen.add((part.device, usage.total))
+        status = _level(usage.percent, warn, crit)
+        free_gib = usage.free / 2**30
+        advice = Advice()
+        if status is not Status.OK:
+            advice = Advice(
+                meaning=f"The storage at {part.mountpoint} is {usage.percent:.0f}% full. When it fills up, programs "
+                        "stop saving work, updates fail and the computer can become unstable.",
+                action="Delete or move files you no longer need (old downloads, duplicates, large videos), "
+                       "empty the recycle bin, or add storage.",
+                prevention="Keep at least 15% of each disk free; archive old files regularly.")
+        out.append(_f(part.mountpoint, status,
+                      f"Filesystem {part.mountpoint} ({part.device}, {part.fstype}) {usage.percent:.1f}% used, "
+                      f"{free_gib:.1f} GiB free", rule="fs-usage",
+                      metrics=[Metric("used_pct", round(usage.percent, 1), "%", warn, crit, 0, 100),
+                               Metric("free_bytes", usage.free, "B"), Metric("total_bytes", usage.total, "B")],
+                      advice=advice, tier=Tier.ON_SITE if status is not Status.OK else None))
+    return out
+
+
+def _memory(ctx: Context, psutil: Any) -> list[Finding]:
+    vm = psutil.virtual_memory()
+    avail_pct = 100.0 * vm.available / vm.total if vm.total else 0.0
+    warn, crit = ctx.option("mem_available_warn_pct"), ctx.option("mem_available_crit_pct")
+    status = _level(avail_pct, warn, crit, higher_is_worse=False)
+    advice = Advice()
+    if status is not Status.OK:
+        advice = Advice(meaning="The computer is running short of memory, which makes it slow and can make "
+                                "programs close unexpectedly.",
+                        action="Close programs that are not needed; if this happens every day, add memory.",
+                        prevention="Avoid keeping many heavy programs and browser tabs open at once.")
+    return [_f("memory", status, f"{avail_pct:.1f}% of {vm.total / 2**30:.1f} GiB memory available",
+               rule="memory-available",
+               metrics=[Metric("available_pct", round(avail_pct, 1), "%", warn, crit, 0, 100),
+                        Metric("available_bytes", vm.available, "B"), Metric("total_bytes", vm.total, "B")],
+               advice=advice)]
+
+
+def _swap(ctx: Context, psutil: Any) -> list[Finding]:
+    sw = psutil.swap_memory()
+    if not sw.total:
+        return []
+    warn, crit = ctx.option("swap_warn_pct"), ctx.option("swap_crit_pct")
+    status = _level(sw.percent, warn, crit)
+    advice = Advice()
+    if status is not Status.OK:
+        advice = Advice(meaning="The computer is using its disk as overflow memory a lot, which makes it slow.",
+                        action="Restart heavy programs; if it persists, add memory.",
+                        prevention="Match the memory to the work the computer does.")
+    return [_f("swap", status, f"Swap {sw.percent:.1f}% used of {sw.total / 2**30:.1f} GiB", rule="swap-usage",
+               metrics=[Metric("used_pct", round(sw.percent, 1), "%", warn, crit, 0, 100),
+                        Metric("used_bytes", sw.used, "B")], advice=advice)]
+
+
+def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
+    try:
+        sensors = psutil.sensors_temperatures() if hasattr(psutil, "sensors_temperatures") else {}
+    except Exception:  # noqa: BLE001 - broken hwmon drivers raise from psutil
+        sensors = {}
+    warn_default, crit_default = ctx.option("cpu_temp_warn_c"), ctx.option("cpu_temp_crit_c")
+    out = []
+    for chip, entries in sensors.items():
+        if chip not in ("coretemp", "k10temp", "zenpower", "cpu_thermal", "acpitz", "cpu-thermal", "soc_thermal"):
+            continue
+        readings = [e for e in entries if e.current is not None and 0 < e.current < 150]
+        if not readings:
+            continue
+        hottest = max(readings, key=lambda e: e.current)
+        # The chip's own limits, when it publishes sane ones, are tighter and more accurate.
+        warn = min(warn_default, hottest.high) if hottest.high and 40 < hottest.high < 150 else warn_default
+        crit = min(crit_default, hottest.critical) if hottest.critical and 40 < hottest.critical < 150 else crit_default
+        status = _level(hottest.current, warn, crit)
+        advice = Advice()
+        if status is not Status.OK:
+            advice = Advice(meaning="The processor is running very hot. Heat shortens its life and makes the "
+                                    "computer slow down or switch off suddenly.",
+                            action="Clean dust from the fans and vents and make sure air can flow around the computer.",
+                            prevention="Keep the computer off carpets and away from heaters; have it cleaned yearly.")
+        label = hottest.label or chip
+        out.append(_f(f"cpu temperature ({chip})", status, f"CPU temperature {hottest.current:.0f} °C ({label})",
+                      rule="cpu-temperature",
+                      metrics=[Metric("temperature_c", round(hottest.current, 1), "C", warn, crit)],
+                      advice=advice, tier=Tier.ON_SITE if status is not Status.OK else None))
+    return out
+
+
+def _battery(ctx: Context, psutil: Any) -> list[Finding]:
+    out = []
+    base = ctx.env.path("/sys/class/power_supply")
+    if not base.is_dir():
+        return out
+    for supply in sorted(base.iterdir()):
+        if _read(supply / "type") != "Battery":
+            continue
+        full = _read_int(supply / "energy_full") or _read_int(supply / "charge_full")
+        design = _read_int(supply / "energy_full_design") or _read_int(supply / "charge_full_design")
+        if not full or not design:
+            continue
+        wear = max(0.0, 100.0 * (1 - full / design))
+        cycles = _read_int(supply / "cycle_count")
+        warn, crit = ctx.option("battery_wear_warn_pct"), ctx.option("battery_wear_crit_pct")
+        status = _level(wear, warn, crit)
+        advice = Advice()
+        if status is not Status.OK:
+            advice = Advice(meaning=f"The battery holds only {100 - wear:.0f}% of the charge it held when new, "
+                                    "so the laptop runs out of power much sooner.",
+                            action="Plan a battery replacement; a swollen or very worn battery should be replaced soon.",
+                            prevention="Avoid leaving the laptop at 100% charge and in hot places all the time.")
+        metrics = [Metric("wear_pct", round(wear, 1), "%", warn, crit, 0, 100)]
+        if cycles:
+            metrics.append(Metric("cycle_count", cycles, "c"))
+        out.append(_f(f"battery {supply.name}", status,
+                      f"Battery {supply.name} has lost {wear:.0f}% of its design capacity", rule="battery-wear",
+                      metrics=metrics, advice=advice, tier=Tier.HARDWARE if status is not Status.OK else None,
+                      evidence=[Evidence(source=str(supply), excerpt=f"full={full} design={design}")]))
+    return out
+
+
+def _load(ctx: Context, psutil: Any) -> list[Finding]:
+    try:
+        load15 = psutil.getloadavg()[2]
+    except (AttributeError, OSError):
+        return []
+    cores = psutil.cpu_count() or 1
+    per_core = load15 / cores
+    warn = ctx.option("load_warn_per_core")
+    status = Status.WARNING if per_core >= warn else Status.OK
+    advice = Advice()
+    if status is not Status.OK:
+        advice = Advice(meaning="The computer has been working at full capacity for a while, which makes it slow.",
+                        action="The technician will look for the program that keeps it busy.",
+                        prevention="Keep startup programs to what is needed.")
+    return [_f("cpu load", status, f"15-minute load average {load15:.2f} on {cores} logical CPUs", rule="cpu-load",
+               metrics=[Metric("load15_per_core", round(per_core, 2), "", warn)], advice=advice)]
+
+
+def _uptime(ctx: Context, psutil: Any) -> list[Finding]:
+    now = ctx.env.clock()
+    boot = psutil.boot_time()
+    days = (now - boot) / 86400
+    warn = ctx.option("uptime_warn_days")
+    if days < 0:
+        return [_f("uptime", Status.WARNING, "The boot time lies in the future: the clock was changed after start-up",
+                   rule="uptime-negative", metrics=[Metric("uptime_days", round(days, 2), "d")])]
+    status = Status.WARNING if days >= warn else Status.OK
+    advice = Advice()
+    if status is not Status.OK:
+        advice = Advice(meaning=f"The computer has not been restarted for {days:.0f} days, so security updates "
+                                "that need a restart have not taken effect.",
+                        action="Restart the computer at a convenient time.",
+                        prevention="Restart at least once a month, after updates.")
+    return [_f("uptime", status, f"Up {days:.1f} days since the last restart", rule="uptime",
+               metrics=[Metric("uptime_days", round(days, 2), "d", warn)], advice=advice)]
+
+
+def _clock(ctx: Context, psutil: Any) -> list[Finding]:
+    now = ctx.env.clock()
+    out = []
+    if now < _EARLIEST_PLAUSIBLE:
+        out.append(_f("clock", Status.CRITICAL,
+                      f"The system clock says {time.strftime('%Y-%m-%d', time.gmtime(now))}, which is in the past",
+                      rule="clock-implausible", metrics=[Metric("clock_epoch_s", round(now), "s")],
+                      advice=Advice(meaning="The computer's clock is wrong. Secure websites, e-mail and updates fail "
+                                            "when the date is wrong.",
+                                    action="Set the correct date and time; if it resets after every power-off, "
+                                           "replace the small battery on the motherboard.",
+                                    prevention="Let the computer set its time automatically from the internet."),
+                      tier=Tier.ON_SITE))
+        return out
+    rtc = _read_int(ctx.env.path("/sys/class/rtc/rtc0/since_epoch"))
+    if rtc:
+        drift = now - rtc
+        warn = ctx.option("clock_drift_warn_s")
+        status = Status.WARNING if abs(drift) >= warn else Status.OK
+        hint = ""
+        if status is not Status.OK and abs(abs(drift) % 1800) < 120:
+            hint = " (a whole number of half hours: the hardware clock probably keeps local time, as Windows does)"
+        advice = Advice()
+        if status is not Status.OK:
+            advice = Advice(meaning="The computer's built-in clock disagrees with the system time, so the time can "
+                                    "be wrong after a restart.",
+                            action="Synchronise the hardware clock with the correct time.",
+                            prevention="Let the computer set its time automatically from the internet.")
+        out.append(_f("clock", status, f"Hardware clock differs from system clock by {drift:+.0f} s{hint}",
+                      rule="clock-rtc-drift", metrics=[Metric("rtc_drift_s", round(drift, 1), "s", warn)],
+                      advice=advice, evidence=[Evidence(source="/sys/class/rtc/rtc0/since_epoch", excerpt=str(rtc))]))
+    else:
+        out.append(_f("clock", Status.OK, f"System clock {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now))} "
+                                          "is plausible (no hardware clock readable to compare)", rule="clock-plausible"))
+    return out
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(errors="replace").strip()
+    except OSError:
+        return None
+
+
+def _read_int(path: Path) -> int | None:
+    text = _read(path)
+    return int(text) if text and re.fullmatch(r"-?\d+", text) else None

@@ -1,0 +1,179 @@
+"""ScanResult: one run of one or more checks on one machine, and its JSON form."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fieldkit import __version__
+from fieldkit.findings import Finding, Status, _jsonable, worst
+
+SCHEMA_VERSION = 1
+SCHEMA_ID = "fieldkit.scan/1"
+
+
+class ResultError(ValueError):
+    """A scan file that cannot be read; the message names the file and the problem."""
+
+
+@dataclass
+class CheckRecord:
+    """How one check run went, independent of what it found.
+
+    ``outcome`` is ``completed``, ``timeout``, ``error``, ``skipped`` or ``interrupted``.
+    The report must say loudly which checks did not complete (sos ``timeout_hit``).
+    """
+
+    name: str
+    outcome: str
+    duration_s: float = 0.0
+    timeout_s: float | None = None
+    error: str = ""
+    traceback: str = ""
+    skip_reason: str = ""
+    findings: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "outcome": self.outcome, "duration_s": round(self.duration_s, 3),
+                "timeout_s": self.timeout_s, "timed_out": self.outcome == "timeout",
+                "error": self.error, "traceback": self.traceback, "skip_reason": self.skip_reason,
+                "findings": self.findings}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CheckRecord":
+        return cls(d["name"], d["outcome"], d.get("duration_s", 0.0), d.get("timeout_s"), d.get("error", ""),
+                   d.get("traceback", ""), d.get("skip_reason", ""), d.get("findings", 0))
+
+
+@dataclass
+class ScanResult:
+    machine: dict[str, Any]
+    profile: dict[str, Any]
+    started_at: datetime
+    finished_at: datetime | None = None
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[CheckRecord] = field(default_factory=list)
+    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    version: str = __version__
+    argv: list[str] = field(default_factory=list)
+    complete: bool = False
+    interrupted: bool = False
+    visit: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        return worst(f.status for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return int(self.status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_ID,
+            "schema_version": SCHEMA_VERSION,
+            "scan_id": self.scan_id,
+            "tool": {"name": "fieldkit", "version": self.version},
+            "argv": self.argv,
+            "profile": self.profile,
+            "machine": _jsonable(self.machine),
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at) if self.finished_at else None,
+            "duration_s": round((self.finished_at - self.started_at).total_seconds(), 3)
+            if self.finished_at else None,
+            "complete": self.complete,
+            "interrupted": self.interrupted,
+            "status": self.status.name,
+            "exit_code": self.exit_code,
+            "checks": [c.to_dict() for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
+            "visit": self.visit,
+            "extra": _jsonable(self.extra),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ScanResult":
+        version = d.get("schema_version")
+        if not isinstance(version, int):
+            raise ResultError("not a fieldkit scan (no schema_version)")
+        if version > SCHEMA_VERSION:
+            raise ResultError(f"written by a newer fieldkit (schema_version {version}, this one reads "
+                              f"{SCHEMA_VERSION}): upgrade fieldkit")
+        try:
+            return cls(
+                machine=d.get("machine") or {},
+                profile=d.get("profile") or {},
+                started_at=_parse_time(d["started_at"]),
+                finished_at=_parse_time(d["finished_at"]) if d.get("finished_at") else None,
+                findings=[Finding.from_dict(f) for f in d.get("findings", [])],
+                checks=[CheckRecord.from_dict(c) for c in d.get("checks", [])],
+                scan_id=d.get("scan_id") or uuid.uuid4().hex,
+                version=(d.get("tool") or {}).get("version", "?"),
+                argv=d.get("argv") or [],
+                complete=bool(d.get("complete")),
+                interrupted=bool(d.get("interrupted")),
+                visit=d.get("visit"),
+                extra=d.get("extra") or {},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultError(f"malformed scan data: {exc.__class__.__name__}: {exc}") from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "ScanResult":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ResultError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ResultError(f"{path}: not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ResultError(f"{path}: not a fieldkit scan (top level is not an object)")
+        try:
+            return cls.from_dict(data)
+        except ResultError as exc:
+            raise ResultError(f"{path}: {exc}") from None
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write atomically (temp file + rename): a reader or a crash never sees half a file."""
+        return write_atomic(Path(path), self.to_json())
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

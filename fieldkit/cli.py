@@ -113,6 +113,8 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None) 
             target = out_dir / f"fieldkit-{host}-{stamp}.json"
         result.write(target)
 
+    if not (as_json or quiet):
+        _print_before_run(profile)
     show_progress = not (as_json or quiet) and env.stderr_isatty
     progress = RichProgress(env.stderr) if show_progress else None
     with progress if progress else nullcontext():
@@ -264,6 +266,58 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
         else:
             click.echo(f"OK      {path}: profile {profile.name!r}, checks: {', '.join(profile.checks)}")
     return EXIT_USAGE if bad else 0
+
+
+# --------------------------------------------------------------------------- check notices (BEFORE_RUN)
+# A check module may declare ``BEFORE_RUN``: a string, or a function of the check's options
+# returning a string or None, telling the technician what to do before it runs (issue 4: where
+# to put the microphone, keep quiet). Printed on stderr by `scan` and `check`, never with
+# --quiet or --json (stdout stays machine-readable).
+
+def _print_before_run(profile: Any) -> None:
+    from fieldkit import checks
+
+    for name, config in profile.checks.items():
+        try:
+            notice = getattr(checks.load(name).module, "BEFORE_RUN", None)
+            text = notice(dict(config.options)) if callable(notice) else notice
+        except Exception:  # noqa: BLE001 - a notice must never stop a scan; the runner reports broken checks
+            continue
+        if text:
+            click.echo(text, err=True)
+
+
+# --------------------------------------------------------------------------- audio (issue 4)
+
+@cli.group("audio")
+def audio_group() -> None:
+    """Microphone helpers for the acoustic disk check."""
+
+
+@audio_group.command("devices")
+@click.option("--json", "as_json", is_flag=True, help="Print the devices as JSON.")
+def audio_devices(as_json: bool) -> int:
+    """List audio input devices (use the index or part of the name with 'check acoustic --device')."""
+    import json
+
+    from fieldkit.audio.capture import CaptureError, import_sounddevice, input_devices
+
+    try:
+        devices = input_devices(import_sounddevice())
+    except CaptureError as exc:
+        raise fail(exc.reason) from None
+    if as_json:
+        click.echo(json.dumps(devices, indent=2))
+        return 0 if devices else EXIT_USAGE
+    if not devices:
+        click.echo("fieldkit: no audio input device found (no microphone connected, or the sound server is not "
+                   "running)", err=True)
+        return EXIT_USAGE
+    for dev in devices:
+        mark = "*" if dev["default"] else " "
+        click.echo(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
+                   f"default {dev['default_samplerate']:g} Hz)")
+    return 0
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from fieldkit.options import Option
 #: name -> one-line description (kept here so listing checks imports no check module)
 REGISTRY: dict[str, str] = {
     "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
+    "acoustic": "Listens through the microphone for a dying hard disk: click of death, stall beeps, whine, grinding",
 }
 
 AREAS = ("disks", "disk_sounds", "network", "voip", "system")

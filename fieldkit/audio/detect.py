@@ -1,0 +1,785 @@
+"""Signal processing of the acoustic disk check: hear a dying disk, ignore the room.
+
+Method (see ``shared/notes/acoustic.md`` §2.4-2.7; classic DSP, no learned model, because
+no training data of failing drives exists and learned anomaly detectors need minutes of
+the same machine's normal sound):
+
+* **Click of death** = sparse, *regular* train of short broadband impulses, period
+  0.2-5 s, of similar shape. An 8 ms STFT (4 ms hop) restricted to 1-8 kHz (above the
+  spindle tones, mains hum, HVAC and most speech energy) is whitened bin by bin against
+  its own median (the stationary background), giving an onset function whose robust z
+  score does not depend on the room level. Candidate periods come from its
+  autocorrelation; each candidate is refined by *epoch folding* (the onset function
+  averaged over cycles, with a max filter tolerating a few % jitter), which integrates
+  the clicks' energy over all cycles: a train that is invisible click by click at
+  -10 dB still stands out after folding. The winner is then checked slot by slot:
+  enough cycles must hold a click (fill), clicks must sit on the grid (timing jitter)
+  and look alike (cosine similarity of their band spectra).
+* **Head parking** is periodic but slow (every 5-10 s, single clicks): periods above
+  5 s are never searched and a slow train (2-5 s) is only "suspicious" (WARNING, check
+  SMART 193), never a verdict of failure.
+* **Seeks / typing / speech** are dense or irregular: they fail the fill, jitter or
+  similarity tests; a high rate of irregular impulses is reported as seek activity.
+* **Stall beeps**: tonal bursts (a narrow spectral peak recurring at one pitch) that
+  switch on and off regularly, 0.15-2.5 s apart.
+* **Bearing whine**: a persistent narrow line >= 1 kHz that is not a harmonic of the
+  spindle, the mains or a lower (fan) line. **Grinding**: the 1+ kHz noise is amplitude
+  modulated by a spindle-rate line (envelope spectrum, 60-260 Hz).
+
+numpy and scipy are imported inside the functions (``import fieldkit`` stays light).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: nominal spindle rotation frequencies f_r = rpm / 60 (4200 ... 15000 rpm)
+SPINDLE_HZ = (70.0, 90.0, 98.33, 120.0, 166.67, 250.0)
+MIN_SAMPLERATE = 8000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds; the defaults were tuned with ``bench/acoustic_eval.py``."""
+
+    click_score: float = 7.0        # folded onset peak, robust z, to call a click train
+    min_clicks: int = 4              # clicks on the grid needed for any periodic claim
+    min_fill: float = 0.6            # share of grid slots that hold a click (reported)
+    min_consistency: float = 3.0     # the train must stand out in each third of the recording
+    max_jitter: float = 0.06         # timing residual / period
+    min_similarity: float = 0.6      # cosine similarity of click spectra (loud clicks only)
+    min_on_grid: float = 0.5         # share of unmistakable impulses the train must explain
+    hit_z: float = 3.0               # onset z that counts as a click in a slot
+    event_z: float = 8.0             # onset z of an unmistakable impulse (isolated clicks, seeks)
+    fast_period_s: float = 2.05      # at or below: click of death; above: suspicious (head parking?)
+    min_period_s: float = 0.2
+    max_period_s: float = 5.0
+    clip_fraction: float = 0.001     # share of samples at full scale that makes a recording unusable
+    whine_db: float = 20.0           # prominence of a persistent line over the local spectrum
+    grind_db: float = 15.0           # envelope-spectrum line over its neighbourhood
+    beep_db: float = 18.0            # tonal frame: peak over the frame's median spectrum
+
+
+@dataclass
+class ClickTrain:
+    period_s: float
+    times_s: list[float]
+    score: float
+    fill: float
+    jitter: float | None
+    similarity: float | None
+    snr_db: float
+    band_hz: tuple[float, float]
+    slots: int
+    median_z: float
+    on_grid: float | None = None
+    consistency: float = 0.0
+
+    @property
+    def rate_hz(self) -> float:
+        return 1.0 / self.period_s
+
+    @property
+    def regularity(self) -> float | None:
+        """1 = perfectly periodic; from the timing residual relative to the period."""
+        return max(0.0, 1.0 - self.jitter) if self.jitter is not None else None
+
+
+@dataclass
+class Beeps:
+    freq_hz: float
+    period_s: float
+    count: int
+    burst_s: float
+    times_s: list[float]
+
+
+@dataclass
+class Line:
+    freq_hz: float
+    prominence_db: float
+
+
+@dataclass
+class Analysis:
+    samplerate: int
+    duration_s: float
+    noise_floor_dbfs: float
+    level_dbfs: float
+    peak_dbfs: float
+    score: float                          # click-train score (continuous, for ROC curves)
+    train: ClickTrain | None              # best periodic candidate that passed the grid tests
+    candidate: ClickTrain | None          # best candidate whatever its tests (evidence for "inconclusive")
+    events_s: list[float]                 # unmistakable impulses (any pattern)
+    event_rate_hz: float
+    event_ioi_cv: float | None
+    beeps: Beeps | None
+    whine: Line | None
+    grinding: Line | None
+    spindle: Line | None
+    spindle_is_hum_harmonic: bool
+    hum_hz: float | None
+    max_period_s: float
+    verdicts: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def capture_problem(samples: Any, samplerate: int, clip_fraction: float = 0.001) -> tuple[str, str] | None:
+    """Return (rule, reason) when the recording cannot be analysed, else None."""
+    import numpy as np
+
+    x = np.asarray(samples)
+    if samplerate < MIN_SAMPLERATE:
+        return "audio-samplerate", f"sample rate {samplerate} Hz is too low (at least {MIN_SAMPLERATE} Hz is needed)"
+    if x.size < samplerate * 2:
+        return "audio-too-short", f"the recording is {x.size / samplerate:.2f} s long; at least 2 s are needed"
+    if not np.all(np.isfinite(x)):
+        return "audio-invalid", "the recording contains invalid (NaN or infinite) samples"
+    if float(np.max(x) - np.min(x)) == 0.0:
+        return "audio-digital-silence", ("the recording is digital silence (every sample "
+                                         f"{float(x[0]):g}): the microphone is muted, unplugged or access "
+                                         "to it was denied (operating-system privacy setting)")
+    peak = float(np.max(np.abs(x)))
+    clipped = float(np.mean(np.abs(x) >= min(0.999, peak))) if peak >= 0.999 else 0.0
+    if clipped > clip_fraction:
+        return "audio-clipping", (f"{100 * clipped:.2f}% of the samples are at full scale (clipping): lower the "
+                                  "microphone gain or move it further away and record again")
+    return None
+
+
+def analyse(samples: Any, samplerate: int, thresholds: Thresholds | None = None,
+            with_pictures: bool = True) -> Analysis:
+    """Analyse a mono recording (float, full scale +-1). Call :func:`capture_problem` first."""
+    import numpy as np
+
+    th = thresholds or Thresholds()
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim > 1:
+        x = x.mean(axis=1, dtype=np.float32)
+    x = x - np.float32(x.mean())
+    fs = int(samplerate)
+    duration = x.size / fs
+
+    clicks = _click_spectrogram(x, fs)
+    z = clicks["z"]
+    max_period = min(th.max_period_s, duration / (th.min_clicks - 0.5))
+    candidate = _best_click_train(clicks, th, max_period) if max_period > th.min_period_s else None
+    train = candidate if candidate is not None and _passes(candidate, th) else None
+    events_s, rate, ioi_cv = _impulses(clicks, th)
+
+    tonal = _tonal_spectrogram(x, fs)
+    spindle, hum_hz, is_hum = _spindle_and_hum(x, fs)
+    beeps = _stall_beeps(tonal, th)
+    whine = _whine(tonal, th, spindle, hum_hz)
+    grinding = _grinding(x, fs, th)
+
+    levels = _levels(x, fs)
+    analysis = Analysis(
+        samplerate=fs, duration_s=duration, noise_floor_dbfs=levels[0], level_dbfs=levels[1], peak_dbfs=levels[2],
+        score=candidate.score if candidate is not None else 0.0, train=train, candidate=candidate,
+        events_s=events_s, event_rate_hz=rate, event_ioi_cv=ioi_cv, beeps=beeps, whine=whine, grinding=grinding,
+        spindle=spindle, spindle_is_hum_harmonic=is_hum, hum_hz=hum_hz, max_period_s=max_period)
+    analysis.verdicts = classify(analysis, th)
+    if with_pictures:
+        analysis.data = pictures(tonal, clicks, train)
+    return analysis
+
+
+# --------------------------------------------------------------------------- verdicts
+
+#: verdict codes, most serious first; the check module turns them into findings
+VERDICTS = ("click-of-death", "stall-beeps", "slow-periodic-clicks", "irregular-periodic-clicks",
+            "bearing-whine", "grinding", "seek-activity", "isolated-clicks", "quiet")
+
+
+def classify(a: Analysis, th: Thresholds) -> list[str]:
+    out: list[str] = []
+    beeps_explain_train = (a.beeps is not None and a.candidate is not None
+                           and abs(a.candidate.period_s - a.beeps.period_s) <= 0.1 * a.beeps.period_s)
+    if beeps_explain_train:
+        pass  # the impulsive onsets of the stall beeps themselves: one condition, not two
+    elif a.train is not None:
+        out.append("click-of-death" if a.train.period_s <= th.fast_period_s else "slow-periodic-clicks")
+    elif a.candidate is not None and _suspicious(a.candidate, th):
+        out.append("irregular-periodic-clicks")
+    if a.beeps is not None:
+        out.append("stall-beeps")
+    if a.whine is not None:
+        out.append("bearing-whine")
+    if a.grinding is not None:
+        out.append("grinding")
+    if not out:
+        if a.event_rate_hz >= 3.0 and a.event_ioi_cv is not None and a.event_ioi_cv > 0.5:
+            out.append("seek-activity")
+        elif a.events_s:
+            out.append("isolated-clicks")
+        else:
+            out.append("quiet")
+    return out
+
+
+def _passes(c: ClickTrain, th: Thresholds) -> bool:
+    if c.score < th.click_score or c.slots < th.min_clicks or c.consistency < th.min_consistency:
+        return False
+    if c.jitter is not None and c.jitter > th.max_jitter:
+        return False
+    if c.on_grid is not None and c.on_grid < th.min_on_grid:
+        return False
+    # Similarity is only meaningful when the clicks clearly stand out of the noise.
+    if c.similarity is not None and c.median_z >= th.event_z and c.similarity < th.min_similarity:
+        return False
+    return True
+
+
+def _suspicious(c: ClickTrain, th: Thresholds) -> bool:
+    """A strong periodic pattern that failed only the shape test: neither OK nor a verdict."""
+    return (c.score >= th.click_score * 1.5 and c.slots >= th.min_clicks and c.consistency >= th.min_consistency
+            and (c.jitter is None or c.jitter <= th.max_jitter)
+            and (c.on_grid is None or c.on_grid >= th.min_on_grid))
+
+
+# --------------------------------------------------------------------------- click trains
+
+def _robust_z(v: Any) -> Any:
+    import numpy as np
+
+    med = np.median(v)
+    mad = 1.4826 * np.median(np.abs(v - med))
+    return (v - med) / max(float(mad), 1e-12)
+
+
+def _frames(x: Any, win: int, hop: int) -> Any:
+    import numpy as np
+
+    n = 1 + (x.size - win) // hop
+    return np.lib.stride_tricks.as_strided(x, shape=(n, win), strides=(x.strides[0] * hop, x.strides[0]),
+                                           writeable=False)
+
+
+def _power_stft(x: Any, fs: int, win: int, hop: int) -> tuple[Any, Any]:
+    import numpy as np
+    import scipy.fft
+
+    frames = _frames(x, win, hop)
+    window = np.hanning(win).astype(np.float32)
+    spec = scipy.fft.rfft(frames * window, axis=1, workers=1)
+    power = spec.real * spec.real + spec.imag * spec.imag
+    return power.astype(np.float32, copy=False), np.fft.rfftfreq(win, 1.0 / fs)
+
+
+def _click_spectrogram(x: Any, fs: int) -> dict[str, Any]:
+    """8 ms frames, 4 ms hop, 1-8 kHz, whitened per bin by its median over time.
+
+    Besides the whole band, four sub-bands get their own onset function: a click whose
+    energy sits in one region (a resonance of the housing) is diluted by the empty bins
+    of a single broadband sum, so the train search picks the band where it is strongest.
+    """
+    import numpy as np
+
+    win = int(round(0.008 * fs)) // 2 * 2
+    hop = win // 2
+    power, freqs = _power_stft(x, fs, win, hop)
+    band = (freqs >= 1000.0) & (freqs <= min(8000.0, 0.45 * fs))
+    p = power[:, band]
+    # the median of every 4th frame is the same background estimate at a quarter of the cost
+    ref = np.median(p[::4], axis=0) + np.float32(1e-20)
+    w = p / ref
+    nbins = w.shape[1]
+    edges = np.unique(np.linspace(0, nbins, 5).astype(int))
+    subbands = [(0, nbins)] + [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a >= 2]
+    zs = [_robust_z(w[:, a:b].mean(axis=1)) for a, b in subbands]
+    return {"w": w, "ref": ref, "freqs": freqs[band], "z": zs[0], "zs": zs, "subbands": subbands,
+            "band_power": p.sum(axis=1), "rate": fs / hop, "t0": win / 2 / fs, "fs": fs}
+
+
+def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> ClickTrain | None:
+    """Search every band's onset function for the strongest periodic train."""
+    import numpy as np
+
+    rate = c["rate"]
+    lo, hi = th.min_period_s * rate, max_period * rate
+    if hi <= lo + 2 or hi >= c["z"].size:
+        return None
+    best: tuple[float, float, int, int] | None = None   # score, period (frames), phase, band index
+    for b, z in enumerate(c["zs"]):
+        comp = np.log1p(np.clip(z, 0.0, None)).astype(np.float32)   # loud keys must not dominate
+        period = _fundamental(comp, lo, hi)
+        if period is None:
+            continue
+        score, period, phase = _fold_refined(comp, period)
+        if best is None or score > best[0]:
+            best = (score, period, phase, b)
+    if best is None:
+        return None
+    score, period, phase, b = best
+    return _grid(c, th, period, phase, score, b)
+
+
+def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
+    """Period (frames, sub-frame precision) of the onset function's strongest periodicity.
+
+    A train at P also correlates at 2P, 3P...: every divisor of the highest autocorrelation
+    peaks is a candidate, scored by the mean autocorrelation over its multiples (a comb);
+    the shortest period whose comb is nearly as good as the best one is the fundamental.
+    Timing jitter smears the peak at lag L over a few % of L, so the autocorrelation is
+    box-smoothed over +-1.5 % of the lag before it is read. The period is then refined on
+    ever higher multiples, which divides the error of a frame by the multiple.
+    """
+    import numpy as np
+    from scipy.ndimage import maximum_filter1d
+    from scipy.signal import find_peaks
+
+    n = comp.size
+    last = n // 2
+    tolerant = maximum_filter1d(comp, size=5)   # +-8 ms timing tolerance
+    centred = tolerant - tolerant.mean()
+    spec = np.fft.rfft(centred, 2 * n)
+    ac = np.fft.irfft(spec * np.conj(spec))[:last + 3]
+    ac = ac / (ac[0] + 1e-12) * n / (n - np.arange(ac.size))
+    cum = np.concatenate(([0.0], np.cumsum(ac)))
+
+    def smooth(lags: Any) -> Any:
+        lags = np.asarray(lags)
+        w = np.maximum(2, np.round(0.015 * lags)).astype(int)
+        a = np.clip(lags - w, 0, ac.size - 1)
+        b = np.clip(lags + w, 0, ac.size - 1)
+        return (cum[b + 1] - cum[a]) / (b - a + 1)
+
+    # peaks: the maximum over +-1.5 % of the lag (jitter splits a peak into spikes)
+    sizes = np.array([5, 9, 17, 33, 65, 129])
+    widened = np.stack([maximum_filter1d(ac, size=int(k)) for k in sizes])
+
+    def peak_value(lags: Any) -> Any:
+        lags = np.asarray(lags)
+        want = 2 * np.maximum(2, np.round(0.015 * lags)) + 1
+        return widened[np.minimum(np.searchsorted(sizes, want), sizes.size - 1), lags]
+
+    ilo, ihi = int(lo), min(int(hi), last - 3)
+    if ihi <= ilo + 2:
+        return None
+    lags = np.arange(ilo, ihi + 1)
+    widest = peak_value(lags)
+    peaks, _ = find_peaks(widest, distance=3)
+    if peaks.size == 0:
+        return None
+    top = lags[peaks[np.argsort(widest[peaks])[::-1][:3]]]
+    candidates, combs = [], []
+    for lag in top:
+        for k in range(1, int(lag // lo) + 1):
+            p = lag / k
+            multiples = np.round(np.arange(1, int(ihi // p) + 1) * p).astype(int)
+            if multiples.size:
+                candidates.append(p)
+                combs.append(float(peak_value(multiples).mean()))
+    if not candidates:
+        return None
+    best = max(combs)
+    period = min(p for p, comb in zip(candidates, combs) if comb >= best - 0.2 * abs(best))
+    j = 2
+    while j * period <= last - 3:
+        window = max(3, int(0.1 * period))
+        centre = int(round(j * period))
+        near = np.arange(max(1, centre - window), min(ac.size - 2, centre + window) + 1)
+        values = ac[near]
+        i = int(np.argmax(values))
+        offset = 0.0
+        if 0 < i < values.size - 1:
+            denom = values[i - 1] - 2 * values[i] + values[i + 1]
+            offset = 0.5 * (values[i - 1] - values[i + 1]) / denom if denom < 0 else 0.0
+        refined = (near[i] + offset) / j
+        if abs(refined - period) > 0.03 * period:
+            break
+        period = refined
+        j *= 2
+    return float(period)
+
+
+def _fold_refined(comp: Any, lag: float) -> tuple[float, float, int]:
+    best = (-1.0, lag, 0)
+    for factor in (0.998, 1.0, 1.002):
+        score, phase = _fold(comp, lag * factor)
+        if score > best[0]:
+            best = (score, lag * factor, phase)
+    return best
+
+
+def _fold(comp: Any, period: float) -> tuple[float, int]:
+    """Epoch folding: average the onset function over cycles; score the peak of the profile."""
+    import numpy as np
+    from scipy.ndimage import maximum_filter1d
+
+    width = int(period)
+    cycles = int((comp.size - width) // period) + 1
+    if cycles < 3:
+        return 0.0, 0
+    starts = np.round(np.arange(cycles) * period).astype(int)
+    raw = comp[starts[:, None] + np.arange(width)[None, :]].mean(axis=0)
+    # jitter of a few % smears the clicks over about +-2 % of the period (at least +-8 ms)
+    tol = max(2, int(round(0.02 * period)))
+    profile = maximum_filter1d(raw, size=2 * tol + 1, mode="wrap")
+    med = np.median(profile)
+    mad = 1.4826 * np.median(np.abs(profile - med))
+    spread = max(float(mad), float(np.std(comp)) / math.sqrt(cycles) * 0.5, 1e-6)
+    phase = int(np.argmax(raw))   # the centre, not the edge of the max filter's plateau
+    return float((profile[phase] - med) / spread), phase
+
+
+def _consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
+    """Fold each third of the recording separately at the train's period and phase: a real
+    train stands out in every part, a chance alignment of a few loud keys in one part only.
+    Returns the weakest part's robust z at the train's phase."""
+    import numpy as np
+    from scipy.ndimage import maximum_filter1d
+
+    width = int(period)
+    cycles = int((comp.size - width) // period) + 1
+    if cycles < parts:
+        return 0.0
+    starts = np.round(np.arange(cycles) * period).astype(int)
+    tol = max(2, int(round(0.02 * period)))
+    weakest = float("inf")
+    for chunk in np.array_split(starts, parts):
+        profile = comp[chunk[:, None] + np.arange(width)[None, :]].mean(axis=0)
+        profile = maximum_filter1d(profile, size=2 * tol + 1, mode="wrap")
+        med = np.median(profile)
+        mad = max(1.4826 * float(np.median(np.abs(profile - med))), 1e-6)
+        weakest = min(weakest, float((profile[min(phase, width - 1)] - med) / mad))
+    return weakest
+
+
+def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: float, band: int) -> ClickTrain:
+    """Look for the click in each slot of the grid; measure fill, jitter, similarity, SNR, band."""
+    import numpy as np
+
+    import numpy as np
+
+    z, rate = c["zs"][band], c["rate"]
+    # +-3 % of the period, but never more than +-40 ms: a wide window finds "clicks" in noise
+    tol = max(3, min(int(round(0.03 * period)), int(0.04 * rate)))
+    hits, hit_z, slots = [], [], 0
+    first = phase - int(phase // period) * period
+    k = 0
+    while True:
+        centre = int(round(first + k * period))
+        k += 1
+        if centre >= z.size:
+            break
+        lo, hi = max(0, centre - tol), min(z.size, centre + tol + 1)
+        slots += 1
+        i = lo + int(np.argmax(z[lo:hi]))
+        if z[i] >= th.hit_z:
+            hits.append(i)
+            hit_z.append(float(z[i]))
+    times = [c["t0"] + i / rate for i in hits]
+    jitter = None
+    # timing is judged on the clear clicks only: at low SNR a weak slot's maximum is noise
+    strong = [i for i, v in zip(hits, hit_z) if v >= 2 * th.hit_z]
+    if len(strong) >= 3:
+        idx = np.array(strong, dtype=float)
+        cycle = np.round((idx - idx[0]) / period)
+        slope, intercept = np.polyfit(cycle, idx, 1)
+        resid = idx - (slope * cycle + intercept)
+        jitter = float(np.std(resid) / period)
+        period = float(slope) if slope > 0 else period
+    comp = np.log1p(np.clip(z, 0.0, None))
+    return ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
+                      fill=len(hits) / max(1, slots), jitter=jitter, similarity=_similarity(c, hits),
+                      snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=slots,
+                      median_z=float(np.median(hit_z)) if hit_z else 0.0,
+                      on_grid=_on_grid(c, th, hits, period),
+                      consistency=_consistency(comp, period, phase))
+
+
+def _on_grid(c: dict[str, Any], th: Thresholds, hits: list[int], period: float) -> float | None:
+    """Share of the unmistakable impulses that the train explains (its grid, or a second click
+    at a fixed offset: in-stop/out-stop pairs). Typing and seeks leave most impulses off-grid."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    if len(hits) < 2:
+        return None
+    z, rate = c["z"], c["rate"]
+    strong, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    if strong.size < 4:
+        return None
+    tol = max(3, int(round(0.03 * period)))
+    phase = (strong - hits[0]) % period
+    dist = np.minimum(phase, period - phase)
+    on = dist <= tol
+    rest = phase[~on]
+    if rest.size:
+        hist, edges = np.histogram(rest, bins=max(1, int(period // (2 * tol))), range=(0, period))
+        j = int(np.argmax(hist))
+        centre = (edges[j] + edges[j + 1]) / 2
+        on = on | (np.abs(phase - centre) <= tol)
+    return float(on.mean())
+
+
+def _similarity(c: dict[str, Any], hits: list[int]) -> float | None:
+    """Median cosine similarity of each click's 12-band log spectrum to the median click."""
+    import numpy as np
+
+    if len(hits) < 3:
+        return None
+    w = c["w"]
+    edges = np.unique(np.geomspace(1, w.shape[1], 13).astype(int))
+    frames = np.maximum(w[hits], w[np.minimum(np.array(hits) + 1, w.shape[0] - 1)])
+    bands = np.stack([frames[:, a:b].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1)
+    vec = 10 * np.log10(bands + 1e-6)
+    vec = vec - vec.mean(axis=1, keepdims=True)
+    template = np.median(vec, axis=0)
+    norms = np.linalg.norm(vec, axis=1) * np.linalg.norm(template) + 1e-9
+    return float(np.median(vec @ template / norms))
+
+
+def _snr_db(c: dict[str, Any], hits: list[int]) -> float:
+    """Click power over background power in the 1-8 kHz band (8 ms frames)."""
+    import numpy as np
+
+    if not hits:
+        return float("-inf")
+    bp = c["band_power"]
+    background = float(np.median(bp))
+    excess = float(np.median(bp[hits])) - background
+    return 10 * math.log10(max(excess, 1e-12 * background) / background) if background > 0 else float("inf")
+
+
+def _band(c: dict[str, Any], hits: list[int]) -> tuple[float, float]:
+    """10th-90th percentile frequencies of the clicks' energy above the background."""
+    import numpy as np
+
+    freqs = c["freqs"]
+    if not hits:
+        return (float(freqs[0]), float(freqs[-1]))
+    excess = np.clip(c["w"][hits].mean(axis=0) - 1.0, 0, None) * c["ref"]
+    total = float(excess.sum())
+    if total <= 0:
+        return (float(freqs[0]), float(freqs[-1]))
+    cum = np.cumsum(excess) / total
+    return (float(freqs[int(np.searchsorted(cum, 0.1))]), float(freqs[min(len(freqs) - 1, int(np.searchsorted(cum, 0.9)))]))
+
+
+def _impulses(c: dict[str, Any], th: Thresholds) -> tuple[list[float], float, float | None]:
+    """Unmistakable impulses whatever their pattern: for seek activity and isolated clicks."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    z, rate = c["z"], c["rate"]
+    peaks, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    times = [round(c["t0"] + p / rate, 4) for p in peaks]
+    duration = z.size / rate
+    cv = None
+    if len(peaks) >= 3:
+        ioi = np.diff(peaks) / rate
+        cv = float(np.std(ioi) / np.mean(ioi))
+    return times, len(peaks) / duration, cv
+
+
+# --------------------------------------------------------------------------- tonal sounds
+
+def _tonal_spectrogram(x: Any, fs: int) -> dict[str, Any]:
+    """~43 ms frames: frequency resolution for tones, timing for bursts."""
+    win = 1 << int(round(math.log2(0.043 * fs)))
+    hop = win  # no overlap: half the cost, 43 ms timing is enough for 0.1-1 s bursts
+    power, freqs = _power_stft(x, fs, win, hop)
+    return {"p": power, "freqs": freqs, "rate": fs / hop, "t0": win / 2 / fs, "fs": fs}
+
+
+def _stall_beeps(t: dict[str, Any], th: Thresholds) -> Beeps | None:
+    import numpy as np
+
+    p, freqs, rate = t["p"], t["freqs"], t["rate"]
+    band = np.flatnonzero((freqs >= 200) & (freqs <= min(5000, 0.45 * t["fs"])))
+    pb = p[:, band]
+    peak_bin = np.argmax(pb, axis=1)
+    prom = 10 * np.log10(pb[np.arange(pb.shape[0]), peak_bin] / (np.median(pb, axis=1) + 1e-20) + 1e-20)
+    tonal = prom >= th.beep_db
+    if tonal.sum() < 6:
+        return None
+    f0 = int(np.bincount(peak_bin[tonal]).argmax())
+    lo, hi = max(0, f0 - 1), min(pb.shape[1], f0 + 2)
+    level = 10 * np.log10(pb[:, lo:hi].max(axis=1) + 1e-20)
+    on = tonal & (np.abs(peak_bin - f0) <= 1) & (level - np.median(level) >= 10)
+    starts, lengths = _runs(on, max_gap=1)
+    keep = [(s, n) for s, n in zip(starts, lengths) if n >= 2 and n / rate <= 1.2]
+    if len(keep) < 3 or on.mean() > 0.8:
+        return None
+    onsets = np.array([s for s, _ in keep], dtype=float) / rate
+    ioi = np.diff(onsets)
+    period = float(np.median(ioi))
+    if not 0.15 <= period <= 2.5 or float(np.std(ioi) / np.mean(ioi)) > 0.15:
+        return None
+    return Beeps(freq_hz=float(freqs[band][f0]), period_s=period, count=len(keep),
+                 burst_s=float(np.median([n for _, n in keep]) / rate),
+                 times_s=[round(t["t0"] + o, 3) for o in onsets])
+
+
+def _runs(mask: Any, max_gap: int) -> tuple[list[int], list[int]]:
+    """Start and length of runs of True, bridging gaps of up to ``max_gap`` frames."""
+    starts, lengths = [], []
+    start, last = None, None
+    for i, v in enumerate(mask):
+        if not v:
+            continue
+        if start is not None and i - last <= max_gap + 1:
+            last = i
+            continue
+        if start is not None:
+            starts.append(start)
+            lengths.append(last - start + 1)
+        start = last = i
+    if start is not None:
+        starts.append(start)
+        lengths.append(last - start + 1)
+    return starts, lengths
+
+
+def _whine(t: dict[str, Any], th: Thresholds, spindle: Line | None, hum_hz: float | None) -> Line | None:
+    """A persistent narrow line >= 1 kHz that no fan, spindle order or mains harmonic explains."""
+    import numpy as np
+    from scipy.ndimage import median_filter
+    from scipy.signal import find_peaks
+
+    p, freqs = t["p"], t["freqs"]
+    longterm = 10 * np.log10(p.mean(axis=0) + 1e-20)
+    floor = median_filter(longterm, size=31, mode="nearest")
+    prominence = longterm - floor
+    peaks, _ = find_peaks(prominence, height=12.0)
+    lines = [(float(freqs[i]), float(prominence[i])) for i in peaks if freqs[i] >= 80]
+    bases = [f for f, _ in lines if f < 1000]
+    if spindle is not None:
+        bases.append(spindle.freq_hz)
+    if hum_hz:
+        bases.append(hum_hz)
+    resolution = float(freqs[1] - freqs[0])
+    best = None
+    for f, prom in lines:
+        if f < 1000 or f > min(12000, 0.45 * t["fs"]) or prom < th.whine_db:
+            continue
+        if any(_is_multiple(f, b, resolution) for b in bases):
+            continue
+        i = int(np.argmin(np.abs(freqs - f)))
+        present = 10 * np.log10(p[:, i] + 1e-20) >= floor[i] + 10.0
+        if present.mean() < 0.8:   # intermittent: a beep or a passing sound, not a worn bearing
+            continue
+        if best is None or prom > best.prominence_db:
+            best = Line(f, prom)
+    return best
+
+
+def _is_multiple(f: float, base: float, resolution: float) -> bool:
+    """Harmonic k = 2..12 of ``base`` (fan blade-pass comb, spindle orders, mains)."""
+    k = round(f / base)
+    return 2 <= k <= 12 and abs(f - k * base) <= 1.5 * resolution
+
+
+def _grinding(x: Any, fs: int, th: Thresholds) -> Line | None:
+    """Broadband (1+ kHz) noise amplitude-modulated at a spindle-like rate (envelope spectrum)."""
+    import numpy as np
+    from scipy.signal import welch
+
+    block = max(1, fs // 1000)
+    hf = np.diff(x)
+    n = hf.size // block
+    env = (hf[:n * block] ** 2).reshape(n, block).mean(axis=1)
+    env_rate = fs / block
+    if env.size < 2048:
+        return None
+    f, s = welch(env / (env.mean() + 1e-20) - 1.0, env_rate, nperseg=2048)
+    sdb = 10 * np.log10(s + 1e-20)
+    best = None
+    for i in np.flatnonzero((f >= 60) & (f <= 260)):
+        if sdb[i] < sdb[max(0, i - 1):i + 2].max():
+            continue
+        near = (np.abs(f - f[i]) >= 3) & (np.abs(f - f[i]) <= 25)
+        prom = float(sdb[i] - sdb[near].max())
+        if prom >= th.grind_db and (best is None or prom > best.prominence_db):
+            best = Line(float(f[i]), prom)
+    return best
+
+
+def _spindle_and_hum(x: Any, fs: int) -> tuple[Line | None, float | None, bool]:
+    """Spindle line (rpm/60) and mains hum from a 1 Hz resolution low-frequency PSD."""
+    import numpy as np
+    from scipy.ndimage import median_filter
+    from scipy.signal import welch
+
+    q = max(1, fs // 2400)
+    n = x.size // q
+    low = x[:n * q].reshape(n, q).mean(axis=1)   # box decimation: aliases fall near its nulls
+    rate = fs / q
+    nper = int(rate)
+    if low.size < nper:
+        return None, None, False
+    f, s = welch(low, rate, nperseg=nper)
+    sdb = 10 * np.log10(s + 1e-20)
+    prom = sdb - median_filter(sdb, size=21, mode="nearest")
+
+    def line_near(target: float, rel: float) -> Line | None:
+        sel = np.flatnonzero(np.abs(f - target) <= max(1.0, rel * target))
+        if sel.size == 0:
+            return None
+        i = sel[np.argmax(prom[sel])]
+        return Line(float(f[i]), float(prom[i])) if prom[i] >= 10.0 else None
+
+    hum = None
+    for mains in (50.0, 60.0):
+        line = line_near(mains, 0.0)
+        if line is not None and (hum is None or line.prominence_db > hum.prominence_db):
+            hum = line
+    spindle = None
+    for nominal in SPINDLE_HZ:
+        line = line_near(nominal, 0.02)
+        if line is not None and (spindle is None or line.prominence_db > spindle.prominence_db):
+            spindle = line
+    hum_hz = round(hum.freq_hz) if hum is not None else None
+    is_hum = bool(spindle and hum_hz and abs(spindle.freq_hz - 2 * hum_hz) <= 1.5)
+    return spindle, hum_hz, is_hum
+
+
+# --------------------------------------------------------------------------- levels and pictures
+
+def _levels(x: Any, fs: int) -> tuple[float, float, float]:
+    """Noise floor (10th percentile of 50 ms RMS), overall RMS and peak, in dBFS (sine = 0 dBFS)."""
+    import numpy as np
+
+    block = max(1, int(0.05 * fs))
+    n = x.size // block
+    rms = np.sqrt((x[:n * block].reshape(n, block).astype(np.float64) ** 2).mean(axis=1))
+
+    def dbfs(v: float) -> float:
+        return round(20 * math.log10(max(v * math.sqrt(2), 1e-10)), 1)
+
+    return (dbfs(float(np.percentile(rms, 10))), dbfs(float(np.sqrt(np.mean(rms ** 2)))),
+            round(20 * math.log10(max(float(np.max(np.abs(x))), 1e-10)), 1))
+
+
+def pictures(tonal: dict[str, Any], clicks: dict[str, Any], train: ClickTrain | None) -> dict[str, Any]:
+    """Arrays for the report (brief's convention): spectrogram <= 160 x 64, envelope <= 1000 points."""
+    import numpy as np
+
+    p, freqs = tonal["p"], tonal["freqs"]
+    fmax = min(16000.0, tonal["fs"] / 2)
+    edges = np.searchsorted(freqs, np.geomspace(50.0, fmax, 65))
+    edges = np.unique(np.maximum.accumulate(np.maximum(edges, np.arange(65) + 1)))
+    edges = edges[edges < len(freqs)]
+    tgroups = np.unique(np.linspace(0, p.shape[0], min(160, p.shape[0]) + 1).astype(int))
+    by_time = np.add.reduceat(p, tgroups[:-1], axis=0) / np.diff(tgroups)[:, None]
+    by_band = np.add.reduceat(by_time, edges[:-1], axis=1) / np.diff(edges)[None, :]
+    db = np.round(np.maximum(10 * np.log10(by_band + 1e-20), -160.0), 1)
+    times = (tgroups[:-1] + np.diff(tgroups) / 2) / tonal["rate"] + tonal["t0"]
+    centres = np.sqrt(freqs[edges[:-1]].clip(1) * freqs[edges[1:] - 1].clip(1))
+
+    z = clicks["z"]
+    groups = np.unique(np.linspace(0, z.size, min(1000, z.size) + 1).astype(int))
+    env = np.maximum.reduceat(z, groups[:-1])
+    env_t = clicks["t0"] + groups[:-1] / clicks["rate"]
+    return {
+        "spectrogram": {"times_s": np.round(times, 3).tolist(), "freqs_hz": np.round(centres, 1).tolist(),
+                        "db": db.T.tolist()},
+        "envelope": {"times_s": np.round(env_t, 3).tolist(), "values": np.round(env, 2).tolist(),
+                     "unit": "onset strength, robust z (1-8 kHz)"},
+        "clicks_s": list(train.times_s) if train is not None else [],
+    }

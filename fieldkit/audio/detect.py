@@ -57,7 +57,7 @@ class Thresholds:
     min_period_s: float = 0.2
     max_period_s: float = 5.0
     clip_fraction: float = 0.001     # share of samples at full scale that makes a recording unusable
-    whine_db: float = 20.0           # prominence of a persistent line over the local spectrum
+    whine_db: float = 15.0           # prominence of a persistent line over the local spectrum
     grind_db: float = 15.0           # envelope-spectrum line over its neighbourhood
     beep_db: float = 18.0            # tonal frame: peak over the frame's median spectrum
 
@@ -223,6 +223,10 @@ def classify(a: Analysis, th: Thresholds) -> list[str]:
 def _passes(c: ClickTrain, th: Thresholds) -> bool:
     if c.score < th.click_score or c.slots < th.min_clicks or c.consistency < th.min_consistency:
         return False
+    # Loud clicks are unmistakable: then most slots must hold one (a grid at half the period
+    # of head parking, or through a few loud knocks, leaves most slots empty).
+    if c.median_z >= th.event_z and c.fill < th.min_fill:
+        return False
     if c.jitter is not None and c.jitter > th.max_jitter:
         return False
     if c.on_grid is not None and c.on_grid < th.min_on_grid:
@@ -236,6 +240,7 @@ def _passes(c: ClickTrain, th: Thresholds) -> bool:
 def _suspicious(c: ClickTrain, th: Thresholds) -> bool:
     """A strong periodic pattern that failed only the shape test: neither OK nor a verdict."""
     return (c.score >= th.click_score * 1.5 and c.slots >= th.min_clicks and c.consistency >= th.min_consistency
+            and (c.median_z < th.event_z or c.fill >= th.min_fill)
             and (c.jitter is None or c.jitter <= th.max_jitter)
             and (c.on_grid is None or c.on_grid >= th.min_on_grid))
 
@@ -258,15 +263,19 @@ def _frames(x: Any, win: int, hop: int) -> Any:
                                            writeable=False)
 
 
-def _power_stft(x: Any, fs: int, win: int, hop: int) -> tuple[Any, Any]:
+def _power_stft(x: Any, fs: int, win: int, hop: int, fmin: float = 0.0, fmax: float | None = None) -> tuple[Any, Any]:
+    """Power spectrogram (frames x bins) of the bins in [fmin, fmax] only (saves the rest's cost)."""
     import numpy as np
     import scipy.fft
 
     frames = _frames(x, win, hop)
     window = np.hanning(win).astype(np.float32)
     spec = scipy.fft.rfft(frames * window, axis=1, workers=1)
+    freqs = np.fft.rfftfreq(win, 1.0 / fs)
+    keep = np.flatnonzero((freqs >= fmin) & (freqs <= (fmax if fmax is not None else fs)))
+    spec = spec[:, keep[0]:keep[-1] + 1]
     power = spec.real * spec.real + spec.imag * spec.imag
-    return power.astype(np.float32, copy=False), np.fft.rfftfreq(win, 1.0 / fs)
+    return power.astype(np.float32, copy=False), freqs[keep[0]:keep[-1] + 1]
 
 
 def _click_spectrogram(x: Any, fs: int) -> dict[str, Any]:
@@ -280,18 +289,20 @@ def _click_spectrogram(x: Any, fs: int) -> dict[str, Any]:
 
     win = int(round(0.008 * fs)) // 2 * 2
     hop = win // 2
-    power, freqs = _power_stft(x, fs, win, hop)
-    band = (freqs >= 1000.0) & (freqs <= min(8000.0, 0.45 * fs))
-    p = power[:, band]
+    p, freqs = _power_stft(x, fs, win, hop, 1000.0, min(8000.0, 0.45 * fs))
     # the median of every 4th frame is the same background estimate at a quarter of the cost
     ref = np.median(p[::4], axis=0) + np.float32(1e-20)
     w = p / ref
     nbins = w.shape[1]
     edges = np.unique(np.linspace(0, nbins, 5).astype(int))
     subbands = [(0, nbins)] + [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a >= 2]
-    zs = [_robust_z(w[:, a:b].mean(axis=1)) for a, b in subbands]
-    return {"w": w, "ref": ref, "freqs": freqs[band], "z": zs[0], "zs": zs, "subbands": subbands,
+    zs = [_robust_z(_odf(w[:, a:b])) for a, b in subbands]
+    return {"w": w, "ref": ref, "freqs": freqs, "z": zs[0], "zs": zs, "subbands": subbands,
             "band_power": p.sum(axis=1), "rate": fs / hop, "t0": win / 2 / fs, "fs": fs}
+
+
+def _odf(w: Any) -> Any:
+    return w.mean(axis=1)
 
 
 def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> ClickTrain | None:

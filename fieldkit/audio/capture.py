@@ -133,6 +133,19 @@ def negotiate_samplerate(sd: Any, device: dict[str, Any], wanted: int | None) ->
                                            f"rates tried ({'; '.join(errors) or 'none'})")
 
 
+def _next_block(blocks: "queue.Queue[tuple[Any, bool]]") -> tuple[Any, bool]:
+    """The next block, or queue.Empty when none came for STALL_TIMEOUT_S.
+
+    A second short wait follows a timeout: if fieldkit itself was frozen (suspended, swapping),
+    the timeout expires the moment it wakes up although the device is fine; the blocks that
+    arrive then prove it, and the gap is caught as dropped audio instead of a lost device.
+    """
+    try:
+        return blocks.get(timeout=STALL_TIMEOUT_S)
+    except queue.Empty:
+        return blocks.get(timeout=0.5)
+
+
 def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
            checkpoint: Callable[[], None] = lambda: None,
            progress: Callable[[str], None] = lambda text: None) -> Recording:
@@ -168,7 +181,7 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
             while got < need:
                 checkpoint()
                 try:
-                    block, overflow = blocks.get(timeout=STALL_TIMEOUT_S)
+                    block, overflow = _next_block(blocks)
                 except queue.Empty:
                     raise CaptureError("audio-device-lost",
                                        f"the input device {device['name']!r} stopped delivering audio after "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 import wave
 from pathlib import Path
@@ -39,7 +40,7 @@ def read_wav(path: str | os.PathLike[str]) -> tuple[Any, int, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unknown chunks (LIST, bext) are normal in phone recordings
             rate, data = wavfile.read(name, mmap=False)
-    except (ValueError, EOFError, OSError, TypeError) as exc:
+    except (ValueError, EOFError, OSError, TypeError, struct.error) as exc:  # struct.error: truncated header
         raise WavError(f"{name}: unreadable or unsupported WAV file: {exc}") from None
     if data.size == 0:
         raise WavError(f"{name}: the WAV file holds no audio")

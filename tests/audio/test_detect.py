@@ -1,0 +1,137 @@
+"""The acoustic detectors on seeded synthetic sounds (fieldkit/audio/detect.py).
+
+Each test builds a sound whose truth is known (a click train at a given period, a fan, typing,
+head parking...) and checks the verdict and the measured values the finding will report.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fieldkit.audio import detect, synth
+
+FS = 48000
+CLICK_VERDICTS = {"click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"}
+ALARMS = CLICK_VERDICTS | {"stall-beeps", "bearing-whine", "grinding"}
+
+
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize("period,snr", [(0.25, 10), (0.5, 0), (1.2, 0), (1.8, 10)])
+def test_click_of_death_found_with_its_period_and_times(period: float, snr: float) -> None:
+    x, times = synth.clicks_in_noise(20, FS, period, snr, rng(int(period * 100)), jitter=0.005)
+    a = detect.analyse(x, FS)
+    assert a.verdicts[0] == "click-of-death"
+    assert a.train is not None
+    assert a.train.period_s == pytest.approx(period, rel=0.02)
+    # most reported click times match a synthesised click within 10 ms
+    found = np.array(a.train.times_s)
+    near = [np.min(np.abs(found - t)) <= 0.010 for t in times]
+    assert np.mean(near) >= 0.8
+    assert a.train.band_hz[0] >= 1000 and a.train.band_hz[1] <= 8000
+    assert a.train.snr_db > 0
+    assert a.data["clicks_s"] == a.train.times_s
+
+
+def test_slow_periodic_clicks_are_only_suspicious() -> None:
+    x, _ = synth.clicks_in_noise(30, FS, 3.0, 10, rng(5), jitter=0.005)
+    a = detect.analyse(x, FS)
+    assert a.verdicts == ["slow-periodic-clicks"]
+    assert a.train.period_s == pytest.approx(3.0, rel=0.02)
+
+
+def test_same_train_found_at_other_sample_rates() -> None:
+    for fs in (16000, 44100):
+        x, _ = synth.clicks_in_noise(20, fs, 0.6, 5, rng(fs), jitter=0.005)
+        a = detect.analyse(x, fs)
+        assert a.verdicts[0] == "click-of-death", fs
+        assert a.train.period_s == pytest.approx(0.6, rel=0.02)
+
+
+@pytest.mark.parametrize("name,make", [
+    ("pink", lambda r: synth.pink_noise(20 * FS, r) * np.float32(0.05)),
+    ("fan", lambda r: synth.fan_with_hum(20, FS, r)),
+    ("typing", lambda r: synth.typing(20, FS, r)),
+    ("seeks", lambda r: synth.seek_bursts(20, FS, r)),
+    ("parking", lambda r: synth.head_parking(30, FS, r)),
+])
+def test_benign_sounds_raise_no_alarm(name: str, make) -> None:
+    for seed in range(3):
+        a = detect.analyse(make(rng(100 + seed)), FS, with_pictures=False)
+        assert not ALARMS & set(a.verdicts), (name, seed, a.verdicts, a.score)
+
+
+def test_seek_activity_recognised_as_such() -> None:
+    a = detect.analyse(synth.seek_bursts(20, FS, rng(7)), FS, with_pictures=False)
+    assert a.verdicts == ["seek-activity"]
+    assert a.event_rate_hz > 3
+
+
+def test_mains_hum_is_identified() -> None:
+    r = rng(8)
+    t = np.arange(20 * FS) / FS
+    x = synth.pink_noise(t.size, r) * 0.02 + 0.05 * np.sin(2 * np.pi * 50 * t) + 0.03 * np.sin(2 * np.pi * 100 * t)
+    a = detect.analyse(x.astype(np.float32), FS, with_pictures=False)
+    assert a.hum_hz == 50
+    assert not ALARMS & set(a.verdicts)
+
+
+def test_spindle_line_of_a_7200_rpm_drive() -> None:
+    r = rng(9)
+    t = np.arange(20 * FS) / FS
+    x = synth.pink_noise(t.size, r) * 0.02 + 0.02 * np.sin(2 * np.pi * 120 * t)
+    a = detect.analyse(x.astype(np.float32), FS, with_pictures=False)
+    assert a.spindle is not None and a.spindle.freq_hz == pytest.approx(120, abs=1)
+
+
+def test_stall_beeps_are_critical_and_not_counted_twice() -> None:
+    a = detect.analyse(synth.stall_beeps(20, FS, rng(1)), FS, with_pictures=False)
+    assert a.verdicts[0] == "stall-beeps"
+    assert "click-of-death" not in a.verdicts   # the beeps' onsets are the same event
+    assert a.beeps.count >= 8
+
+
+def test_bearing_whine() -> None:
+    a = detect.analyse(synth.bearing_whine(20, FS, rng(3), freq=3150.0), FS, with_pictures=False)
+    assert "bearing-whine" in a.verdicts
+    assert a.whine.freq_hz == pytest.approx(3150, abs=30)
+
+
+def test_grinding_modulated_at_the_rotation_rate() -> None:
+    a = detect.analyse(synth.grinding(20, FS, rng(4), rotation_hz=90.0), FS, with_pictures=False)
+    assert "grinding" in a.verdicts
+    assert a.grinding.freq_hz == pytest.approx(90, abs=1.5)
+
+
+def test_capture_problems() -> None:
+    zeros = np.zeros(5 * FS, dtype=np.float32)
+    assert detect.capture_problem(zeros, FS)[0] == "audio-digital-silence"
+    x = synth.pink_noise(5 * FS, rng(1)) * np.float32(0.5)
+    clipped = np.clip(x, -0.2, 0.2) / np.float32(0.2)
+    rule, reason = detect.capture_problem(clipped, FS)
+    assert rule == "audio-clipping" and "%" in reason
+    assert detect.capture_problem(x[:FS], FS)[0] == "audio-too-short"
+    broken = x.copy()
+    broken[100] = np.nan
+    assert detect.capture_problem(broken, FS)[0] == "audio-invalid"
+    assert detect.capture_problem(x, 4000)[0] == "audio-samplerate"
+    assert detect.capture_problem(x * np.float32(0.1), FS) is None
+
+
+def test_picture_arrays_follow_the_report_convention() -> None:
+    x, _ = synth.clicks_in_noise(20, FS, 0.5, 10, rng(2))
+    a = detect.analyse(x, FS)
+    spec, env = a.data["spectrogram"], a.data["envelope"]
+    assert 0 < len(spec["times_s"]) <= 160 and 0 < len(spec["freqs_hz"]) <= 64
+    assert len(spec["db"]) == len(spec["freqs_hz"])                    # one row per frequency bin
+    assert all(len(row) == len(spec["times_s"]) for row in spec["db"])
+    assert all(v == round(v, 1) for row in spec["db"] for v in row)
+    assert spec["freqs_hz"] == sorted(spec["freqs_hz"]) and spec["times_s"][-1] <= 20
+    assert 0 < len(env["times_s"]) == len(env["values"]) <= 1000
+    assert len(a.data["clicks_s"]) >= 30
+    json.dumps(a.data)   # plain JSON types only

@@ -1,0 +1,317 @@
+"""The acoustic check end to end (fieldkit/checks/acoustic.py, `fieldkit check acoustic`,
+`fieldkit audio devices`).
+
+Real capture path: each real test starts its own PulseAudio daemon with a null sink (own
+XDG_RUNTIME_DIR and socket under tmp_path, lab.md §1), plays audio into the sink with paplay
+and runs fieldkit as a subprocess with PULSE_SERVER pointing at that socket, so sounddevice
+records the sink's monitor through ALSA -> PulseAudio (first block after ~1.2 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import IS_ROOT, fieldkit_cmd, need
+from fieldkit.audio import synth
+from fieldkit.audio.wav import write_wav
+from fieldkit.findings import Status
+
+FS = 48000
+
+
+# --------------------------------------------------------------------------- helpers
+
+def click_wav(path: Path, seconds: float = 14.0, period: float = 0.5, snr: float = 10.0, fs: int = FS) -> Path:
+    x, _ = synth.clicks_in_noise(seconds, fs, period, snr, np.random.default_rng(42), jitter=0.005)
+    write_wav(path, x / np.max(np.abs(x)) * 0.5, fs)
+    return path
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(fieldkit_cmd() + args, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def findings_of(proc: subprocess.CompletedProcess) -> list[dict]:
+    return [f for f in json.loads(proc.stdout)["findings"] if f["check"] == "acoustic"]
+
+
+class Pulse:
+    """A private PulseAudio daemon with one null sink; killed by PID in teardown."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "xdg").mkdir(mode=0o700)   # XDG_RUNTIME_DIR must be private
+        (root / "home").mkdir()
+        self.socket = root / "pulse.sock"
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=str(root / "xdg"), HOME=str(root / "home"),
+                        PULSE_SERVER=f"unix:{self.socket}")
+        self.log = open(root / "pulse.log", "w")
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit=yes",
+             "--use-pid-file=no", "--log-target=stderr",
+             "-L", f"module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
+             "-L", "module-null-sink sink_name=fk_null rate=48000 channels=1 sink_properties=device.description=fk_null"],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode != 0:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("pulseaudio did not start: " + (root / "pulse.log").read_text()[-500:])
+            time.sleep(0.05)
+        self.players: list[subprocess.Popen] = []
+
+    def play(self, wav: Path) -> subprocess.Popen:
+        player = subprocess.Popen(["paplay", "--device=fk_null", str(wav)], env=self.env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.players.append(player)
+        return player
+
+    def stop(self) -> None:
+        for player in self.players:
+            if player.poll() is None:
+                player.kill()
+                player.wait()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture
+def pulse(tmp_path: Path):
+    need(shutil.which("pulseaudio") and shutil.which("paplay") and shutil.which("pactl"),
+         "pulseaudio and pulseaudio-utils are not installed")
+    try:
+        import sounddevice  # noqa: F401
+    except OSError as exc:
+        need(False, f"PortAudio library missing: {exc}")
+    # a short private folder: a unix socket path may not exceed 107 bytes
+    root = Path(tempfile.mkdtemp(prefix="fkac-"))
+    server = Pulse(root)
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- real capture
+
+@pytest.mark.real
+def test_real_capture_hears_click_of_death_at_the_played_rate(pulse: Pulse, tmp_path: Path) -> None:
+    wav = click_wav(tmp_path / "clicks.wav", seconds=16, period=0.5)
+    saved = tmp_path / "evidence.wav"
+    pulse.play(wav)
+    proc = run_cli(["check", "acoustic", "--duration", "8", "--json", "--save-wav", str(saved)], pulse.env)
+    assert proc.returncode == int(Status.CRITICAL), proc.stderr
+    [finding] = findings_of(proc)
+    metrics = {m["name"]: m["value"] for m in finding["metrics"]}
+    assert finding["status"] == "CRITICAL" and finding["rule"] == "acoustic-click-of-death"
+    assert metrics["click_period_s"] == pytest.approx(0.5, rel=0.02)
+    assert metrics["click_rate_hz"] == pytest.approx(2.0, rel=0.02)
+    assert metrics["clicks"] >= 14 and metrics["confidence"] >= 0.8
+    assert metrics["noise_floor_dbfs"] < -10
+    clicks = finding["data"]["clicks_s"]
+    assert np.allclose(np.diff(clicks), 0.5, atol=0.02)
+    assert set(finding["data"]) >= {"spectrogram", "envelope", "clicks_s"}
+    assert "microphone 'default'" in finding["detail"] and "48000 Hz" in finding["detail"]
+    from fieldkit.audio.wav import read_wav
+    recorded, rate, _ = read_wav(saved)
+    assert rate == 48000 and recorded.size == 8 * 48000
+
+
+@pytest.mark.real
+def test_real_capture_of_digital_silence(pulse: Pulse) -> None:
+    proc = run_cli(["check", "acoustic", "--duration", "5", "--json"], pulse.env)
+    [finding] = findings_of(proc)
+    assert proc.returncode == int(Status.UNKNOWN)
+    assert finding["rule"] == "audio-digital-silence"
+    assert "denied" in finding["summary"]
+
+
+@pytest.mark.real
+def test_real_capture_of_a_clipped_signal(pulse: Pulse, tmp_path: Path) -> None:
+    t = np.arange(10 * FS) / FS
+    square = tmp_path / "square.wav"
+    write_wav(square, np.sign(np.sin(2 * np.pi * 200 * t)).astype(np.float32), FS)
+    pulse.play(square)
+    proc = run_cli(["check", "acoustic", "--duration", "5", "--json"], pulse.env)
+    [finding] = findings_of(proc)
+    assert finding["status"] == "UNKNOWN" and finding["rule"] == "audio-clipping"
+
+
+@pytest.mark.real
+def test_real_device_vanishing_mid_recording(pulse: Pulse, tmp_path: Path) -> None:
+    pulse.play(click_wav(tmp_path / "clicks.wav", seconds=16))
+    cli = subprocess.Popen(fieldkit_cmd() + ["check", "acoustic", "--duration", "10", "--json"], env=pulse.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(4.0)                    # import + ~1.2 s to the first block + a little recording
+        pulse.proc.send_signal(signal.SIGKILL)   # the sound server dies: the device is gone
+        out, err = cli.communicate(timeout=30)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    [finding] = [f for f in json.loads(out)["findings"] if f["check"] == "acoustic"]
+    assert finding["status"] == "UNKNOWN"
+    assert finding["rule"] in ("audio-device-lost", "audio-device-error"), finding
+    assert "nothing was analysed" in finding["summary"] or "failed while recording" in finding["summary"]
+
+
+@pytest.mark.real
+def test_real_no_device_with_a_dead_sound_server(tmp_path: Path) -> None:
+    need(shutil.which("pulseaudio"), "pulseaudio not installed")
+    env = dict(os.environ, PULSE_SERVER=f"unix:{tmp_path / 'dead.sock'}", XDG_RUNTIME_DIR=str(tmp_path))
+    proc = run_cli(["check", "acoustic", "--duration", "5", "--json"], env)
+    [finding] = findings_of(proc)
+    assert proc.returncode == int(Status.UNKNOWN)
+    assert finding["rule"] == "audio-no-device", finding
+    assert "no audio input device" in finding["summary"].lower()
+    listing = run_cli(["audio", "devices"], env)
+    assert listing.returncode == 3 and "no audio input device" in listing.stderr
+
+
+@pytest.mark.real
+def test_real_audio_devices_lists_the_pulse_input(pulse: Pulse) -> None:
+    proc = run_cli(["audio", "devices"], pulse.env)
+    assert proc.returncode == 0, proc.stderr
+    assert "default" in proc.stdout and "*" in proc.stdout
+    devices = json.loads(run_cli(["audio", "devices", "--json"], pulse.env).stdout)
+    assert any(d["default"] and d["channels"] >= 1 for d in devices)
+
+
+@pytest.mark.real
+def test_real_missing_portaudio_library(tmp_path: Path) -> None:
+    """libportaudio replaced by an empty file in a private mount namespace: OSError at import."""
+    need(IS_ROOT and shutil.which("unshare"), "needs root and unshare for a private mount namespace")
+    import ctypes.util
+
+    soname = ctypes.util.find_library("portaudio")
+    need(soname, "libportaudio2 is not installed")
+    real = next((p for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib")
+                 for p in [Path(d) / soname] if p.exists()), None)
+    need(real, f"cannot locate {soname}")
+    script = (f"mount --bind /dev/null {real.resolve()} && exec "
+              + " ".join(fieldkit_cmd()) + " check acoustic --duration 5 --json")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60)
+    [finding] = findings_of(proc)
+    assert finding["status"] == "UNKNOWN" and finding["rule"] == "audio-no-portaudio", finding
+    assert "libportaudio2" in finding["summary"]
+
+
+# --------------------------------------------------------------------------- WAV path and options
+
+def test_from_wav_phone_recording(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    wav = click_wav(tmp_path / "phone.wav", seconds=20, period=0.8, snr=5, fs=44100)
+    findings = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
+    assert findings[0].status is Status.CRITICAL
+    assert findings[0].metric("click_period_s").value == pytest.approx(0.8, rel=0.02)
+    assert findings[0].metric("samplerate_hz").value == 44100
+    assert findings[0].advice.meaning and findings[0].tier is not None
+    assert str(wav) in findings[0].evidence[0].source
+    assert len(findings[0].data["spectrogram"]["db"]) <= 64
+
+
+def test_from_wav_quiet_room_is_ok_with_noise_floor(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    wav = tmp_path / "room.wav"
+    write_wav(wav, synth.fan_with_hum(20, 16000, np.random.default_rng(3)), 16000)
+    [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
+    assert finding.status is Status.OK
+    assert "noise floor" in finding.summary and finding.metric("noise_floor_dbfs").value < -20
+    assert finding.to_dict()["data"]["spectrogram"]["freqs_hz"]
+
+
+def test_from_wav_not_a_wav(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    bad = tmp_path / "memo.wav"
+    bad.write_text("not audio at all")
+    [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(bad)))
+    assert finding.status is Status.UNKNOWN and finding.rule == "audio-bad-wav"
+    assert "memo.wav: not a WAV file" in finding.summary
+
+
+def test_save_wav_into_missing_folder_fails_before_recording(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    start = time.monotonic()
+    [finding] = acoustic.run(make_ctx("acoustic", save_wav=str(tmp_path / "no" / "x.wav")))
+    assert finding.status is Status.UNKNOWN and finding.rule == "audio-save-path"
+    assert "does not exist" in finding.summary and time.monotonic() - start < 2
+
+
+def test_duration_must_fit_the_budget(make_ctx) -> None:
+    from fieldkit.checks import acoustic
+
+    [finding] = acoustic.run(make_ctx("acoustic", timeout=10, duration=30))
+    assert finding.status is Status.UNKNOWN and finding.rule == "audio-budget"
+
+
+def test_cli_rejects_bad_duration() -> None:
+    proc = subprocess.run(fieldkit_cmd() + ["check", "acoustic", "--duration", "2"], capture_output=True, text=True)
+    assert proc.returncode == 3 and "--duration" in proc.stderr and "from 5 to 60" in proc.stderr
+
+
+# --------------------------------------------------------------------------- CLI notice, profiles, imports
+
+def test_before_run_notice_printed_by_check_and_scan_but_not_with_json(tmp_path: Path) -> None:
+    env = dict(os.environ, PULSE_SERVER=f"unix:{tmp_path / 'dead.sock'}")
+    text = run_cli(["check", "acoustic", "--duration", "5"], env)
+    assert "Put the microphone" in text.stderr and "Keep quiet" in text.stderr
+    as_json = run_cli(["check", "acoustic", "--duration", "5", "--json"], env)
+    assert "microphone" not in as_json.stderr
+    json.loads(as_json.stdout)
+    profile = tmp_path / "p.toml"
+    profile.write_text('description = "t"\n[checks.acoustic]\nduration = 5\n')
+    scan = run_cli(["scan", "--profile", str(profile), "--out", str(tmp_path / "out")], env)
+    assert "Put the microphone" in scan.stderr
+    quiet = run_cli(["scan", "--profile", str(profile), "--quiet", "--out", str(tmp_path / "out")], env)
+    assert "microphone" not in quiet.stderr
+
+
+def test_before_run_is_silent_for_a_wav_file(tmp_path: Path) -> None:
+    wav = click_wav(tmp_path / "c.wav", seconds=10, period=0.5, fs=16000)
+    proc = run_cli(["check", "acoustic", "--from-wav", str(wav)], dict(os.environ))
+    assert proc.returncode == int(Status.CRITICAL)
+    assert "Put the microphone" not in proc.stderr
+
+
+def test_profiles_record_only_where_there_is_time() -> None:
+    from fieldkit import profiles
+
+    assert "acoustic" in profiles.load("full").checks
+    assert "acoustic" in profiles.load("workstation").checks
+    assert "acoustic" not in profiles.load("quick").checks
+    assert "acoustic" not in profiles.load("nightly").checks
+
+
+def test_import_fieldkit_and_help_stay_light() -> None:
+    code = (
+        "import sys\n"
+        "import fieldkit, fieldkit.cli, fieldkit.checks.acoustic, fieldkit.audio\n"
+        "from fieldkit.cli import cli\n"
+        "for args in (['--help'], ['check', 'acoustic', '--help'], ['audio', '--help']):\n"
+        "    try:\n"
+        "        cli.main(args, prog_name='fieldkit', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy', 'sounddevice'))\n"
+        "print(heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -37,6 +37,8 @@ from typing import Any
 
 #: nominal spindle rotation frequencies f_r = rpm / 60 (4200 ... 15000 rpm)
 SPINDLE_HZ = (70.0, 90.0, 98.33, 120.0, 166.67, 250.0)
+#: click analysis frame: about the length of a click, so a frame holds little noise besides it
+FRAME_S = 0.004
 MIN_SAMPLERATE = 8000
 
 
@@ -49,8 +51,9 @@ class Thresholds:
     min_fill: float = 0.6            # share of grid slots that hold a click (reported)
     min_consistency: float = 3.0     # the train must stand out in each third of the recording
     max_jitter: float = 0.06         # timing residual / period
-    min_similarity: float = 0.6      # cosine similarity of click spectra (loud clicks only)
+    min_similarity: float = 0.4      # cosine similarity of click spectra (loud clicks only)
     min_on_grid: float = 0.5         # share of unmistakable impulses the train must explain
+    min_uniformity: float = 0.2      # typical slot / strong slot strength, when clicks are loud
     hit_z: float = 3.0               # onset z that counts as a click in a slot
     event_z: float = 8.0             # onset z of an unmistakable impulse (isolated clicks, seeks)
     fast_period_s: float = 2.05      # at or below: click of death; above: suspicious (head parking?)
@@ -59,6 +62,7 @@ class Thresholds:
     clip_fraction: float = 0.001     # share of samples at full scale that makes a recording unusable
     whine_db: float = 15.0           # prominence of a persistent line over the local spectrum
     grind_db: float = 15.0           # envelope-spectrum line over its neighbourhood
+    grind_depth: float = 0.5         # and this amplitude-modulation depth
     beep_db: float = 18.0            # tonal frame: peak over the frame's median spectrum
 
 
@@ -76,6 +80,14 @@ class ClickTrain:
     median_z: float
     on_grid: float | None = None
     consistency: float = 0.0
+    slot_z_median: float = 0.0      # strength of a typical slot ...
+    slot_z_p90: float = 0.0         # ... and of the strongest ones
+
+    @property
+    def uniformity(self) -> float:
+        """Typical slot over strong slot: near 1 for a train of equal clicks, near 0 when a few
+        loud clicks (head parking, knocks) carry a grid whose other slots are empty."""
+        return self.slot_z_median / self.slot_z_p90 if self.slot_z_p90 > 0 else 0.0
 
     @property
     def rate_hz(self) -> float:
@@ -100,6 +112,7 @@ class Beeps:
 class Line:
     freq_hz: float
     prominence_db: float
+    depth: float | None = None   # amplitude-modulation depth (grinding only)
 
 
 @dataclass
@@ -227,6 +240,8 @@ def _passes(c: ClickTrain, th: Thresholds) -> bool:
     # of head parking, or through a few loud knocks, leaves most slots empty).
     if c.median_z >= th.event_z and c.fill < th.min_fill:
         return False
+    if c.slot_z_p90 >= th.event_z and c.uniformity < th.min_uniformity:
+        return False
     if c.jitter is not None and c.jitter > th.max_jitter:
         return False
     if c.on_grid is not None and c.on_grid < th.min_on_grid:
@@ -241,6 +256,7 @@ def _suspicious(c: ClickTrain, th: Thresholds) -> bool:
     """A strong periodic pattern that failed only the shape test: neither OK nor a verdict."""
     return (c.score >= th.click_score * 1.5 and c.slots >= th.min_clicks and c.consistency >= th.min_consistency
             and (c.median_z < th.event_z or c.fill >= th.min_fill)
+            and (c.slot_z_p90 < th.event_z or c.uniformity >= th.min_uniformity)
             and (c.jitter is None or c.jitter <= th.max_jitter)
             and (c.on_grid is None or c.on_grid >= th.min_on_grid))
 
@@ -287,7 +303,7 @@ def _click_spectrogram(x: Any, fs: int) -> dict[str, Any]:
     """
     import numpy as np
 
-    win = int(round(0.008 * fs)) // 2 * 2
+    win = int(round(FRAME_S * fs)) // 2 * 2
     hop = win // 2
     p, freqs = _power_stft(x, fs, win, hop, 1000.0, min(8000.0, 0.45 * fs))
     # the median of every 4th frame is the same background estimate at a quarter of the cost
@@ -344,7 +360,7 @@ def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
 
     n = comp.size
     last = n // 2
-    tolerant = maximum_filter1d(comp, size=5)   # +-8 ms timing tolerance
+    tolerant = maximum_filter1d(comp, size=2 * max(1, int(round(0.008 / FRAME_S * 2))) + 1)  # +-8 ms
     centred = tolerant - tolerant.mean()
     spec = np.fft.rfft(centred, 2 * n)
     ac = np.fft.irfft(spec * np.conj(spec))[:last + 3]
@@ -409,7 +425,7 @@ def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
 
 def _fold_refined(comp: Any, lag: float) -> tuple[float, float, int]:
     best = (-1.0, lag, 0)
-    for factor in (0.998, 1.0, 1.002):
+    for factor in (1.0,):   # the period is already precise (refined on autocorrelation multiples)
         score, phase = _fold(comp, lag * factor)
         if score > best[0]:
             best = (score, lag * factor, phase)
@@ -417,7 +433,12 @@ def _fold_refined(comp: Any, lag: float) -> tuple[float, float, int]:
 
 
 def _fold(comp: Any, period: float) -> tuple[float, int]:
-    """Epoch folding: average the onset function over cycles; score the peak of the profile."""
+    """Epoch folding: average the onset function over cycles; score the peak of the profile.
+
+    Timing jitter of a few % moves each click by up to ~2 % of the period, so each cycle
+    contributes its *maximum* within that tolerance (a max filter before averaging): the
+    average of maxima keeps the click's full height, a maximum of averages would not.
+    """
     import numpy as np
     from scipy.ndimage import maximum_filter1d
 
@@ -426,15 +447,19 @@ def _fold(comp: Any, period: float) -> tuple[float, int]:
     if cycles < 3:
         return 0.0, 0
     starts = np.round(np.arange(cycles) * period).astype(int)
-    raw = comp[starts[:, None] + np.arange(width)[None, :]].mean(axis=0)
-    # jitter of a few % smears the clicks over about +-2 % of the period (at least +-8 ms)
-    tol = max(2, int(round(0.02 * period)))
-    profile = maximum_filter1d(raw, size=2 * tol + 1, mode="wrap")
+    index = starts[:, None] + np.arange(width)[None, :]
+    tol = max(1, int(round(0.02 * period)))
+    profile = maximum_filter1d(comp, size=2 * tol + 1)[index].mean(axis=0)
     med = np.median(profile)
     mad = 1.4826 * np.median(np.abs(profile - med))
     spread = max(float(mad), float(np.std(comp)) / math.sqrt(cycles) * 0.5, 1e-6)
-    phase = int(np.argmax(raw))   # the centre, not the edge of the max filter's plateau
-    return float((profile[phase] - med) / spread), phase
+    raw = comp[index].mean(axis=0)
+    # the centre: the raw profile's maximum inside the tolerant profile's peak region
+    top = int(np.argmax(profile))
+    lo, hi = top - tol, top + tol + 1
+    region = np.arange(lo, hi) % width
+    phase = int(region[np.argmax(raw[region])])
+    return float((profile[top] - med) / spread), phase
 
 
 def _consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
@@ -449,11 +474,11 @@ def _consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
     if cycles < parts:
         return 0.0
     starts = np.round(np.arange(cycles) * period).astype(int)
-    tol = max(2, int(round(0.02 * period)))
+    tol = max(1, int(round(0.02 * period)))
+    tolerant = maximum_filter1d(comp, size=2 * tol + 1)
     weakest = float("inf")
     for chunk in np.array_split(starts, parts):
-        profile = comp[chunk[:, None] + np.arange(width)[None, :]].mean(axis=0)
-        profile = maximum_filter1d(profile, size=2 * tol + 1, mode="wrap")
+        profile = tolerant[chunk[:, None] + np.arange(width)[None, :]].mean(axis=0)
         med = np.median(profile)
         mad = max(1.4826 * float(np.median(np.abs(profile - med))), 1e-6)
         weakest = min(weakest, float((profile[min(phase, width - 1)] - med) / mad))
@@ -469,7 +494,13 @@ def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: f
     z, rate = c["zs"][band], c["rate"]
     # +-3 % of the period, but never more than +-40 ms: a wide window finds "clicks" in noise
     tol = max(3, min(int(round(0.03 * period)), int(0.04 * rate)))
-    hits, hit_z, slots = [], [], 0
+    # A slot "holds a click" when its maximum beats what noise alone usually reaches in a window
+    # of that width (80th percentile of window maxima at arbitrary places: the train's own
+    # clicks fill at most ~15 % of such windows), and at least hit_z.
+    picks = np.random.default_rng(0).integers(0, max(1, z.size - 2 * tol - 1), 256)
+    noise_max = float(np.percentile(np.max(z[picks[:, None] + np.arange(2 * tol + 1)], axis=1), 80))
+    threshold = max(th.hit_z, noise_max)
+    hits, hit_z, slot_z, slots = [], [], [], 0
     first = phase - int(phase // period) * period
     k = 0
     while True:
@@ -480,7 +511,8 @@ def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: f
         lo, hi = max(0, centre - tol), min(z.size, centre + tol + 1)
         slots += 1
         i = lo + int(np.argmax(z[lo:hi]))
-        if z[i] >= th.hit_z:
+        slot_z.append(float(z[i]))
+        if z[i] >= threshold:
             hits.append(i)
             hit_z.append(float(z[i]))
     times = [c["t0"] + i / rate for i in hits]
@@ -493,13 +525,18 @@ def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: f
         slope, intercept = np.polyfit(cycle, idx, 1)
         resid = idx - (slope * cycle + intercept)
         jitter = float(np.std(resid) / period)
-        period = float(slope) if slope > 0 else period
+        if slope > 0:
+            # the grid fit is the most precise period; re-anchor the phase on it
+            period = float(slope)
+            phase = int(round(intercept - np.floor(intercept / period) * period)) % max(1, int(period))
     comp = np.log1p(np.clip(z, 0.0, None))
     return ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
                       fill=len(hits) / max(1, slots), jitter=jitter, similarity=_similarity(c, hits),
                       snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=slots,
                       median_z=float(np.median(hit_z)) if hit_z else 0.0,
                       on_grid=_on_grid(c, th, hits, period),
+                      slot_z_median=float(np.median(slot_z)) if slot_z else 0.0,
+                      slot_z_p90=float(np.percentile(slot_z, 90)) if slot_z else 0.0,
                       consistency=_consistency(comp, period, phase))
 
 
@@ -700,14 +737,19 @@ def _grinding(x: Any, fs: int, th: Thresholds) -> Line | None:
         return None
     f, s = welch(env / (env.mean() + 1e-20) - 1.0, env_rate, nperseg=2048)
     sdb = 10 * np.log10(s + 1e-20)
+    step = float(f[1] - f[0])
     best = None
     for i in np.flatnonzero((f >= 60) & (f <= 260)):
         if sdb[i] < sdb[max(0, i - 1):i + 2].max():
             continue
         near = (np.abs(f - f[i]) >= 3) & (np.abs(f - f[i]) <= 25)
         prom = float(sdb[i] - sdb[near].max())
-        if prom >= th.grind_db and (best is None or prom > best.prominence_db):
-            best = Line(float(f[i]), prom)
+        # depth m of (1 + m sin): the line holds m^2/2 of the normalised envelope's power.
+        # A healthy 7200 rpm drive (shared/audio-healthy, Toshiba MG04A idle) shows m = 0.26 at
+        # 2 x f_r; scraping modulates the noise far more deeply.
+        depth = float(np.sqrt(2 * s[max(0, i - 2):i + 3].sum() * step))
+        if prom >= th.grind_db and depth >= th.grind_depth and (best is None or prom > best.prominence_db):
+            best = Line(float(f[i]), prom, depth)
     return best
 
 

@@ -32,6 +32,8 @@ OPTIONS = [
            "it (bounded) and report the result", choices=("short", "long"), profile=False),
     Option("selftest_wait_s", "float", 600.0, "Longest wait for a self-test (the drive keeps testing after)",
            min=5, max=86400, profile=False),
+    Option("selftest_poll_s", "float", None, "Seconds between self-test progress polls (default: from the "
+           "drive's recommended polling time)", min=0.2, max=600, profile=False),
     Option("baseline", "path", None, "An earlier fieldkit scan JSON: flag growth of error counters per serial"),
     Option("command_timeout_s", "float", 45.0, "Timeout of one smartctl call (a hung disk or USB bridge)",
            min=1, max=600),

@@ -185,8 +185,8 @@ def _read_once(ctx: Context, smartctl: str, device: str, dtype: str | None, time
         return ReadOutcome(fault=Fault("garbled", device, str(exc), f"smartctl exit status {res.returncode}; "
                                        f"stderr: {res.stderr.strip()[:300]}", [ev]), evidence=[ev])
     drive.exit_status = res.returncode
-    drive.device = drive.device or device
-    drive.device_type = drive.device_type or dtype
+    drive.device = device   # the path we asked for (a replayed capture may name another)
+    drive.device_type = dtype or drive.device_type   # what we asked for; else what smartctl detected
     drive.argv = list(argv)
     if drive.has_health_data:
         return ReadOutcome(drive=drive, evidence=[ev])

@@ -66,13 +66,16 @@ class Session:
     eta: str | None = None
     started: float = 0.0
     polling_s: float = 5.0
+    note: str = ""                # why a fallback was taken (technician detail)
 
 
 def run_all(ctx: Context, smartctl: str, drives: list[Any], kind: str, timeout: float) -> list[Finding]:
     calls: list[Evidence] = []
     sessions = [_start(ctx, smartctl, d, kind, timeout, calls) for d in drives]
     wait_s = float(ctx.option("selftest_wait_s", 600.0))
-    end = ctx.env.monotonic() + max(0.0, min(wait_s, ctx.time_left() - 2 * timeout - 5))
+    # Keep time to re-read the drives afterwards (so the verdict includes the new log entry).
+    reserve = min(timeout + 5.0, 0.2 * ctx.time_left())
+    end = ctx.env.monotonic() + max(0.0, min(wait_s, ctx.time_left() - reserve))
     while any(s.state == "running" for s in sessions) and ctx.env.monotonic() < end:
         step = min(s.polling_s for s in sessions if s.state == "running")
         if ctx.cancel.wait(max(0.2, min(step, end - ctx.env.monotonic()))):
@@ -88,7 +91,7 @@ def run_all(ctx: Context, smartctl: str, drives: list[Any], kind: str, timeout: 
 def _start(ctx: Context, smartctl: str, drive: Any, kind: str, timeout: float, calls: list[Evidence]) -> Session:
     s = Session(drive=drive, started=ctx.env.monotonic())
     minutes = drive.selftest_polling_minutes.get(kind)
-    s.polling_s = float(max(1, min(15, (minutes or 2) * 6)))
+    s.polling_s = float(ctx.option("selftest_poll_s") or max(1, min(15, (minutes or 2) * 6)))
     pysmart_kind = kind
     try:
         pySMART, _ = _import_pysmart()
@@ -96,13 +99,13 @@ def _start(ctx: Context, smartctl: str, drive: Any, kind: str, timeout: float, c
         s.device = pySMART.Device(drive.device, interface=drive.device_type, smartctl=sc)
         s.how = "pysmart"
     except ValueError as exc:          # "Unknown interface": usbjmicron, snt*, cciss, areca (pySMART 1.4.3)
-        s.message = f"pySMART rejected -d {drive.device_type} ({exc}); using smartctl -t directly"
+        s.note = f"pySMART rejected -d {drive.device_type} ({exc}); used smartctl -t directly"
         return _start_plain(ctx, smartctl, s, kind, timeout)
     except _SmartctlTimeout as exc:
         s.state, s.message = "timeout", str(exc)
         return s
     except Exception as exc:           # pySMART text parsing can raise on odd output
-        s.message = f"pySMART failed ({exc.__class__.__name__}: {exc}); using smartctl -t directly"
+        s.note = f"pySMART failed ({exc.__class__.__name__}: {exc}); used smartctl -t directly"
         return _start_plain(ctx, smartctl, s, kind, timeout)
     try:
         code, message, eta = s.device.run_selftest(pysmart_kind)
@@ -200,7 +203,7 @@ def _finding(s: Session, kind: str, calls: list[Evidence]) -> Finding:
     from fieldkit.smart.advice import ADVICE, fault_advice
 
     subject = s.drive.subject()
-    how = f" (via {s.how})" if s.how else ""
+    how = (f" (via {s.how})" if s.how else "") + (f" [{s.note}]" if s.note else "")
     evidence = [e for e in calls if s.drive.device in " ".join(e.command or [])][-4:]
     data = {"drive": s.drive.identity(), "selftest": {"kind": kind, "state": s.state, "message": s.message,
                                                       "progress_pct": s.progress}}

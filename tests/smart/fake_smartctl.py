@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""A fake ``smartctl`` executable that replays real captures (tests/fixtures/smart).
+
+fieldkit runs it exactly like the real program (subprocess, argv, exit bitmask, stdout),
+so the live code path is exercised, not only the parsers. It is driven by a scenario
+JSON named by ``FAKE_SMARTCTL_SCENARIO``:
+
+    {"scan": {"devices": [{"name": "/dev/sda", "type": "sat", ...}]},
+     "devices": {"/dev/sda": {"json": PATH, "text": PATH, "rc": N, "sleep": S, "standby": bool,
+                              "stdout": TEXT, "bridge_needs": "sat"}},
+     "selftest": {"/dev/sda": {"polls": 2, "status": "Completed: read failure", "lba": 123}},
+     "log": PATH}
+
+Every call appends {"argv", "LC_ALL"} to ``log``. A device not in ``devices`` answers like a
+vanished disk (exit 2, "No such device"). Self-test state lives next to the scenario file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    scenario_path = Path(os.environ["FAKE_SMARTCTL_SCENARIO"])
+    scenario = json.loads(scenario_path.read_text())
+    if scenario.get("log"):
+        with open(scenario["log"], "a") as log:
+            log.write(json.dumps({"argv": argv, "LC_ALL": os.environ.get("LC_ALL")}) + "\n")
+    if "--scan-open" in argv or "--scan" in argv:
+        time.sleep(scenario.get("scan_sleep", 0))
+        body = {"json_format_version": [1, 0], "smartctl": {"version": [7, 3], "exit_status": 0}}
+        body.update(scenario.get("scan") or {})
+        print(json.dumps(body))
+        return 0
+    device = argv[-1] if argv else ""
+    cfg = (scenario.get("devices") or {}).get(device)
+    as_json = "--json" in argv or "-j" in argv
+    if cfg is None:
+        return _message(as_json, f"Smartctl open device: {device} failed: No such device", 2)
+    time.sleep(cfg.get("sleep", 0))          # a hanging disk or USB bridge
+    if "stdout" in cfg:
+        sys.stdout.write(cfg["stdout"])
+        return cfg.get("rc", 0)
+    dtype = argv[argv.index("-d") + 1] if "-d" in argv else None
+    if cfg.get("bridge_needs") and dtype != cfg["bridge_needs"]:
+        return _message(as_json, f"{device}: Unknown USB bridge [0x152d:0x0578 (0x205)]", 1,
+                        "Please specify device type with the -d option.")
+    if "-n" in argv and cfg.get("standby"):
+        return _message(as_json, "Device is in STANDBY mode, exit(2)", 2)
+    state_path = scenario_path.with_suffix(".state.json")
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    test = (scenario.get("selftest") or {}).get(device)
+    if "-t" in argv:
+        if test is None:
+            print("Self-test not supported")
+            return 4
+        state[device] = {"polls": 0}
+        state_path.write_text(json.dumps(state))
+        print("=== START OF OFFLINE IMMEDIATE AND SELF-TEST SECTION ===\n"
+              "Sending command: \"Execute SMART Short self-test routine immediately in off-line mode\".\n"
+              "Drive command \"Execute SMART Short self-test routine immediately in off-line mode\" successful.\n"
+              "Testing has begun.\nPlease wait 1 minutes for test to complete.\n"
+              "Test will complete after Mon Nov 23 18:30:00 2026\n")
+        return 0
+    phase = None
+    if test is not None and device in state:
+        state[device]["polls"] += 1
+        state_path.write_text(json.dumps(state))
+        phase = "running" if state[device]["polls"] <= test.get("polls", 1) else "done"
+    if "-d" in argv and dtype == "test":
+        print(f"{device}: Device of type '{cfg.get('type', 'sat')}' [ATA] opened")
+        return 0
+    if as_json:
+        obj = json.loads(Path(cfg["json"]).read_text())
+        if phase:
+            _json_selftest(obj, phase, test)
+        print(json.dumps(obj, indent=1))
+        return cfg.get("rc", (obj.get("smartctl") or {}).get("exit_status", 0))
+    if ("--all" in argv or "-a" in argv) and cfg.get("text"):
+        text = Path(cfg["text"]).read_text()
+        if phase:
+            text = _text_selftest(text, phase, test)
+        sys.stdout.write(text)
+        return cfg.get("rc", 0)
+    return 1   # -l sataphy and friends: not captured
+
+
+def _message(as_json: bool, message: str, rc: int, extra: str = "") -> int:
+    if as_json:
+        msgs = [{"string": message, "severity": "error"}] + ([{"string": extra, "severity": "error"}] if extra else [])
+        print(json.dumps({"json_format_version": [1, 0],
+                          "smartctl": {"version": [7, 3], "messages": msgs, "exit_status": rc}}))
+    else:
+        print("smartctl 7.3 2022-02-28 r5338 [x86_64-linux] (local build)\n\n" + message + ("\n" + extra if extra else ""))
+    return rc
+
+
+def _json_selftest(obj: dict, phase: str, test: dict) -> None:
+    data = obj.setdefault("ata_smart_data", {})
+    if phase == "running":
+        data["self_test"] = {"status": {"value": 249, "string": "in progress, 90% remaining",
+                                        "remaining_percent": 90}}
+        return
+    log = obj.setdefault("ata_smart_self_test_log", {}).setdefault("standard", {"revision": 1, "table": []})
+    status = test.get("status", "Completed without error")
+    entry = {"type": {"value": 1, "string": "Short offline"},
+             "status": {"value": 0 if "without error" in status else 121, "string": status,
+                        "passed": "without error" in status},
+             "lifetime_hours": (obj.get("power_on_time") or {}).get("hours", 0)}
+    if test.get("lba") is not None:
+        entry["lba"] = test["lba"]
+    log.setdefault("table", []).insert(0, entry)
+
+
+def _text_selftest(text: str, phase: str, test: dict) -> str:
+    import re
+
+    if phase == "running":
+        return re.sub(r"Self-test execution status:.*\n(?:\s+.*\n)*?(?=\S)",
+                      "Self-test execution status:      ( 249)\tSelf-test routine in progress...\n"
+                      "\t\t\t\t\t90% of test remaining.\n", text, count=1)
+    status = test.get("status", "Completed without error")
+    lba = str(test["lba"]) if test.get("lba") is not None else "-"
+    row = f"# 1  Short offline       {status:<29} {'00%' if 'without' in status else '90%'}       253         {lba}\n"
+    header = "Num  Test_Description    Status                  Remaining  LifeTime(hours)  LBA_of_first_error\n"
+    if "No self-tests have been logged" in text:
+        return re.sub(r"No self-tests have been logged.*\n", header + row, text, count=1)
+    return re.sub(r"(Num\s+Test_Description.*\n)", lambda m: m.group(1) + row, text, count=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

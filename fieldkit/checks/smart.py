@@ -247,6 +247,14 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
     else:
         status, rule, kind = Status.OK, "healthy", "ok"
         summary = "healthy: " + _healthy_line(drive, counters)
+    if drive.truncated:
+        lines_note = "the capture ends inside a table (truncated): counters after the cut are missing"
+        if status is Status.OK:
+            status, rule, kind = Status.UNKNOWN, "truncated-capture", "unknown"
+            summary = f"cannot judge: {lines_note}; the part that is there shows no problem"
+        else:
+            summary += " (capture truncated)"
+        reasons.append(rules.Reason(Status.UNKNOWN, "truncated-capture", lines_note, lines_note, "unknown"))
     if drive.health_passed is not None:
         own = "PASSED" if drive.health_passed else "FAILED"
         summary += f" (drive's own verdict: {own})"
@@ -276,8 +284,9 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
     if drive.self_tests:
         data["self_tests"] = [{"kind": t.kind, "status": t.status, "outcome": t.outcome, "hours": t.hours}
                               for t in drive.self_tests[:5]]
+    finding_advice = advice.fault_advice("no-data") if kind == "unknown" else advice.for_status(status, kind)
     return Finding(NAME, subject, status, summary, metrics=_metrics(drive, counters), evidence=evidence,
-                   advice=advice.for_status(status, kind), detail="\n".join(lines),
+                   advice=finding_advice, detail="\n".join(lines),
                    tier=advice.tier_for(status, kind), rule=rule, data=data)
 
 

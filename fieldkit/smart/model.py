@@ -102,6 +102,7 @@ class Drive:
     self_tests: list[SelfTest] = field(default_factory=list)
     selftest_polling_minutes: dict[str, int] = field(default_factory=dict)  # "short"/"long" -> minutes
     excerpt: str = ""                        # a short piece of the raw output for the evidence
+    truncated: bool = False                  # the text ends inside a table: data may be missing
 
     @property
     def has_health_data(self) -> bool:

@@ -123,7 +123,8 @@ def _health(drive: Drive, kv: dict[str, str], text: str) -> None:
 
 def _ata_table(drive: Drive, lines: list[str]) -> None:
     in_table = False
-    for line in lines:
+    last_row = -1
+    for index, line in enumerate(lines):
         if re.match(r"ID#\s+ATTRIBUTE_NAME", line):
             in_table = True
             continue
@@ -142,10 +143,14 @@ def _ata_table(drive: Drive, lines: list[str]) -> None:
                 continue
             ident, name, flags, val, worst, thr, failed, raw = m.groups()
             prefail = flags.startswith("P")
+        last_row = index
         drive.attributes[int(ident)] = Attribute(
             id=int(ident), name=name, value=int(val), worst=int(worst),
             thresh=None if thr == "---" else int(thr), raw_value=parse_int(raw.split()[0]) if raw else None,
             raw_string=raw, when_failed=_when_failed(failed), prefailure=prefail)
+    # A table still open at the end of the text: the capture was cut (e-mail, copy-paste).
+    last_text = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    drive.truncated = drive.truncated or (last_row >= 0 and last_row == last_text)
     if drive.attributes and drive.protocol is None:
         drive.protocol = "ATA"
     if 9 in drive.attributes:
@@ -182,6 +187,8 @@ def _nvme(drive: Drive, kv: dict[str, str], text: str) -> None:
     for key, name in _NVME_KEYS.items():
         if key in kv:
             drive.nvme[name] = parse_int(kv[key])
+    if "media_errors" not in drive.nvme:   # the health log was cut before its error counters
+        drive.truncated = True
     drive.power_on_hours = drive.nvme.get("power_on_hours")
     drive.temperature_c = drive.nvme.get("temperature")
     drive.temp_limit_warn_c = parse_int(kv.get("Warning Comp. Temp. Threshold")) or None

@@ -124,7 +124,10 @@ def _from_files(ctx: Context, raw: list[str], baselines: dict[str, dict[str, Any
             fault = collect.classify_no_data(drive, True, ev)
             fault.subject = f"{source}" + (f" ({drive.device})" if drive.device else "")
             fault.message = f"capture holds no health data: {fault.message}"
-            findings.append(_fault_finding(fault))
+            cause, fault.kind = fault.kind, "capture-no-data"   # the fix is a new capture, not this machine
+            finding = _fault_finding(fault)
+            finding.data["cause"] = cause
+            findings.append(finding)
             continue
         findings.append(drive_finding(ctx, drive, ev, baselines, capture=source))
     return findings

@@ -73,6 +73,10 @@ FAULT_ACTIONS = {
     "run-error": "smartctl could not be started: check the installation.",
     "no-drives": "Nothing to check here; on a virtual machine check the host's physical disks instead.",
     "standby": "Nothing to do now.",
+    "capture-no-data": "Capture again on that machine with administrator rights: smartctl --json --all DEVICE "
+                       "> capture.json (Windows: from an Administrator command prompt; Linux: with sudo).",
+    "bad-input": "Check the file or folder name given to fieldkit.",
+    "bad-option": "Correct the option value and run the check again.",
 }
 
 

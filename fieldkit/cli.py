@@ -140,7 +140,7 @@ class CheckGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         from fieldkit import checks
 
-        if name not in checks.REGISTRY:
+        if not checks.exists(name):
             return None
         return _check_command(name)
 

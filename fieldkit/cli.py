@@ -15,9 +15,8 @@ from typing import Any
 import click
 
 from fieldkit import __version__
-from fieldkit.findings import Status
 
-EXIT_USAGE = int(Status.UNKNOWN)
+EXIT_USAGE = 3  # Status.UNKNOWN; not imported, to keep start-up light
 
 
 class FieldkitGroup(click.Group):

@@ -192,3 +192,16 @@ def test_check_takes_options_from_a_profile(tmp_path):
     # the command line wins over the profile
     proc = run_cli("check", "fixed", "--profile", str(profile), "--status", "ok", "--json")
     assert proc.returncode == 0
+
+
+def test_help_snapshot_is_what_click_prints():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_help", ROOT / "scripts" / "update-help-snapshot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from fieldkit._help_snapshot import TOP_LEVEL_HELP
+
+    assert TOP_LEVEL_HELP == module.render(), "run scripts/update-help-snapshot.py after changing the CLI"
+    proc = subprocess.run(fieldkit_cmd() + ["--help"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and proc.stdout == TOP_LEVEL_HELP

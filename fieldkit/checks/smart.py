@@ -155,11 +155,17 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
             return [_fault_finding(fault)]
     findings: list[Finding] = []
     drives: list[tuple[Any, list[Evidence]]] = []
+    passthrough = {f"-d {c.device_type}" for c in candidates if c.device_type and "megaraid" in c.device_type}
     for cand in candidates:
         ctx.checkpoint()
         ctx.progress(f"smart: reading {cand.device}")
         outcome = collect.read_device(ctx, smartctl, cand.device, cand.device_type, timeout)
         if outcome.drive is None:
+            if outcome.fault.kind == "raid-volume" and passthrough:
+                # The RAID volume itself has no SMART; its member disks are read through the controller.
+                skipped.append(collect.Skipped(cand.device, "RAID volume; member disks read via "
+                                               + ", ".join(sorted(passthrough))))
+                continue
             findings.append(_fault_finding(outcome.fault))
             continue
         drives.append((outcome.drive, outcome.evidence))
@@ -173,7 +179,7 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
         drives = refreshed
         findings += results
     findings += [drive_finding(ctx, d, ev, baselines) for d, ev in drives]
-    if skipped or not drives and not findings:
+    if skipped or (not drives and not findings):
         findings.append(_skipped_finding(skipped, checked=len(drives) + len(findings)))
     return findings
 
@@ -185,8 +191,10 @@ def _discover(ctx: Context, smartctl: str, timeout: float, overrides: dict[str, 
     if fault and fault.kind in ("no-smartctl", "timeout", "not-root", "run-error"):
         return [], [], fault
     from_sysfs, skipped = collect.sysfs_disks(ctx)
-    seen = {c.device for c in scanned}
-    candidates = list(scanned)
+    # sysfs knows better than the scan that a disk is virtual, optical or a USB stick.
+    not_disks = {s.device for s in skipped if s.device not in overrides}
+    candidates = [c for c in scanned if c.device not in not_disks]
+    seen = {c.device for c in candidates} | not_disks
     for cand in from_sysfs:
         if cand.device not in seen:
             candidates.append(cand)

@@ -128,6 +128,11 @@ def sysfs_disks(ctx: Context) -> tuple[list[Candidate], list[Skipped]]:
         if _VIRTUAL_MODEL.search(ident):
             skipped.append(Skipped(dev, f"virtual disk ({ident})"))
             continue
+        if _read(base / name / "removable") == "1":
+            # USB sticks and card readers set the removable bit; USB disk enclosures do not.
+            skipped.append(Skipped(dev, f"removable media{f' ({ident})' if ident else ''}: USB stick or card "
+                                        "reader, no SMART"))
+            continue
         m = re.match(r"^(nvme\d+)n\d+$", name)
         if m:
             candidates.append(Candidate(f"/dev/{m.group(1)}", "nvme", note=f"sysfs {name}"))

@@ -507,3 +507,27 @@ def test_real_smartctl_as_normal_user_is_permission_denied(loop_device: str, tmp
     data = json.loads(res.stdout)
     [finding] = data["findings"]
     assert finding["status"] == "UNKNOWN" and finding["rule"] == "fault-not-root", finding
+
+
+def test_megaraid_volume_is_skipped_when_its_members_are_read(fake: FakeSmartctl, make_ctx) -> None:
+    fake.device("/dev/bus/0", "megaraid,14", json=corpus("h15"))
+    fake.device("/dev/sda", None, in_scan=False, stdout=json.dumps({"smartctl": {"exit_status": 1, "messages": [
+        {"string": "Smartctl open device: /dev/sda failed: DELL or MegaRaid controller, please try adding "
+                   "'-d megaraid,N'", "severity": "error"}]}}), rc=1)
+    fake.sysfs_disk("sda", "AVAGO", "MR9361-16i")
+    findings = run_check(make_ctx, fake.env())
+    assert [f.status for f in findings] == [Status.OK, Status.OK]
+    assert "ST6000NM0115" in findings[0].subject
+    assert "/dev/sda: RAID volume; member disks read via -d megaraid,14" in findings[1].summary
+
+
+def test_scanned_usb_stick_and_virtual_disk_are_skipped_not_read(fake: FakeSmartctl, make_ctx) -> None:
+    fake.device("/dev/sdb", "scsi", json=corpus("h13"))
+    fake.device("/dev/sdc", "sat", json=corpus("h09"))
+    fake.sysfs_disk("sdb", "QEMU", "QEMU HARDDISK")
+    fake.sysfs_disk("sdc", "SanDisk", "Cruzer Blade")
+    (fake.sys_root / "sys" / "block" / "sdc" / "removable").write_text("1\n")
+    [finding] = run_check(make_ctx, fake.env())
+    assert finding.status is Status.UNKNOWN and finding.rule == "no-drives"
+    assert "/dev/sdc: removable media (SanDisk Cruzer Blade)" in finding.summary
+    assert not [c for c in fake.calls() if "--all" in c["argv"]]   # neither was read

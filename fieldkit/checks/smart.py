@@ -69,6 +69,10 @@ def run(ctx: Context) -> list[Finding]:
     if files:
         findings += _from_files(ctx, files, baselines)
         if not ctx.option("device"):
+            if ctx.option("selftest"):
+                findings.append(_fault_finding(collect.Fault(
+                    "bad-option", "smart self-test", "self-tests need a live drive: none was started for the "
+                    "captures (add --device DEV to test a drive of this machine)")))
             return findings
     findings += _live(ctx, overrides, baselines)
     return findings
@@ -184,7 +188,9 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     return findings
 
 
-def _discover(ctx: Context, smartctl: str, timeout: float, overrides: dict[str, str]):
+def _discover(ctx: Context, smartctl: str, timeout: float,
+              overrides: dict[str, str]) -> tuple[list[Any], list[Any], Any]:
+    """Candidates from ``--scan-open`` plus /sys/block, the devices skipped with a reason, a fatal fault."""
     from fieldkit.smart import collect
 
     scanned, fault = collect.scan(ctx, smartctl, timeout)

@@ -101,6 +101,7 @@ class Drive:
     ata_error_count: int | None = None
     self_tests: list[SelfTest] = field(default_factory=list)
     selftest_polling_minutes: dict[str, int] = field(default_factory=dict)  # "short"/"long" -> minutes
+    selftest_running_pct: int | None = None  # progress of a self-test running now (percent done)
     excerpt: str = ""                        # a short piece of the raw output for the evidence
     truncated: bool = False                  # the text ends inside a table: data may be missing
 

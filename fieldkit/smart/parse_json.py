@@ -133,6 +133,11 @@ def _ata(drive: Drive, obj: dict[str, Any]) -> None:
             outcome=ata_outcome(status.get("string", ""), status.get("passed")),
             hours=row.get("lifetime_hours"), lba=row.get("lba")))
     data = obj.get("ata_smart_data") or {}
+    status = (data.get("self_test") or {}).get("status") or {}
+    # ATA self-test execution status: high nibble 15 = in progress, low nibble = tenths remaining.
+    if isinstance(status.get("value"), int) and status["value"] >> 4 == 15:
+        remaining = status.get("remaining_percent", (status["value"] & 0x0F) * 10)
+        drive.selftest_running_pct = 100 - int(remaining)
     polling = (data.get("self_test") or {}).get("polling_minutes") or {}
     for key, name in (("short", "short"), ("extended", "long")):
         if isinstance(polling.get(key), int):
@@ -170,7 +175,10 @@ def _nvme(drive: Drive, obj: dict[str, Any]) -> None:
             drive.power_on_hours = log.get("power_on_hours")
         if drive.temperature_c is None:
             drive.temperature_c = log.get("temperature")
-    table = (obj.get("nvme_self_test_log") or {}).get("table") or []
+    nvme_log = obj.get("nvme_self_test_log") or {}
+    if (nvme_log.get("current_self_test_operation") or {}).get("value"):
+        drive.selftest_running_pct = nvme_log.get("current_self_test_completion_percent")
+    table = nvme_log.get("table") or []
     for row in table:
         result = row.get("self_test_result") or {}
         drive.self_tests.append(SelfTest(

@@ -189,7 +189,8 @@ def _poll_plain(ctx: Context, smartctl: str, s: Session, timeout: float) -> None
         return
     newest = drive.self_tests[0] if drive.self_tests else None
     before = s.drive.self_tests[0] if s.drive.self_tests else None
-    if newest is not None and newest.outcome == "running":
+    if drive.selftest_running_pct is not None or (newest is not None and newest.outcome == "running"):
+        s.progress = drive.selftest_running_pct
         return
     if newest is None or (before is not None and (newest.kind, newest.hours, newest.status)
                           == (before.kind, before.hours, before.status) and len(drive.self_tests)

@@ -393,6 +393,7 @@ def test_selftest_on_bridge_pysmart_rejects_uses_smartctl_directly(fake: FakeSma
     test_finding = next(f for f in findings if "selftest" in f.data)
     assert test_finding.status is Status.OK, test_finding.summary
     assert "pySMART rejected -d usbjmicron" in test_finding.detail
+    assert test_finding.data["selftest"]["progress_pct"] == 10   # 90% remaining while it ran
     assert ["-d", "usbjmicron", "-t", "short", "/dev/sdc"] in [c["argv"] for c in fake.calls()]
 
 
@@ -531,3 +532,9 @@ def test_scanned_usb_stick_and_virtual_disk_are_skipped_not_read(fake: FakeSmart
     assert finding.status is Status.UNKNOWN and finding.rule == "no-drives"
     assert "/dev/sdc: removable media (SanDisk Cruzer Blade)" in finding.summary
     assert not [c for c in fake.calls() if "--all" in c["argv"]]   # neither was read
+
+
+def test_selftest_with_only_captures_says_it_needs_a_live_drive(make_ctx) -> None:
+    findings = run_check(make_ctx, Environment(), from_file=[str(corpus("h09"))], selftest="short")
+    assert [f.status for f in findings] == [Status.OK, Status.UNKNOWN]
+    assert "need a live drive" in findings[1].summary

@@ -107,6 +107,9 @@ def _json_selftest(obj: dict, phase: str, test: dict) -> None:
         return
     log = obj.setdefault("ata_smart_self_test_log", {}).setdefault("standard", {"revision": 1, "table": []})
     status = test.get("status", "Completed without error")
+    passed = "without error" in status
+    data.setdefault("self_test", {})["status"] = {"value": 0 if passed else 0x79, "string": status.lower(),
+                                                  "passed": passed}
     entry = {"type": {"value": 1, "string": "Short offline"},
              "status": {"value": 0 if "without error" in status else 121, "string": status,
                         "passed": "without error" in status},

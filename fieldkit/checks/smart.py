@@ -149,12 +149,13 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
             "no-smartctl", "smart", "smartctl is not installed (package smartmontools)" if not where
             else f"FIELDKIT_SMARTCTL={where} does not exist"))]
     timeout = float(ctx.option("command_timeout_s", 45.0))
+    use_json, _version = collect.speaks_json(ctx, smartctl, timeout)
     device = ctx.option("device")
     skipped: list[collect.Skipped] = []
     if device:
         candidates = [collect.Candidate(device, overrides.get(device), "--device")]
     else:
-        candidates, skipped, fault = _discover(ctx, smartctl, timeout, overrides)
+        candidates, skipped, fault = _discover(ctx, smartctl, timeout, overrides, use_json)
         if fault:
             return [_fault_finding(fault)]
     findings: list[Finding] = []
@@ -163,7 +164,7 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     for cand in candidates:
         ctx.checkpoint()
         ctx.progress(f"smart: reading {cand.device}")
-        outcome = collect.read_device(ctx, smartctl, cand.device, cand.device_type, timeout)
+        outcome = collect.read_device(ctx, smartctl, cand.device, cand.device_type, timeout, use_json)
         if outcome.drive is None:
             if outcome.fault.kind == "raid-volume" and passthrough:
                 # The RAID volume itself has no SMART; its member disks are read through the controller.
@@ -178,7 +179,7 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
         results = selftest.run_all(ctx, smartctl, [d for d, _ in drives], ctx.option("selftest"), timeout)
         refreshed = []
         for drive, ev in drives:   # re-read so the verdict includes the new self-test log entry
-            again = collect.read_device(ctx, smartctl, drive.device, drive.device_type, timeout)
+            again = collect.read_device(ctx, smartctl, drive.device, drive.device_type, timeout, use_json)
             refreshed.append((again.drive, again.evidence) if again.drive is not None else (drive, ev))
         drives = refreshed
         findings += results
@@ -188,12 +189,12 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     return findings
 
 
-def _discover(ctx: Context, smartctl: str, timeout: float,
-              overrides: dict[str, str]) -> tuple[list[Any], list[Any], Any]:
+def _discover(ctx: Context, smartctl: str, timeout: float, overrides: dict[str, str],
+              use_json: bool = True) -> tuple[list[Any], list[Any], Any]:
     """Candidates from ``--scan-open`` plus /sys/block, the devices skipped with a reason, a fatal fault."""
     from fieldkit.smart import collect
 
-    scanned, fault = collect.scan(ctx, smartctl, timeout)
+    scanned, fault = collect.scan(ctx, smartctl, timeout, use_json)
     if fault and fault.kind in ("no-smartctl", "timeout", "not-root", "run-error"):
         return [], [], fault
     from_sysfs, skipped = collect.sysfs_disks(ctx)
@@ -327,7 +328,9 @@ def _verdict_word(status: Status, kind: str) -> str:
 def _healthy_line(drive: Any, counters: dict[str, Any]) -> str:
     parts = []
     if drive.protocol == "ATA":
-        parts.append(f"0 reallocated / pending / uncorrectable sectors")
+        known = [f"{counters[k]} {k}" for k in ("reallocated", "pending", "uncorrectable")
+                 if counters.get(k) is not None]
+        parts.append((", ".join(known) + " sectors") if known else "no error counters above zero")
     elif drive.protocol == "NVMe":
         parts.append(f"{drive.nvme.get('percentage_used', '?')}% used, spare {drive.nvme.get('available_spare', '?')}%"
                      f", 0 media errors")

@@ -79,13 +79,27 @@ def parse_type_overrides(values: list[str] | None) -> dict[str, str]:
     return out
 
 
+def speaks_json(ctx: Context, smartctl: str, timeout: float) -> tuple[bool, str | None]:
+    """(JSON supported, version): smartctl gained --json in 7.0; older ones are read as text."""
+    res = ctx.run([smartctl, "--version"], timeout=timeout, env=smartctl_env(ctx))
+    m = re.search(r"smartctl (\d+)\.(\d+)", res.stdout)
+    if not m:
+        return True, None
+    return int(m.group(1)) >= 7, f"{m.group(1)}.{m.group(2)}"
+
+
 # ------------------------------------------------------------------------------ discovery
 
-def scan(ctx: Context, smartctl: str, timeout: float) -> tuple[list[Candidate], Fault | None]:
-    res = ctx.run([smartctl, "--scan-open", "--json"], timeout=timeout, env=smartctl_env(ctx))
+def scan(ctx: Context, smartctl: str, timeout: float, use_json: bool = True) -> tuple[list[Candidate], Fault | None]:
+    argv = [smartctl, "--scan-open"] + (["--json"] if use_json else [])
+    res = ctx.run(argv, timeout=timeout, env=smartctl_env(ctx))
     fault = command_fault(res, "smartctl --scan-open", ctx)
     if fault:
         return [], fault
+    if not use_json:   # smartctl 6.x: "/dev/sda -d sat # /dev/sda [SAT], ATA device"
+        return [Candidate(m.group(1), m.group(2), note=line.strip())
+                for line in res.stdout.splitlines()
+                if (m := re.match(r"^(/\S+)\s+-d\s+(\S+)", line))], None
     try:
         obj = json.loads(res.stdout) if res.stdout.strip() else {}
     except json.JSONDecodeError:
@@ -157,14 +171,15 @@ class ReadOutcome:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def read_device(ctx: Context, smartctl: str, device: str, dtype: str | None, timeout: float) -> ReadOutcome:
-    outcome = _read_once(ctx, smartctl, device, dtype, timeout)
+def read_device(ctx: Context, smartctl: str, device: str, dtype: str | None, timeout: float,
+                use_json: bool = True) -> ReadOutcome:
+    outcome = _read_once(ctx, smartctl, device, dtype, timeout, use_json)
     if outcome.drive is not None or dtype is not None or outcome.fault is None:
         return outcome
     if "Unknown USB bridge" in outcome.fault.detail or outcome.fault.kind == "usb-bridge":
         for fallback in USB_FALLBACK_TYPES:
             ctx.checkpoint()
-            retry = _read_once(ctx, smartctl, device, fallback, timeout)
+            retry = _read_once(ctx, smartctl, device, fallback, timeout, use_json)
             retry.evidence = outcome.evidence + retry.evidence
             if retry.drive is not None:
                 return retry
@@ -172,20 +187,26 @@ def read_device(ctx: Context, smartctl: str, device: str, dtype: str | None, tim
     return outcome
 
 
-def read_argv(smartctl: str, device: str, dtype: str | None) -> list[str]:
+def read_argv(smartctl: str, device: str, dtype: str | None, use_json: bool = True) -> list[str]:
     # -n standby: never spin up a sleeping disk (smartctl exits 2 and says so instead).
-    return [smartctl, "--json", "--all", "-n", "standby"] + (["-d", dtype] if dtype else []) + [device]
+    mode = ["--json", "--all"] if use_json else ["--all"]
+    return [smartctl, *mode, "-n", "standby"] + (["-d", dtype] if dtype else []) + [device]
 
 
-def _read_once(ctx: Context, smartctl: str, device: str, dtype: str | None, timeout: float) -> ReadOutcome:
-    argv = read_argv(smartctl, device, dtype)
+def _read_once(ctx: Context, smartctl: str, device: str, dtype: str | None, timeout: float,
+               use_json: bool = True) -> ReadOutcome:
+    argv = read_argv(smartctl, device, dtype, use_json)
     res = ctx.run(argv, timeout=timeout, env=smartctl_env(ctx))
     ev = res.evidence()
     fault = command_fault(res, device, ctx)
     if fault:
         return ReadOutcome(fault=fault, evidence=[ev])
     try:
-        drive = parse_json.parse(parse_json.loads(res.stdout, f"smartctl {device}"), device)
+        if use_json:
+            drive = parse_json.parse(parse_json.loads(res.stdout, f"smartctl {device}"), device)
+        else:   # smartctl 6.x has no --json: its text is read by the same parser as captures
+            from fieldkit.smart import parse_text
+            drive = parse_text.parse(res.stdout, f"smartctl {device}")
     except ParseError as exc:
         return ReadOutcome(fault=Fault("garbled", device, str(exc), f"smartctl exit status {res.returncode}; "
                                        f"stderr: {res.stderr.strip()[:300]}", [ev]), evidence=[ev])

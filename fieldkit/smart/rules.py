@@ -9,7 +9,8 @@ SCSI error counters. Every rule yields a :class:`Reason`; the worst one decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from fieldkit.findings import Status
@@ -94,7 +95,6 @@ def counter(attr: Attribute | None) -> int | None:
 
 
 def _ints(text: str) -> list[str]:
-    import re
     return re.findall(r"\d+", text.split("(")[0])
 
 

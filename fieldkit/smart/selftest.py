@@ -182,7 +182,8 @@ def _outcome(status: str) -> str:
 def _poll_plain(ctx: Context, smartctl: str, s: Session, timeout: float) -> None:
     from fieldkit.smart import collect
 
-    outcome = collect.read_device(ctx, smartctl, s.drive.device, s.drive.device_type, timeout)
+    outcome = collect.read_device(ctx, smartctl, s.drive.device, s.drive.device_type, timeout,
+                                  use_json=s.drive.fmt == "json")
     drive = outcome.drive
     if drive is None:
         s.state, s.message = "error", outcome.fault.message if outcome.fault else "drive unreadable"

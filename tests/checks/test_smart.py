@@ -114,7 +114,7 @@ def test_scan_reads_every_drive_with_json_all_standby_and_c_locale(fake: FakeSma
                           "protocol", "rotation_rpm"}
     assert findings["/dev/sda"].data["counters"]["pending"] == 878
     assert findings["/dev/sda"].data["counters"]["uncorrectable"] == 1272
-    reads = [c for c in fake.calls() if "--scan-open" not in c["argv"]]
+    reads = [c for c in fake.calls() if "--scan-open" not in c["argv"] and "--version" not in c["argv"]]
     assert len(reads) == 3
     for call in reads:
         assert call["argv"][:4] == ["--json", "--all", "-n", "standby"]
@@ -538,3 +538,18 @@ def test_selftest_with_only_captures_says_it_needs_a_live_drive(make_ctx) -> Non
     findings = run_check(make_ctx, Environment(), from_file=[str(corpus("h09"))], selftest="short")
     assert [f.status for f in findings] == [Status.OK, Status.UNKNOWN]
     assert "need a live drive" in findings[1].summary
+
+
+def test_smartctl_6_without_json_is_read_as_text(fake: FakeSmartctl, make_ctx) -> None:
+    fake.scenario["version"] = "6.6"
+    fake.device("/dev/sda", "sat", text=corpus("h01"))
+    fake.device("/dev/sdb", "scsi", text=corpus("h07"))
+    fake.device("/dev/sdc", "sat", text=corpus("h02"), standby=True)
+    findings = by_device(run_check(make_ctx, fake.env()))
+    assert findings["/dev/sda"].status is Status.OK and findings["/dev/sda"].data["drive"]["model"] == "OOS12000G"
+    assert findings["/dev/sdb"].status is Status.OK and findings["/dev/sdb"].data["counters"]["grown_defects"] == 0
+    assert findings["/dev/sdc"].rule == "fault-standby"
+    argvs = [c["argv"] for c in fake.calls()]
+    assert ["--scan-open"] in argvs
+    assert all("--json" not in a for a in argvs)
+    assert ["--all", "-n", "standby", "-d", "sat", "/dev/sda"] in argvs

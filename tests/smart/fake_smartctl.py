@@ -30,6 +30,13 @@ def main(argv: list[str]) -> int:
     if scenario.get("log"):
         with open(scenario["log"], "a") as log:
             log.write(json.dumps({"argv": argv, "LC_ALL": os.environ.get("LC_ALL")}) + "\n")
+    if "--version" in argv:
+        print(f"smartctl {scenario.get('version', '7.3')} 2022-02-28 r5338 [x86_64-linux] (local build)")
+        return 0
+    if ("--scan-open" in argv or "--scan" in argv) and "--json" not in argv:
+        for dev in (scenario.get("scan") or {}).get("devices", []):
+            print(f"{dev['name']} -d {dev.get('type', 'auto')} # {dev['name']}, ATA device")
+        return 0
     if "--scan-open" in argv or "--scan" in argv:
         time.sleep(scenario.get("scan_sleep", 0))
         body = {"json_format_version": [1, 0], "smartctl": {"version": [7, 3], "exit_status": 0}}

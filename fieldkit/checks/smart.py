@@ -256,7 +256,8 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
     if problems:
         top = problems[0]
         status = top.status
-        summary = f"{_verdict_word(status, top.kind)}: {top.message}"
+        word = "past problem" if top.rule == "attribute-failed-past" else _verdict_word(status, top.kind)
+        summary = f"{word}: {top.message}"
         if len(problems) > 1:
             summary += "; also " + "; ".join(r.message for r in problems[1:3])
             if len(problems) > 3:
@@ -266,13 +267,13 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
         status, rule, kind = Status.OK, "healthy", "ok"
         summary = "healthy: " + _healthy_line(drive, counters)
     if drive.truncated:
-        lines_note = "the capture ends inside a table (truncated): counters after the cut are missing"
-        if status is Status.OK:
+        cut = "the capture ends inside a table (truncated): counters after the cut are missing"
+        if status is Status.OK:   # half a table showing nothing is not a healthy disk
             status, rule, kind = Status.UNKNOWN, "truncated-capture", "unknown"
-            summary = f"cannot judge: {lines_note}; the part that is there shows no problem"
+            summary = f"cannot judge: {cut}; the part that is there shows no problem"
         else:
             summary += " (capture truncated)"
-        reasons.append(rules.Reason(Status.UNKNOWN, "truncated-capture", lines_note, lines_note, "unknown"))
+        reasons.append(rules.Reason(Status.UNKNOWN, "truncated-capture", cut, cut, "unknown"))
     if drive.health_passed is not None:
         own = "PASSED" if drive.health_passed else "FAILED"
         summary += f" (drive's own verdict: {own})"

@@ -58,6 +58,10 @@ _SRC_SMARTD = "smartd defaults (-C 197 -U 198 -l selftest -l error)"
 
 # --------------------------------------------------------------------------- counters
 
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
 def is_bogus(value: int | None) -> bool:
     """A counter that is really a negative 32-bit number or an all-ones 48-bit field.
 
@@ -239,7 +243,7 @@ def _ata_rules(drive: Drive, th: Thresholds) -> list[Reason]:
     events = value(196)
     if events and not is_bogus(events):
         if realloc:
-            out.append(Reason(Status.WARNING, "reallocation-events", f"{events} reallocation events",
+            out.append(Reason(Status.WARNING, "reallocation-events", f"{events} reallocation event{_s(events)}",
                               _attr_detail(a[196], events) + "; rule: > 0 with reallocated sectors WARNING", "media",
                               _SRC_SCRUTINY))
         else:

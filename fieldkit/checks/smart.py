@@ -249,7 +249,8 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
     from fieldkit.smart.model import decode_exit_status
 
     base = baselines.get(drive.serial) if drive.serial else None
-    reasons = rules.evaluate(drive, thresholds(ctx), base)
+    th = thresholds(ctx)
+    reasons = rules.evaluate(drive, th, base)
     problems = [r for r in reasons if r.status is not Status.OK]
     counters = rules.counters(drive)
     subject = drive.subject() if capture is None or not drive.device else f"{capture}: {drive.subject()}"
@@ -304,7 +305,7 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
         data["self_tests"] = [{"kind": t.kind, "status": t.status, "outcome": t.outcome, "hours": t.hours}
                               for t in drive.self_tests[:5]]
     finding_advice = advice.fault_advice("no-data") if kind == "unknown" else advice.for_status(status, kind)
-    return Finding(NAME, subject, status, summary, metrics=_metrics(drive, counters), evidence=evidence,
+    return Finding(NAME, subject, status, summary, metrics=_metrics(drive, counters, th), evidence=evidence,
                    advice=finding_advice, detail="\n".join(lines),
                    tier=advice.tier_for(status, kind), rule=rule, data=data)
 
@@ -344,16 +345,22 @@ def _healthy_line(drive: Any, counters: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _metrics(drive: Any, counters: dict[str, Any]) -> list[Metric]:
+def _metrics(drive: Any, counters: dict[str, Any], th: Any) -> list[Metric]:
+    from fieldkit.smart.rules import temperature_limits
+
     out: list[Metric] = []
     if isinstance(drive.temperature_c, int):
-        out.append(Metric("temperature_c", drive.temperature_c, "C", drive.temp_limit_warn_c, drive.temp_limit_crit_c))
+        warn, crit = temperature_limits(drive, th)
+        out.append(Metric("temperature_c", drive.temperature_c, "C", warn, crit))
     if isinstance(drive.power_on_hours, int):
         out.append(Metric("power_on_hours", drive.power_on_hours, ""))
-    for name in ("reallocated", "pending", "uncorrectable", "reported_uncorrect", "crc_errors", "media_errors",
-                 "grown_defects", "scsi_uncorrected"):
+    # warn/crit as the rules apply them (Nagios perfdata); None where a rule is not a plain threshold.
+    limits = {"reallocated": (1, th.reallocated_crit), "pending": (1, 2), "uncorrectable": (None, 1),
+              "reported_uncorrect": (1, th.reported_uncorrect_crit), "crc_errors": (1, None),
+              "media_errors": (1, None), "grown_defects": (1, 100), "scsi_uncorrected": (None, 1)}
+    for name, (warn, crit) in limits.items():
         if isinstance(counters.get(name), int):
-            out.append(Metric(name, counters[name], "c"))
+            out.append(Metric(name, counters[name], "c", warn, crit, min=0))
     if isinstance(counters.get("percentage_used"), int):
         out.append(Metric("percentage_used", counters["percentage_used"], "%", min=0))
     if isinstance(counters.get("available_spare"), int):

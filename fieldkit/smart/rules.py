@@ -349,15 +349,21 @@ def _scsi_rules(drive: Drive) -> list[Reason]:
     return out
 
 
-def _temperature(drive: Drive, th: Thresholds) -> list[Reason]:
-    t = drive.temperature_c
-    if not isinstance(t, int) or not 0 < t < 150:
-        return []
+def temperature_limits(drive: Drive, th: Thresholds = Thresholds()) -> tuple[float, float]:
+    """(warning, critical) °C: the drive's own limits where it states them, else fieldkit's defaults."""
     solid = drive.rotation_rpm == 0 or drive.protocol == "NVMe"
     warn = drive.temp_limit_warn_c or (th.temp_warn_ssd_c if solid else th.temp_warn_hdd_c)
     crit = drive.temp_limit_crit_c or (th.temp_crit_ssd_c if solid else th.temp_crit_hdd_c)
     if drive.protocol == "SCSI" and drive.temp_limit_crit_c and not drive.temp_limit_warn_c:
         warn = drive.temp_limit_crit_c - 5     # SCSI gives only the trip point
+    return warn, crit
+
+
+def _temperature(drive: Drive, th: Thresholds) -> list[Reason]:
+    t = drive.temperature_c
+    if not isinstance(t, int) or not 0 < t < 150:
+        return []
+    warn, crit = temperature_limits(drive, th)
     own = "the drive's own limit" if (drive.temp_limit_warn_c or drive.temp_limit_crit_c) else "fieldkit default"
     if t >= crit:
         return [Reason(Status.CRITICAL, "temperature-critical", f"{t} °C, at or above {crit} °C",

@@ -248,7 +248,9 @@ def drive_finding(ctx: Context, drive: Any, evidence: list[Evidence], baselines:
     from fieldkit.smart import advice, rules
     from fieldkit.smart.model import decode_exit_status
 
-    base = baselines.get(drive.serial) if drive.serial else None
+    from fieldkit.smart.baseline import for_drive
+
+    base = for_drive(baselines, drive.serial, drive.model)
     th = thresholds(ctx)
     reasons = rules.evaluate(drive, th, base)
     problems = [r for r in reasons if r.status is not Status.OK]

@@ -21,8 +21,18 @@ def from_findings(findings: Iterable[Any], when: str, origin: str) -> dict[str, 
         serial = (data.get("drive") or {}).get("serial")
         counters = data.get("counters")
         if serial and isinstance(counters, dict) and serial not in out:
-            out[serial] = {"counters": counters, "when": when, "origin": origin}
+            out[serial] = {"counters": counters, "when": when, "origin": origin,
+                           "model": (data.get("drive") or {}).get("model")}
     return out
+
+
+def for_drive(baselines: dict[str, dict[str, Any]], serial: str | None, model: str | None) -> dict[str, Any] | None:
+    """The earlier result of this drive: same serial, and same model when both are known
+    (anonymised captures share serials such as "REDACTED")."""
+    base = baselines.get(serial) if serial else None
+    if base and base.get("model") and model and base["model"] != model:
+        return None
+    return base
 
 
 def load_baselines(ctx: Context) -> tuple[dict[str, dict[str, Any]], list[Any]]:

@@ -492,22 +492,19 @@ def test_real_smartctl_missing_device(make_ctx) -> None:
 
 
 @pytest.mark.real
-def test_real_smartctl_as_normal_user_is_permission_denied(loop_device: str, tmp_path: Path) -> None:
-    need(_real_smartctl(), "smartctl (smartmontools) not installed")
+def test_real_smartctl_as_normal_user_is_permission_denied(loop_device: str, tmp_path: Path, make_ctx) -> None:
+    smartctl = _real_smartctl()
+    need(smartctl, "smartctl (smartmontools) not installed")
     need(shutil.which("setpriv"), "setpriv (util-linux) is needed to drop root")
-    home = tmp_path / "home"
-    home.mkdir()
-    os.chmod(home, 0o777)
-    os.chmod(tmp_path, 0o755)
-    env = dict(os.environ, FIELDKIT_HOME=str(home))
-    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
-                          "fieldkit", "check", "smart", "--device", loop_device, "--device-types",
-                          f"{loop_device}=sat", "--json"], capture_output=True, text=True, timeout=60, env=env,
-                         cwd=str(tmp_path))
-    need("Permission denied" not in res.stderr or res.stdout, f"fieldkit not runnable as nobody: {res.stderr}")
-    data = json.loads(res.stdout)
-    [finding] = data["findings"]
-    assert finding["status"] == "UNKNOWN" and finding["rule"] == "fault-not-root", finding
+    # The real smartctl, run as user nobody (what a technician gets without sudo).
+    wrapper = tmp_path / "smartctl-as-nobody"
+    wrapper.write_text(f"#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups {smartctl} \"$@\"\n")
+    wrapper.chmod(0o755)
+    env = Environment(environ=dict(os.environ, FIELDKIT_SMARTCTL=str(wrapper)), is_root=False)
+    [finding] = run_check(make_ctx, env, device=loop_device, device_types=[f"{loop_device}=sat"])
+    assert finding.status is Status.UNKNOWN and finding.rule == "fault-not-root", finding.detail
+    assert "Permission denied" in finding.detail
+    assert "sudo" in finding.advice.action
 
 
 def test_megaraid_volume_is_skipped_when_its_members_are_read(fake: FakeSmartctl, make_ctx) -> None:
@@ -553,3 +550,19 @@ def test_smartctl_6_without_json_is_read_as_text(fake: FakeSmartctl, make_ctx) -
     assert ["--scan-open"] in argvs
     assert all("--json" not in a for a in argvs)
     assert ["--all", "-n", "standby", "-d", "sat", "/dev/sda"] in argvs
+
+
+def test_drive_that_vanishes_between_scan_and_read(fake: FakeSmartctl, make_ctx) -> None:
+    fake.device("/dev/sda", "sat", json=corpus("h09"))
+    fake.scenario["scan"]["devices"].append({"name": "/dev/sdb", "type": "sat"})   # listed, then unplugged
+    findings = by_device(run_check(make_ctx, fake.env()))
+    assert findings["/dev/sda"].status is Status.OK
+    assert findings["/dev/sdb"].status is Status.UNKNOWN and findings["/dev/sdb"].rule == "fault-vanished"
+
+
+def test_baseline_of_another_model_with_the_same_serial_is_not_compared(tmp_path: Path, make_ctx) -> None:
+    other = _earlier("REDACTED", reallocated=0)
+    other.data["drive"]["model"] = "ST3500418AS"              # f06's model, f17 is a KINGSTON
+    baseline = _scan_file(tmp_path / "visit1.json", [other])
+    [finding] = run_check(make_ctx, Environment(), from_file=[str(corpus("f17"))], baseline=str(baseline))
+    assert finding.status is Status.WARNING and finding.rule == "reallocated-sectors"

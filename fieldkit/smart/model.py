@@ -99,6 +99,7 @@ class Drive:
     temp_limit_warn_c: int | None = None     # the drive's own limits: NVMe WCTEMP, ATA SCT op limit
     temp_limit_crit_c: int | None = None     # NVMe CCTEMP, ATA SCT absolute limit, SCSI trip temperature
     ata_error_count: int | None = None
+    ata_errors: list[tuple[int, str]] = field(default_factory=list)  # (lifetime hours, "Error: UNC at LBA ...")
     self_tests: list[SelfTest] = field(default_factory=list)
     selftest_polling_minutes: dict[str, int] = field(default_factory=dict)  # "short"/"long" -> minutes
     selftest_running_pct: int | None = None  # progress of a self-test running now (percent done)

@@ -123,6 +123,9 @@ def _ata(drive: Drive, obj: dict[str, Any]) -> None:
     for key in ("extended", "summary"):
         if isinstance(errlog.get(key), dict) and "count" in errlog[key]:
             drive.ata_error_count = errlog[key]["count"]
+            for row in errlog[key].get("table") or []:
+                if isinstance(row, dict) and isinstance(row.get("lifetime_hours"), int):
+                    drive.ata_errors.append((row["lifetime_hours"], str(row.get("error_description") or "")))
             break
     standard = ((obj.get("ata_smart_self_test_log") or {}).get("extended")
                 or (obj.get("ata_smart_self_test_log") or {}).get("standard") or {})

@@ -252,6 +252,12 @@ def _self_tests(drive: Drive, lines: list[str]) -> None:
 def _errors(drive: Drive, text: str) -> None:
     if drive.protocol != "ATA":
         return
+    # "Error 56 [7] occurred at disk power-on lifetime: 61957 hours ..." ... "Error: UNC at LBA = ..."
+    for block in re.split(r"\n(?=Error \d+ (?:\[\d+\] )?occurred at)", text)[1:]:
+        hours = re.match(r"Error \d+ (?:\[\d+\] )?occurred at disk power-on lifetime: (\d+) hours", block)
+        what = re.search(r"(Error: [A-Z].*?)\s*$", block, re.M)
+        if hours:
+            drive.ata_errors.append((int(hours.group(1)), what.group(1) if what else ""))
     m = re.search(r"(?:ATA|Device) Error Count:\s*(\d+)", text)
     if m:
         drive.ata_error_count = int(m.group(1))

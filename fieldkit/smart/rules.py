@@ -416,7 +416,15 @@ def _exit_bits(drive: Drive, found: list[Reason]) -> list[Reason]:
         out.append(Reason(Status.WARNING, "exit-selftest-errors", "the self-test log contains errors",
                           f"smartctl exit status {status} (bit 7); log itself not in this output", "selftest",
                           "smartctl(8) EXIT STATUS"))
-    if status & 64:
+    recent = recent_unc_errors(drive)
+    if recent:
+        out.append(Reason(Status.WARNING, "recent-unc-errors",
+                          f"{len(recent)} unreadable-sector (UNC) error{_s(len(recent))} in the last "
+                          f"{RECENT_ERROR_HOURS} power-on hours",
+                          "ATA error log: " + "; ".join(f"{h} h: {what}" for h, what in recent[:3])
+                          + f" (drive at {drive.power_on_hours} h; the log's 16-bit hour counter wraps)",
+                          "media", "notes/smart.md §3 (exit bit 6 with recent UNC errors)"))
+    if status & 64 and not recent:
         out.append(Reason(Status.OK, "error-log-info",
                           f"device error log has {drive.ata_error_count if drive.ata_error_count is not None else 'some'}"
                           " entries (informational without growth)",
@@ -427,6 +435,22 @@ def _exit_bits(drive: Drive, found: list[Reason]) -> list[Reason]:
                           f"smartctl exit status {status} (bit 2: some SMART command failed, common behind RAID "
                           "controllers)", "info"))
     return out
+
+
+RECENT_ERROR_HOURS = 168   # one week of power-on time
+
+
+def recent_unc_errors(drive: Drive) -> list[tuple[int, str]]:
+    """ATA error-log entries reporting UNC (uncorrectable read) within the last week of power-on time.
+
+    The log stores lifetime hours in 16 bits, so the age is computed modulo 65536 (f01's drive
+    is at 65592 h, its errors at 61957 h: 3635 h old, not -.) Old errors are history (f14: 98).
+    """
+    if drive.power_on_hours is None:
+        return []
+    now = drive.power_on_hours % 65536
+    return [(h, what) for h, what in drive.ata_errors
+            if "UNC" in what and (now - h) % 65536 <= RECENT_ERROR_HOURS]
 
 
 # Growth: "an increase in reallocated, pending, uncorrectable or media errors is flagged even

@@ -183,3 +183,47 @@ def test_growth_flags_small_increases_and_clears_old_crc() -> None:
 
 def test_reallocated_threshold_is_configurable() -> None:
     assert verdict(ata((5, 20)), th=Thresholds(reallocated_crit=50))[0] is Status.WARNING
+
+
+def test_recent_unc_errors_warn_old_ones_do_not() -> None:
+    drive = ata(exit_status=64)
+    drive.power_on_hours = 65592                       # the log's hours wrap at 65536: now = 56
+    drive.ata_errors = [(61957, "Error: UNC at LBA = 0x06f57ae8 = 116751080")]
+    assert verdict(drive)[0] is Status.OK              # 3635 h ago
+    drive.ata_errors.insert(0, (20, "Error: UNC at LBA = 0x100 = 256"))
+    assert verdict(drive) == (Status.WARNING, "recent-unc-errors")
+    drive.ata_errors = [(50, "Error: ICRC, ABRT at LBA = 0x07ffaa67 = 134195815")]
+    assert verdict(drive)[0] is Status.OK              # interface errors are not UNC
+
+
+def test_text_error_log_entries_are_parsed() -> None:
+    from fieldkit.smart.parse_text import parse
+
+    text = """smartctl 6.6 2017-11-05 r4594 [x86_64-linux] (local build)
+=== START OF INFORMATION SECTION ===
+Device Model:     ST2000DM001-1CH164
+Serial Number:    Z1E0AAAA
+=== START OF READ SMART DATA SECTION ===
+SMART overall-health self-assessment test result: PASSED
+ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE
+  5 Reallocated_Sector_Ct   0x0033   100   100   010    Pre-fail  Always       -       0
+  9 Power_On_Hours          0x0032   100   100   000    Old_age   Always       -       44
+
+SMART Error Log Version: 1
+ATA Error Count: 43 (device log contains only the most recent five errors)
+
+Error 43 occurred at disk power-on lifetime: 44 hours (1 days + 20 hours)
+  When the command that caused the error occurred, the device was active or idle.
+
+  After command completion occurred, registers were:
+  ER ST SC SN CL CH DH
+  -- -- -- -- -- -- --
+  40 51 00 ff ff ff 0f  Error: UNC at LBA = 0x0fffffff = 268435455
+
+Error 42 occurred at disk power-on lifetime: 44 hours (1 days + 20 hours)
+  40 51 00 ff ff ff 0f  Error: UNC at LBA = 0x0fffffff = 268435455
+"""
+    drive = parse(text, "t")
+    assert drive.ata_error_count == 43
+    assert drive.ata_errors[0] == (44, "Error: UNC at LBA = 0x0fffffff = 268435455") and len(drive.ata_errors) == 2
+    assert verdict(drive) == (Status.WARNING, "recent-unc-errors")

@@ -145,6 +145,7 @@ def evaluate(drive: Drive, th: Thresholds = Thresholds(), baseline: dict[str, An
     reasons += _scsi_rules(drive)
     reasons += _temperature(drive, th)
     reasons += _self_tests(drive)
+    reasons += _error_log(drive)
     reasons += _exit_bits(drive, reasons)
     reasons += _growth(drive, baseline, reasons)
     order = {Status.CRITICAL: 0, Status.WARNING: 1, Status.UNKNOWN: 2, Status.OK: 3}
@@ -416,15 +417,7 @@ def _exit_bits(drive: Drive, found: list[Reason]) -> list[Reason]:
         out.append(Reason(Status.WARNING, "exit-selftest-errors", "the self-test log contains errors",
                           f"smartctl exit status {status} (bit 7); log itself not in this output", "selftest",
                           "smartctl(8) EXIT STATUS"))
-    recent = recent_unc_errors(drive)
-    if recent:
-        out.append(Reason(Status.WARNING, "recent-unc-errors",
-                          f"{len(recent)} unreadable-sector (UNC) error{_s(len(recent))} in the last "
-                          f"{RECENT_ERROR_HOURS} power-on hours",
-                          "ATA error log: " + "; ".join(f"{h} h: {what}" for h, what in recent[:3])
-                          + f" (drive at {drive.power_on_hours} h; the log's 16-bit hour counter wraps)",
-                          "media", "notes/smart.md §3 (exit bit 6 with recent UNC errors)"))
-    if status & 64 and not recent:
+    if status & 64 and not recent_unc_errors(drive):
         out.append(Reason(Status.OK, "error-log-info",
                           f"device error log has {drive.ata_error_count if drive.ata_error_count is not None else 'some'}"
                           " entries (informational without growth)",
@@ -438,6 +431,18 @@ def _exit_bits(drive: Drive, found: list[Reason]) -> list[Reason]:
 
 
 RECENT_ERROR_HOURS = 168   # one week of power-on time
+
+
+def _error_log(drive: Drive) -> list[Reason]:
+    recent = recent_unc_errors(drive)
+    if not recent:
+        return []
+    return [Reason(Status.WARNING, "recent-unc-errors",
+                   f"{len(recent)} unreadable-sector (UNC) error{_s(len(recent))} in the last "
+                   f"{RECENT_ERROR_HOURS} power-on hours",
+                   "ATA error log: " + "; ".join(f"{h} h: {what}" for h, what in recent[:3])
+                   + f" (drive at {drive.power_on_hours} h; the log's 16-bit hour counter wraps)",
+                   "media", "notes/smart.md §3 (exit bit 6 with recent UNC errors)")]
 
 
 def recent_unc_errors(drive: Drive) -> list[tuple[int, str]]:

@@ -15,9 +15,12 @@ from fieldkit.context import Context
 def from_findings(findings: Iterable[Any], when: str, origin: str) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for finding in findings:
-        if getattr(finding, "check", None) != "smart":
+        if isinstance(finding, dict):   # tolerate plain finding dicts (Finding.to_dict shape)
+            check, data = finding.get("check"), finding.get("data") or {}
+        else:
+            check, data = getattr(finding, "check", None), getattr(finding, "data", None) or {}
+        if check != "smart":
             continue
-        data = getattr(finding, "data", None) or {}
         serial = (data.get("drive") or {}).get("serial")
         counters = data.get("counters")
         if serial and isinstance(counters, dict) and serial not in out:

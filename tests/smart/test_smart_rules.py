@@ -227,3 +227,17 @@ Error 42 occurred at disk power-on lifetime: 44 hours (1 days + 20 hours)
     assert drive.ata_error_count == 43
     assert drive.ata_errors[0] == (44, "Error: UNC at LBA = 0x0fffffff = 268435455") and len(drive.ata_errors) == 2
     assert verdict(drive) == (Status.WARNING, "recent-unc-errors")
+
+
+def test_baselines_from_findings_or_dicts_keep_the_first_per_serial() -> None:
+    from fieldkit.findings import Finding
+    from fieldkit.smart.baseline import for_drive, from_findings
+
+    objs = [Finding("smart", "/dev/sda", Status.OK, "x", data={"drive": {"serial": "S1", "model": "M"},
+                                                                "counters": {"reallocated": 1}}),
+            {"check": "smart", "data": {"drive": {"serial": "S2"}, "counters": {"pending": 0}}},
+            {"check": "system", "data": {"drive": {"serial": "S3"}, "counters": {}}}]
+    got = from_findings(objs, "then", "history")
+    assert set(got) == {"S1", "S2"} and got["S1"]["counters"] == {"reallocated": 1}
+    assert for_drive(got, "S1", "M") is got["S1"] and for_drive(got, "S1", "OTHER") is None
+    assert for_drive(got, None, "M") is None

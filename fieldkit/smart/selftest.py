@@ -67,6 +67,8 @@ class Session:
     started: float = 0.0
     polling_s: float = 5.0
     note: str = ""                # why a fallback was taken (technician detail)
+    seen_running: bool = False
+    before_newest: str | None = None  # the newest log entry before our test (to spot a new one)
 
 
 def run_all(ctx: Context, smartctl: str, drives: list[Any], kind: str, timeout: float) -> list[Finding]:
@@ -115,6 +117,8 @@ def _start(ctx: Context, smartctl: str, drive: Any, kind: str, timeout: float, c
     s.message, s.eta = message, eta
     if code in (0, 1):                 # started, or one already running: wait for it either way
         s.state = "running"
+        before = getattr(s.device, "tests", None) or []
+        s.before_newest = str(before[0]) if before else None
         if code == 1:
             s.message = "a self-test was already running; waiting for it instead of starting another"
     elif code == 2:
@@ -156,11 +160,19 @@ def _poll(ctx: Context, smartctl: str, s: Session, timeout: float) -> None:
             return
         if code == 1:
             s.progress = progress
+            s.seen_running = True
             return
-        if code == 2:
+        tests = getattr(s.device, "tests", None) or []
+        if (code == 2 and s.seen_running and tests and "running" not in str(tests[0].status).lower()
+                and str(tests[0]) != s.before_newest):
+            # pySMART compares log lengths: on NVMe the "Running" pseudo-entry it adds while a test
+            # runs has the same count as the finished log, so it reports "no new results". The
+            # newest entry after we saw the test running is the result.
+            code, result = 0, tests[0]
+        elif code == 2:
             s.state, s.message = "error", "the test ended without a new entry in the self-test log"
             return
-        status = getattr(result, "status", str(result))
+        status = str(getattr(result, "status", result))
         s.message = f"{getattr(result, 'type', '')}: {status}".strip(": ")
         lba = getattr(result, "LBA", None)
         if lba not in (None, "-", ""):

@@ -566,3 +566,15 @@ def test_baseline_of_another_model_with_the_same_serial_is_not_compared(tmp_path
     baseline = _scan_file(tmp_path / "visit1.json", [other])
     [finding] = run_check(make_ctx, Environment(), from_file=[str(corpus("f17"))], baseline=str(baseline))
     assert finding.status is Status.WARNING and finding.rule == "reallocated-sectors"
+
+
+def test_selftest_on_nvme_via_pysmart(fake: FakeSmartctl, make_ctx) -> None:
+    fake.device("/dev/nvme0", "nvme", json=corpus("f21"), text=corpus("h04"), type="nvme")
+    fake.scenario["selftest"]["/dev/nvme0"] = {"polls": 2, "status": "Completed without error"}
+    findings = run_check(make_ctx, fake.env(), selftest="short", selftest_poll_s=0.2)
+    test_finding = next(f for f in findings if "selftest" in f.data)
+    assert test_finding.status is Status.OK, test_finding.summary
+    assert "via pysmart" in test_finding.detail and "Completed without error" in test_finding.summary
+    assert ["-d", "nvme", "-t", "short", "/dev/nvme0"] in [c["argv"] for c in fake.calls()]
+    drive = next(f for f in findings if "selftest" not in f.data)
+    assert drive.status is Status.OK and drive.data["self_tests"][0]["outcome"] == "passed"

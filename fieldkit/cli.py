@@ -132,7 +132,7 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, 
     from fieldkit.lock import LockTimeout
 
     session = ScanSession(profile_name=profile.name, store_history=not no_history, lock_wait_s=lock_wait,
-                          warn=_warn if not nagios else lambda text: click.echo(f"fieldkit: {text}", err=True))
+                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {text}", err=True))
     try:
         session.__enter__()
     except LockTimeout as exc:

@@ -16,10 +16,12 @@ class ScanSession:
     """Take the scan lock, offer the history to the checks, store the result afterwards."""
 
     def __init__(self, *, profile_name: str, store_history: bool = True, lock_wait_s: float = DEFAULT_WAIT_S,
-                 warn: Callable[[str], None] = lambda text: None) -> None:
+                 warn: Callable[[str], None] = lambda text: None,
+                 inform: Callable[[str], None] | None = None) -> None:
         self.profile_name = profile_name
         self.store_history = store_history
-        self.lock = ScanLock(wait_s=lock_wait_s, holder={"profile": profile_name}, on_wait=warn)
+        self.lock = ScanLock(wait_s=lock_wait_s, holder={"profile": profile_name},
+                             on_wait=inform or warn)
         self.warn = warn
         self.store: Any = None
         self.view: Any = None

@@ -41,7 +41,8 @@ def number(value: float | int) -> str:
 
 
 def label_text(label: str) -> str:
-    label = label.replace("'", "_").replace("=", "_").strip() or "value"
+    # ' and = cannot be in a label; | would end the plugin's text part for some parsers
+    label = label.replace("'", "_").replace("=", "_").replace("|", "/").strip() or "value"
     return label if _PLAIN_LABEL.match(label) else f"'{label}'"
 
 
@@ -97,7 +98,8 @@ def status_text(result: Any) -> str:
     else:
         counts = [f"{sum(1 for f in problems if f.status == s)} {s.name}"
                   for s in (Status.CRITICAL, Status.WARNING, Status.UNKNOWN) if any(f.status == s for f in problems)]
-        text = ", ".join(counts) + ": " + "; ".join(f"{f.subject}: {f.summary}" for f in problems)
+        text = ", ".join(counts) + ": " + "; ".join(
+            f.summary if f.summary.startswith(f.subject) else f"{f.subject}: {f.summary}" for f in problems)
     if getattr(result, "interrupted", False):
         text += " (interrupted: partial result)"
     text = " ".join(text.replace("|", "/").split())  # '|' would start the perfdata; one line only

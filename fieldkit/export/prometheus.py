@@ -87,14 +87,14 @@ def render(result: Any) -> str:
     fam(f"{PREFIX}_scan_complete", "1 if the last scan ran to the end, 0 if it was interrupted").add(
         common, 1 if result.complete else 0)
     fam(f"{PREFIX}_scan_start_timestamp_seconds", "Start of the last scan, seconds since the Unix epoch").add(
-        common, result.started_at.timestamp())
+        common, _epoch(result.started_at))
     if result.finished_at is not None:
         fam(f"{PREFIX}_scan_duration_seconds", "Duration of the last scan in seconds").add(
-            common, (result.finished_at - result.started_at).total_seconds())
+            common, round(_epoch(result.finished_at) - _epoch(result.started_at), 3))
         if result.complete:
             fam(f"{PREFIX}_last_success_timestamp_seconds",
                 "End of the last complete scan, seconds since the Unix epoch (alert when stale)").add(
-                common, result.finished_at.timestamp())
+                common, _epoch(result.finished_at))
     counts = {s: 0 for s in ("OK", "WARNING", "CRITICAL", "UNKNOWN")}
     for finding in result.findings:
         counts[finding.status.name] += 1
@@ -105,7 +105,7 @@ def render(result: Any) -> str:
         fam(f"{PREFIX}_check_completed", "1 if the check completed, 0 if it timed out, failed or was skipped").add(
             {**common, "check": record.name, "outcome": record.outcome}, 1 if record.outcome == "completed" else 0)
         fam(f"{PREFIX}_check_duration_seconds", "Time the check took in seconds").add(
-            {**common, "check": record.name}, record.duration_s)
+            {**common, "check": record.name}, round(record.duration_s, 3))
     areas = _areas({f.check for f in result.findings})
     for finding in result.findings:
         labels = {**common, "check": finding.check, **entity_labels(finding, areas.get(finding.check))}
@@ -138,6 +138,11 @@ def entity_labels(finding: Finding, area: str | None) -> dict[str, str]:
     return labels
 
 
+# Areas of the planned checks, for results of a check this installation does not have.
+_KNOWN_AREAS = {"smart": "disks", "acoustic": "disk_sounds", "network": "network", "voip": "voip",
+                "system": "system"}
+
+
 def _areas(check_names: Iterable[str]) -> dict[str, str]:
     from fieldkit import checks
 
@@ -145,9 +150,16 @@ def _areas(check_names: Iterable[str]) -> dict[str, str]:
     for name in check_names:
         try:
             areas[name] = checks.load(name).area
-        except Exception:  # noqa: BLE001 - an unknown or broken check just gets no entity label
-            continue
+        except Exception:  # noqa: BLE001 - an unknown or broken check falls back to the known names
+            if name in _KNOWN_AREAS:
+                areas[name] = _KNOWN_AREAS[name]
     return areas
+
+
+def _epoch(moment: Any) -> float:
+    """Seconds since the epoch at the millisecond precision of the scan JSON, so a live scan and the
+    same scan read back from the history give the same file."""
+    return round(moment.replace(microsecond=moment.microsecond // 1000 * 1000).timestamp(), 3)
 
 
 def _numeric(value: Any) -> float | None:

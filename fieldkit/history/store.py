@@ -72,16 +72,19 @@ MIGRATIONS: list[str] = [
         document   TEXT NOT NULL
     );
     CREATE INDEX findings_scan ON findings(scan, check_name);
-    CREATE TABLE metrics (
+    CREATE TABLE metrics (                  -- host, time and status repeated: trends read only this table
         finding    INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
         scan       INTEGER NOT NULL,
+        host_id    TEXT NOT NULL,
+        started_at TEXT NOT NULL,
         check_name TEXT NOT NULL,
         subject    TEXT NOT NULL,
         name       TEXT NOT NULL,
         value      REAL,
         unit       TEXT,
         warn       REAL,
-        crit       REAL
+        crit       REAL,
+        status     INTEGER NOT NULL
     );
     CREATE INDEX metrics_scan ON metrics(scan);
     """,
@@ -99,7 +102,7 @@ MIGRATIONS: list[str] = [
         ended_at   TEXT,
         notes      TEXT NOT NULL DEFAULT '[]'
     );
-    CREATE INDEX metrics_trend ON metrics(subject, name, scan);
+    CREATE INDEX metrics_trend ON metrics(subject, name, host_id, started_at);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -311,7 +314,7 @@ class HistoryStore:
                 conn.executemany("INSERT OR REPLACE INTO checks (scan, name, outcome, duration_s) VALUES (?,?,?,?)",
                                  [(scan, c.name, c.outcome, c.duration_s) for c in result.checks])
                 for seq, finding in enumerate(findings):
-                    self._insert_finding(conn, scan, seq, finding)
+                    self._insert_finding(conn, scan, seq, finding, host_id, doc["started_at"])
                 if visit and visit.get("id"):
                     _upsert_visit(conn, visit)
             return scan
@@ -328,19 +331,21 @@ class HistoryStore:
                                "move it away to start a new history")
 
     @staticmethod
-    def _insert_finding(conn: sqlite3.Connection, scan: int, seq: int, finding: dict[str, Any]) -> None:
+    def _insert_finding(conn: sqlite3.Connection, scan: int, seq: int, finding: dict[str, Any], host_id: str,
+                        started_at: str) -> None:
         cur = conn.execute(
             "INSERT INTO findings (scan, seq, check_name, subject, status, rule, summary, document) "
             "VALUES (?,?,?,?,?,?,?,?)",
             (scan, seq, finding["check"], finding["subject"], finding["status_code"], finding.get("rule", ""),
              finding.get("summary", ""), json.dumps(finding, ensure_ascii=False, allow_nan=False)))
         finding_id = cur.lastrowid
-        rows = [(finding_id, scan, finding["check"], finding["subject"], m["name"], _number(m.get("value")),
-                 m.get("unit") or "", _number(m.get("warn")), _number(m.get("crit")))
+        rows = [(finding_id, scan, host_id, started_at, finding["check"], finding["subject"], m["name"],
+                 _number(m.get("value")), m.get("unit") or "", _number(m.get("warn")), _number(m.get("crit")),
+                 finding["status_code"])
                 for m in finding.get("metrics", [])]
         if rows:
-            conn.executemany("INSERT INTO metrics (finding, scan, check_name, subject, name, value, unit, warn, crit) "
-                             "VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            conn.executemany("INSERT INTO metrics (finding, scan, host_id, started_at, check_name, subject, name, "
+                             "value, unit, warn, crit, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def import_visit(self, visit: dict[str, Any]) -> None:
         with self._transaction() as conn:
@@ -459,17 +464,17 @@ class HistoryStore:
     def trend(self, subject: str, metric: str, *, host_id: str | None = None, check: str | None = None,
               limit: int | None = None) -> list[TrendPoint]:
         """Values of one metric of one subject over time, oldest first (the last ``limit`` points)."""
-        sql = ("SELECT m.scan, s.started_at, s.host_id, m.check_name, m.value, m.unit, m.warn, m.crit, f.status "
-               "FROM metrics m JOIN scans s ON s.id = m.scan JOIN findings f ON f.id = m.finding "
-               "WHERE m.subject = ? AND m.name = ?")
+        # Served by the metrics_trend index alone, newest first, stopping after ``limit`` rows.
+        sql = ("SELECT m.scan, m.started_at, m.host_id, m.check_name, m.value, m.unit, m.warn, m.crit, m.status "
+               "FROM metrics m WHERE m.subject = ? AND m.name = ?")
         args: list[Any] = [subject, metric]
         if host_id:
-            sql += " AND s.host_id = ?"
+            sql += " AND m.host_id = ?"
             args.append(host_id)
         if check:
             sql += " AND m.check_name = ?"
             args.append(check)
-        sql += " ORDER BY s.started_at DESC, m.scan DESC"
+        sql += " ORDER BY m.started_at DESC, m.scan DESC"
         if limit:
             sql += " LIMIT ?"
             args.append(limit)
@@ -480,16 +485,17 @@ class HistoryStore:
     def series_hosts(self, subject: str, metric: str) -> list[tuple[str, str]]:
         """(host_id, hostname) pairs that have this series."""
         with self._reading() as conn:
-            return conn.execute(
-                "SELECT DISTINCT s.host_id, s.hostname FROM metrics m JOIN scans s ON s.id = m.scan "
-                "WHERE m.subject = ? AND m.name = ?", (subject, metric)).fetchall()
+            hosts = [r[0] for r in conn.execute(
+                "SELECT DISTINCT host_id FROM metrics WHERE subject = ? AND name = ?", (subject, metric))]
+            return [(h, (conn.execute("SELECT hostname FROM scans WHERE host_id = ? ORDER BY started_at DESC "
+                                      "LIMIT 1", (h,)).fetchone() or ("",))[0]) for h in hosts]
 
     def known_series(self, host_id: str | None = None, limit: int = 30) -> list[tuple[str, str]]:
         """Some (subject, metric) pairs, for a helpful error message."""
         sql = "SELECT DISTINCT m.subject, m.name FROM metrics m"
         args: list[Any] = []
         if host_id:
-            sql += " JOIN scans s ON s.id = m.scan WHERE s.host_id = ?"
+            sql += " WHERE m.host_id = ?"
             args.append(host_id)
         with self._reading() as conn:
             return conn.execute(sql + " LIMIT ?", (*args, limit)).fetchall()

@@ -24,6 +24,10 @@ class LockTimeout(RuntimeError):
     """Another scan held the lock for longer than we were willing to wait; ``str()`` is one line."""
 
 
+class LockUnavailable(OSError):
+    """The lock file cannot be created (read-only medium, no permission): scan without it, but say so."""
+
+
 def lock_path() -> Path:
     from fieldkit import paths
 
@@ -46,7 +50,7 @@ class ScanLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise LockTimeout(f"{self.path}: cannot open the scan lock: {exc.strerror or exc}") from None
+            raise LockUnavailable(f"{self.path}: cannot create the scan lock: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.wait_s
         announced = False
         while True:

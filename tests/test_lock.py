@@ -71,3 +71,23 @@ def test_waiter_gets_the_lock_when_the_holder_releases(tmp_path: Path) -> None:
     out, _ = child.communicate(timeout=30)
     assert out.strip() == "got it" and child.returncode == 0
     assert not first.held
+
+
+def test_an_unwritable_lock_folder_raises_lock_unavailable(tmp_path: Path) -> None:
+    from fieldkit.lock import LockUnavailable
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(LockUnavailable, match="cannot create the scan lock"):
+        ScanLock(blocker / "scan.lock", wait_s=0).acquire()
+
+
+def test_a_scan_still_runs_when_the_lock_cannot_be_created(fieldkit_home: Path) -> None:
+    from click.testing import CliRunner
+
+    from fieldkit.cli import cli
+
+    (fieldkit_home / "state").write_text("a file where the state folder should be")
+    result = CliRunner().invoke(cli, ["check", "system", "--json"])
+    assert result.exit_code in (0, 1, 2, 3) and '"findings"' in result.stdout
+    assert "scanning without protection against a concurrent scan" in result.stderr

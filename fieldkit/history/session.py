@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from fieldkit.lock import DEFAULT_WAIT_S, ScanLock
+from fieldkit.lock import DEFAULT_WAIT_S, LockUnavailable, ScanLock
 
 
 class ScanSession:
@@ -28,7 +28,11 @@ class ScanSession:
         self.scan_row: int | None = None
 
     def __enter__(self) -> "ScanSession":
-        self.lock.acquire()  # raises LockTimeout with a one-line message
+        try:
+            self.lock.acquire()  # raises LockTimeout with a one-line message
+        except LockUnavailable as exc:
+            # A read-only USB stick or a locked-down folder must not stop the scan itself.
+            self.warn(f"{exc}; scanning without protection against a concurrent scan")
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -76,7 +76,7 @@ def test_all_ok_line() -> None:
     assert line == "FIELDKIT OK - 1 findings OK (profile nightly) | '/ used_pct'=10%;85;95;0;100"
 
 
-# Thresholds that make 'system' OK, WARNING or CRITICAL on any machine (via the root filesystem).
+# Thresholds that make the real 'system' check WARNING or CRITICAL on any machine (via the root filesystem).
 _PERMISSIVE = ["--uptime-warn-days", "3650", "--load-warn-per-core", "100", "--mem-available-warn-pct", "0",
                "--mem-available-crit-pct", "0", "--swap-warn-pct", "100", "--swap-crit-pct", "100",
                "--cpu-temp-warn-c", "150", "--cpu-temp-crit-c", "150", "--battery-wear-warn-pct", "100",
@@ -84,7 +84,6 @@ _PERMISSIVE = ["--uptime-warn-days", "3650", "--load-warn-per-core", "100", "--m
 
 
 @pytest.mark.parametrize("fs, code, word", [
-    (["--fs-warn-pct", "100", "--fs-crit-pct", "100"], 0, "OK"),
     (["--fs-warn-pct", "1", "--fs-crit-pct", "100"], 1, "WARNING"),
     (["--fs-warn-pct", "1", "--fs-crit-pct", "1"], 2, "CRITICAL"),
 ])
@@ -94,6 +93,16 @@ def test_check_nagios_exit_codes(fs: list[str], code: int, word: str) -> None:
     assert len(lines) == 1 and lines[0].startswith(f"FIELDKIT {word} - "), result.stdout
     assert result.exit_code == code
     _assert_valid(lines[0])
+
+
+@pytest.mark.parametrize("status, code", [("ok", 0), ("warning", 1), ("critical", 2), ("unknown", 3)])
+def test_every_nagios_exit_code_from_a_check(extra_checks, status: str, code: int) -> None:
+    result = CliRunner().invoke(cli, ["check", "fixed", "--status", status, "--nagios", "--subject", "disk 1"])
+    assert result.exit_code == code
+    assert result.stdout == (f"FIELDKIT {status.upper()} - "
+                             + ("1 findings OK (profile check-fixed)" if status == "ok"
+                                else f"1 {status.upper()}: disk 1: fixed status {status.upper()}")
+                             + " | 'disk 1 value_pct'=42.5%;80;90;0;100\n")
 
 
 @pytest.mark.parametrize("args", [["check", "system", "--nagios", "--no-such-option"],

@@ -121,3 +121,43 @@ def test_several_scans_started_together_all_get_stored_one_after_the_other(field
     # serialised: each scan started after the previous one finished
     for a, b in zip(rows, rows[1:]):
         assert a.finished_at <= b.started_at
+
+
+@pytest.mark.real
+def test_scan_killed_mid_way_keeps_history_and_partial_result(fieldkit_home: Path, tmp_path: Path,
+                                                             extra_checks: Path) -> None:
+    """A real `fieldkit scan` killed with SIGKILL while a check is still running."""
+    env = dict(os.environ)
+    for status in ("warning", "ok"):
+        done = subprocess.run([*fieldkit_cmd(), "check", "fixed", "--status", status, "-q"], env=env, timeout=60)
+        assert done.returncode in (0, 1)
+    with HistoryStore.open() as store:
+        before = [store.load(r.id).to_dict() for r in store.list_scans(limit=None)]
+    profile = tmp_path / "slow.toml"
+    profile.write_text('description = "one fast, one slow check"\n[checks.system]\n'
+                       '[checks.fixed]\ntimeout = 300\ndelay_s = 120\n')
+    out = tmp_path / "out"
+    child = subprocess.Popen([*fieldkit_cmd(), "scan", "--profile", str(profile), "-q", "--out", str(out)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob("fieldkit-*.json")) and time.monotonic() < deadline:  # 'system' finished
+            assert child.poll() is None
+            time.sleep(0.05)
+        partial = json.loads(next(out.glob("fieldkit-*.json")).read_text())
+        assert [c["name"] for c in partial["checks"]] == ["system"] and not partial["complete"]
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+    with HistoryStore.open() as store:
+        assert store.integrity() == "ok"
+        assert [store.load(r.id).to_dict() for r in store.list_scans(limit=None)] == before
+    # the kernel released the dead scan's lock: the next scan starts at once
+    after = subprocess.run([*fieldkit_cmd(), "check", "fixed", "-q", "--lock-wait", "0"], env=env, timeout=60,
+                           capture_output=True, text=True)
+    assert after.returncode == 0, after.stderr
+    with HistoryStore.open() as store:
+        assert store.count() == len(before) + 1

@@ -24,6 +24,9 @@ class FieldkitGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        # Issue 8: under --nagios a monitoring system reads only stdout, so every failure
+        # also gets a plugin status line there ("FIELDKIT UNKNOWN - why", exit 3).
+        nagios = "--nagios" in (sys.argv[1:] if args is None else list(args))
         try:
             rv = super().main(args, prog_name or "fieldkit", complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -31,21 +34,26 @@ class FieldkitGroup(click.Group):
             sys.exit(0)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "fieldkit"
-            click.echo(f"{where}: error: {exc.format_message()} (see '{where} --help')", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line(f"{where}: error: {exc.format_message()} (see '{where} --help')", nagios)
         except click.ClickException as exc:
-            click.echo(f"fieldkit: error: {exc.format_message()}", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line(f"fieldkit: error: {exc.format_message()}", nagios)
         except click.Abort:
-            click.echo("fieldkit: aborted", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line("fieldkit: aborted", nagios)
         except Exception as exc:  # noqa: BLE001 - never a bare traceback to a monitoring system
             if os.environ.get("FIELDKIT_DEBUG"):
                 raise
-            click.echo(f"fieldkit: internal error: {exc.__class__.__name__}: {exc} "
-                       "(set FIELDKIT_DEBUG=1 for the traceback)", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line(f"fieldkit: internal error: {exc.__class__.__name__}: {exc} "
+                       "(set FIELDKIT_DEBUG=1 for the traceback)", nagios)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail_line(message: str, nagios: bool) -> None:
+    click.echo(message, err=True)
+    if nagios:
+        from fieldkit.export.nagios import unknown
+
+        click.echo(unknown(message.removeprefix("fieldkit: ")))
+    sys.exit(EXIT_USAGE)
 
 
 def fail(message: str) -> click.ClickException:

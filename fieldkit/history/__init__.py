@@ -12,7 +12,8 @@ from typing import Any
 from fieldkit.history.compare import Change, compare
 from fieldkit.history.store import HistoryError, HistoryStore, HistoryView, db_path
 
-__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "view_for"]
+__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "compare_with_history",
+           "view_for"]
 
 
 def view_for(store: HistoryStore, result_or_machine: Any, started_at: str, scan_id: str = "") -> HistoryView:
@@ -21,20 +22,29 @@ def view_for(store: HistoryStore, result_or_machine: Any, started_at: str, scan_
 
 
 def changes_since_last(store: HistoryStore, result: Any) -> list[dict[str, Any]]:
-    """Status changes and new/resolved problems of ``result`` against this machine's earlier scans.
+    """Status changes and new/resolved problems of ``result`` against this machine's earlier scans."""
+    return compare_with_history(store, result)[0]
+
+
+def compare_with_history(store: HistoryStore, result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(changes, compared_with)`` for ``result``.
 
     Each check is compared with the most recent earlier scan in which *that check*
     completed, so a nightly scan that ran only ``system`` does not make the disks of
-    the last full visit look "new".
+    the last full visit look "new". ``compared_with`` lists those earlier scans per check
+    (empty: the first scan of this machine, nothing to compare with).
     """
     host_id = str(result.machine.get("host_id") or "unknown")
     started = result.to_dict()["started_at"]
-    out: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    compared: list[dict[str, Any]] = []
     for record in result.checks:
         previous = store.previous_scan_with_check(host_id, record.name, started, result.scan_id)
         if previous is None:
             continue
         header = store.scan_header(previous)
+        compared.append({"check": record.name, "scan_id": header.scan_id, "started_at": header.started_at,
+                         "visit_id": header.visit_id})
         before = store.findings_of(previous, record.name)
         after = [f for f in result.findings if f.check == record.name]
         completed = {record.name} if record.outcome == "completed" else set()
@@ -42,5 +52,5 @@ def changes_since_last(store: HistoryStore, result: Any) -> list[dict[str, Any]]
             item = change.to_dict()
             item["previous_scan_id"] = header.scan_id
             item["previous_started_at"] = header.started_at
-            out.append(item)
-    return out
+            changes.append(item)
+    return changes, compared

@@ -58,14 +58,16 @@ class ScanSession:
 
     def finish(self, result: Any) -> None:
         """Put ``changes_since_last`` into the result, then store it (unless --no-history)."""
-        from fieldkit.history import HistoryError, changes_since_last
+        from fieldkit.history import HistoryError, compare_with_history
 
         if self.store is None:
             return
         if self.view is not None and self.view.errors:
             self.warn(f"history could not be read by a check: {self.view.errors[0]}")
         try:
-            result.extra["changes_since_last"] = changes_since_last(self.store, result)
+            changes, compared = compare_with_history(self.store, result)
+            result.extra["changes_since_last"] = changes
+            result.extra["compared_with"] = compared  # [] = first scan of this machine
         except HistoryError as exc:
             self.warn(f"could not compare with earlier scans: {exc}")
         if not self.store_history:

@@ -108,9 +108,11 @@ def test_every_nagios_exit_code_from_a_check(extra_checks, status: str, code: in
 @pytest.mark.parametrize("args", [["check", "system", "--nagios", "--no-such-option"],
                                   ["check", "system", "--nagios", "--json"],
                                   ["scan", "--nagios", "--profile", "no-such-profile"]])
-def test_usage_errors_exit_3(args: list[str]) -> None:
+def test_usage_errors_exit_3_with_an_unknown_status_line(args: list[str]) -> None:
     proc = subprocess.run([*fieldkit_cmd(), *args], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3, proc.stderr
+    assert proc.stdout.startswith("FIELDKIT UNKNOWN - ") and proc.stdout.count("\n") == 1
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_decimal_point_ignores_the_locale(tmp_path) -> None:

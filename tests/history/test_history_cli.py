@@ -43,9 +43,13 @@ def test_changes_since_last_are_in_the_result_file_and_the_history(tmp_path: Pat
     changes = json.loads(file.read_text())["extra"]["changes_since_last"]
     root = [c for c in changes if c["subject"] == "/"]
     assert root and root[0]["before"] == "CRITICAL" and root[0]["after"] == "OK" and root[0]["kind"] == "resolved"
+    compared = json.loads(file.read_text())["extra"]["compared_with"]
+    assert [c["check"] for c in compared] == ["system"] and compared[0]["scan_id"] == root[0]["previous_scan_id"]
     with HistoryStore.open() as store:
         stored = store.load(store.resolve("latest"))
+        first = store.load(store.resolve("1"))
     assert stored.extra["changes_since_last"] == changes
+    assert first.extra["changes_since_last"] == [] and first.extra["compared_with"] == []
     assert result.exit_code == stored.exit_code
 
 

@@ -658,6 +658,8 @@ def _schedule_backend(backend: str) -> str:
 @click.option("--name", default=None, help="Schedule name (default: the profile name).")
 @click.option("--textfile-dir", default=None, type=click.Path(file_okay=False),
               help="Also write the Prometheus textfile there (node_exporter --collector.textfile.directory).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder for each scan's result file (default: <data folder>/reports).")
 @click.option("--randomized-delay", default=3600, show_default=True, type=click.IntRange(0, 86400),
               metavar="SECONDS", help="systemd RandomizedDelaySec: spread a fleet's scans.")
 @click.option("--backend", default="auto", show_default=True, type=_BACKENDS,
@@ -666,7 +668,8 @@ def _schedule_backend(backend: str) -> str:
               help="Install into this root folder (an image) instead of /; enables offline.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
 def schedule_install(profile_name: str, every: str, name: str | None, textfile_dir: str | None,
-                     randomized_delay: int, backend: str, root_dir: str | None, dry_run: bool) -> int:
+                     out_dir: str | None, randomized_delay: int, backend: str, root_dir: str | None,
+                     dry_run: bool) -> int:
     """Install a scheduled scan that stores into the history (and the Prometheus textfile)."""
     from fieldkit import profiles, schedule
     from fieldkit.schedule import cron, systemd
@@ -682,7 +685,8 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
     chosen = _schedule_backend(backend)
     spec = schedule.ScheduleSpec(
         name=spec_name, profile=profile_name, calendar=calendar, system=system,
-        command=schedule.scan_command(profile_name, system=system, textfile_dir=textfile_dir),
+        command=schedule.scan_command(profile_name, system=system, textfile_dir=textfile_dir,
+                                      reports_dir=str(Path(out_dir).absolute()) if out_dir else None),
         randomized_delay_s=randomized_delay, environment={"FIELDKIT_SYSTEM": "1"} if system else {})
     root = Path(root_dir).absolute() if root_dir else None
     if dry_run:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import fieldkit_cmd
+from conftest import ROOT, fieldkit_cmd, need
 from fk_scans import disk, scan, system, target
 from fieldkit.cli import cli
 from fieldkit.export.nagios import VALID_UOM, number, perfdata_item, render
@@ -115,10 +118,39 @@ def test_usage_errors_exit_3_with_an_unknown_status_line(args: list[str]) -> Non
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_decimal_point_ignores_the_locale(tmp_path) -> None:
-    env = dict(os.environ, LC_ALL="de_DE.UTF-8", LANG="de_DE.UTF-8", LC_NUMERIC="de_DE.UTF-8")
-    proc = subprocess.run([*fieldkit_cmd(), "scan", "--profile", "quick", "--nagios", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120, env=env)
-    assert proc.returncode in (0, 1, 2, 3)
+@pytest.fixture(scope="module")
+def german_locale(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A de_DE.UTF-8 locale (decimal comma) compiled into a temp folder, used through LOCPATH."""
+    need(shutil.which("localedef") and Path("/usr/share/i18n/locales/de_DE").exists(),
+         "localedef and the de_DE locale source (package locales) are needed")
+    folder = tmp_path_factory.mktemp("locale")
+    subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(folder / "de_DE.UTF-8")], check=True,
+                   capture_output=True, timeout=120)
+    return dict(os.environ, LOCPATH=str(folder), LC_ALL="de_DE.UTF-8", LANG="de_DE.UTF-8")
+
+
+_RENDER_UNDER_LOCALE = """
+import locale, sys
+locale.setlocale(locale.LC_ALL, "")
+assert locale.localeconv()["decimal_point"] == ",", locale.localeconv()
+sys.path.insert(0, sys.argv[1])
+from fk_scans import disk, scan, target
+from fieldkit.export.nagios import render
+from fieldkit.findings import Status
+print(render(scan([disk("/dev/sda", Status.OK, 3), target("pbx", Status.OK, 12.75, 0.5)])))
+"""
+
+
+@pytest.mark.real
+def test_decimal_point_ignores_the_locale(tmp_path: Path, german_locale: dict[str, str]) -> None:
+    # even a process that switched to a decimal-comma locale prints C-locale numbers (Icinga needs '.')
+    proc = subprocess.run([sys.executable, "-c", _RENDER_UNDER_LOCALE, str(ROOT / "tests")], capture_output=True,
+                          text=True, timeout=60, env=german_locale)
+    assert proc.returncode == 0, proc.stderr
     _assert_valid(proc.stdout.strip())
-    assert not re.search(r"=\d+,\d", proc.stdout)
+    assert "'pbx rtt_median_ms'=12.75ms" in proc.stdout and "'pbx loss_pct'=0.5%" in proc.stdout
+    cli_run = subprocess.run([*fieldkit_cmd(), "scan", "--profile", "quick", "--nagios", "--out", str(tmp_path)],
+                             capture_output=True, text=True, timeout=120, env=german_locale)
+    assert cli_run.returncode in (0, 1, 2, 3)
+    _assert_valid(cli_run.stdout.strip())
+    assert not re.search(r"=\d+,\d", cli_run.stdout)

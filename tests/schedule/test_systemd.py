@@ -92,8 +92,9 @@ def test_user_units_verify_too(tmp_path: Path) -> None:
 def test_dry_run_prints_both_units_and_writes_nothing(tmp_path: Path) -> None:
     root = tmp_path / "root"
     result = CliRunner().invoke(cli, ["schedule", "install", "--every", "weekly", "--backend", "systemd",
-                                      "--root", str(root), "--dry-run"])
+                                      "--root", str(root), "--out", "/srv/fieldkit/results", "--dry-run"])
     assert result.exit_code == 0
+    assert "--out /srv/fieldkit/results" in result.stdout
     assert "[Service]" in result.stdout and "OnCalendar=Sun *-*-* 03:00:00" in result.stdout
     assert "Persistent=true" in result.stdout
     assert not root.exists()

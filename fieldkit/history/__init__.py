@@ -12,13 +12,7 @@ from typing import Any
 from fieldkit.history.compare import Change, compare
 from fieldkit.history.store import HistoryError, HistoryStore, HistoryView, db_path
 
-__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "compare_with_history",
-           "view_for"]
-
-
-def view_for(store: HistoryStore, result_or_machine: Any, started_at: str, scan_id: str = "") -> HistoryView:
-    machine = getattr(result_or_machine, "machine", result_or_machine) or {}
-    return HistoryView(store, str(machine.get("host_id") or "unknown"), started_at, scan_id)
+__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "compare_with_history"]
 
 
 def changes_since_last(store: HistoryStore, result: Any) -> list[dict[str, Any]]:

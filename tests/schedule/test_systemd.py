@@ -114,3 +114,31 @@ def test_bad_install_requests_exit_3(tmp_path: Path, args: list[str], message: s
 def test_remove_of_an_unknown_schedule_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["schedule", "remove", "nope", "--root", str(tmp_path)])
     assert result.exit_code == 3 and "no scheduled scan 'nope'" in result.stderr
+
+
+@pytest.mark.real
+def test_the_scheduled_command_stores_history_and_writes_the_textfile(tmp_path: Path, monkeypatch) -> None:
+    """Run the unit's ExecStart the way systemd would (Environment=, StateDirectory= -> $STATE_DIRECTORY)."""
+    import shlex
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from fieldkit.history import HistoryStore
+
+    root, textdir, reports = tmp_path / "root", tmp_path / "textfile", tmp_path / "reports"
+    result = CliRunner().invoke(cli, ["schedule", "install", "--profile", "nightly", "--backend", "systemd",
+                                      "--root", str(root), "--textfile-dir", str(textdir), "--out", str(reports)])
+    assert result.exit_code == 0, result.output
+    service = _ini((root / "etc/systemd/system/fieldkit-nightly.service").read_text())["Service"]
+    argv = shlex.split(service["ExecStart"][0])
+    env = {k: v for k, v in os.environ.items() if k != "FIELDKIT_HOME"}
+    env.update(dict(item.strip('"').split("=", 1) for item in service["Environment"]))
+    env["STATE_DIRECTORY"] = str(tmp_path / "state")  # what StateDirectory=fieldkit hands the service
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1, 2, 3) and proc.stdout == "", proc.stderr  # --quiet: nothing on stdout
+    with HistoryStore.open(tmp_path / "state" / "history.sqlite") as store:
+        rows = store.list_scans()
+        assert len(rows) == 1 and rows[0].profile == "nightly" and int(rows[0].status) == proc.returncode
+    families = {f.name for f in text_string_to_metric_families((textdir / "fieldkit-nightly.prom").read_text())}
+    assert {"fieldkit_scan_status", "fieldkit_check_status", "fieldkit_last_success_timestamp_seconds"} <= families
+    assert len(list(reports.glob("fieldkit-*.json"))) == 1

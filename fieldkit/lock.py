@@ -9,12 +9,16 @@ scan waits a bounded time, then stops with a message naming the running scan.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; scans run unlocked with a warning
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_WAIT_S = 120.0
 _POLL_S = 0.1
@@ -46,6 +50,8 @@ class ScanLock:
         self._fd: int | None = None
 
     def acquire(self) -> "ScanLock":
+        if fcntl is None:  # pragma: no cover
+            raise LockUnavailable("no file locking on this platform")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -211,6 +211,9 @@ class HistoryStore:
         except HistoryError:
             conn.close()
             raise
+        except sqlite3.OperationalError as exc:  # locked for too long, read-only folder, disk full
+            conn.close()
+            raise HistoryError(f"{path}: cannot use the history database: {exc}") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise HistoryError(f"{path}: the history database is damaged ({exc}); it was left untouched: "

@@ -129,7 +129,11 @@ def scan(profile_name: str | None, out_dir: str, as_json: bool, quiet: bool, **m
         profile = profiles.load(profile_name)
     except profiles.ProfileError as exc:
         raise fail(str(exc)) from None
-    return _execute(profile, as_json=as_json, quiet=quiet, out_dir=Path(out_dir), **monitoring)
+    # A monitoring agent runs in some working folder of its own: under --nagios the result
+    # file is written only where --out says (the history keeps the scan anyway).
+    explicit_out = click.get_current_context().get_parameter_source("out_dir") != click.core.ParameterSource.DEFAULT
+    target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
+    return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target, **monitoring)
 
 
 def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, no_history: bool = False,

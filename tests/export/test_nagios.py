@@ -154,3 +154,12 @@ def test_decimal_point_ignores_the_locale(tmp_path: Path, german_locale: dict[st
     assert cli_run.returncode in (0, 1, 2, 3)
     _assert_valid(cli_run.stdout.strip())
     assert not re.search(r"=\d+,\d", cli_run.stdout)
+
+
+def test_scan_nagios_writes_no_result_file_into_the_agents_working_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["scan", "--profile", "quick", "--nagios"])
+    assert result.stdout.startswith("FIELDKIT ") and result.exit_code in (0, 1, 2, 3)
+    assert list(tmp_path.iterdir()) == []
+    explicit = CliRunner().invoke(cli, ["scan", "--profile", "quick", "--nagios", "--out", "res"])
+    assert explicit.exit_code in (0, 1, 2, 3) and len(list((tmp_path / "res").glob("fieldkit-*.json"))) == 1

@@ -86,6 +86,8 @@ def test_real_crontab_program_in_a_private_mount_namespace() -> None:
     need(shutil.which("crontab") and shutil.which("unshare"), "crontab (package cron) or unshare missing")
     spool = "/var/spool/cron/crontabs"
     need(Path(spool).is_dir(), f"{spool} missing (package cron)")
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, text=True, timeout=30)
+    need(probe.returncode == 0, f"cannot create a mount namespace here: {probe.stderr.strip()}")
     script = (f"mount -t tmpfs -o mode=1730 fieldkit-test-cron {spool} && chgrp crontab {spool} && "
               f"exec {sys.executable} -c \"$0\" {ROOT}")
     proc = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, _IN_NAMESPACE],

@@ -417,14 +417,19 @@ def history_list(limit: int, host: str | None, as_json: bool) -> int:
         return 0
     with _open_history() as store:
         rows = _history_call(store.list_scans, limit=limit or None, host=host)
+        visits = {v["id"]: v for v in _history_call(store.visits)} if any(r.visit_id for r in rows) else {}
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return 0
-    click.echo(f"{'ID':>6}  {'started (UTC)':<19}  {'host':<16} {'profile':<14} {'status':<8} findings  scan id")
+    click.echo(f"{'ID':>6}  {'started (UTC)':<19}  {'host':<16} {'profile':<14} {'status':<8} findings  "
+               f"{'scan id':<12}  visit")
     for r in rows:
         flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
+        visit = visits.get(r.visit_id or "", {})
+        where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
         click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {r.hostname[:16]:<16} "
-                   f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]}{flags}")
+                   f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
+                   f"{where or '-'}{flags}")
     return 0
 
 
@@ -444,6 +449,10 @@ def history_show(ref: str, as_json: bool) -> int:
             return 0
         result = _history_call(store.load, scan)
     click.echo(f"Scan {scan} ({result.scan_id}) started {result.to_dict()['started_at']}")
+    if result.visit:
+        details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
+                            if result.visit.get(k))
+        click.echo(f"During visit {result.visit.get('id')}: {details}")
     print_summary(result, sys.stdout)
     changes = result.extra.get("changes_since_last") or []
     if changes:

@@ -146,3 +146,15 @@ def test_a_corrupt_history_does_not_lose_the_scan(tmp_path: Path, garbage: bytes
     assert path.read_bytes() == garbage
     listed = run("history", "list")
     assert listed.exit_code == 3 and "not a history database" in listed.stderr
+
+
+def test_list_and_show_name_the_visit() -> None:
+    visit = {"id": "v42", "customer": "Acme", "site": "Depot", "ticket": "T-7", "technician": "Sam",
+             "started_at": "2026-03-01T08:55:00Z", "ended_at": None, "notes": []}
+    with HistoryStore.open() as store:
+        store.store(scan([disk("/dev/sda", Status.OK, 0)], started=at(0), visit=visit))
+        store.store(scan([disk("/dev/sda", Status.OK, 0)], started=at(1)))
+    lines = run("history", "list").stdout.splitlines()
+    assert lines[1].rstrip().endswith("-") and lines[2].rstrip().endswith("Acme / Depot")
+    shown = run("history", "show", "1").stdout
+    assert "During visit v42: customer Acme, site Depot, ticket T-7, technician Sam" in shown

@@ -592,12 +592,16 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
         since = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if not _history_exists():
         return 0
+    from fieldkit.history import HistoryError
+
     out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
     try:
         with _open_history() as store:
-            for doc in _history_call(lambda: list(store.iter_documents(since=since))):
+            for doc in store.iter_documents(since=since):  # one scan in memory at a time
                 for line in _export_lines(doc, per_finding):
                     out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+    except HistoryError as exc:
+        raise fail(str(exc)) from None
     finally:
         if out_file:
             out.close()

@@ -594,7 +594,10 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
         return 0
     from fieldkit.history import HistoryError
 
-    out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
+    try:
+        out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
+    except OSError as exc:
+        raise fail(f"{out_file}: cannot write: {exc.strerror or exc}") from None
     try:
         with _open_history() as store:
             for doc in store.iter_documents(since=since):  # one scan in memory at a time

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldkit.history.compare import Change, compare
+from fieldkit.history.compare import compare
 from fieldkit.history.store import HistoryError, HistoryStore, HistoryView, db_path
 
 __all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "compare_with_history"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from fieldkit.findings import Finding, Status, worst
+from fieldkit.findings import Finding, Status
 
 PROBLEM = (Status.WARNING, Status.CRITICAL)
 
@@ -118,7 +118,3 @@ def metric_changes(before: Iterable[Finding], after: Iterable[Finding]) -> list[
 
 def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def overall(findings: Iterable[Finding]) -> Status:
-    return worst(f.status for f in findings)

@@ -460,10 +460,6 @@ class HistoryStore:
             raise HistoryError(f"no scan {scan} in the history")
         return _scan_row(row)
 
-    def checks_of(self, scan: int) -> dict[str, str]:
-        with self._reading() as conn:
-            return dict(conn.execute("SELECT name, outcome FROM checks WHERE scan = ?", (scan,)).fetchall())
-
     def trend(self, subject: str, metric: str, *, host_id: str | None = None, check: str | None = None,
               limit: int | None = None) -> list[TrendPoint]:
         """Values of one metric of one subject over time, oldest first (the last ``limit`` points)."""

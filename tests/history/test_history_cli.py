@@ -158,3 +158,41 @@ def test_list_and_show_name_the_visit() -> None:
     assert lines[1].rstrip().endswith("-") and lines[2].rstrip().endswith("Acme / Depot")
     shown = run("history", "show", "1").stdout
     assert "During visit v42: customer Acme, site Depot, ticket T-7, technician Sam" in shown
+
+
+_GROWTH_CHECK = '''
+"""Test check: a growth rule as the SMART check writes one, through ctx.history."""
+from fieldkit.findings import Finding, Metric
+from fieldkit.options import Option
+
+NAME = "growth"
+DESCRIPTION = "Test check comparing a counter with the previous scan"
+AREA = "disks"
+TIMEOUT_S = 10
+OPTIONS = [Option("count", "int", 0)]
+
+
+def run(ctx):
+    previous = ctx.history.previous_findings(NAME) if ctx.history is not None else []
+    before = previous[0].metric("pending").value if previous else None
+    now = ctx.option("count")
+    grew = before is not None and now > before
+    return [Finding(check=NAME, subject="/dev/sdz", status="WARNING" if grew else "OK",
+                    summary=f"pending {before} -> {now}" if before is not None else f"pending {now} (first scan)",
+                    metrics=[Metric("pending", now, "c")], data={"previous": before})]
+'''
+
+
+def test_checks_read_the_previous_scan_through_ctx_history(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "growth.py").write_text(_GROWTH_CHECK)
+    monkeypatch.setenv("FIELDKIT_EXTRA_CHECKS", str(tmp_path))
+    first = json.loads(run("check", "growth", "--count", "0", "--json").stdout)
+    assert first["findings"][0]["data"]["previous"] is None
+    run("check", "system", "-q")  # a scan without that check in between changes nothing
+    second = run("check", "growth", "--count", "8", "--json")
+    doc = json.loads(second.stdout)
+    assert doc["findings"][0]["data"]["previous"] == 0 and second.exit_code == 1
+    assert doc["extra"]["changes_since_last"][0]["kind"] == "new"
+    third = json.loads(run("check", "growth", "--count", "8", "--no-history", "--json").stdout)
+    assert third["findings"][0]["data"]["previous"] == 8  # --no-history still reads the history
+    assert len(json.loads(run("history", "list", "--json").stdout)) == 3

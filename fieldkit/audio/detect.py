@@ -53,14 +53,14 @@ class Thresholds:
     max_jitter: float = 0.06         # timing residual / period
     min_similarity: float = 0.4      # cosine similarity of click spectra (loud clicks only)
     min_on_grid: float = 0.5         # share of unmistakable impulses the train must explain
-    min_uniformity: float = 0.2      # typical slot / strong slot strength, when clicks are loud
+    min_uniformity: float = 0.75     # share of slots near the strong ones' strength, when clicks are loud
     hit_z: float = 3.0               # onset z that counts as a click in a slot
     event_z: float = 8.0             # onset z of an unmistakable impulse (isolated clicks, seeks)
     fast_period_s: float = 2.05      # at or below: click of death; above: suspicious (head parking?)
     min_period_s: float = 0.2
     max_period_s: float = 5.0
     clip_fraction: float = 0.001     # share of samples at full scale that makes a recording unusable
-    whine_db: float = 15.0           # prominence of a persistent line over the local spectrum
+    whine_db: float = 20.0           # prominence of a persistent line over the local spectrum
     grind_db: float = 15.0           # envelope-spectrum line over its neighbourhood
     grind_depth: float = 0.5         # and this amplitude-modulation depth
     beep_db: float = 18.0            # tonal frame: peak over the frame's median spectrum
@@ -80,14 +80,10 @@ class ClickTrain:
     median_z: float
     on_grid: float | None = None
     consistency: float = 0.0
-    slot_z_median: float = 0.0      # strength of a typical slot ...
-    slot_z_p90: float = 0.0         # ... and of the strongest ones
-
-    @property
-    def uniformity(self) -> float:
-        """Typical slot over strong slot: near 1 for a train of equal clicks, near 0 when a few
-        loud clicks (head parking, knocks) carry a grid whose other slots are empty."""
-        return self.slot_z_median / self.slot_z_p90 if self.slot_z_p90 > 0 else 0.0
+    slot_z_p90: float = 0.0         # strength of the strongest slots
+    uniformity: float = 0.0         # share of slots at least a fifth as strong: near 1 for a train of
+                                    # equal clicks, low when a few loud clicks (head parking every
+                                    # 8 s seen on a 4 s grid, knocks) carry a grid of empty slots
 
     @property
     def rate_hz(self) -> float:
@@ -326,7 +322,8 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
     import numpy as np
 
     rate = c["rate"]
-    lo, hi = th.min_period_s * rate, max_period * rate
+    # 8 % beyond the longest period: a jittered train at the limit still forms a peak
+    lo, hi = th.min_period_s * rate, max_period * rate * 1.08
     if hi <= lo + 2 or hi >= c["z"].size:
         return None
     best: tuple[float, float, int, int] | None = None   # score, period (frames), phase, band index
@@ -341,7 +338,19 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
     if best is None:
         return None
     score, period, phase, b = best
-    return _grid(c, th, period, phase, score, b)
+    train = _grid(c, th, period, phase, score, b)
+    # The comb can still settle on a multiple of the true period (every k-th click): a grid at
+    # P/k whose slots are as full and as even is the same train at its real rate.
+    for k in range(6, 1, -1):
+        if period / k < lo:
+            continue
+        shorter = _grid(c, th, period / k, int(phase % (period / k)), score, b)
+        if (shorter.fill >= max(th.min_fill, 0.9 * train.fill) and shorter.uniformity >= th.min_uniformity
+                and (shorter.on_grid or 0) >= (train.on_grid or 0)):
+            comp = np.log1p(np.clip(c["zs"][b], 0.0, None)).astype(np.float32)
+            shorter.score = _fold(comp, shorter.period_s * rate)[0]
+            return shorter
+    return train
 
 
 def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
@@ -448,7 +457,7 @@ def _fold(comp: Any, period: float) -> tuple[float, int]:
         return 0.0, 0
     starts = np.round(np.arange(cycles) * period).astype(int)
     index = starts[:, None] + np.arange(width)[None, :]
-    tol = max(1, int(round(0.02 * period)))
+    tol = max(1, int(round(0.03 * period)))
     profile = maximum_filter1d(comp, size=2 * tol + 1)[index].mean(axis=0)
     med = np.median(profile)
     mad = 1.4826 * np.median(np.abs(profile - med))
@@ -474,7 +483,7 @@ def _consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
     if cycles < parts:
         return 0.0
     starts = np.round(np.arange(cycles) * period).astype(int)
-    tol = max(1, int(round(0.02 * period)))
+    tol = max(1, int(round(0.03 * period)))
     tolerant = maximum_filter1d(comp, size=2 * tol + 1)
     weakest = float("inf")
     for chunk in np.array_split(starts, parts):
@@ -486,21 +495,62 @@ def _consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
 
 
 def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: float, band: int) -> ClickTrain:
-    """Look for the click in each slot of the grid; measure fill, jitter, similarity, SNR, band."""
-    import numpy as np
+    """Look for the click in each slot of the grid; measure fill, jitter, similarity, SNR, band.
 
+    The grid is refitted once on the clear clicks it finds (least squares over cycle numbers)
+    and scanned again: a period off by 1 % drifts a slot by a tenth of a period after ten cycles.
+    """
     import numpy as np
 
     z, rate = c["zs"][band], c["rate"]
-    # +-3 % of the period, but never more than +-40 ms: a wide window finds "clicks" in noise
-    tol = max(3, min(int(round(0.03 * period)), int(0.04 * rate)))
+    # +-5 % of the period: clicks jitter by a few % (2.5 sigma of 2 %); the adaptive threshold
+    # below keeps a wide window from counting noise as clicks
+    tol = max(3, int(round(0.05 * period)))
     # A slot "holds a click" when its maximum beats what noise alone usually reaches in a window
     # of that width (80th percentile of window maxima at arbitrary places: the train's own
     # clicks fill at most ~15 % of such windows), and at least hit_z.
     picks = np.random.default_rng(0).integers(0, max(1, z.size - 2 * tol - 1), 256)
     noise_max = float(np.percentile(np.max(z[picks[:, None] + np.arange(2 * tol + 1)], axis=1), 80))
     threshold = max(th.hit_z, noise_max)
-    hits, hit_z, slot_z, slots = [], [], [], 0
+    jitter = None
+    for _attempt in range(2):
+        hits, hit_z, slot_z = _scan_slots(z, period, phase, tol, threshold)
+        # timing is judged on the clear clicks only: at low SNR a weak slot's maximum is noise
+        strong = [i for i, v in zip(hits, hit_z) if v >= 2 * th.hit_z]
+        if len(strong) < 3:
+            break
+        idx = np.array(strong, dtype=float)
+        cycle = np.round((idx - idx[0]) / period)
+        if np.unique(cycle).size < 3:
+            break
+        slope, intercept = np.polyfit(cycle, idx, 1)
+        jitter = float(np.std(idx - (slope * cycle + intercept)) / period)
+        if slope <= 0 or abs(slope - period) > 0.05 * period:
+            break
+        moved = abs(slope - period) * len(slot_z) > 0.3 * tol
+        period = float(slope)
+        phase = int(round(intercept - np.floor(intercept / period) * period)) % max(1, int(period))
+        if not moved:
+            break
+    times = [c["t0"] + i / rate for i in hits]
+    comp = np.log1p(np.clip(z, 0.0, None))
+    p90 = float(np.percentile(slot_z, 90)) if slot_z else 0.0
+    return ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
+                      fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=_similarity(c, hits),
+                      snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=len(slot_z),
+                      median_z=float(np.median(hit_z)) if hit_z else 0.0,
+                      on_grid=_on_grid(c, th, hits, period),
+                      slot_z_p90=p90,
+                      uniformity=float(np.mean(np.array(slot_z) >= 0.2 * p90)) if slot_z else 0.0,
+                      consistency=_consistency(comp, period, phase))
+
+
+def _scan_slots(z: Any, period: float, phase: float, tol: int,
+                threshold: float) -> tuple[list[int], list[float], list[float]]:
+    """Maximum of the onset z in each slot of the grid; the slots whose maximum is a click."""
+    import numpy as np
+
+    hits, hit_z, slot_z = [], [], []
     first = phase - int(phase // period) * period
     k = 0
     while True:
@@ -509,35 +559,12 @@ def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: f
         if centre >= z.size:
             break
         lo, hi = max(0, centre - tol), min(z.size, centre + tol + 1)
-        slots += 1
         i = lo + int(np.argmax(z[lo:hi]))
         slot_z.append(float(z[i]))
         if z[i] >= threshold:
             hits.append(i)
             hit_z.append(float(z[i]))
-    times = [c["t0"] + i / rate for i in hits]
-    jitter = None
-    # timing is judged on the clear clicks only: at low SNR a weak slot's maximum is noise
-    strong = [i for i, v in zip(hits, hit_z) if v >= 2 * th.hit_z]
-    if len(strong) >= 3:
-        idx = np.array(strong, dtype=float)
-        cycle = np.round((idx - idx[0]) / period)
-        slope, intercept = np.polyfit(cycle, idx, 1)
-        resid = idx - (slope * cycle + intercept)
-        jitter = float(np.std(resid) / period)
-        if slope > 0:
-            # the grid fit is the most precise period; re-anchor the phase on it
-            period = float(slope)
-            phase = int(round(intercept - np.floor(intercept / period) * period)) % max(1, int(period))
-    comp = np.log1p(np.clip(z, 0.0, None))
-    return ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
-                      fill=len(hits) / max(1, slots), jitter=jitter, similarity=_similarity(c, hits),
-                      snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=slots,
-                      median_z=float(np.median(hit_z)) if hit_z else 0.0,
-                      on_grid=_on_grid(c, th, hits, period),
-                      slot_z_median=float(np.median(slot_z)) if slot_z else 0.0,
-                      slot_z_p90=float(np.percentile(slot_z, 90)) if slot_z else 0.0,
-                      consistency=_consistency(comp, period, phase))
+    return hits, hit_z, slot_z
 
 
 def _on_grid(c: dict[str, Any], th: Thresholds, hits: list[int], period: float) -> float | None:
@@ -652,12 +679,14 @@ def _stall_beeps(t: dict[str, Any], th: Thresholds) -> Beeps | None:
     on = tonal & (np.abs(peak_bin - f0) <= 1) & (level - np.median(level) >= 10)
     starts, lengths = _runs(on, max_gap=1)
     keep = [(s, n) for s, n in zip(starts, lengths) if n >= 2 and n / rate <= 1.2]
-    if len(keep) < 3 or on.mean() > 0.8:
+    if len(keep) < 4 or on.mean() > 0.8:
         return None
     onsets = np.array([s for s, _ in keep], dtype=float) / rate
     ioi = np.diff(onsets)
     period = float(np.median(ioi))
-    if not 0.15 <= period <= 2.5 or float(np.std(ioi) / np.mean(ioi)) > 0.15:
+    # a stalled motor retries for 5-60 s (acoustic.md §1.4): a few tonal bursts close together
+    # (a seek sequence, a word) are not enough
+    if not 0.15 <= period <= 2.5 or float(np.std(ioi) / np.mean(ioi)) > 0.12 or onsets[-1] - onsets[0] < 3.0:
         return None
     return Beeps(freq_hz=float(freqs[band][f0]), period_s=period, count=len(keep),
                  burst_s=float(np.median([n for _, n in keep]) / rate),

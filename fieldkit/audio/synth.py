@@ -194,7 +194,7 @@ def bearing_whine(duration: float, fs: int, rng: Any, freq: float = 3150.0) -> A
     n = int(duration * fs)
     t = np.arange(n) / fs
     bg = pink_noise(n, rng) * np.float32(0.05)
-    y = 0.02 * np.sin(2 * math.pi * freq * t) * (1 + 0.3 * np.sin(2 * math.pi * 120 * t))
+    y = 0.04 * np.sin(2 * math.pi * freq * t) * (1 + 0.3 * np.sin(2 * math.pi * 120 * t))
     y += 0.01 * np.sin(2 * math.pi * 120 * t)
     return (bg + y).astype(np.float32)
 

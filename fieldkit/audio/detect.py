@@ -49,7 +49,7 @@ class Thresholds:
     click_score: float = 7.0        # folded onset peak, robust z, to call a click train
     min_clicks: int = 4              # clicks on the grid needed for any periodic claim
     min_fill: float = 0.6            # share of grid slots that hold a click (reported)
-    min_consistency: float = 3.0     # the train must stand out in each third of the recording
+    min_consistency: float = 2.0     # the train must stand out in each third of the recording
     max_jitter: float = 0.06         # timing residual / period
     min_similarity: float = 0.4      # cosine similarity of click spectra (loud clicks only)
     min_on_grid: float = 0.5         # share of unmistakable impulses the train must explain

@@ -226,7 +226,10 @@ def _metrics(a: Any, verdict: str, th: Any) -> list[Metric]:
     metrics = [Metric("noise_floor_dbfs", a.noise_floor_dbfs, ""), Metric("level_dbfs", a.level_dbfs, ""),
                Metric("duration_s", round(a.duration_s, 2), "s"), Metric("samplerate_hz", a.samplerate, "")]
     train = a.train or a.candidate
-    if train is not None:
+    if train is not None and verdict not in ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"):
+        # no click train was reported: only how close the best candidate came
+        metrics.append(Metric("click_score", round(train.score, 2), "", warn=th.click_score))
+    elif train is not None:
         metrics += [
             Metric("click_score", round(train.score, 2), "", warn=th.click_score),
             Metric("click_rate_hz", round(train.rate_hz, 3), ""),

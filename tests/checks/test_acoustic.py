@@ -188,6 +188,10 @@ def test_real_audio_devices_lists_the_pulse_input(pulse: Pulse) -> None:
     assert "default" in proc.stdout and "*" in proc.stdout
     devices = json.loads(run_cli(["audio", "devices", "--json"], pulse.env).stdout)
     assert any(d["default"] and d["channels"] >= 1 for d in devices)
+    wrong = run_cli(["check", "acoustic", "--device", "nosuchmic", "--duration", "5", "--json"], pulse.env)
+    [finding] = findings_of(wrong)
+    assert finding["rule"] == "audio-device-not-found"
+    assert "nosuchmic" in finding["summary"] and "pulse" in finding["summary"]   # names what exists
 
 
 @pytest.mark.real
@@ -232,6 +236,7 @@ def test_from_wav_quiet_room_is_ok_with_noise_floor(make_ctx, tmp_path: Path) ->
     [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
     assert finding.status is Status.OK
     assert "noise floor" in finding.summary and finding.metric("noise_floor_dbfs").value < -20
+    assert finding.metric("clicks") is None and finding.metric("click_score").value < 7
     assert finding.to_dict()["data"]["spectrogram"]["freqs_hz"]
 
 

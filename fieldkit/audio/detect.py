@@ -5,16 +5,19 @@ no training data of failing drives exists and learned anomaly detectors need min
 the same machine's normal sound):
 
 * **Click of death** = sparse, *regular* train of short broadband impulses, period
-  0.2-5 s, of similar shape. An 8 ms STFT (4 ms hop) restricted to 1-8 kHz (above the
-  spindle tones, mains hum, HVAC and most speech energy) is whitened bin by bin against
-  its own median (the stationary background), giving an onset function whose robust z
-  score does not depend on the room level. Candidate periods come from its
-  autocorrelation; each candidate is refined by *epoch folding* (the onset function
-  averaged over cycles, with a max filter tolerating a few % jitter), which integrates
-  the clicks' energy over all cycles: a train that is invisible click by click at
-  -10 dB still stands out after folding. The winner is then checked slot by slot:
-  enough cycles must hold a click (fill), clicks must sit on the grid (timing jitter)
-  and look alike (cosine similarity of their band spectra).
+  0.2-5 s, of similar shape. A 4 ms STFT (2 ms hop, about a click long) restricted to
+  1-8 kHz (above the spindle tones, mains hum, HVAC and most speech energy) is whitened
+  bin by bin against its own median (the stationary background), giving an onset function
+  whose robust z score does not depend on the room level; the whole band and four
+  sub-bands each get one (a click ringing one resonance is diluted in the full band).
+  Candidate periods come from the autocorrelation (a comb over multiples picks the
+  fundamental, refined on high multiples); each is scored by *epoch folding*: the onset
+  function's per-cycle maximum within +-3 % (timing jitter) averaged over all cycles, so a
+  train that is invisible click by click at -10 dB still stands out. The winner is then
+  checked slot by slot on a grid refitted to its clear clicks: it must stand out in each
+  third of the recording (consistency), explain most loud impulses (on-grid), have most
+  slots about as strong as the strongest (uniformity: head parking every 8 s seen on a
+  4 s grid fails), keep its timing (jitter) and, when loud, look alike (similarity).
 * **Head parking** is periodic but slow (every 5-10 s, single clicks): periods above
   5 s are never searched and a slow train (2-5 s) is only "suspicious" (WARNING, check
   SMART 193), never a verdict of failure.
@@ -332,7 +335,7 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
         period = _fundamental(comp, lo, hi)
         if period is None:
             continue
-        score, period, phase = _fold_refined(comp, period)
+        score, phase = _fold(comp, period)
         if best is None or score > best[0]:
             best = (score, period, phase, b)
     if best is None:
@@ -368,9 +371,9 @@ def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
     A train at P also correlates at 2P, 3P...: every divisor of the highest autocorrelation
     peaks is a candidate, scored by the mean autocorrelation over its multiples (a comb);
     the shortest period whose comb is nearly as good as the best one is the fundamental.
-    Timing jitter smears the peak at lag L over a few % of L, so the autocorrelation is
-    box-smoothed over +-1.5 % of the lag before it is read. The period is then refined on
-    ever higher multiples, which divides the error of a frame by the multiple.
+    Timing jitter splits the peak at lag L into spikes over a few % of L, so the
+    autocorrelation is read as its maximum over +-1.5 % of the lag. The period is then
+    refined on ever higher multiples, which divides the error of a frame by the multiple.
     """
     import numpy as np
     from scipy.ndimage import maximum_filter1d
@@ -383,14 +386,6 @@ def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
     spec = np.fft.rfft(centred, 2 * n)
     ac = np.fft.irfft(spec * np.conj(spec))[:last + 3]
     ac = ac / (ac[0] + 1e-12) * n / (n - np.arange(ac.size))
-    cum = np.concatenate(([0.0], np.cumsum(ac)))
-
-    def smooth(lags: Any) -> Any:
-        lags = np.asarray(lags)
-        w = np.maximum(2, np.round(0.015 * lags)).astype(int)
-        a = np.clip(lags - w, 0, ac.size - 1)
-        b = np.clip(lags + w, 0, ac.size - 1)
-        return (cum[b + 1] - cum[a]) / (b - a + 1)
 
     # peaks: the maximum over +-1.5 % of the lag (jitter splits a peak into spikes)
     sizes = np.array([5, 9, 17, 33, 65, 129])
@@ -439,15 +434,6 @@ def _fundamental(comp: Any, lo: float, hi: float) -> float | None:
         period = refined
         j *= 2
     return float(period)
-
-
-def _fold_refined(comp: Any, lag: float) -> tuple[float, float, int]:
-    best = (-1.0, lag, 0)
-    for factor in (1.0,):   # the period is already precise (refined on autocorrelation multiples)
-        score, phase = _fold(comp, lag * factor)
-        if score > best[0]:
-            best = (score, lag * factor, phase)
-    return best
 
 
 def _fold(comp: Any, period: float) -> tuple[float, int]:

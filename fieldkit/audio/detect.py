@@ -21,8 +21,8 @@ the same machine's normal sound):
 * **Head parking** is periodic but slow (every 5-10 s, single clicks): periods above
   5 s are never searched and a slow train (2-5 s) is only "suspicious" (WARNING, check
   SMART 193), never a verdict of failure.
-* **Seeks / typing / speech** are dense or irregular: they fail the fill, jitter or
-  similarity tests; a high rate of irregular impulses is reported as seek activity.
+* **Seeks / typing / speech** are dense or irregular: they fail the on-grid, consistency or
+  uniformity tests; a high rate of irregular impulses is reported as seek activity.
 * **Stall beeps**: tonal bursts (a narrow spectral peak recurring at one pitch) that
   switch on and off regularly, 0.15-2.5 s apart.
 * **Bearing whine**: a persistent narrow line >= 1 kHz that is not a harmonic of the

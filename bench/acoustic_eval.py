@@ -48,7 +48,7 @@ FS = 48000
 CLIP_S = 30.0
 SNRS = (20, 10, 0, -5, -10)
 CLICK_VERDICTS = {"click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"}
-ALARM_VERDICTS = CLICK_VERDICTS | {"stall-beeps", "bearing-whine", "grinding"}
+ALARM_VERDICTS = CLICK_VERDICTS | {"stall-beeps", "beeps-while-spinning", "bearing-whine", "grinding"}
 SENTENCES = [
     "the quarterly numbers look better than we expected last month",
     "could you send me the file before the meeting starts",

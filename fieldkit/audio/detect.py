@@ -202,7 +202,7 @@ def analyse(samples: Any, samplerate: int, thresholds: Thresholds | None = None,
 # --------------------------------------------------------------------------- verdicts
 
 #: verdict codes, most serious first; the check module turns them into findings
-VERDICTS = ("click-of-death", "stall-beeps", "slow-periodic-clicks", "irregular-periodic-clicks",
+VERDICTS = ("click-of-death", "stall-beeps", "slow-periodic-clicks", "irregular-periodic-clicks", "beeps-while-spinning",
             "bearing-whine", "grinding", "seek-activity", "isolated-clicks", "quiet")
 
 
@@ -217,7 +217,10 @@ def classify(a: Analysis, th: Thresholds) -> list[str]:
     elif a.candidate is not None and _suspicious(a.candidate, th):
         out.append("irregular-periodic-clicks")
     if a.beeps is not None:
-        out.append("stall-beeps")
+        # a stalled motor does not turn: with a clear spindle line (not mains hum) the beeps
+        # come from something else, or the drive spins up in between: suspicious, not a verdict
+        spinning = a.spindle is not None and not a.spindle_is_hum_harmonic
+        out.append("beeps-while-spinning" if spinning else "stall-beeps")
     if a.whine is not None:
         out.append("bearing-whine")
     if a.grinding is not None:

@@ -138,6 +138,12 @@ _TEXT: dict[str, tuple[Status, str, Advice, Tier | None]] = {
         action="Switch the computer off to avoid further damage; a data-recovery service can usually still "
                "save the files.",
         prevention="Keep a current backup; protect computers from knocks and drops while running."), Tier.HARDWARE),
+    "beeps-while-spinning": (Status.WARNING, "Regular beeping while a disk motor turns (inconclusive)", Advice(
+        meaning="Something beeps regularly. A hard disk whose motor cannot start beeps like this, but a disk "
+                "motor can also be heard turning, so the beeps may come from another device.",
+        action="The technician finds the source of the beeps (disk, motherboard, UPS) and checks the disk's "
+               "health data.",
+        prevention="Keep a current backup of important files."), Tier.ON_SITE),
     "slow-periodic-clicks": (Status.WARNING, "Slow regular clicks: a disk parking its heads or a failing disk", Advice(
         meaning="We heard a regular click every few seconds. Laptop disks do this when they park their heads to "
                 "save power, which is normal, but a failing disk can sound similar.",
@@ -209,7 +215,7 @@ def _specifics(a: Any, verdict: str) -> str:
     if verdict in ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks") and train is not None:
         return (f": {len(train.times_s)} clicks every {train.period_s:.2f} s ({60 / train.period_s:.0f}/min), "
                 f"{train.band_hz[0] / 1000:.1f}-{train.band_hz[1] / 1000:.1f} kHz")
-    if verdict == "stall-beeps" and a.beeps is not None:
+    if verdict in ("stall-beeps", "beeps-while-spinning") and a.beeps is not None:
         return f": {a.beeps.count} beeps at {a.beeps.freq_hz:.0f} Hz every {a.beeps.period_s:.2f} s"
     if verdict == "bearing-whine" and a.whine is not None:
         return f": tone at {a.whine.freq_hz:.0f} Hz, {a.whine.prominence_db:.0f} dB above its surroundings"

@@ -15,7 +15,7 @@ from fieldkit.audio import detect, synth
 
 FS = 48000
 CLICK_VERDICTS = {"click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"}
-ALARMS = CLICK_VERDICTS | {"stall-beeps", "bearing-whine", "grinding"}
+ALARMS = CLICK_VERDICTS | {"stall-beeps", "beeps-while-spinning", "bearing-whine", "grinding"}
 
 
 def rng(seed: int) -> np.random.Generator:
@@ -94,6 +94,14 @@ def test_stall_beeps_are_critical_and_not_counted_twice() -> None:
     assert a.verdicts[0] == "stall-beeps"
     assert "click-of-death" not in a.verdicts   # the beeps' onsets are the same event
     assert a.beeps.count >= 8
+
+
+def test_beeps_with_a_spindle_line_are_only_suspicious() -> None:
+    t = np.arange(20 * FS) / FS
+    x = synth.stall_beeps(20, FS, rng(1)) + (0.02 * np.sin(2 * np.pi * 90 * t)).astype(np.float32)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert "beeps-while-spinning" in a.verdicts and "stall-beeps" not in a.verdicts
+    assert a.spindle.freq_hz == pytest.approx(90, abs=1)
 
 
 def test_bearing_whine() -> None:

@@ -854,16 +854,17 @@ def pictures(tonal: dict[str, Any], clicks: dict[str, Any], train: ClickTrain | 
     import numpy as np
 
     p, freqs = tonal["p"], tonal["freqs"]
-    fmax = min(16000.0, tonal["fs"] / 2)
-    edges = np.searchsorted(freqs, np.geomspace(50.0, fmax, 65))
-    edges = np.unique(np.maximum.accumulate(np.maximum(edges, np.arange(65) + 1)))
+    # 64 equal bands from 0 to 12 kHz (the report draws a linear frequency axis); clicks sit at
+    # 1-8 kHz, whine up to 12 kHz
+    fmax = min(12000.0, tonal["fs"] / 2)
+    edges = np.unique(np.searchsorted(freqs, np.linspace(0.0, fmax, 65)))
     edges = edges[edges < len(freqs)]
     tgroups = np.unique(np.linspace(0, p.shape[0], min(160, p.shape[0]) + 1).astype(int))
     by_time = np.add.reduceat(p, tgroups[:-1], axis=0) / np.diff(tgroups)[:, None]
     by_band = np.add.reduceat(by_time, edges[:-1], axis=1) / np.diff(edges)[None, :]
     db = np.round(np.maximum(10 * np.log10(by_band + 1e-20), -160.0), 1)
     times = (tgroups[:-1] + np.diff(tgroups) / 2) / tonal["rate"] + tonal["t0"]
-    centres = np.sqrt(freqs[edges[:-1]].clip(1) * freqs[edges[1:] - 1].clip(1))
+    centres = (freqs[edges[:-1]] + freqs[edges[1:] - 1]) / 2
 
     z = clicks["z"]
     groups = np.unique(np.linspace(0, z.size, min(1000, z.size) + 1).astype(int))

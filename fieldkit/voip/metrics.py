@@ -101,17 +101,18 @@ def burst_metrics(lost: Sequence[bool], packet_ms: float, gmin: int = GMIN) -> B
                 c23 += 1
                 c22 += pkt - 1
         pkt = 0
-    c11 += pkt  # received packets after the last loss belong to the gap
-    total = len(lost)
-    p23 = 1 - c22 / (c22 + c23) if (c22 + c23) else 0.0
-    p32 = c23 / (c13 + c23 + c33) if (c13 + c23 + c33) else 0.0
-    burst_density = p23 / (p23 + p32) if (p23 + p32) else 0.0
+    # RFC 3611 A.2 end of period: c31 = c13, c32 = c23; p23 = 1 when there were no 2->3 transitions
+    c31, c32 = c13, c23
+    ctotal = c11 + c14 + c13 + c22 + c23 + c31 + c32 + c33
+    p23 = 1.0 if (c22 + c23) < 1 else 1 - c22 / (c22 + c23)
+    p32 = c32 / (c31 + c32 + c33) if (c31 + c32 + c33) else 0.0
+    burst_density = p23 / (p23 + p32) if (c31 + c32 + c33) else 0.0
     gap_density = c14 / (c11 + c14) if (c11 + c14) else 0.0
     if c13:
-        gap_duration = (c11 + c13 + c14) * packet_ms / c13
-        burst_duration = total * packet_ms / c13 - gap_duration
+        gap_duration = (c11 + c14 + c13) * packet_ms / c13
+        burst_duration = ctotal * packet_ms / c13 - gap_duration
     else:
-        gap_duration, burst_duration = total * packet_ms, 0.0
+        gap_duration, burst_duration = len(lost) * packet_ms, 0.0
     return BurstMetrics(burst_density, gap_density, burst_duration, gap_duration,
                         max_consecutive(lost), burst_ratio(lost))
 

@@ -1,0 +1,86 @@
+"""The paced stream end to end on loopback, and the analysis on constructed runs."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from fieldkit.voip import reflector, stream
+
+
+def test_stream_against_the_reflector_on_loopback():
+    server = reflector.Reflector([("127.0.0.1", 0)])
+    port = server.start()[0][1]
+    try:
+        run = stream.run_stream("127.0.0.1", port, duration_s=2.0, codec="g711", dscp=46)
+    finally:
+        server.stop()
+    report = stream.analyse(run)
+    assert report.sent == 100 and report.received == 100 and report.loss_pct == 0
+    assert report.duplicates == 0 and report.reordered == 0
+    assert report.dscp_at_reflector == 46 and report.dscp_at_client == 46
+    assert report.kernel_timestamps
+    assert report.split_loss and report.upstream.lost == 0 and report.downstream.lost == 0
+    assert 0 < report.rtt_ms["min"] <= report.rtt_ms["median"] <= report.rtt_ms["max"]
+    assert len(report.series["t_s"]) == 100 and report.series["t_s"][1] == pytest.approx(0.02)
+    assert run.size == 172  # G.711 RTP-sized packets
+
+
+def test_garbage_answers_are_counted_not_used():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def garbage() -> None:
+        sock.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                data, addr = sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            sock.sendto(b"\x01" * len(data), addr)   # right size, wrong content
+
+    thread = threading.Thread(target=garbage, daemon=True)
+    thread.start()
+    try:
+        run = stream.run_stream("127.0.0.1", sock.getsockname()[1], duration_s=1.0, linger_s=0.3)
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+    report = stream.analyse(run)
+    assert report.received == 0 and report.garbage == 50 and report.loss_pct == 100
+
+
+def _constructed_run(drop_up=(), drop_down=(), dup=(), count=100) -> stream.StreamRun:
+    run = stream.StreamRun("t", ("127.0.0.1", 1), 20.0, 172, 184, True)
+    refl_seq = 0
+    for seq in range(count):
+        t1 = 1_000_000_000_000 + seq * 20_000_000
+        run.sent.append(stream.Sent(seq, seq * 20_000_000, seq * 20_000_000 + 50_000, t1))
+        if seq in drop_up:
+            continue
+        t2 = t1 + 5_000_000 + (1_000_000 if seq % 2 else 0)   # upstream alternates 5/6 ms
+        t3 = t2 + 100_000
+        this_refl = refl_seq
+        refl_seq += 1
+        if seq in drop_down:
+            continue
+        reply = stream.Reply(seq, t1, t2, t3, t3 + 7_000_000, this_refl, 184, 184, 63, True)
+        run.replies.append(reply)
+        if seq in dup:
+            run.replies.append(reply)
+    return run
+
+
+def test_loss_is_split_by_direction_with_a_stateful_reflector():
+    report = stream.analyse(_constructed_run(drop_up={10, 11, 12}, drop_down={50}, dup={70}))
+    assert (report.lost, report.duplicates) == (4, 1)
+    assert report.upstream.lost == 3 and report.downstream.lost == 1
+    assert report.bursts.max_consecutive_lost == 3
+    # RTT = (T4 - T1) - (T3 - T2) = 5 or 6 ms + 7 ms
+    assert report.rtt_ms["min"] == pytest.approx(12.0) and report.rtt_ms["max"] == pytest.approx(13.0)
+    assert report.upstream.jitter.final_ms > 0.5 and report.downstream.jitter.final_ms == pytest.approx(0.0)
+    assert report.pacing_ms["p50"] == pytest.approx(0.05)

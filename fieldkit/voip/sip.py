@@ -318,6 +318,8 @@ def srv_lookup(domain: str, timeout_s: float = 3.0, nameserver: str | None = Non
             out[name] = "no SRV record"
         except dns.exception.Timeout:
             out[name] = "DNS timeout"
+        except dns.resolver.NoNameservers:
+            out[name] = "no DNS server could answer (refused or failed)"
         except dns.exception.DNSException as exc:
             out[name] = f"DNS error: {exc}"
     return out

@@ -69,7 +69,7 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
             "server": result.server, "allow": result.allow, "supported": result.supported,
             "via_received": result.received, "via_rport": result.rport,
             "local": list(result.local) if result.local else None, "nat_detected": result.nat_detected,
-            "tls_verified": result.tls_verified}
+            "tls_verified": result.tls_verified, "via_sent": result.via_sent, "via_returned": result.via_received}
     metrics = [Metric("sip_response_ms", _r(result.response_ms), "ms")] if result.response_ms is not None else []
     if not result.answered:
         if result.transport == "TLS" and result.kind == "refused":
@@ -179,12 +179,9 @@ def alg_heuristic_findings(ctx: Context, sip_results: list[Finding]) -> list[Fin
 
     signs = []
     for finding in hints:
-        # Rebuild just what the heuristic needs from the finding's detail/data.
-        detail = finding.detail
-        sent = detail.split("top Via sent: ", 1)[-1].split("; returned: ", 1)[0]
-        got = detail.split("; returned: ", 1)[-1].split("; attempts", 1)[0]
-        result = OptionsResult(finding.data["transport"], finding.data["target"], via_sent=sent,
-                               via_received=None if got == "None" else got)
+        result = OptionsResult(finding.data["transport"], finding.data["target"],
+                               via_sent=finding.data.get("via_sent") or "",
+                               via_received=finding.data.get("via_returned"))
         sign = via_heuristic(result)
         if sign:
             signs.append(f"{finding.data['transport']}: {sign}")
@@ -194,7 +191,7 @@ def alg_heuristic_findings(ctx: Context, sip_results: list[Finding]) -> list[Fin
                    detail="Run `fieldkit reflect` on the far side and pass --reflector for a conclusive echo test.",
                    tier=Tier.ON_SITE)]
     return [_f("SIP ALG (heuristic)", Status.UNKNOWN,
-               "SIP ALG not tested conclusively: no reflector configured; the SIP answers show no sign of rewriting, "
+               "SIP ALG inconclusive (no reflector configured): the SIP answers show no sign of rewriting, "
                "but many ALGs restore what they changed", rule="alg-inconclusive",
                detail="Run `fieldkit reflect` on the far side and pass --reflector for a conclusive echo test.")]
 

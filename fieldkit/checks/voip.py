@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from fieldkit.context import Context
-from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.options import Option, split_hostport
+from fieldkit.findings import Advice, Finding, Status
+from fieldkit.options import Option
 
 NAME = "voip"
 DESCRIPTION = "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP"

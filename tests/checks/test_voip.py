@@ -413,7 +413,7 @@ def test_delay_through_nfqueue_matches_the_applied_delays(lab, tmp_path):
     lab.stop(delayer)
     applied = {}
     for line in log.read_text().splitlines():
-        seq, delay_ms, _released = line.split()
+        seq, delay_ms, _released, _dport = line.split()
         applied[int(seq)] = float(delay_ms)
     assert out["received"] == 150 and len(applied) >= 150
     # RTT - applied delay = the undisturbed path (sub-millisecond in a netns), for every packet

@@ -127,6 +127,17 @@ def wait_udp_listen(lab: Lab, ns: str, hostport: str, timeout: float = 10) -> No
     raise RuntimeError(f"nothing listens on UDP {hostport} in {ns}")
 
 
+def wait_listen(lab: Lab, ns: str, port: str, proto: str = "u", timeout: float = 10) -> None:
+    """Poll `ss` until something listens on ``port`` (any address) in ns."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        out = lab.run(ns, ["ss", f"-Hl{proto}n"], check=False).stdout
+        if any(len(line.split()) > 3 and line.split()[3].endswith(":" + port) for line in out.splitlines()):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}/{proto} in {ns}")
+
+
 def nft_counter(lab: Lab, ns: str, table: str) -> int:
     """Sum of packet counters of all rules in an nft table (nft -j)."""
     out = lab.run(ns, ["nft", "-j", "list", "table", *table.split()]).stdout

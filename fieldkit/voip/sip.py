@@ -357,6 +357,11 @@ class AlgResult:
     rewritten: bool | None = None
     changes: list[str] = field(default_factory=list)
     error: str = ""
+    swallowed: bool = False   # TCP connected but the SIP message never came back: typical of an ALG
+
+
+class _Swallowed(Exception):
+    """The TCP connection was accepted but the SIP message got no echo."""
 
 
 def alg_echo_test(host: str, port: int, transport: str, timeout_s: float = 3.0) -> AlgResult:
@@ -370,6 +375,11 @@ def alg_echo_test(host: str, port: int, transport: str, timeout_s: float = 3.0) 
             echo, sent = _alg_udp(info, host, timeout_s)
         else:
             echo, sent = _alg_tcp(info, host, timeout_s)
+    except _Swallowed:
+        result.swallowed = True
+        result.error = (f"the reflector accepted the TCP connection, but the SIP message never came back within "
+                        f"{timeout_s:g} s: something on the path swallowed it (SIP ALGs do this)")
+        return result
     except socket.timeout:
         result.error = f"no echo within {timeout_s:g} s (reflector not listening on {transport} {port}, or blocked)"
         return result
@@ -414,12 +424,16 @@ def _alg_tcp(info: tuple, host: str, timeout_s: float) -> tuple[bytes, bytes]:
         request = build_alg_probe(target=host, transport="TCP", local=sock.getsockname()[:2])
         sock.sendall(request)
         chunks, total = [], 0
-        while total < len(request):
-            chunk = sock.recv(65535)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        try:
+            while total < len(request):
+                chunk = sock.recv(65535)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        except socket.timeout:
+            if not chunks:
+                raise _Swallowed() from None
         return b"".join(chunks), request
 
 

@@ -145,8 +145,15 @@ def alg_findings(ctx: Context, reflector: str) -> list[Finding]:
         result = sip.alg_echo_test(host, port, transport, timeout_s=min(3.0, max(0.5, ctx.time_left() / 4)))
         subject = f"SIP ALG {transport} {host}:{port}"
         data = {"transport": transport, "target": result.target, "echoed": result.echoed,
-                "rewritten": result.rewritten, "changes": result.changes}
-        if not result.echoed:
+                "rewritten": result.rewritten, "swallowed": result.swallowed, "changes": result.changes}
+        if result.swallowed:
+            out.append(_f(subject, Status.WARNING, f"Possible SIP ALG over {transport}: {result.error}",
+                          rule="alg-swallowed", data=data, tier=Tier.ON_SITE,
+                          advice=Advice(meaning="Something between here and the test server blocks the phones' call "
+                                                "set-up messages over this connection type.",
+                                        action="Check the router or firewall for a 'SIP ALG' or SIP helper and "
+                                               "switch it off.")))
+        elif not result.echoed:
             out.append(_f(subject, Status.UNKNOWN, f"SIP ALG over {transport} not tested: {result.error}",
                           rule="alg-no-echo", data=data,
                           detail="Start the reflector with a listener on the ALG port, e.g. "

@@ -480,3 +480,33 @@ def test_nat_binding_lifetime_shorter_than_keepalive(lab):
     nat = next(f for f in result["findings"] if f["subject"].startswith("NAT"))
     assert nat["data"]["lifetime_s_min"] == 2 and nat["data"]["lifetime_s_max"] == 5, nat["data"]
     assert nat["status"] == "WARNING" and nat["rule"] == "nat-binding-short"
+
+
+LINUX_SIP_ALG = """table ip fkvalg {
+  ct helper sipu { type "sip" protocol udp; }
+  ct helper sipt { type "sip" protocol tcp; }
+  chain pre { type filter hook prerouting priority 0; policy accept;
+    iifname "rtr-c" udp dport 5060 ct helper set "sipu"
+    iifname "rtr-c" tcp dport 5060 ct helper set "sipt"
+  }
+  chain post { type nat hook postrouting priority srcnat; policy accept; oifname "rtr-s" masquerade; }
+}"""
+
+
+@pytest.mark.real
+def test_alg_echo_catches_the_linux_sip_alg(lab):
+    """A real ALG: the kernel's nf_conntrack_sip/nf_nat_sip helper on a masquerading router."""
+    need("CONFIG_NF_NAT_SIP=y" in subprocess.run(["sh", "-c", "zcat /proc/config.gz 2>/dev/null"],
+                                                 capture_output=True, text=True).stdout
+         or Path("/sys/module/nf_nat_sip").exists(), "kernel without the SIP NAT helper")
+    lab.start_reflector()
+    lab.nft(lab.router, LINUX_SIP_ALG)
+    rc, result = lab.fieldkit_check("--reflector", netlab.SERVER_IP, "--duration", "1")
+    findings = {f["subject"]: f for f in result["findings"]}
+    udp = findings[f"SIP ALG UDP {netlab.SERVER_IP}:5060"]
+    assert udp["status"] == "CRITICAL" and udp["rule"] == "alg-rewrite"
+    assert f"-Via: SIP/2.0/UDP {netlab.CLIENT_IP}:" in udp["detail"]
+    assert f"+c=IN IP4 {netlab.ROUTER_S}" in udp["data"]["changes"]
+    # over TCP the helper either rewrites or swallows the message: never a clean pass
+    tcp = findings[f"SIP ALG TCP {netlab.SERVER_IP}:5060"]
+    assert tcp["rule"] in ("alg-rewrite", "alg-swallowed") and tcp["status"] in ("CRITICAL", "WARNING")

@@ -161,9 +161,11 @@ tcp_children=1
 auto_aliases=no
 listen=udp:127.0.0.1:{port}
 listen=tcp:127.0.0.1:{port}
+{tls_listen}
 server_header="Server: fieldkit-test-kamailio"
 mpath="{mpath}"
 loadmodule "sl.so"
+{tls_module}
 request_route {{
     if (method == "OPTIONS") {{
         sl_send_reply("200", "OK");
@@ -183,8 +185,20 @@ def kamailio(tmp_path):
     mpath = (glob.glob("/usr/lib/*/kamailio/modules/") + glob.glob("/usr/lib/kamailio/modules/") + [""])[0]
     need(bool(mpath), "kamailio modules directory not found")
     port = free_port()
+    tls_port = free_port(socket.SOCK_STREAM)
+    tls_listen = tls_module = ""
+    if Path(mpath, "tls.so").exists() and _which("openssl"):
+        # a self-signed certificate: the check must say it is not trusted, and still measure
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "key.pem"),
+                        "-out", str(tmp_path / "cert.pem"), "-days", "2", "-subj", "/CN=pbx.voip.test"],
+                       check=True, capture_output=True)
+        (tmp_path / "tls.cfg").write_text(f"[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                                          f"require_certificate = no\nprivate_key = {tmp_path / 'key.pem'}\n"
+                                          f"certificate = {tmp_path / 'cert.pem'}\n")
+        tls_listen = f"enable_tls=yes\nlisten=tls:127.0.0.1:{tls_port}"
+        tls_module = f'loadmodule "tls.so"\nmodparam("tls", "config", "{tmp_path / "tls.cfg"}")'
     cfg = tmp_path / "kamailio.cfg"
-    cfg.write_text(KAMAILIO_CFG.format(port=port, mpath=mpath))
+    cfg.write_text(KAMAILIO_CFG.format(port=port, mpath=mpath, tls_listen=tls_listen, tls_module=tls_module))
     (tmp_path / "run").mkdir()
     pidfile = tmp_path / "kam.pid"
     proc = subprocess.Popen(["kamailio", "-f", str(cfg), "-DD", "-E", "-Y", str(tmp_path / "run"), "-P", str(pidfile)],
@@ -192,7 +206,9 @@ def kamailio(tmp_path):
     try:
         wait_listening(port, "u")
         wait_listening(port, "t")
-        yield port
+        if tls_listen:
+            wait_listening(tls_port, "t")
+        yield port, (tls_port if tls_listen else None)
     finally:
         proc.terminate()
         try:
@@ -210,7 +226,8 @@ def _which(name):
 
 @pytest.mark.real
 def test_kamailio_answers_options_over_udp_and_tcp(kamailio, make_ctx):
-    findings = voip.run(make_ctx("voip", sip=[f"127.0.0.1:{kamailio}"], sip_tls_port=free_port(socket.SOCK_STREAM)))
+    port, _tls = kamailio
+    findings = voip.run(make_ctx("voip", sip=[f"127.0.0.1:{port}"], sip_tls_port=free_port(socket.SOCK_STREAM)))
     udp, tcp, tls = (by_subject(findings, f"SIP {t}")[0] for t in ("UDP", "TCP", "TLS"))
     for finding in (udp, tcp):
         assert finding.status is Status.OK, finding.summary
@@ -224,7 +241,18 @@ def test_kamailio_answers_options_over_udp_and_tcp(kamailio, make_ctx):
 
 
 @pytest.mark.real
+def test_kamailio_over_tls_with_an_untrusted_certificate(kamailio, make_ctx):
+    port, tls_port = kamailio
+    need(tls_port is not None, "kamailio TLS module (kamailio-tls-modules) or openssl missing")
+    findings = voip.run(make_ctx("voip", sip=[f"127.0.0.1:{port}"], sip_tls_port=tls_port))
+    tls = by_subject(findings, "SIP TLS")[0]
+    assert tls.data["status_code"] == 200 and tls.data["tls_verified"] is False
+    assert tls.status is Status.WARNING and "certificate not trusted" in tls.summary
+
+
+@pytest.mark.real
 def test_srv_lookup_with_dnsmasq(kamailio, make_ctx, tmp_path):
+    kamailio, _tls = kamailio
     need(bool(_which("dnsmasq")), "dnsmasq is not installed")
     dns_port = free_port()
     proc = subprocess.Popen(["dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts", "-p", str(dns_port),

@@ -140,6 +140,9 @@ def test_cli_check_voip_json_has_the_named_metrics():
         proc.terminate()
         proc.wait(10)
     data = json.loads(result.stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(voip.__file__).parent.parent / "schemas" / "scan.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
     stream = next(f for f in data["findings"] if f["subject"].startswith("call quality"))
     names = {m["name"] for m in stream["metrics"]}
     assert {"loss_pct", "jitter_ms", "rtt_median_ms", "rtt_p99_ms", "mos", "r_factor"} <= names

@@ -95,16 +95,21 @@ def emodel_table() -> list[str]:
 def pacing_table(duration: float) -> list[str]:
     server = reflector.Reflector([("127.0.0.1", 0)])
     port = server.start()[0][1]
+    out = [f"Sender pacing on loopback, {duration:g} s at 20 ms (timer error = actual send - scheduled)",
+           f"{'pacer thread':<22} {'load avg':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  p99 < 1 ms"]
     try:
-        report = stream.analyse(stream.run_stream("127.0.0.1", port, duration_s=duration))
+        for realtime in (False, True):
+            load = os.getloadavg()[0]
+            run = stream.run_stream("127.0.0.1", port, duration_s=duration, realtime=realtime)
+            p = stream.analyse(run).pacing_ms
+            label = "SCHED_FIFO" if run.realtime else ("normal (FIFO refused)" if realtime else "normal priority")
+            out.append(f"{label:<22} {load:8.2f} {p['p50']:8.3f} {p['p99']:8.3f} {p['max']:8.3f}  "
+                       f"{'yes' if p['p99'] < 1 else 'NO'}")
     finally:
         server.stop()
-    load = os.getloadavg()
-    p = report.pacing_ms
-    return [f"Sender pacing on loopback, {report.sent} packets at 20 ms (load average {load[0]:.2f} on "
-            f"{os.cpu_count()} CPUs): timer error p50 {p['p50']:.3f} ms, p99 {p['p99']:.3f} ms, max {p['max']:.3f} ms "
-            f"-> target p99 < 1 ms: {'yes' if p['p99'] < 1 else 'NO'}"
-            + ("" if load[0] < 0.5 else " (machine not idle: other test suites were running)")]
+    out.append(f"({os.cpu_count()} CPUs; a load average above ~0.5 means the machine was not idle: other test suites "
+               "were running)")
+    return out
 
 
 # ------------------------------------------------------------------------------------ namespace lab

@@ -14,6 +14,7 @@ RTT = (T4 - T1) - (T3 - T2) is exact; per-direction jitter is exact without cloc
 from __future__ import annotations
 
 import ctypes
+import os
 import select
 import socket
 import sys
@@ -70,6 +71,7 @@ class StreamRun:
     icmp_refused: int = 0          # "port unreachable" seen on the socket
     send_errors: list[str] = field(default_factory=list)
     cancelled: bool = False
+    realtime: bool = False         # the pacer ran with SCHED_FIFO
 
 
 def _reduce_timer_slack() -> None:
@@ -88,7 +90,7 @@ def resolve(host: str, port: int) -> tuple[int, tuple]:
 
 
 def run_stream(host: str, port: int, *, duration_s: float, codec: str = "g711", dscp: int = 46,
-               cancel: threading.Event | None = None, linger_s: float = 1.5) -> StreamRun:
+               cancel: threading.Event | None = None, linger_s: float = 1.5, realtime: bool = True) -> StreamRun:
     """Send ``duration_s`` of probes at the codec's rate and collect the reflections."""
     params = CODECS[codec]
     interval_ns = int(params["interval_ms"] * 1e6)
@@ -107,7 +109,7 @@ def run_stream(host: str, port: int, *, duration_s: float, codec: str = "g711", 
         sent_t1: dict[int, int] = {}
         done = threading.Event()
         sender = threading.Thread(target=_send_loop, daemon=True, name="fieldkit-pacer",
-                                  args=(sock, run, count, interval_ns, tos, sent_t1, done, cancel))
+                                  args=(sock, run, count, interval_ns, tos, sent_t1, done, cancel, realtime))
         sender.start()
         _receive_loop(sock, run, sent_t1, done, cancel, linger_s)
         sender.join(2)
@@ -117,9 +119,22 @@ def run_stream(host: str, port: int, *, duration_s: float, codec: str = "g711", 
     return run
 
 
+def _realtime_priority() -> bool:
+    """SCHED_FIFO for the pacer thread when allowed (root / CAP_SYS_NICE): on a loaded machine a
+    normal thread wakes milliseconds late.  It sleeps between packets, so it cannot starve others."""
+    if not hasattr(os, "sched_setscheduler"):
+        return False
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))  # 0 = the calling thread on Linux
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
 def _send_loop(sock: socket.socket, run: StreamRun, count: int, interval_ns: int, tos: int,
-               sent_t1: dict[int, int], done: threading.Event, cancel: threading.Event) -> None:
+               sent_t1: dict[int, int], done: threading.Event, cancel: threading.Event, realtime: bool) -> None:
     _reduce_timer_slack()
+    run.realtime = realtime and _realtime_priority()
     start = time.perf_counter_ns() + 5_000_000  # 5 ms head start for the receiver
     try:
         for seq in range(count):

@@ -382,7 +382,7 @@ def _quality_finding(ctx: Context, run: Any, report: Any, rating: Any, subject: 
                  "reordered": report.reordered},
         "bursts": {k: _r(v, 4) if isinstance(v, float) else v for k, v in vars(report.bursts).items()},
         "pacing_ms": {k: _r(v, 4) for k, v in report.pacing_ms.items()},
-        "kernel_timestamps": report.kernel_timestamps,
+        "kernel_timestamps": report.kernel_timestamps, "pacer_realtime": run.realtime,
         "reflector_processing_ms": _r(report.reflector_processing_ms, 4),
         "rating": {"model": rating.model, "r": round(rating.r, 2), "mos": round(rating.mos, 3),
                    "mouth_to_ear_ms": _r(rating.mouth_to_ear_ms), "assumptions": rating.assumptions,
@@ -406,7 +406,8 @@ def _quality_finding(ctx: Context, run: Any, report: Any, rating: Any, subject: 
         f"max consecutive lost {report.bursts.max_consecutive_lost}, burst density {report.bursts.burst_density:.3f}, "
         f"gap density {report.bursts.gap_density:.4f} (RFC 3611, Gmin 16), BurstR {report.bursts.burst_ratio:.2f}",
         f"sender timing error p50 {_fmt(report.pacing_ms['p50'], 3)} ms, p99 {_fmt(report.pacing_ms['p99'], 3)} ms, "
-        f"max {_fmt(report.pacing_ms['max'], 3)} ms (absolute-deadline pacing; actual send times are in the packets)",
+        f"max {_fmt(report.pacing_ms['max'], 3)} ms (absolute-deadline pacing"
+        f"{', SCHED_FIFO pacer thread' if run.realtime else ', normal priority'}; actual send times are in the packets)",
         f"receive timestamps: {'kernel (SO_TIMESTAMPNS)' if report.kernel_timestamps else 'user space'}",
         rating.assumptions,
     ]

@@ -541,3 +541,39 @@ def test_alg_echo_catches_the_linux_sip_alg(lab):
     # over TCP the helper either rewrites or swallows the message: never a clean pass
     tcp = findings[f"SIP ALG TCP {netlab.SERVER_IP}:5060"]
     assert tcp["rule"] in ("alg-rewrite", "alg-swallowed") and tcp["status"] in ("CRITICAL", "WARNING")
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("flavour, mapping", [
+    ("port-restricted", "endpoint-independent"),
+    ("symmetric", "address-dependent or address-and-port-dependent (symmetric)"),
+])
+def test_mapping_from_two_plain_stun_servers(lab, flavour, mapping):
+    """Without RFC 5780: the mapping test compares what two ordinary servers on different IPs see."""
+    need(bool(_which("turnserver")), "coturn is not installed")
+    for ip in (netlab.SERVER_IP, netlab.SERVER_IP2):
+        lab.start(lab.server, ["turnserver", "-n", "-S", "-L", ip, "-p", "3478", "--no-tls", "--no-dtls", "--no-cli",
+                               "-z", "--log-file=stdout", "--simple-log", "--no-rfc5780"])
+        netlab.wait_udp_listen(lab, lab.server, f"{ip}:3478")
+    lab.nft(lab.router, NAT_RULES[flavour])
+    rc, result = lab.fieldkit_check("--stun", f"{netlab.SERVER_IP}:3478", "--stun", f"{netlab.SERVER_IP2}:3478",
+                                    "--timeout", "40")
+    nat = next(f for f in result["findings"] if f["subject"].startswith("NAT"))
+    assert nat["data"]["rfc5780"] is False and len(nat["data"]["observations"]) == 2
+    assert nat["data"]["mapping"] == mapping, nat["data"]
+    assert "compared the mapped address seen by 2 servers" in nat["data"]["mapping_method"]
+    assert "filtering behaviour not tested" in nat["data"]["filtering_note"]
+
+
+@pytest.mark.real
+def test_dscp_bleached_on_the_return_leg_only(lab):
+    lab.start_reflector(f"{netlab.SERVER_IP}:862")
+    lab.nft(lab.router, f"""table inet fkvbleach {{
+  chain mangle_f {{ type filter hook forward priority -150; policy accept;
+    iifname "rtr-s" ip saddr {netlab.SERVER_IP} udp sport 862 ip dscp set cs0
+  }}
+}}""")
+    rc, result = lab.fieldkit_check("--reflector", netlab.SERVER_IP, "--duration", "1", "--alg-port", "862")
+    dscp = next(f for f in result["findings"] if f["subject"].startswith("DSCP"))
+    assert dscp["data"]["at_reflector"] == 46 and dscp["data"]["at_client"] == 0
+    assert dscp["status"] == "WARNING" and "back from the reflector: 0" in dscp["summary"]

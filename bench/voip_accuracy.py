@@ -121,7 +121,7 @@ run = stream.run_stream(sys.argv[1], 862, duration_s=float(sys.argv[2]))
 a = stream.analyse(run)
 print(json.dumps({
   "rtt": {x.seq: ((x.t4_ns - x.t1_ns) - (x.t3_ns - x.t2_ns)) / 1e6 for x in run.replies},
-  "sent": a.sent, "received": a.received, "lost": a.lost, "up_lost": a.upstream.lost if a.upstream else None,
+  "base": run.seq_base, "sent": a.sent, "received": a.received, "lost": a.lost, "up_lost": a.upstream.lost if a.upstream else None,
   "up_jitter": a.upstream.jitter.final_ms if a.upstream else None, "rtt_jitter": a.rtt_jitter.final_ms,
   "rtt_median": a.rtt_ms["median"], "pacing": a.pacing_ms}))
 """
@@ -215,7 +215,7 @@ def lab_tables(duration: float) -> list[str]:
             log.unlink()
             fk_rows = [r for r in rows if r[3] == 862]
             ip_rows = [r for r in rows if r[3] == 5201][1:]  # the first 5201 datagram is iperf3's "UDP connect"
-            applied = {seq: delay for seq, delay, _, _ in fk_rows}
+            applied = {seq - fk["base"]: delay for seq, delay, _, _ in fk_rows}
             truth_rtt = base_rtt + metrics.percentile(list(applied.values()), 50)
             errors = [abs(fk["rtt"][str(seq)] - base_rtt - applied[seq]) for seq in applied if str(seq) in fk["rtt"]]
             truth_jitter = rfc3550([d for _, d, _, _ in fk_rows])

@@ -33,6 +33,7 @@ SESSION_IDLE_S = 120.0
 TCP_MAX_CONNECTIONS = 64
 TCP_TIMEOUT_S = 5.0
 TCP_MAX_MESSAGE = 65536
+NEW_STREAM_GAP = 100_000  # a sender sequence jump larger than this starts a new session count
 
 
 def scramble(data: bytes) -> bytes:
@@ -85,7 +86,7 @@ class Reflector:
         self._stop = threading.Event()
         self._udp: list[socket.socket] = []
         self._tcp: list[socket.socket] = []
-        self._sessions: dict[tuple, list] = {}    # (ip, port) -> [next reflector seq, last seen]
+        self._sessions: dict[tuple, list] = {}    # (ip, port) -> [next reflector seq, last seen, last sender seq]
         self._buckets: dict[str, TokenBucket] = {}
         self._tcp_slots = threading.BoundedSemaphore(TCP_MAX_CONNECTIONS)
         self._thread: threading.Thread | None = None
@@ -190,6 +191,13 @@ class Reflector:
             return
         session = self._session(packet.address, now)
         sender = twamp.parse_sender(data)
+        if sender is not None:
+            # A new stream from a reused source port (its sequence jumps): count from 0 again, so the
+            # sender's upstream/downstream loss split stays right.
+            if session[2] is not None and (sender.seq - session[2]) & 0xFFFFFFFF > NEW_STREAM_GAP \
+                    and (session[2] - sender.seq) & 0xFFFFFFFF > NEW_STREAM_GAP:
+                session[0] = 0
+            session[2] = sender.seq
         received_tos = packet.tos if packet.tos is not None else 0
         reply_tos = sender.reply_tos if sender and sender.reply_tos is not None else received_tos
         reply = twamp.build_reflection(data, reflector_seq=session[0], t2_ns=packet.rx_ns,
@@ -207,7 +215,7 @@ class Reflector:
         if session is None:
             if len(self._sessions) >= MAX_SESSIONS:
                 self._purge(now, force=True)
-            session = self._sessions[key] = [0, now]
+            session = self._sessions[key] = [0, now, None]
             self.stats.sessions += 1
             self.log(f"new client {address[0]} port {address[1]}")
         session[1] = now

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import secrets
 import select
 import socket
 import sys
@@ -72,6 +73,10 @@ class StreamRun:
     send_errors: list[str] = field(default_factory=list)
     cancelled: bool = False
     realtime: bool = False         # the pacer ran with SCHED_FIFO
+    # Sequence numbers on the wire start at a random base >= 2**20: a stateful reflector counts
+    # from 0, so "reflector seq != sender seq" tells a stateful reflector from a stateless one
+    # even when every loss is downstream.
+    seq_base: int = 0
 
 
 def _reduce_timer_slack() -> None:
@@ -98,7 +103,8 @@ def run_stream(host: str, port: int, *, duration_s: float, codec: str = "g711", 
     family, address = resolve(host, port)
     sock = socket.socket(family, socket.SOCK_DGRAM)
     tos = (dscp & 0x3F) << 2
-    run = StreamRun(f"{host}:{port}", address, params["interval_ms"], params["size"], tos, False)
+    run = StreamRun(f"{host}:{port}", address, params["interval_ms"], params["size"], tos, False,
+                    seq_base=secrets.randbelow(1 << 30) + (1 << 20))
     cancel = cancel or threading.Event()
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -146,7 +152,7 @@ def _send_loop(sock: socket.socket, run: StreamRun, count: int, interval_ns: int
                 time.sleep(wait / 1e9)   # 3.11+: clock_nanosleep(TIMER_ABSTIME) inside
             actual = time.perf_counter_ns()
             t1 = time.time_ns()
-            packet = twamp.SenderPacket(seq, t1, run.size, reply_tos=tos).pack()
+            packet = twamp.SenderPacket(run.seq_base + seq, t1, run.size, reply_tos=tos).pack()
             sent_t1[seq] = t1
             try:
                 sock.send(packet)
@@ -189,7 +195,8 @@ def _receive_loop(sock: socket.socket, run: StreamRun, sent_t1: dict[int, int], 
 
 def _accept_reply(run: StreamRun, packet: sockets.Received, sent_t1: dict[int, int]) -> None:
     reflection = twamp.parse_reflection(packet.data)
-    t1 = sent_t1.get(reflection.sender_seq) if reflection else None
+    index = (reflection.sender_seq - run.seq_base) & 0xFFFFFFFF if reflection else -1
+    t1 = sent_t1.get(index)
     # A genuine reflection echoes our own T1 for that sequence number (to the NTP resolution).
     if reflection is None or t1 is None or abs(twamp.ntp_to_ns(reflection.t1_ntp) - t1) > 1000 \
             or reflection.t2_ns == 0 or reflection.t3_ns == 0:
@@ -197,7 +204,7 @@ def _accept_reply(run: StreamRun, packet: sockets.Received, sent_t1: dict[int, i
         if not run.garbage_sample:
             run.garbage_sample = packet.data[:64]
         return
-    run.replies.append(Reply(reflection.sender_seq, t1, reflection.t2_ns, reflection.t3_ns, packet.rx_ns,
+    run.replies.append(Reply(index, t1, reflection.t2_ns, reflection.t3_ns, packet.rx_ns,
                              reflection.reflector_seq, reflection.received_tos, packet.tos,
                              reflection.sender_ttl, packet.kernel_stamp))
 
@@ -288,7 +295,7 @@ def _directions(run: StreamRun, unique: list[Reply], sent: int,
     up_transit = [(r.t2_ns - r.t1_ns) / 1e6 for r in by_reflector]
     down_transit = [(r.t4_ns - r.t3_ns) / 1e6 for r in unique]     # arrival order at the client
     # A stateful reflector numbers what it received; a stateless one copies our numbers.
-    stateful = any(r.reflector_seq != r.seq for r in unique) or len(unique) == sent
+    stateful = any(r.reflector_seq != (r.seq + run.seq_base) & 0xFFFFFFFF for r in unique) or len(unique) == sent
     up_lost = down_lost = None
     if stateful:
         reached = max(r.reflector_seq for r in unique) + 1

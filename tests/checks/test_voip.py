@@ -439,13 +439,13 @@ def test_delay_through_nfqueue_matches_the_applied_delays(lab, tmp_path):
     assert delayer.stdout.readline().strip() == "ready"
     code = ("import json,sys; from fieldkit.voip import stream; r=stream.run_stream(sys.argv[1], 862, duration_s=3);"
             "a=stream.analyse(r); print(json.dumps({'rtt': {x.seq: ((x.t4_ns-x.t1_ns)-(x.t3_ns-x.t2_ns))/1e6 "
-            "for x in r.replies}, 'up_jitter': a.upstream.jitter.final_ms, 'received': a.received}))")
+            "for x in r.replies}, 'base': r.seq_base, 'up_jitter': a.upstream.jitter.final_ms, 'received': a.received}))")
     out = json.loads(lab.run(lab.client, [sys.executable, "-c", code, netlab.SERVER_IP], timeout=60).stdout)
     lab.stop(delayer)
     applied = {}
     for line in log.read_text().splitlines():
         seq, delay_ms, _released, _dport = line.split()
-        applied[int(seq)] = float(delay_ms)
+        applied[int(seq) - out["base"]] = float(delay_ms)
     assert out["received"] == 150 and len(applied) >= 150
     # RTT - applied delay = the undisturbed path (sub-millisecond in a netns), for every packet
     base = [out["rtt"][str(seq)] - applied[seq] for seq in range(150)]

@@ -41,6 +41,15 @@ def test_reflection_has_reflector_timestamps_in_order_and_counts_per_client(refl
     assert [r.reflector_seq for is_a, r in replies if not is_a] == [0, 1, 2]
 
 
+def test_a_new_stream_from_the_same_port_restarts_the_reflector_count(refl):
+    server, port = refl
+    with _udp(port) as sock:
+        for seq in (5_000_000, 5_000_001, 9_000_000):
+            sock.send(twamp.SenderPacket(seq, twamp.now_ns(), 64).pack())
+            last = twamp.parse_reflection(sock.recv(2048))
+    assert last.sender_seq == 9_000_000 and last.reflector_seq == 0
+
+
 def test_hostile_input_never_amplifies_and_never_kills_the_reflector(refl):
     server, port = refl
     sizes_out_of_bounds = []

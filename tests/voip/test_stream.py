@@ -75,6 +75,14 @@ def _constructed_run(drop_up=(), drop_down=(), dup=(), count=100) -> stream.Stre
     return run
 
 
+def test_only_downstream_loss_is_still_split():
+    # every reflector seq equals its index (no upstream loss): the random sender base tells it is stateful
+    run = _constructed_run(drop_down={5, 6})
+    run.seq_base = 1 << 20
+    report = stream.analyse(run)
+    assert report.split_loss and report.upstream.lost == 0 and report.downstream.lost == 2
+
+
 def test_loss_is_split_by_direction_with_a_stateful_reflector():
     report = stream.analyse(_constructed_run(drop_up={10, 11, 12}, drop_down={50}, dup={70}))
     assert (report.lost, report.duplicates) == (4, 1)

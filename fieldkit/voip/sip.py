@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from fieldkit import __version__
+from fieldkit.options import join_hostport
 from fieldkit.voip import reflector
 
 USER_AGENT = f"fieldkit/{__version__}"
@@ -131,7 +132,7 @@ def options(host: str, port: int, transport: str, *, timeout_s: float = 8.0, dom
             verify_tls: bool = False) -> OptionsResult:
     """Send one OPTIONS request and wait for the first final or provisional response."""
     transport = transport.upper()
-    result = OptionsResult(transport, f"{host}:{port}")
+    result = OptionsResult(transport, join_hostport(host, port))
     try:
         info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM if transport == "UDP" else socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
@@ -367,7 +368,7 @@ class _Swallowed(Exception):
 def alg_echo_test(host: str, port: int, transport: str, timeout_s: float = 3.0) -> AlgResult:
     """Send the probe to fieldkit's reflector and diff what arrived there against what was sent."""
     transport = transport.upper()
-    result = AlgResult(transport, f"{host}:{port}")
+    result = AlgResult(transport, join_hostport(host, port))
     try:
         kind = socket.SOCK_DGRAM if transport == "UDP" else socket.SOCK_STREAM
         info = socket.getaddrinfo(host, port, type=kind)[0]

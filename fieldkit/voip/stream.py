@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fieldkit.options import join_hostport
 from fieldkit.voip import metrics, sockets, twamp
 
 CODECS: dict[str, dict[str, Any]] = {
@@ -33,6 +34,7 @@ CODECS: dict[str, dict[str, Any]] = {
     "g729": {"interval_ms": 20.0, "size": 42, "label": "G.729 20 ms, 50 packets/s"},
 }
 PR_SET_TIMERSLACK = 29
+GIVE_UP_S = 3.0  # no valid reflection after this long: stop sending (the budget is better spent elsewhere)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class StreamRun:
     send_errors: list[str] = field(default_factory=list)
     cancelled: bool = False
     realtime: bool = False         # the pacer ran with SCHED_FIFO
+    gave_up: bool = False          # stopped early: no valid reflection at all after GIVE_UP_S
     # Sequence numbers on the wire start at a random base >= 2**20: a stateful reflector counts
     # from 0, so "reflector seq != sender seq" tells a stateful reflector from a stateless one
     # even when every loss is downstream.
@@ -103,7 +106,7 @@ def run_stream(host: str, port: int, *, duration_s: float, codec: str = "g711", 
     family, address = resolve(host, port)
     sock = socket.socket(family, socket.SOCK_DGRAM)
     tos = (dscp & 0x3F) << 2
-    run = StreamRun(f"{host}:{port}", address, params["interval_ms"], params["size"], tos, False,
+    run = StreamRun(join_hostport(host, port), address, params["interval_ms"], params["size"], tos, False,
                     seq_base=secrets.randbelow(1 << 30) + (1 << 20))
     cancel = cancel or threading.Event()
     try:
@@ -113,11 +116,12 @@ def run_stream(host: str, port: int, *, duration_s: float, codec: str = "g711", 
         sock.connect(address)  # only the reflector's answers reach us; ICMP errors become ECONNREFUSED
         sock.setblocking(False)
         sent_t1: dict[int, int] = {}
-        done = threading.Event()
+        done, stop_sending = threading.Event(), threading.Event()
         sender = threading.Thread(target=_send_loop, daemon=True, name="fieldkit-pacer",
-                                  args=(sock, run, count, interval_ns, tos, sent_t1, done, cancel, realtime))
+                                  args=(sock, run, count, interval_ns, tos, sent_t1, done, cancel, realtime,
+                                        stop_sending))
         sender.start()
-        _receive_loop(sock, run, sent_t1, done, cancel, linger_s)
+        _receive_loop(sock, run, sent_t1, done, cancel, linger_s, stop_sending)
         sender.join(2)
     finally:
         sock.close()
@@ -138,13 +142,14 @@ def _realtime_priority() -> bool:
 
 
 def _send_loop(sock: socket.socket, run: StreamRun, count: int, interval_ns: int, tos: int,
-               sent_t1: dict[int, int], done: threading.Event, cancel: threading.Event, realtime: bool) -> None:
+               sent_t1: dict[int, int], done: threading.Event, cancel: threading.Event, realtime: bool,
+               stop_sending: threading.Event) -> None:
     _reduce_timer_slack()
     run.realtime = realtime and _realtime_priority()
     start = time.perf_counter_ns() + 5_000_000  # 5 ms head start for the receiver
     try:
         for seq in range(count):
-            if cancel.is_set():
+            if cancel.is_set() or stop_sending.is_set():
                 break
             deadline = start + seq * interval_ns
             wait = deadline - time.perf_counter_ns()
@@ -167,10 +172,14 @@ def _send_loop(sock: socket.socket, run: StreamRun, count: int, interval_ns: int
 
 
 def _receive_loop(sock: socket.socket, run: StreamRun, sent_t1: dict[int, int], done: threading.Event,
-                  cancel: threading.Event, linger_s: float) -> None:
+                  cancel: threading.Event, linger_s: float, stop_sending: threading.Event) -> None:
     stop_at: float | None = None
+    started = time.monotonic()
     while True:
         now = time.monotonic()
+        if not run.replies and not stop_sending.is_set() and now - started > GIVE_UP_S:
+            run.gave_up = True
+            stop_sending.set()
         if done.is_set() and stop_at is None:
             stop_at = now + linger_s
         if stop_at is not None and (now >= stop_at or len(run.replies) >= len(run.sent)):

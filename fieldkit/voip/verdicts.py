@@ -312,6 +312,8 @@ def _no_reflection(run: Any, report: Any, subject: str, host: str, port: int) ->
                   evidence=[Evidence(source=f"first bad answer from {host}:{port}", excerpt=run.garbage_sample.hex())])
     why = ("the port is closed (ICMP port unreachable)" if report.icmp_refused else
            "no answer at all (reflector not running, wrong address, or UDP blocked on the way)")
+    if run.gave_up:
+        why += f"; stopped after {report.sent} packets instead of running the full duration"
     return _f(subject, Status.UNKNOWN, f"No answer from the reflector at {host}:{port} to {report.sent} packets: {why}",
               rule="stream-no-answer", data=data,
               detail=f"Start `fieldkit reflect --listen 0.0.0.0:{port}` on the far side and allow UDP {port} "

@@ -54,12 +54,12 @@ def test_without_targets_the_check_says_what_to_configure(make_ctx):
 
 def test_no_reflector_answering_is_a_clear_finding_within_budget(make_ctx):
     port = free_port()
-    started = time.monotonic()
-    findings = voip.run(make_ctx("voip", timeout=30, reflector=f"127.0.0.1:{port}", duration=1.0, alg_port=port))
-    assert time.monotonic() - started < 30
+    findings = voip.run(make_ctx("voip", timeout=60, reflector=f"127.0.0.1:{port}", duration=30.0, alg_port=port))
     stream = by_subject(findings, "call quality")[0]
     assert stream.status is Status.UNKNOWN and stream.rule == "stream-no-answer"
     assert "port is closed" in stream.summary  # loopback answers with ICMP port unreachable
+    # gives up after 3 s of silence (~150 packets) instead of sending for the full 30 s (1500)
+    assert "stopped after" in stream.summary and stream.data["sent"] < 300
     alg = by_subject(findings, "SIP ALG UDP")[0]
     assert alg.status is Status.UNKNOWN and "not tested" in alg.summary
 
@@ -347,9 +347,7 @@ def test_stun_server_without_rfc5780(make_ctx, tmp_path):
                              f"--pidfile={tmp_path / 'turn.pid'}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port, "u")
-        started = time.monotonic()
         findings = voip.run(make_ctx("voip", stun=[f"127.0.0.1:{port}"]))
-        elapsed = time.monotonic() - started
     finally:
         proc.terminate()
         proc.wait(10)
@@ -357,8 +355,8 @@ def test_stun_server_without_rfc5780(make_ctx, tmp_path):
     assert nat.status is Status.OK
     assert nat.data["nat_present"] is False and nat.data["mapped"][0] == "127.0.0.1"
     assert nat.data["rfc5780"] is False
+    # error 420 is reported, not retried forever (pystun3's endless CHANGE-REQUEST loop)
     assert "does not support RFC 5780" in nat.data["filtering_note"] and "420" in nat.data["filtering_note"]
-    assert elapsed < 15  # no endless CHANGE-REQUEST loop (pystun3's bug)
 
 
 # ------------------------------------------------------------------------------- namespaces
@@ -396,11 +394,9 @@ def test_stream_behind_an_impairing_router(lab):
     """Every 20th packet dropped upstream (exact loss), DSCP bleached upstream, a blocked SIP port."""
     lab.start_reflector()
     lab.nft(lab.router, IMPAIR)
-    started = time.monotonic()
     rc, result = lab.fieldkit_check("--reflector", netlab.SERVER_IP, "--duration", "3",
                                     "--sip", f"{netlab.SERVER_IP}:5070", "--no-sip-tls", "--sip-timeout-s", "2",
                                     "--timeout", "60")
-    elapsed = time.monotonic() - started
     drops = netlab.nft_counter(lab, lab.router, "inet fkvimpair")
     findings = {f["subject"]: f for f in result["findings"]}
     stream = findings[f"call quality to {netlab.SERVER_IP}:862"]
@@ -421,7 +417,7 @@ def test_stream_behind_an_impairing_router(lab):
     for transport in ("UDP", "TCP"):
         alg = findings[f"SIP ALG {transport} {netlab.SERVER_IP}:5060"]
         assert alg["status"] == "OK" and alg["data"]["rewritten"] is False
-    assert rc == 2 and elapsed < 60
+    assert rc == 2
 
 
 @pytest.mark.real

@@ -28,6 +28,21 @@ def test_stream_against_the_reflector_on_loopback():
     assert run.size == 172  # G.711 RTP-sized packets
 
 
+def test_stream_over_ipv6_loopback_keeps_the_traffic_class():
+    try:
+        server = reflector.Reflector([("::1", 0)])
+        port = server.start()[0][1]
+    except IndexError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        run = stream.run_stream("::1", port, duration_s=1.0, linger_s=0.3)
+    finally:
+        server.stop()
+    report = stream.analyse(run)
+    assert run.target == f"[::1]:{port}"
+    assert report.received == 50 and report.dscp_at_reflector == 46 and report.dscp_at_client == 46
+
+
 def test_garbage_answers_are_counted_not_used():
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))

@@ -29,9 +29,9 @@ from fieldkit.voip import metrics, sockets, twamp
 
 CODECS: dict[str, dict[str, Any]] = {
     # payload = RTP header 12 + codec bytes per 20 ms; G.729 would be 32 bytes, but a TWAMP-light
-    # reflector never answers less than 42, so G.729 probes use the 42-byte minimum.
+    # reflector never answers less than 42 (+4 for fieldkit's DSCP-report tag), so G.729 probes are 46.
     "g711": {"interval_ms": 20.0, "size": 172, "label": "G.711 (PCMU/PCMA) 20 ms, 50 packets/s"},
-    "g729": {"interval_ms": 20.0, "size": 42, "label": "G.729 20 ms, 50 packets/s"},
+    "g729": {"interval_ms": 20.0, "size": 46, "label": "G.729 20 ms, 50 packets/s"},
 }
 PR_SET_TIMERSLACK = 29
 GIVE_UP_S = 3.0  # no valid reflection after this long: stop sending (the budget is better spent elsewhere)
@@ -53,7 +53,7 @@ class Reply:
     t3_ns: int
     t4_ns: int
     reflector_seq: int
-    tos_at_reflector: int
+    tos_at_reflector: int | None
     tos_at_client: int | None
     ttl_at_reflector: int
     kernel_stamp: bool
@@ -286,7 +286,7 @@ def analyse(run: StreamRun) -> StreamReport:
         loss_pct=100.0 * lost / sent if sent else 0.0, rtt_ms=rtt_summary, rtt_jitter=rtt_jitter,
         upstream=upstream, downstream=downstream, split_loss=split,
         bursts=metrics.burst_metrics(lost_flags, run.interval_ms), pacing_ms=pacing,
-        dscp_at_reflector=_mode([r.tos_at_reflector >> 2 for r in unique]),
+        dscp_at_reflector=_mode([r.tos_at_reflector >> 2 for r in unique if r.tos_at_reflector is not None]),
         dscp_at_client=_mode([r.tos_at_client >> 2 for r in unique if r.tos_at_client is not None]),
         kernel_timestamps=bool(unique) and all(r.kernel_stamp for r in unique),
         reflector_processing_ms=metrics.percentile(processing, 50),

@@ -83,7 +83,9 @@ def parse_sender(data: bytes) -> SenderView | None:
 def build_reflection(request: bytes, *, reflector_seq: int, t2_ns: int, t3_ns: int, ttl: int, tos: int) -> bytes | None:
     """The reply to ``request``, exactly as long as the request (never larger: no amplification).
 
-    Requests shorter than the 42-byte reflector header get no answer at all.
+    Requests shorter than the 42-byte reflector header get no answer at all.  When the request
+    leaves room, ``FKv1`` follows the header so the sender knows the TOS byte is a real report
+    (a router's TWAMP-light reflector has zero padding there, which must not read as "DSCP 0").
     """
     sender = parse_sender(request)
     if sender is None or len(request) < REFLECTOR_HEADER:
@@ -91,7 +93,8 @@ def build_reflection(request: bytes, *, reflector_seq: int, t2_ns: int, t3_ns: i
     header = REFLECTOR_FMT.pack(reflector_seq & 0xFFFFFFFF, ns_to_ntp(t3_ns), ERROR_ESTIMATE_UNSYNCED, 0,
                                 ns_to_ntp(t2_ns), sender.seq, sender.timestamp_ntp, sender.error_estimate, 0,
                                 ttl & 0xFF, tos & 0xFF)
-    return header + bytes(len(request) - REFLECTOR_HEADER)
+    tail = FIELDKIT_TAG if len(request) >= REFLECTOR_HEADER + len(FIELDKIT_TAG) else b""
+    return header + tail + bytes(len(request) - REFLECTOR_HEADER - len(tail))
 
 
 @dataclass(frozen=True)
@@ -102,14 +105,15 @@ class Reflection:
     sender_seq: int
     t1_ntp: int
     sender_ttl: int
-    received_tos: int
+    received_tos: int | None   # None: the reflector does not report it (not a fieldkit reflector)
 
 
 def parse_reflection(data: bytes) -> Reflection | None:
     if len(data) < REFLECTOR_HEADER:
         return None
     (rseq, t3, _err, _mbz, t2, sseq, t1, _serr, _mbz2, ttl, tos) = REFLECTOR_FMT.unpack_from(data)
-    return Reflection(rseq, ntp_to_ns(t3), ntp_to_ns(t2), sseq, t1, ttl, tos)
+    reported = data[REFLECTOR_HEADER:REFLECTOR_HEADER + len(FIELDKIT_TAG)] == FIELDKIT_TAG
+    return Reflection(rseq, ntp_to_ns(t3), ntp_to_ns(t2), sseq, t1, ttl, tos if reported else None)
 
 
 def now_ns() -> int:

@@ -414,6 +414,8 @@ def test_stream_behind_an_impairing_router(lab):
     sip_udp = findings[f"SIP UDP {netlab.SERVER_IP}:5070"]
     assert sip_udp["status"] == "CRITICAL" and "no answer" in sip_udp["summary"]
     assert sip_udp["data"]["attempts"] >= 3                   # Timer E retransmissions at 0, 0.5, 1.5 s
+    sip_tcp = findings[f"SIP TCP {netlab.SERVER_IP}:5070"]
+    assert sip_tcp["status"] == "WARNING" and sip_tcp["rule"] == "sip-timeout"
     for transport in ("UDP", "TCP"):
         alg = findings[f"SIP ALG {transport} {netlab.SERVER_IP}:5060"]
         assert alg["status"] == "OK" and alg["data"]["rewritten"] is False

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from fieldkit.voip import reflector, stream
+from fieldkit.voip import reflector, stream, twamp
 
 
 def test_stream_against_the_reflector_on_loopback():
@@ -107,3 +107,40 @@ def test_loss_is_split_by_direction_with_a_stateful_reflector():
     assert report.rtt_ms["min"] == pytest.approx(12.0) and report.rtt_ms["max"] == pytest.approx(13.0)
     assert report.upstream.jitter.final_ms > 0.5 and report.downstream.jitter.final_ms == pytest.approx(0.0)
     assert report.pacing_ms["p50"] == pytest.approx(0.05)
+
+
+def test_a_stateless_foreign_twamp_light_reflector():
+    """A router-style RFC 5357 reflector: copies the sequence number, no DSCP report, drops every 10th."""
+    import struct
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def reflect() -> None:
+        sock.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                data, addr = sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            seq, ts, err = struct.unpack("!IQH", data[:14])
+            if seq % 10 == 3:
+                continue
+            now = twamp.ns_to_ntp(twamp.now_ns())
+            reply = struct.pack("!IQHHQIQHHB", seq, now, 1, 0, now, seq, ts, err, 0, 64)
+            sock.sendto(reply + bytes(len(data) - len(reply)), addr)
+
+    thread = threading.Thread(target=reflect, daemon=True)
+    thread.start()
+    try:
+        run = stream.run_stream("127.0.0.1", sock.getsockname()[1], duration_s=1.0, linger_s=0.3)
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+    report = stream.analyse(run)
+    assert report.sent == 50 and report.lost == 5 and report.received == 45
+    assert report.split_loss is False and report.upstream.lost is None   # cannot tell up from down
+    assert report.dscp_at_reflector is None                              # not reported: not "DSCP 0"
+    assert report.upstream.jitter.final_ms is not None                   # its timestamps still split jitter

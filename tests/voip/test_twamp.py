@@ -38,3 +38,13 @@ def test_short_requests_get_no_reflection():
     assert twamp.build_reflection(bytes(14), reflector_seq=0, t2_ns=1, t3_ns=2, ttl=64, tos=0) is None
     assert twamp.build_reflection(bytes(41), reflector_seq=0, t2_ns=1, t3_ns=2, ttl=64, tos=0) is None
     assert len(twamp.build_reflection(bytes(42), reflector_seq=0, t2_ns=1, t3_ns=2, ttl=64, tos=0)) == 42
+    assert len(twamp.build_reflection(bytes(46), reflector_seq=0, t2_ns=1, t3_ns=2, ttl=64, tos=0)) == 46
+
+
+def test_dscp_report_needs_the_fieldkit_tag():
+    short = twamp.build_reflection(bytes(42), reflector_seq=0, t2_ns=1, t3_ns=2, ttl=64, tos=184)
+    assert twamp.parse_reflection(short).received_tos is None   # no room for the tag: not a report
+    # a router's reflector: zero padding after the header must not read as "received DSCP 0"
+    foreign = bytearray(twamp.build_reflection(bytes(60), reflector_seq=0, t2_ns=1, t3_ns=2, ttl=64, tos=0))
+    foreign[42:46] = bytes(4)
+    assert twamp.parse_reflection(bytes(foreign)).received_tos is None

@@ -176,9 +176,15 @@ def _options_udp(result: OptionsResult, info: tuple, host: str, port: int, timeo
         deadline = start + timeout_s
         interval = T1_S
         next_send = start
+        provisional: SipResponse | None = None
+        provisional_at = 0.0
         while True:
             now = time.monotonic()
             if now >= deadline:
+                if provisional is not None:  # reachable, but no final answer in time
+                    _fill(result, provisional, provisional_at - start)
+                    result.error = f"only a provisional {provisional.status} answer within {timeout_s:g} s"
+                    return
                 result.error, result.kind = f"no answer within {timeout_s:g} s ({result.attempts} attempts)", "timeout"
                 return
             if now >= next_send:
@@ -199,8 +205,13 @@ def _options_udp(result: OptionsResult, info: tuple, host: str, port: int, timeo
                 result.error, result.kind = "answered with something that is not a SIP response", "garbage"
                 result.raw_excerpt = data[:200].decode("utf-8", errors="replace")
                 return
-            if response.status < 200 and response.status != 100:
-                pass  # provisional: still proves reachability; take it
+            if response.status < 200:
+                # RFC 3261 §17.1.2.2: after a provisional answer retransmit at T2 and wait for the final one
+                if provisional is None:
+                    provisional, provisional_at = response, time.monotonic()
+                interval = T2_S
+                next_send = max(next_send, time.monotonic() + T2_S)
+                continue
             _fill(result, response, time.monotonic() - start)
             return
 
@@ -233,6 +244,8 @@ def _options_stream(result: OptionsResult, info: tuple, host: str, port: int, ti
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         try:
             data = reflector.read_sip_message(sock)
+            while data and (parsed := parse_response(data)) is not None and parsed.status < 200:
+                data = reflector.read_sip_message(sock)  # skip provisional answers (100 Trying)
         except socket.timeout:
             result.error, result.kind = f"connected, but no SIP answer within {timeout_s:g} s", "timeout"
             return

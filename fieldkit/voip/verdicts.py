@@ -75,9 +75,9 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
         if result.transport == "TLS" and result.kind == "refused":
             return _f(subject, Status.OK, f"SIP over TLS is not offered on port {port} (connection refused)",
                       rule="sip-tls-not-offered", data=data, evidence=evidence)
-        status = Status.CRITICAL if result.transport == "UDP" or result.kind in ("refused", "timeout") else Status.WARNING
-        if result.transport != "UDP":
-            status = Status.WARNING  # many PBXs speak SIP over UDP only
+        # Phones mostly speak SIP over UDP: unreachable there is critical. Many PBXs offer UDP only,
+        # so a missing TCP/TLS answer is a warning.
+        status = Status.CRITICAL if result.transport == "UDP" else Status.WARNING
         what = {"refused": "the port is closed or blocked", "timeout": "no answer (blocked by a firewall, or the "
                 "server is down)", "garbage": "something answered that is not SIP",
                 "resolve": "the name does not resolve", "tls": "TLS failed"}.get(result.kind, "error")

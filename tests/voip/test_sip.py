@@ -52,3 +52,29 @@ def test_via_heuristic_flags_a_changed_sent_by():
     clean = sip.OptionsResult("UDP", "x", via_sent="SIP/2.0/UDP 192.168.1.20:40000;branch=z9hG4bK1;rport",
                               via_received="SIP/2.0/UDP 192.168.1.20:40000;branch=z9hG4bK1;rport=40000;received=1.2.3.4")
     assert sip.via_heuristic(clean) is None
+
+
+def test_udp_options_waits_past_100_trying_for_the_final_answer():
+    import socket
+    import threading
+    import time
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+
+    def answer() -> None:
+        data, addr = server.recvfrom(4096)
+        via = next(line for line in data.decode().split("\r\n") if line.startswith("Via:"))
+        server.sendto(f"SIP/2.0 100 Trying\r\n{via}\r\nContent-Length: 0\r\n\r\n".encode(), addr)
+        time.sleep(0.2)
+        server.sendto(f"SIP/2.0 200 OK\r\n{via}\r\nServer: stub\r\nContent-Length: 0\r\n\r\n".encode(), addr)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        result = sip.options("127.0.0.1", server.getsockname()[1], "UDP", timeout_s=3)
+    finally:
+        thread.join(3)
+        server.close()
+    assert result.status == 200 and result.server == "stub"
+    assert result.attempts == 1  # the 100 stopped the T1 retransmissions

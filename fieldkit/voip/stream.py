@@ -227,6 +227,9 @@ class DirectionStats:
     loss_pct: float | None
     reordered: int | None
     one_way_median_ms: float | None  # estimate (clock offset from the minimum-RTT sample)
+    # RFC 3550 jitter as an RTP receiver would compute it, from the *scheduled* send times: it
+    # includes the sender's own lateness, which ``jitter`` (from actual send times) excludes.
+    nominal_jitter_ms: float | None = None
 
 
 @dataclass
@@ -309,10 +312,13 @@ def _directions(run: StreamRun, unique: list[Reply], sent: int,
     if stateful:
         reached = max(r.reflector_seq for r in unique) + 1
         up_lost, down_lost = max(0, sent - reached), max(0, reached - len(unique))
+    lateness = {s.seq: s.actual_ns - s.scheduled_ns for s in run.sent}
+    nominal = [(r.t2_ns - (r.t1_ns - lateness.get(r.seq, 0))) / 1e6 for r in by_reflector]
     up = DirectionStats(metrics.rfc3550_jitter(up_transit), up_lost,
                         100.0 * up_lost / sent if up_lost is not None and sent else None,
                         metrics.count_reordered([r.seq for r in by_reflector]),
-                        metrics.percentile(up_transit, 50) - theta)
+                        metrics.percentile(up_transit, 50) - theta,
+                        metrics.rfc3550_jitter(nominal).final_ms)
     down = DirectionStats(metrics.rfc3550_jitter(down_transit), down_lost,
                           100.0 * down_lost / max(1, sent - (up_lost or 0)) if down_lost is not None else None,
                           metrics.count_reordered([r.reflector_seq for r in unique]),

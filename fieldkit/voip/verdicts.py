@@ -394,14 +394,18 @@ def _quality_finding(ctx: Context, run: Any, report: Any, rating: Any, subject: 
     detail_lines = [
         f"RTT min/median/p95/p99/max {_fmt(report.rtt_ms['min'])}/{_fmt(report.rtt_ms['median'])}/"
         f"{_fmt(report.rtt_ms['p95'])}/{_fmt(report.rtt_ms['p99'])}/{_fmt(report.rtt_ms['max'])} ms",
-        f"one-way delay {one_way:.1f} ms is RTT/2 (clocks not synchronised: per-direction delay is an estimate)",
+        f"one-way delay {one_way:.1f} ms is RTT/2 (clocks not synchronised); per-direction estimate up "
+        f"{_fmt(up.one_way_median_ms if up else None)} / down {_fmt(down.one_way_median_ms if down else None)} ms "
+        "(clock offset taken from the minimum-RTT packet)",
     ]
     for name, d in (("upstream", up), ("downstream", down)):
         if d:
             detail_lines.append(
                 f"{name}: RFC 3550 jitter {_fmt(d.jitter.final_ms)} ms (max {_fmt(d.jitter.max_ms)}), IPDV p50/p95/p99 "
                 f"{_fmt(d.jitter.ipdv_p50_ms)}/{_fmt(d.jitter.ipdv_p95_ms)}/{_fmt(d.jitter.ipdv_p99_ms)} ms, PDV p99 "
-                f"{_fmt(d.jitter.pdv_p99_ms)} ms, loss "
+                f"{_fmt(d.jitter.pdv_p99_ms)} ms"
+                + (f", RTP-receiver view incl. sender lateness {_fmt(d.nominal_jitter_ms, 2)} ms"
+                   if d.nominal_jitter_ms is not None else "") + ", loss "
                 + (f"{d.lost} ({d.loss_pct:.2f}%)" if d.loss_pct is not None else "not separable (stateless reflector)"))
     detail_lines += [
         f"loss {report.lost}/{report.sent} round trip, duplicates {report.duplicates}, reordered {report.reordered}, "
@@ -426,7 +430,7 @@ def _quality_finding(ctx: Context, run: Any, report: Any, rating: Any, subject: 
               rule="stream-" + grade.lower(), advice=advice, tier=Tier.ENGINEERING if status is not Status.OK else None)
 
 
-def _fmt(value: float | None, digits: int = 1) -> str:
+def _fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
@@ -440,7 +444,8 @@ def _direction_dict(d: Any) -> dict | None:
     if d is None:
         return None
     return {"jitter": _jitter_dict(d.jitter), "lost": d.lost, "loss_pct": _r(d.loss_pct, 3),
-            "reordered": d.reordered, "one_way_estimate_ms": _r(d.one_way_median_ms, 3)}
+            "reordered": d.reordered, "one_way_estimate_ms": _r(d.one_way_median_ms, 3),
+            "nominal_jitter_ms": _r(d.nominal_jitter_ms, 3)}
 
 
 def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> Finding:

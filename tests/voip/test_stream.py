@@ -144,3 +144,19 @@ def test_a_stateless_foreign_twamp_light_reflector():
     assert report.split_loss is False and report.upstream.lost is None   # cannot tell up from down
     assert report.dscp_at_reflector is None                              # not reported: not "DSCP 0"
     assert report.upstream.jitter.final_ms is not None                   # its timestamps still split jitter
+
+
+def test_sender_lateness_is_kept_out_of_network_jitter():
+    """A sender that is 2 ms late on every other packet: an RTP receiver sees jitter, the network has none."""
+    run = stream.StreamRun("t", ("127.0.0.1", 1), 20.0, 172, 184, True, seq_base=1 << 20)
+    for seq in range(200):
+        scheduled = seq * 20_000_000
+        late = 2_000_000 if seq % 2 else 0
+        t1 = 1_000_000_000_000 + scheduled + late
+        run.sent.append(stream.Sent(seq, scheduled, scheduled + late, t1))
+        t2 = t1 + 5_000_000
+        run.replies.append(stream.Reply(seq, t1, t2, t2 + 100_000, t2 + 5_100_000, seq, 184, 184, 63, True))
+    report = stream.analyse(run)
+    assert report.upstream.jitter.final_ms == pytest.approx(0.0)
+    assert report.upstream.nominal_jitter_ms == pytest.approx(2.0, abs=0.01)
+    assert report.pacing_ms["max"] == pytest.approx(2.0)

@@ -296,6 +296,14 @@ def _jitter_for_rating(report: Any) -> float:
     return max(values) if values else (report.rtt_jitter.final_ms or 0.0)
 
 
+def _max_jitter(report: Any) -> float | None:
+    """The largest RFC 3550 jitter value reached during the stream, over the directions measured."""
+    peaks = [d.jitter.max_ms for d in (report.upstream, report.downstream) if d and d.jitter.max_ms is not None]
+    if not peaks and report.rtt_jitter.max_ms is not None:
+        peaks = [report.rtt_jitter.max_ms]
+    return max(peaks) if peaks else None
+
+
 def _loss_for_rating(report: Any) -> float:
     if report.split_loss and report.upstream and report.downstream:
         return max(report.upstream.loss_pct or 0.0, report.downstream.loss_pct or 0.0)
@@ -355,10 +363,7 @@ def _quality_finding(ctx: Context, run: Any, report: Any, rating: Any, subject: 
         Metric("rtt_p95_ms", _r(report.rtt_ms["p95"], 3), "ms"),
         Metric("rtt_p99_ms", _r(report.rtt_ms["p99"], 3), "ms"),
         Metric("rtt_max_ms", _r(report.rtt_ms["max"], 3), "ms"),
-        Metric("jitter_max_ms", _r(max(x for x in (report.rtt_jitter.max_ms,
-                                                   up.jitter.max_ms if up else None,
-                                                   down.jitter.max_ms if down else None) if x is not None)
-                                   if report.rtt_jitter.max_ms is not None else None, 3), "ms"),
+        Metric("jitter_max_ms", _r(_max_jitter(report), 3), "ms"),
         Metric("rtt_loss_pct", round(report.loss_pct, 3), "%"),
         Metric("sent", report.sent, "c"), Metric("received", report.received, "c"),
         Metric("duplicates", report.duplicates, "c"), Metric("reordered", report.reordered, "c"),

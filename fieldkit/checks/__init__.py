@@ -30,6 +30,7 @@ from fieldkit.options import Option
 #: name -> one-line description (kept here so listing checks imports no check module)
 REGISTRY: dict[str, str] = {
     "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
+    "network": "Network reachability: local configuration, gateway, DNS, ping, TCP, HTTP(S), traceroute, path MTU",
 }
 
 AREAS = ("disks", "disk_sounds", "network", "voip", "system")

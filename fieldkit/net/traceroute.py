@@ -1,0 +1,211 @@
+"""Traceroute with scapy (raw sockets, root): ICMP echo, UDP or TCP SYN probes.
+
+Probes go out in *waves*: each wave sends one probe per TTL (1..limit); after the
+first wave the limit shrinks to the TTL at which the destination answered, so later
+waves send nothing past it. Per hop we keep every RTT sample and the loss.
+
+Reading the result (mtr's caveat, traviscross/mtr PR #605): routers answer
+TTL-expired probes from their slow path and rate-limit those ICMP messages (Linux:
+``net.ipv4.icmp_ratelimit``, token bucket of 6 per peer, then 1 per second). Loss
+shown at an intermediate hop while later hops and the destination answer every
+probe is that rate limiting, not packet loss. Only loss that persists to the
+destination is real.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from fieldkit.net import address_family, resolve
+from fieldkit.net.local import egress_source
+
+METHODS = ("icmp", "udp", "tcp")
+_UDP_BASE_PORT = 33434   # traditional traceroute destination ports (closed on most hosts)
+
+
+@dataclass
+class Hop:
+    ttl: int
+    address: str | None                    # the most frequent responder; None = no answer ("*")
+    samples: list[float | None]            # RTT ms per wave, None = no answer
+    addresses: list[str] = field(default_factory=list)  # all responders (ECMP shows several)
+    final: bool = False                    # the destination itself answered at this TTL
+    unreachable: str = ""                  # ICMP destination-unreachable code seen from this hop
+
+    @property
+    def loss_pct(self) -> float:
+        return round(100.0 * sum(s is None for s in self.samples) / len(self.samples), 2) if self.samples else 100.0
+
+    @property
+    def rtt_ms(self) -> float | None:
+        got = [s for s in self.samples if s is not None]
+        return round(statistics.median(got), 3) if got else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ttl": self.ttl, "address": self.address, "rtt_ms": self.rtt_ms, "loss_pct": self.loss_pct,
+                "rtt_samples_ms": self.samples, "addresses": self.addresses, "final": self.final,
+                "unreachable": self.unreachable}
+
+
+@dataclass
+class TraceResult:
+    host: str
+    address: str | None
+    method: str
+    hops: list[Hop] = field(default_factory=list)
+    reached: bool = False
+    error: str = ""
+
+    @property
+    def hop_count(self) -> int | None:
+        return len(self.hops) if self.reached else None
+
+
+@dataclass
+class LossVerdict:
+    kind: str          # "clean", "rate-limited", "loss", "unreached"
+    first_ttl: int | None
+    loss_pct: float
+    explanation: str
+
+
+def analyse(result: TraceResult) -> LossVerdict:
+    """Apply the rate-limiting caveat: only loss that persists to the last hop counts."""
+    if not result.hops:
+        return LossVerdict("unreached", None, 100.0, "no hop answered")
+    last = result.hops[-1]
+    if not result.reached:
+        silent_from = next((h.ttl for h in result.hops if h.address is None and
+                            all(x.address is None for x in result.hops if x.ttl >= h.ttl)), None)
+        where = f"after hop {silent_from - 1}" if silent_from and silent_from > 1 else "at the first hop"
+        return LossVerdict("unreached", silent_from, 100.0, f"the destination never answered; the path goes silent {where}")
+    lossy = [h for h in result.hops[:-1] if h.loss_pct > 0]
+    if last.loss_pct == 0:
+        if lossy:
+            ttls = ", ".join(str(h.ttl) for h in lossy)
+            return LossVerdict("rate-limited", lossy[0].ttl, 0.0,
+                               f"hop(s) {ttls} dropped some probes but the destination answered all of them: "
+                               "that is ICMP rate limiting on those routers, not packet loss")
+        return LossVerdict("clean", None, 0.0, "every hop answered every probe")
+    # Real loss starts at the first hop from which every later hop loses too.
+    start = last.ttl
+    for hop in reversed(result.hops[:-1]):
+        if hop.loss_pct > 0:
+            start = hop.ttl
+        else:
+            break
+    return LossVerdict("loss", start, last.loss_pct,
+                       f"{last.loss_pct:g}% of probes to the destination were lost; the loss begins at hop {start}")
+
+
+def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int = 3, timeout: float = 1.0,
+               port: int | None = None, wave_interval: float = 0.2, is_root: bool | None = None) -> TraceResult:
+    """Trace the path to ``host``; needs raw sockets (root / CAP_NET_RAW)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown traceroute method {method!r}")
+    address, why = resolve(host, timeout=max(timeout, 2.0))
+    if address is None:
+        return TraceResult(host, None, method, error=why)
+    if is_root is None:
+        is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not is_root:
+        return TraceResult(host, address, method, error="traceroute needs root (raw sockets): run fieldkit with sudo")
+    if egress_source(address) is None:
+        return TraceResult(host, address, method, error=f"no route to {address}")
+    if address_family(address) == socket.AF_INET6:
+        return TraceResult(host, address, method, error="IPv6 traceroute is not supported yet")
+    try:
+        return _trace(host, address, method, max_hops, probes, timeout, port, wave_interval)
+    except ImportError:
+        return TraceResult(host, address, method, error="scapy is not installed")
+    except PermissionError:
+        return TraceResult(host, address, method, error="raw sockets refused (no CAP_NET_RAW)")
+
+
+def _trace(host: str, address: str, method: str, max_hops: int, probes: int, timeout: float,
+           port: int | None, wave_interval: float) -> TraceResult:
+    from scapy.config import conf
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.sendrecv import sr
+
+    conf.verb = 0
+    ident = random.randrange(1, 0xFFFF)
+    sport_base = random.randrange(20000, 60000 - max_hops * probes)
+    replies: dict[int, list[tuple[float | None, str | None, bool, str]]] = {t: [] for t in range(1, max_hops + 1)}
+    limit = max_hops
+    for wave in range(probes):
+        if wave:
+            time.sleep(wave_interval)
+        packets = []
+        for ttl in range(1, limit + 1):
+            ip = IP(dst=address, ttl=ttl, id=random.randrange(0, 0xFFFF))
+            if method == "icmp":
+                packets.append(ip / ICMP(id=ident, seq=wave * 256 + ttl) / b"fieldkit-traceroute")
+            elif method == "udp":
+                packets.append(ip / UDP(sport=sport_base + wave * max_hops + ttl,
+                                        dport=port or (_UDP_BASE_PORT + ttl - 1)) / b"fieldkit")
+            else:
+                packets.append(ip / TCP(sport=sport_base + wave * max_hops + ttl, dport=port or 80, flags="S",
+                                        seq=random.randrange(0, 2**32)))
+        answered, unanswered = sr(packets, timeout=timeout, verbose=0)
+        got: dict[int, tuple[float, str, bool, str]] = {}
+        for sent, received in answered:
+            final, code = _classify(received, address, ICMP, TCP)
+            got[int(sent.ttl)] = (round((received.time - sent.sent_time) * 1000.0, 3), received.src, final, code)
+        for ttl in range(1, limit + 1):
+            rtt, src, final, code = got.get(ttl, (None, None, False, ""))
+            replies[ttl].append((rtt, src, final, code))
+        finals = [ttl for ttl, (_, _, final, _) in got.items() if final]
+        stops = [ttl for ttl, (_, _, _, code) in got.items() if code]
+        if finals or stops:
+            limit = min(limit, min(finals + stops))
+    return _build(host, address, method, replies, limit, probes)
+
+
+def _classify(received, address: str, icmp_layer, tcp_layer) -> tuple[bool, str]:
+    """(destination answered?, unreachable code from a router)."""
+    if received.haslayer(tcp_layer):
+        return received.src == address, ""
+    if received.haslayer(icmp_layer):
+        icmp = received[icmp_layer]
+        if icmp.type == 0:                       # echo reply
+            return received.src == address, ""
+        if icmp.type == 3:                       # destination unreachable
+            if received.src == address and icmp.code in (3, 2):  # port / protocol unreachable: we got there
+                return True, ""
+            return False, {0: "network unreachable", 1: "host unreachable", 9: "network prohibited",
+                           10: "host prohibited", 13: "administratively prohibited"}.get(int(icmp.code),
+                                                                                         f"unreachable code {icmp.code}")
+    return False, ""
+
+
+def _build(host: str, address: str, method: str, replies: dict[int, list], limit: int, probes: int) -> TraceResult:
+    result = TraceResult(host, address, method)
+    last_answer = 0
+    for ttl in range(1, limit + 1):
+        samples = replies[ttl][:probes]
+        # Waves sent before the limit shrank may be missing for high TTLs: pad as lost.
+        samples += [(None, None, False, "")] * (probes - len(samples))
+        sources = [src for _, src, _, _ in samples if src]
+        final = any(f for _, _, f, _ in samples)
+        codes = [c for _, _, _, c in samples if c]
+        hop = Hop(ttl, Counter(sources).most_common(1)[0][0] if sources else None,
+                  [rtt for rtt, _, _, _ in samples], sorted(set(sources)), final, codes[0] if codes else "")
+        result.hops.append(hop)
+        if sources:
+            last_answer = ttl
+        if final:
+            result.reached = True
+            break
+        if hop.unreachable:
+            break
+    if not result.reached:
+        # Keep the silent tail short: the last answering hop plus one "*" row says where it stops.
+        result.hops = result.hops[:last_answer + 1]
+    return result

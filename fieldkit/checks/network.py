@@ -181,6 +181,11 @@ class _Plan:
             key = f"dns:{resolver}"
 
             def resolver_probe(resolver: str = resolver) -> dict[str, Any]:
+                # Without configured names the NXDOMAIN probe is the liveness query: proving that a
+                # random name does not exist makes the resolver recurse, a cached ". NS" would not.
+                if not names and ctx.option("nxdomain_check"):
+                    nx = dns.nxdomain_rewrite(resolver, ctx.option("nxdomain_domain"), timeout=timeout)
+                    return {"answers": [nx.answer], "nxdomain": nx}
                 queries = [(n, t) for n in names for t in ("A", "AAAA")] or [(".", "NS")]
                 answers = [dns.query(resolver, n, t, timeout=timeout) for n, t in queries]
                 nx = None

@@ -252,12 +252,13 @@ def resolver(ctx: Context, server: str, probe: dict[str, Any]) -> list[Finding]:
                                            "the router's name server.",
                                     prevention="Configure at least two working name servers.")))
     else:
-        # The liveness query (". NS", used when no names are configured) only has to be
-        # answered; some forwarders say NXDOMAIN to it. REFUSED/SERVFAIL still count.
-        failures = [a for a in answers if not a.answered or a.status in ("SERVFAIL", "REFUSED") or
-                    (a.name != "." and a.status not in ("NOERROR", "NODATA"))]
-        # A name with no AAAA record is normal (NODATA); a name with neither A nor AAAA is not.
-        names_without = sorted({a.name for a in answers if a.name != "." and
+        # Probe names (". NS" liveness, the random NXDOMAIN name) only have to be answered.
+        # For real names, "no such record" for one type is normal (a name with an A but no
+        # AAAA; dnsmasq even says NXDOMAIN there): a name fails only when no type resolves.
+        # A resolver that refuses or fails (REFUSED, SERVFAIL) is a warning in any case.
+        probes = {".", nx.name if nx else ""}
+        failures = [a for a in answers if not a.answered or a.status in ("SERVFAIL", "REFUSED")]
+        names_without = sorted({a.name for a in answers if a.name not in probes and
                                 not any(b.answers for b in answers if b.name == a.name)})
         status = _level(worst_ms, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms"))
         parts = [f"answered {len(answers) - len(dead)}/{len(answers)} queries, slowest {_fmt(worst_ms)} ms"]

@@ -7,6 +7,7 @@ server side has MTU 1400 (the "1400-byte MTU hop"), and nftables in the router a
 
 - deterministic loss: every 5th ICMP echo request to 10.201.2.3 is dropped
   (``numgen inc mod 5 == 0``): exactly 20 % of any 5k consecutive pings;
+- every ICMP echo request to 10.201.2.4 is dropped (a host that filters ping);
 - TCP 8081 dropped (filtered), 8082 rejected with a TCP reset (refused by the
   firewall), 8084 rejected with ICMP admin-prohibited (unreachable);
   nothing listens on 8083 (refused by the host);
@@ -37,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CLIENT, ROUTER, SERVER = "10.201.1.2", "10.201.1.1", "10.201.2.2"
 LOSSY = "10.201.2.3"          # every 5th echo request to it is dropped; runs the rewriting resolver
+NOICMP = "10.201.2.4"         # echo requests dropped by the router; TCP answers (RST)
 NOHOST = "10.201.2.9"         # routed, but nobody answers (neighbour resolution fails at the router)
 ZONE = "fieldkit.test"
 SIP_DOMAIN = f"voip.{ZONE}"
@@ -46,6 +48,7 @@ table inet fknlab {
   chain forward_f {
     type filter hook forward priority 0; policy accept;
     ip daddr 10.201.2.3 icmp type echo-request numgen inc mod 5 == 0 counter drop
+    ip daddr 10.201.2.4 icmp type echo-request counter drop
     ip daddr 10.201.2.2 tcp dport 8081 counter drop
     ip daddr 10.201.2.2 tcp dport 8082 counter reject with tcp reset
     ip daddr 10.201.2.2 tcp dport 8084 counter reject with icmp type admin-prohibited
@@ -105,6 +108,7 @@ class Lab:
         sh("ip", "-n", self.rtr, "addr", "add", "10.201.2.1/24", "dev", "rtr-s")
         sh("ip", "-n", self.srv, "addr", "add", f"{SERVER}/24", "dev", "srv0")
         sh("ip", "-n", self.srv, "addr", "add", f"{LOSSY}/24", "dev", "srv0")
+        sh("ip", "-n", self.srv, "addr", "add", f"{NOICMP}/24", "dev", "srv0")
         # The 1400-byte MTU hop: the router's server-side link (both ends).
         sh("ip", "-n", self.rtr, "link", "set", "rtr-s", "mtu", "1400")
         sh("ip", "-n", self.srv, "link", "set", "srv0", "mtu", "1400")

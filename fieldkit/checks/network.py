@@ -121,8 +121,6 @@ class _Plan:
         self._plan_paths(tasks, judges, classify)
         if not tasks:
             return []
-        if any(k.startswith(("ping:", "gw:", "trace:")) for k in tasks) and _is_root(ctx):
-            _preload_scapy()  # import once in this thread, not racing in 20 probe threads
         ctx.progress(f"network: {len(tasks)} probes")
         budget = max(0.5, ctx.time_left() - 1.0)
         results = run_parallel(tasks, budget, cancelled=lambda: ctx.cancelled)
@@ -228,11 +226,3 @@ class _Plan:
                 host, port=ctx.option("pmtu_port"), timeout=ctx.option("probe_timeout"),
                 deadline_s=max(1.0, ctx.time_left() - 2))
             judges[f"pmtu:{host}"] = lambda r: classify.pmtu(ctx, r)
-
-
-def _preload_scapy() -> None:
-    try:
-        import scapy.layers.inet  # noqa: F401
-        import scapy.sendrecv  # noqa: F401
-    except ImportError:
-        pass

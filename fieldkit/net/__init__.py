@@ -128,9 +128,13 @@ def run_parallel(tasks: dict[str, Callable[[], Any]], timeout: float,
     results: dict[str, Any] = {}
     lock = threading.Lock()
     done = threading.Event()
+    go = threading.Event()
     remaining = [len(tasks)]
 
     def wrap(key: str, func: Callable[[], Any]) -> None:
+        # Start together: otherwise the first probes (busy building packets, holding the
+        # GIL) delay the start of the later ones, and a slow probe started last adds up.
+        go.wait()
         try:
             value: Any = func()
         except Exception as exc:  # noqa: BLE001 - the caller reports it as a finding
@@ -145,8 +149,26 @@ def run_parallel(tasks: dict[str, Callable[[], Any]], timeout: float,
         return results
     for key, func in tasks.items():
         threading.Thread(target=wrap, args=(key, func), daemon=True, name=f"probe-{key}").start()
+    go.set()
     end = time.monotonic() + max(0.0, timeout)
     while not done.is_set() and time.monotonic() < end and not cancelled():
         done.wait(min(0.1, max(0.0, end - time.monotonic())))
     with lock:
         return dict(results)
+
+
+_SCAPY_LOCK = threading.Lock()
+
+
+def load_scapy() -> None:
+    """Import scapy's IP layers once, one thread at a time.
+
+    Probes run in parallel threads; scapy's package imports are circular and build
+    global state (routes, interfaces) at import, so concurrent first imports are
+    serialised here instead of relying on the import machinery's deadlock detection.
+    Raises ImportError when scapy is missing.
+    """
+    with _SCAPY_LOCK:
+        import scapy.config  # noqa: F401
+        import scapy.layers.inet  # noqa: F401
+        import scapy.sendrecv  # noqa: F401 - imported for its side effect (module loaded)

@@ -23,7 +23,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 
-from fieldkit.net import RttStats, address_family, resolve
+from fieldkit.net import RttStats, address_family, load_scapy, resolve
 from fieldkit.net.local import egress_source
 
 METHODS = ("auto", "scapy", "dgram", "tcp")
@@ -88,8 +88,11 @@ def choose_method(method: str, is_root: bool, family: int = socket.AF_INET) -> t
     notes = []
     if is_root:
         try:
-            import scapy  # noqa: F401 - only probing that it is installed
-            return "scapy", ""
+            import importlib.util
+
+            if importlib.util.find_spec("scapy") is not None:  # installed? (importing it costs 0.4 s)
+                return "scapy", ""
+            raise ImportError("scapy")
         except ImportError:
             notes.append("scapy is not installed")
     else:
@@ -110,6 +113,7 @@ def dgram_allowed(family: int = socket.AF_INET) -> bool:
 
 
 def _ping_scapy(host: str, address: str, count: int, interval: float, timeout: float) -> PingResult:
+    load_scapy()
     from scapy.config import conf
     from scapy.sendrecv import sr
 

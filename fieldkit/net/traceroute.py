@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from fieldkit.net import address_family, resolve
+from fieldkit.net import address_family, load_scapy, resolve
 from fieldkit.net.local import egress_source
 
 METHODS = ("icmp", "udp", "tcp")
@@ -130,6 +130,7 @@ def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int 
 
 def _trace(host: str, address: str, method: str, max_hops: int, probes: int, timeout: float,
            port: int | None, wave_interval: float) -> TraceResult:
+    load_scapy()
     from scapy.config import conf
     from scapy.layers.inet import ICMP, IP, TCP, UDP
     from scapy.sendrecv import sr

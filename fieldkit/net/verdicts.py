@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from fieldkit.context import Context
-from fieldkit.findings import Advice, Finding, Metric, Status, Tier, worst
+from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier, worst
 from fieldkit.net import RttStats
 from fieldkit.net.dns import DnsAnswer, NxdomainResult
 from fieldkit.net.http import HttpResult, PortalResult
@@ -76,6 +76,15 @@ def local_findings(interfaces: list[Interface], routes: list[Route], resolver_co
                           data={"interface": iface.to_dict()}))
     out.append(_routes_finding(routes, interfaces))
     out.append(_resolvers_finding(resolver_config, resolvers, dns_enabled))
+    out[0].evidence.append(Evidence(source="psutil.net_if_stats/net_if_addrs, /sys/class/net/*/operstate",
+                                    excerpt="; ".join(f"{i.name} {i.operstate} mtu {i.mtu} {' '.join(i.ipv4)}"
+                                                      for i in interfaces)))
+    out[-2].evidence.append(Evidence(source="/proc/net/route, /proc/net/ipv6_route",
+                                     excerpt="; ".join(f"default via {r.gateway} dev {r.interface} metric {r.metric}"
+                                                       for r in routes) or "no default route"))
+    out[-1].evidence.append(Evidence(source=resolver_config.source,
+                                     excerpt="; ".join(f"nameserver {s}" for s in resolver_config.servers)
+                                     or "no nameserver line"))
     return out
 
 
@@ -460,6 +469,8 @@ def assemble(ctx: Context, tasks: dict[str, Callable[[], Any]], judges: dict[str
                           rule="probe-crash", detail=key))
             continue
         for finding in judges[key](value):
+            if not finding.evidence:
+                finding.evidence.append(_evidence(key, value))
             if (finding.rule == "ping-no-reply" and key.startswith("ping:") and subject in answered_hosts):
                 # Many servers filter ICMP; a TCP answer proves the host is up.
                 finding.status, finding.advice, finding.tier = Status.OK, Advice(), None
@@ -467,3 +478,36 @@ def assemble(ctx: Context, tasks: dict[str, Callable[[], Any]], judges: dict[str
                 finding.rule = "ping-filtered"
             out.append(finding)
     return out
+
+
+def _evidence(key: str, value: Any) -> Evidence:
+    """What was sent where and what came back, in a technician-readable excerpt."""
+    kind = key.split(":", 1)[0]
+    if isinstance(value, PingResult):
+        excerpt = f"rtt_ms (send order, null = lost): {value.samples}"
+        return Evidence(source=f"{value.method_label} to {value.address or value.host}",
+                        excerpt=value.error or excerpt)
+    if isinstance(value, TcpResult):
+        return Evidence(source=f"TCP connect to {value.address or value.host}:{value.port}",
+                        excerpt=f"attempts: {value.states}; handshake ms: {value.samples}; {value.error}".strip("; "))
+    if isinstance(value, TraceResult):
+        lines = [f"{h.ttl:>2}  {h.address or '*':<15} {h.samples}" for h in value.hops]
+        return Evidence(source=f"scapy {value.method} traceroute to {value.address or value.host}",
+                        excerpt=value.error or "\n".join(lines))
+    if isinstance(value, PmtuResult):
+        return Evidence(source=f"DF UDP probes + IP_RECVERR error queue to {value.address or value.host}",
+                        excerpt=value.error or f"steps: {value.steps}")
+    if isinstance(value, HttpResult):
+        return Evidence(source=f"HTTP GET {value.url}", excerpt=value.error or
+                        f"HTTP {value.status} {value.reason}; location {value.location or '-'}")
+    if isinstance(value, PortalResult):
+        return Evidence(source=f"HTTP GET {value.url}", excerpt=value.reason)
+    if kind in ("dns", "sip"):
+        answers = value["answers"] if isinstance(value, dict) else value
+        lines = [f"{a.name} {a.rdtype} -> {a.status} {a.answers} {a.latency_ms} ms {a.error}".rstrip()
+                 for a in answers]
+        if isinstance(value, dict) and value.get("nxdomain") is not None and value["nxdomain"].answer not in answers:
+            nx = value["nxdomain"].answer
+            lines.append(f"{nx.name} A -> {nx.status} {nx.answers} {nx.latency_ms} ms")
+        return Evidence(source=f"DNS queries to {key.split(':')[1]} port 53", excerpt="\n".join(lines))
+    return Evidence(source=key, excerpt=str(value)[:500])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import tomllib
@@ -222,3 +221,33 @@ def test_isolated_machine_reports_every_fault_and_finishes(net) -> None:
     assert by[f"route to {netlab.SERVER}"]["status"] == "CRITICAL"
     assert "no route" in by[f"path MTU to {netlab.SERVER}"]["summary"]
     assert rc == 2 and result["complete"]
+
+
+@pytest.mark.real
+def test_host_that_filters_ping_but_answers_tcp_is_not_down(net) -> None:
+    rc, result, _ = net.fieldkit("--target", f"{netlab.NOICMP}:80", "--no-gateway", "--no-dns", "--no-local",
+                                 "--count", "3", "--interval", "0.02", "--probe-timeout", "0.5")
+    ping = netlab.one(result, netlab.NOICMP)
+    assert ping["status"] == "OK" and ping["rule"] == "ping-filtered" and "ICMP filtered" in ping["summary"]
+    assert ping["data"]["rtt_ms"] == [None, None, None]
+    assert netlab.one(result, f"{netlab.NOICMP}:80")["rule"] == "tcp-refused"
+
+
+@pytest.mark.real
+def test_resolver_that_refuses_recursion_is_a_warning(net) -> None:
+    # The lab resolver has no upstream: a name outside its zone is REFUSED.
+    rc, result, _ = net.fieldkit("--no-gateway", "--nxdomain-domain", "example.com")
+    resolver = netlab.one(result, f"resolver {netlab.SERVER}")
+    assert resolver["status"] == "WARNING" and "REFUSED" in resolver["summary"]
+
+
+def test_without_root_traceroute_is_unknown_and_ping_names_its_fallback(make_ctx) -> None:
+    from fieldkit.context import Environment
+
+    ctx = make_ctx("network", env=Environment(is_root=False), local=False, gateway=False, dns=False,
+                   traceroute=["127.0.0.1"], target=["127.0.0.1"], count=2, interval=0.01)
+    findings = {f.subject: f for f in checks.load("network").run(ctx)}
+    trace = findings["route to 127.0.0.1"]
+    assert trace.status is Status.UNKNOWN and "root" in trace.summary
+    ping = findings["127.0.0.1"]
+    assert ping.data["method"] in ("dgram", "tcp") and "root" in ping.data["note"]

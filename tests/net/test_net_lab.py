@@ -8,7 +8,6 @@ is dropped, 8082 reset, 8084 admin-prohibited, nothing on 8083, a 1400-byte MTU 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -119,7 +119,7 @@ def net(lab):
 def test_ad_hoc_check_finds_where_the_path_breaks(net) -> None:
     rc, result, _ = net.fieldkit(
         "--target", f"{netlab.SERVER}:80", "--target", netlab.LOSSY, "--target", f"{netlab.SERVER}:8081",
-        "--target", f"{netlab.SERVER}:8083", "--url", f"https://{netlab.SERVER}/", "--ca-file", str(net.ca_file),
+        "--target", f"{netlab.SERVER}:8083", "--target", f"www.{netlab.ZONE}:80", "--url", f"https://{netlab.SERVER}/", "--ca-file", str(net.ca_file),
         "--url", f"https://{netlab.SERVER}:8443/", "--traceroute", netlab.SERVER, "--pmtu", netlab.SERVER,
         "--dns-names", f"www.{netlab.ZONE}", "--sip-domains", netlab.SIP_DOMAIN, "--nxdomain-domain", netlab.ZONE,
         "--count", "10", "--interval", "0.02", "--probe-timeout", "0.5", "--tcp-attempts", "2")
@@ -138,6 +138,8 @@ def test_ad_hoc_check_finds_where_the_path_breaks(net) -> None:
     assert one(result, f"{netlab.SERVER}:80")["rule"] == "tcp-open"
     assert one(result, f"{netlab.SERVER}:8081")["rule"] == "tcp-filtered"
     assert one(result, f"{netlab.SERVER}:8083")["rule"] == "tcp-refused"
+    by_name = one(result, f"www.{netlab.ZONE}:80")      # resolved through the namespace's resolv.conf
+    assert by_name["rule"] == "tcp-open" and by_name["data"]["address"] == netlab.SERVER
 
     route = one(result, f"route to {netlab.SERVER}")
     assert [h["address"] for h in route["data"]["hops"]] == [netlab.ROUTER, netlab.SERVER]

@@ -227,7 +227,12 @@ def tcp(ctx: Context, result: TcpResult) -> list[Finding]:
         if failed:
             status = worst([status, Status.WARNING])
             summary += f" ({len(failed)} of {len(result.states)} attempts failed: {', '.join(sorted(set(failed)))})"
-        return [_f(subject, status, summary, rule="tcp-open", metrics=metrics, data=data)]
+        advice = Advice() if status is Status.OK else Advice(
+            meaning=f"The service at {subject} answers, but not every time or only slowly: connections may fail "
+                    "now and then.",
+            action="Look at the route and ping results for loss on the way; check the load of the server.",
+            prevention="")
+        return [_f(subject, status, summary, rule="tcp-open", metrics=metrics, data=data, advice=advice)]
     return [_f(subject, Status.CRITICAL, f"TCP {subject} {_TCP_TEXT.get(result.state, result.state)}",
                rule=f"tcp-{result.state}", metrics=metrics, data=data, tier=Tier.ON_SITE,
                detail=result.error,
@@ -310,12 +315,21 @@ def sip_domain(ctx: Context, server: str, domain: str, answers: list[DnsAnswer])
                Metric("records_found", sum(len(a.answers) for a in answers), "c")]
     if not any(a.answered for a in answers):
         return [_f(subject, Status.CRITICAL, f"Resolver {server} did not answer the SIP lookups for {domain}",
-                   rule="sip-dns-dead", data=data, metrics=metrics, detail=answers[0].error if answers else "")]
+                   rule="sip-dns-dead", data=data, metrics=metrics, detail=answers[0].error if answers else "",
+                   advice=Advice(meaning="The phones cannot look up where to find the phone system, so they "
+                                         "cannot register and calls fail.",
+                                 action="Fix the name server first (see the resolver result), then test again.",
+                                 prevention="Configure at least two working name servers."))]
     if not found:
         return [_f(subject, Status.WARNING,
                    f"No NAPTR or SRV records for {domain} (RFC 3263): phones must be given the server and port by hand",
                    rule="sip-dns-missing", data=data, metrics=metrics,
-                   detail="; ".join(f"{a.name} {a.rdtype} {a.status}" for a in answers))]
+                   detail="; ".join(f"{a.name} {a.rdtype} {a.status}" for a in answers),
+                   advice=Advice(meaning="The phone system's address cannot be found automatically; phones only work "
+                                         "if the server and port are typed into each of them.",
+                                 action="Ask the phone provider for the correct domain, or configure the server "
+                                        "address and port on the phones.",
+                                 prevention="Keep the provider's SIP domain and server list documented."))]
     text = "; ".join(f"{a.name} {a.rdtype}: {', '.join(a.answers)}" for a in found)
     return [_f(subject, _level(metrics[0].value, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms")),
                f"SIP records for {domain}: {text}", rule="sip-dns", data=data, metrics=metrics)]
@@ -391,7 +405,8 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
     if result.error:
         status = Status.UNKNOWN if "root" in result.error or "scapy" in result.error or "CAP_NET_RAW" in result.error \
             else Status.CRITICAL
-        return [_f(subject, status, f"Traceroute to {result.host}: {result.error}", rule="traceroute-error", data=data)]
+        return [_f(subject, status, f"Traceroute to {result.host}: {result.error}", rule="traceroute-error", data=data,
+                   advice=Advice() if status is Status.UNKNOWN else _unreachable_advice(result.host))]
     verdict = analyse(result)
     data["verdict"] = {"kind": verdict.kind, "first_ttl": verdict.first_ttl, "explanation": verdict.explanation}
     path = " -> ".join(h.address or "*" for h in result.hops)
@@ -409,7 +424,16 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
     summary = f"{result.host} reached in {len(result.hops)} hops ({result.method}): {path}"
     if verdict.kind != "clean":
         summary += f"; {verdict.explanation}"
-    return [_f(subject, status, summary, rule=f"traceroute-{verdict.kind}", data=data, metrics=metrics,
+    advice = Advice()
+    if status is not Status.OK:
+        where = result.hops[verdict.first_ttl - 1].address if verdict.first_ttl else None
+        advice = Advice(meaning=f"Data on the way to {result.host} gets lost, starting at step {verdict.first_ttl} "
+                                f"of the route ({where or 'unknown device'}): pages stall and calls break up.",
+                        action="If that step is inside the building (router, switch, Wi-Fi), check or replace it; "
+                               "otherwise report the loss to the internet provider with this result.",
+                        prevention="Use cables for fixed devices and keep network equipment up to date.")
+    return [_f(subject, status, summary, rule=f"traceroute-{verdict.kind}", data=data, metrics=metrics, advice=advice,
+               tier=Tier.ON_SITE if status is not Status.OK else None,
                detail="; ".join(f"{h.ttl} {h.address or '*'} {_fmt(h.rtt_ms)} ms {h.loss_pct:g}%" for h in result.hops))]
 
 
@@ -418,8 +442,9 @@ def pmtu(ctx: Context, result: PmtuResult) -> list[Finding]:
     data = {"address": result.address, "pmtu_bytes": result.pmtu_bytes, "local_mtu": result.local_mtu,
             "confirmed": result.confirmed, "steps": result.steps}
     if result.pmtu_bytes is None:
-        return [_f(subject, Status.UNKNOWN if not result.address else Status.CRITICAL,
-                   f"Path MTU to {result.host} unknown: {result.error}", rule="pmtu-error", data=data)]
+        status = Status.UNKNOWN if not result.address or "not supported" in result.error else Status.CRITICAL
+        return [_f(subject, status, f"Path MTU to {result.host} unknown: {result.error}", rule="pmtu-error", data=data,
+                   advice=Advice() if status is Status.UNKNOWN else _unreachable_advice(result.host))]
     sip_bytes = ctx.option("sip_message_bytes")
     mtu = result.pmtu_bytes
     metrics = [Metric("pmtu_bytes", mtu, "B", 1500), Metric("sip_udp_limit_bytes", mtu - 200, "B")]

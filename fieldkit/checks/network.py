@@ -178,20 +178,9 @@ class _Plan:
         for resolver in self.resolvers:
             key = f"dns:{resolver}"
 
-            def resolver_probe(resolver: str = resolver) -> dict[str, Any]:
-                # Without configured names the NXDOMAIN probe is the liveness query: proving that a
-                # random name does not exist makes the resolver recurse, a cached ". NS" would not.
-                if not names and ctx.option("nxdomain_check"):
-                    nx = dns.nxdomain_rewrite(resolver, ctx.option("nxdomain_domain"), timeout=timeout)
-                    return {"answers": [nx.answer], "nxdomain": nx}
-                queries = [(n, t) for n in names for t in ("A", "AAAA")] or [(".", "NS")]
-                answers = [dns.query(resolver, n, t, timeout=timeout) for n, t in queries]
-                nx = None
-                if ctx.option("nxdomain_check") and any(a.answered for a in answers):
-                    nx = dns.nxdomain_rewrite(resolver, ctx.option("nxdomain_domain"), timeout=timeout)
-                return {"answers": answers, "nxdomain": nx}
-
-            tasks[key] = resolver_probe
+            nx_domain = ctx.option("nxdomain_domain") if ctx.option("nxdomain_check") else None
+            tasks[key] = lambda resolver=resolver, nx_domain=nx_domain: dns.probe_resolver(
+                resolver, names, nx_domain, timeout=timeout)
             judges[key] = lambda r, resolver=resolver: classify.resolver(ctx, resolver, r)
             for domain in ctx.option("sip_domains") or []:
                 skey = f"sip:{resolver}:{domain}"

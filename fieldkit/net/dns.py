@@ -111,7 +111,37 @@ def nxdomain_rewrite(resolver: str, domain: str, timeout: float = 2.0, port: int
 
 def sip_records(resolver: str, domain: str, timeout: float = 2.0, port: int = 53) -> list[DnsAnswer]:
     """NAPTR of the domain and the three RFC 3263 SRV names."""
-    answers = [query(resolver, domain, "NAPTR", timeout=timeout, port=port)]
-    for prefix in SIP_SRV_PREFIXES:
-        answers.append(query(resolver, f"{prefix}.{domain.strip('.')}", "SRV", timeout=timeout, port=port))
+    queries = [(domain, "NAPTR")] + [(f"{prefix}.{domain.strip('.')}", "SRV") for prefix in SIP_SRV_PREFIXES]
+    return _ask_all(resolver, queries, timeout, port)
+
+
+def _ask_all(resolver: str, queries: list[tuple[str, str]], timeout: float, port: int) -> list[DnsAnswer]:
+    """Ask in order; once the first query times out unanswered, the resolver is dead: skip the rest
+    (a dead resolver would otherwise cost len(queries) x timeout seconds)."""
+    answers: list[DnsAnswer] = []
+    for name, rdtype in queries:
+        if answers and answers[0].status == "TIMEOUT" and not any(a.answered for a in answers):
+            answers.append(DnsAnswer(resolver, name, rdtype, "SKIPPED", error="not asked: the resolver is silent"))
+            continue
+        answers.append(query(resolver, name, rdtype, timeout=timeout, port=port))
     return answers
+
+
+def probe_resolver(resolver: str, names: list[str], nxdomain_domain: str | None, timeout: float = 2.0,
+                   port: int = 53) -> dict[str, object]:
+    """Everything the network check asks one resolver: ``{"answers": [...], "nxdomain": NxdomainResult|None}``.
+
+    Each name is asked for A and AAAA. Without names, the NXDOMAIN probe (a random
+    name under ``nxdomain_domain``) is the liveness query: proving that a name does not
+    exist makes the resolver recurse, where a cached ". NS" would not. Without both,
+    ". NS" is asked.
+    """
+    if not names and nxdomain_domain:
+        nx = nxdomain_rewrite(resolver, nxdomain_domain, timeout=timeout, port=port)
+        return {"answers": [nx.answer], "nxdomain": nx}
+    queries = [(n, t) for n in names for t in ("A", "AAAA")] or [(".", "NS")]
+    answers = _ask_all(resolver, queries, timeout, port)
+    nx = None
+    if nxdomain_domain and any(a.answered for a in answers):
+        nx = nxdomain_rewrite(resolver, nxdomain_domain, timeout=timeout, port=port)
+    return {"answers": answers, "nxdomain": nx}

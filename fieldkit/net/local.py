@@ -205,3 +205,20 @@ def egress_source(destination: str) -> str | None:
             return sock.getsockname()[0]
     except OSError:
         return None
+
+
+def neighbour_mac(address: str, root: Path = Path("/")) -> str | None:
+    """The MAC address the kernel resolved for ``address`` (``/proc/net/arp``, complete entries only).
+
+    A router that ignores ping still has to answer ARP to forward anything, so a
+    complete entry right after the ping proves it is alive on the local network.
+    """
+    try:
+        lines = (root / "proc/net/arp").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        cols = line.split()
+        if len(cols) >= 4 and cols[0] == address and int(cols[2], 16) & 0x2 and cols[3] != "00:00:00:00:00:00":
+            return cols[3]
+    return None

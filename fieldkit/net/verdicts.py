@@ -182,7 +182,19 @@ def ping(ctx: Context, host: str, result: PingResult, subject: str | None = None
 
 
 def gateway(ctx: Context, gw: str, result: PingResult) -> list[Finding]:
-    return ping(ctx, gw, result, subject=f"gateway {gw}", advice=_GW_ADVICE)
+    findings = ping(ctx, gw, result, subject=f"gateway {gw}", advice=_GW_ADVICE)
+    finding = findings[0]
+    if finding.rule == "ping-no-reply":
+        from fieldkit.net.local import neighbour_mac
+
+        mac = neighbour_mac(gw, ctx.env.root)
+        if mac:
+            # Many provider routers drop ping; answering ARP proves the router is up on this network.
+            finding.status, finding.advice, finding.tier = Status.OK, Advice(), None
+            finding.rule = "gateway-icmp-filtered"
+            finding.summary = f"gateway {gw} does not answer ping but answers on the local network (ARP, {mac})"
+            finding.data["mac"] = mac
+    return findings
 
 
 _GW_ADVICE = Advice(

@@ -198,9 +198,12 @@ def test_self_assigned_address_is_critical(net) -> None:
 @pytest.mark.real
 def test_dead_resolver_and_unknown_name(net) -> None:
     rc, result, wall = net.fieldkit("--resolvers", netlab.NOHOST, "--target", f"nothere.{netlab.ZONE}:80",
-                                    "--no-gateway", "--probe-timeout", "0.5", "--nxdomain-domain", netlab.ZONE)
+                                    "--no-gateway", "--probe-timeout", "0.5", "--nxdomain-domain", netlab.ZONE,
+                                    "--dns-names", f"a.{netlab.ZONE}", "--dns-names", f"b.{netlab.ZONE}")
     dead = netlab.one(result, f"resolver {netlab.NOHOST}")
     assert dead["status"] == "CRITICAL" and dead["rule"] == "dns-dead"
+    # One timeout is enough to call it dead: the other three queries are not sent.
+    assert [q["status"] for q in dead["data"]["queries"]] == ["TIMEOUT", "SKIPPED", "SKIPPED", "SKIPPED"]
     name = netlab.one(result, f"nothere.{netlab.ZONE}")
     assert name["status"] == "CRITICAL" and "could not be resolved" in name["summary"]
     assert netlab.one(result, f"nothere.{netlab.ZONE}:80")["rule"] == "tcp-dns"
@@ -253,3 +256,18 @@ def test_without_root_traceroute_is_unknown_and_ping_names_its_fallback(make_ctx
     assert trace.status is Status.UNKNOWN and "root" in trace.summary
     ping = findings["127.0.0.1"]
     assert ping.data["method"] in ("dgram", "tcp") and "root" in ping.data["note"]
+
+
+@pytest.mark.real
+def test_gateway_that_drops_ping_but_answers_arp_is_ok(net) -> None:
+    netlab.sh("ip", "netns", "exec", net.rtr, "nft", "add", "table", "ip", "fkngw")
+    netlab.sh("ip", "netns", "exec", net.rtr, "nft",
+              "add chain ip fkngw inp { type filter hook input priority 0; policy accept; }")
+    netlab.sh("ip", "netns", "exec", net.rtr, "nft", "add rule ip fkngw inp icmp type echo-request drop")
+    try:
+        rc, result, _ = net.fieldkit("--no-dns", "--count", "2", "--interval", "0.02", "--probe-timeout", "0.5")
+    finally:
+        netlab.sh("ip", "netns", "exec", net.rtr, "nft", "delete", "table", "ip", "fkngw")
+    gw = netlab.one(result, f"gateway {netlab.ROUTER}")
+    assert gw["status"] == "OK" and gw["rule"] == "gateway-icmp-filtered" and "ARP" in gw["summary"]
+    assert gw["data"]["rtt_ms"] == [None, None]

@@ -132,3 +132,14 @@ def test_run_parallel_returns_finished_and_exceptions_and_abandons_hangs() -> No
     never = threading.Event()
     results = run_parallel({"ok": lambda: 1, "boom": lambda: 1 / 0, "hang": lambda: never.wait(30)}, timeout=0.5)
     assert results["ok"] == 1 and isinstance(results["boom"], ZeroDivisionError) and "hang" not in results
+
+
+def test_neighbour_mac_only_for_complete_entries(tmp_path: Path) -> None:
+    (tmp_path / "proc/net").mkdir(parents=True)
+    (tmp_path / "proc/net/arp").write_text(
+        "IP address       HW type     Flags       HW address            Mask     Device\n"
+        "192.0.2.1        0x1         0x2         02:fc:00:00:00:05     *        eth0\n"
+        "192.0.2.9        0x1         0x0         00:00:00:00:00:00     *        eth0\n")
+    assert local.neighbour_mac("192.0.2.1", tmp_path) == "02:fc:00:00:00:05"
+    assert local.neighbour_mac("192.0.2.9", tmp_path) is None
+    assert local.neighbour_mac("192.0.2.1", tmp_path / "nothing") is None

@@ -17,7 +17,10 @@ from __future__ import annotations
 import os
 import random
 import socket
+import select
 import statistics
+import struct
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -61,6 +64,7 @@ class TraceResult:
     hops: list[Hop] = field(default_factory=list)
     reached: bool = False
     error: str = ""
+    note: str = ""                         # why another method than the requested one was used
 
     @property
     def hop_count(self) -> int | None:
@@ -114,18 +118,24 @@ def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int 
         return TraceResult(host, None, method, error=why)
     if is_root is None:
         is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if not is_root:
-        return TraceResult(host, address, method, error="traceroute needs root (raw sockets): run fieldkit with sudo")
     if egress_source(address) is None:
         return TraceResult(host, address, method, error=f"no route to {address}")
     if address_family(address) == socket.AF_INET6:
         return TraceResult(host, address, method, error="IPv6 traceroute is not supported yet")
-    try:
-        return _trace(host, address, method, max_hops, probes, timeout, port, wave_interval)
-    except ImportError:
-        return TraceResult(host, address, method, error="scapy is not installed")
-    except PermissionError:
-        return TraceResult(host, address, method, error="raw sockets refused (no CAP_NET_RAW)")
+    why_not = "" if is_root else "raw sockets need root"
+    if is_root:
+        try:
+            return _trace(host, address, method, max_hops, probes, timeout, port, wave_interval)
+        except ImportError:
+            why_not = "scapy is not installed"
+        except PermissionError:
+            why_not = "raw sockets refused (no CAP_NET_RAW)"
+    if not sys.platform.startswith("linux"):
+        return TraceResult(host, address, method, error=f"traceroute needs root ({why_not}): run fieldkit as root")
+    result = _trace_recverr(host, address, max_hops, probes, timeout, port if method == "udp" else None,
+                            wave_interval)
+    result.note = f"{why_not}: used unprivileged UDP probes with the kernel error queue instead of {method}"
+    return result
 
 
 def _trace(host: str, address: str, method: str, max_hops: int, probes: int, timeout: float,
@@ -210,3 +220,92 @@ def _build(host: str, address: str, method: str, replies: dict[int, list], limit
         # Keep the silent tail short: the last answering hop plus one "*" row says where it stops.
         result.hops = result.hops[:last_answer + 1]
     return result
+
+
+# ---------------------------------------------------------------------------- unprivileged fallback
+# Linux delivers ICMP errors for a UDP socket to its error queue when IP_RECVERR is set
+# (tracepath's and mtr's unprivileged method, mtr PR #215): time-exceeded names the
+# router in SO_EE_OFFENDER, port-unreachable from the target ends the trace. No root.
+_IP_RECVERR = getattr(socket, "IP_RECVERR", 11)
+_MSG_ERRQUEUE = getattr(socket, "MSG_ERRQUEUE", 0x2000)
+
+
+def _trace_recverr(host: str, address: str, max_hops: int, probes: int, timeout: float, port: int | None,
+                   wave_interval: float) -> TraceResult:
+    replies: dict[int, list[tuple[float | None, str | None, bool, str]]] = {t: [] for t in range(1, max_hops + 1)}
+    limit = max_hops
+    for wave in range(probes):
+        if wave:
+            time.sleep(wave_interval)
+        got = _recverr_wave(address, limit, timeout, port, wave)
+        for ttl in range(1, limit + 1):
+            replies[ttl].append(got.get(ttl, (None, None, False, "")))
+        finals = [ttl for ttl, (_, _, final, _) in got.items() if final]
+        stops = [ttl for ttl, (_, _, _, code) in got.items() if code]
+        if finals or stops:
+            limit = min(limit, min(finals + stops))
+    return _build(host, address, "udp", replies, limit, probes)
+
+
+def _recverr_wave(address: str, limit: int, timeout: float, port: int | None,
+                  wave: int) -> dict[int, tuple[float, str, bool, str]]:
+    sockets: dict[socket.socket, tuple[int, float]] = {}
+    got: dict[int, tuple[float, str, bool, str]] = {}
+    try:
+        for ttl in range(1, limit + 1):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+            sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
+            sock.setblocking(False)
+            try:
+                sock.connect((address, port or (_UDP_BASE_PORT + wave * limit + ttl - 1) % 65536 or 1))
+                sock.send(b"fieldkit-traceroute")
+            except OSError:
+                sock.close()
+                continue
+            sockets[sock] = (ttl, time.monotonic())
+        end = time.monotonic() + timeout
+        while sockets and time.monotonic() < end:
+            readable, _, errored = select.select(list(sockets), [], list(sockets), max(0.0, end - time.monotonic()))
+            for sock in set(readable) | set(errored):
+                if sock not in sockets:
+                    continue
+                ttl, sent = sockets[sock]
+                answer = _read_offender(sock, address)
+                if answer is None:
+                    continue
+                src, final, code = answer
+                got[ttl] = (round((time.monotonic() - sent) * 1000.0, 3), src, final, code)
+                del sockets[sock]
+                sock.close()
+    finally:
+        for sock in sockets:
+            sock.close()
+    return got
+
+
+def _read_offender(sock: socket.socket, address: str) -> tuple[str, bool, str] | None:
+    try:
+        _, ancdata, _, _ = sock.recvmsg(512, 512, _MSG_ERRQUEUE)
+    except OSError:
+        try:
+            sock.recv(512)  # a real answer from a UDP service: the destination was reached
+            return address, True, ""
+        except OSError:
+            return None
+    for level, kind, data in ancdata:
+        if level != socket.IPPROTO_IP or kind != _IP_RECVERR or len(data) < 16:
+            continue
+        _errno, origin, icmp_type, icmp_code, _pad, _info, _data = struct.unpack("=IBBBBII", data[:16])
+        src = socket.inet_ntoa(data[20:24]) if len(data) >= 24 else "?"   # SO_EE_OFFENDER: sockaddr_in
+        if origin != 2:          # not SO_EE_ORIGIN_ICMP (e.g. a local error)
+            return None
+        if icmp_type == 11:
+            return src, False, ""
+        if icmp_type == 3:
+            if src == address and icmp_code in (2, 3):
+                return src, True, ""
+            return src, False, {0: "network unreachable", 1: "host unreachable", 9: "network prohibited",
+                                10: "host prohibited", 13: "administratively prohibited"}.get(
+                                    icmp_code, f"unreachable code {icmp_code}")
+    return None

@@ -413,7 +413,8 @@ def captive(ctx: Context, result: PortalResult) -> list[Finding]:
 def trace(ctx: Context, result: TraceResult) -> list[Finding]:
     subject = f"route to {result.host}"
     hops = [h.to_dict() for h in result.hops]
-    data = {"address": result.address, "method": result.method, "hops": hops, "reached": result.reached}
+    data = {"address": result.address, "method": result.method, "hops": hops, "reached": result.reached,
+            "note": result.note}
     if result.error:
         status = Status.UNKNOWN if "root" in result.error or "scapy" in result.error or "CAP_NET_RAW" in result.error \
             else Status.CRITICAL

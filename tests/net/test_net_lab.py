@@ -107,6 +107,26 @@ def test_traceroute_lists_the_exact_hops(net, method: str) -> None:
     assert all(s is not None for h in result["hops"] for s in h["samples"])
 
 
+def test_unprivileged_traceroute_finds_the_same_hops(net) -> None:
+    net.ratelimit(False)
+    result = net.call("traceroute", "traceroute", netlab.SERVER, probes=3, timeout=1.0, is_root=False)
+    assert result["reached"] is True and result["method"] == "udp" and "root" in result["note"]
+    assert [h["address"] for h in result["hops"]] == [netlab.ROUTER, netlab.SERVER]
+    assert all(s is not None for h in result["hops"] for s in h["samples"])
+
+
+def test_unprivileged_traceroute_stops_at_an_unreachable_error(net) -> None:
+    # 10.201.3.0/24 has no route at the router: it answers "network unreachable" at hop 1.
+    # Linux rate-limits those errors per peer (ip_error: 1 per second, burst 5) with the token
+    # bucket the previous traces emptied: give it a second to hold one token again.
+    import time
+
+    time.sleep(1.2)
+    result = net.call("traceroute", "traceroute", "10.201.3.1", probes=1, timeout=1.0, is_root=False)
+    assert result["reached"] is False and result["hops"][0]["address"] == netlab.ROUTER
+    assert result["hops"][0]["unreachable"] == "network unreachable" and len(result["hops"]) == 1
+
+
 def test_router_icmp_rate_limit_shows_as_intermediate_loss_only(net) -> None:
     code = ("import json; from fieldkit.net import traceroute as t\n"
             f"r = t.traceroute({netlab.SERVER!r}, probes=12, timeout=0.5, wave_interval=0.0)\n"

@@ -121,9 +121,13 @@ def test_tcp_ping_on_loopback_counts_refused_as_answer() -> None:
     assert result.method == "tcp" and result.stats.loss_pct == 0 and len(result.samples) == 3
 
 
-def test_traceroute_without_root_says_so() -> None:
-    result = traceroute.traceroute("127.0.0.1", is_root=False)
-    assert "root" in result.error and result.hops == []
+def test_traceroute_without_root_falls_back_to_the_error_queue() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as closed:   # a closed UDP port on loopback
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = traceroute.traceroute("127.0.0.1", method="udp", port=port, probes=2, timeout=0.5, is_root=False)
+    assert result.reached and [h.address for h in result.hops] == ["127.0.0.1"]
+    assert "root" in result.note and "error queue" in result.note and result.error == ""
 
 
 def test_run_parallel_returns_finished_and_exceptions_and_abandons_hangs() -> None:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from fieldkit.context import Context
 from fieldkit.findings import Finding, Status
-from fieldkit.options import Option, split_hostport
+from fieldkit.options import Option, join_hostport, split_hostport
 
 NAME = "network"
 DESCRIPTION = "Network reachability: local configuration, gateway, DNS, ping, TCP ports, HTTP(S), traceroute, path MTU"
@@ -162,7 +162,7 @@ class _Plan:
             host, port = split_hostport(target)
             if port is None:
                 continue
-            key = f"tcp:{host}:{port}"
+            key = f"tcp:{join_hostport(host, port)}"
             tasks[key] = lambda host=host, port=port: tcp.probe(host, port, attempts=ctx.option("tcp_attempts"),
                                                                timeout=max(1.0, ctx.option("probe_timeout")))
             judges[key] = lambda r: classify.tcp(ctx, r)

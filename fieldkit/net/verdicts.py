@@ -12,6 +12,7 @@ from typing import Any, Callable
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier, worst
 from fieldkit.net import RttStats
+from fieldkit.options import join_hostport
 from fieldkit.net.dns import DnsAnswer, NxdomainResult
 from fieldkit.net.http import HttpResult, PortalResult
 from fieldkit.net.icmp import PingResult
@@ -224,7 +225,7 @@ _TCP_TEXT = {
 
 
 def tcp(ctx: Context, result: TcpResult) -> list[Finding]:
-    subject = f"{result.host}:{result.port}"
+    subject = join_hostport(result.host, result.port)
     stats = result.stats
     data = {"address": result.address, "port": result.port, "state": result.state, "states": result.states,
             "rtt_ms": result.samples}
@@ -416,7 +417,7 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
     data = {"address": result.address, "method": result.method, "hops": hops, "reached": result.reached,
             "note": result.note}
     if result.error:
-        status = Status.UNKNOWN if "root" in result.error or "scapy" in result.error or "CAP_NET_RAW" in result.error \
+        status = Status.UNKNOWN if any(w in result.error for w in ("root", "scapy", "CAP_NET_RAW", "not supported")) \
             else Status.CRITICAL
         return [_f(subject, status, f"Traceroute to {result.host}: {result.error}", rule="traceroute-error", data=data,
                    advice=Advice() if status is Status.UNKNOWN else _unreachable_advice(result.host))]

@@ -14,8 +14,8 @@ import json
 import os
 import subprocess
 import sys
+import re
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -27,6 +27,14 @@ def set_loss_rule(lab: netlab.Lab, expression: str) -> None:
     rules = netlab.NFT_RULES.replace("numgen inc mod 5 == 0", expression)
     subprocess.run(["ip", "netns", "exec", lab.rtr, "nft", "delete", "table", "inet", "fknlab"], check=True)
     subprocess.run(["ip", "netns", "exec", lab.rtr, "nft", "-f", "-"], input=rules, text=True, check=True)
+
+
+def router_drops(lab: netlab.Lab) -> int:
+    """Packets the loss rule dropped (its nft counter): the ground truth for random loss."""
+    listing = subprocess.run(["ip", "netns", "exec", lab.rtr, "nft", "list", "table", "inet", "fknlab"],
+                             capture_output=True, text=True, check=True).stdout
+    line = next(l for l in listing.splitlines() if "10.201.2.3" in l and "numgen" in l)
+    return int(re.search(r"counter packets (\d+)", line).group(1))
 
 
 def loss_rows(lab: netlab.Lab) -> list[tuple[str, str, str]]:
@@ -44,8 +52,9 @@ def loss_rows(lab: netlab.Lab) -> list[tuple[str, str, str]]:
                                      "--count", str(count), "--interval", "0.01", "--probe-timeout", "0.5")
         finding = netlab.one(result, netlab.LOSSY)
         measured = netlab.metric(finding, "loss_pct")
+        dropped = router_drops(lab)
         rows.append((f"loss, {label} ({count} echoes, {finding['data']['method']})", f"{configured:g} %",
-                     f"{measured:g} %"))
+                     f"{measured:g} % (router dropped {dropped}/{count} = {100 * dropped / count:g} %)"))
     set_loss_rule(lab, "numgen inc mod 5 == 0")
     return rows
 
@@ -60,6 +69,12 @@ def hop_rows(lab: netlab.Lab) -> list[tuple[str, str, str]]:
         path = " ".join(h["address"] or "*" for h in finding["data"]["hops"])
         rows.append((f"hops, {method} traceroute", f"2 ({netlab.ROUTER} {netlab.SERVER})",
                      f"{netlab.metric(finding, 'hops')} ({path})"))
+    code = ("import json; from fieldkit.net import traceroute as t\n"
+            f"r = t.traceroute({netlab.SERVER!r}, probes=3, is_root=False)\n"
+            "print(json.dumps([h.address or '*' for h in r.hops]))")
+    path = json.loads(lab.py(code).stdout)
+    rows.append(("hops, unprivileged UDP + error queue", f"2 ({netlab.ROUTER} {netlab.SERVER})",
+                 f"{len(path)} ({' '.join(path)})"))
     lab.ratelimit(True)
     rc, result, _ = lab.fieldkit("--traceroute", netlab.SERVER, "--traceroute-probes", "12", "--no-gateway",
                                  "--no-dns", "--no-local")
@@ -104,9 +119,7 @@ def concurrency_rows(lab: netlab.Lab) -> list[tuple[str, str, str]]:
         return result["checks"][0]["duration_s"]
 
     singles = [duration(t) for t in targets]
-    start = time.monotonic()
     together = duration(*targets)
-    del start
     return [
         ("20 targets (ping + TCP each), one check", "~ slowest single target",
          f"{together:.2f} s (slowest single {max(singles):.2f} s, sum of singles {sum(singles):.2f} s, "

@@ -123,6 +123,8 @@ class Lab:
         subprocess.run(["ip", "netns", "exec", self.rtr, "nft", "-f", "-"], input=NFT_RULES, text=True,
                        check=True, capture_output=True, timeout=30)
         self.set_resolv_conf(self.cli, f"nameserver {SERVER}\n")
+        self.set_resolv_conf(self.srv, f"nameserver {SERVER}\n")   # lookups stay inside the lab
+        self.set_resolv_conf(self.rtr, f"nameserver {SERVER}\n")
         self._certificates()
         self._start_dns()
         self._start_web()

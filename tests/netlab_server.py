@@ -9,6 +9,7 @@ RUNDIR/short.pem (expires in 3 days), same pages.
 
 from __future__ import annotations
 
+import socketserver
 import ssl
 import sys
 import threading
@@ -39,8 +40,16 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
 
 
+class Server(ThreadingHTTPServer):
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind() calls socket.getfqdn(), a reverse DNS lookup that waits
+        # for the resolver's timeout in a namespace: skip it, the name is not needed.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
 def serve(address: str, port: int, cert: Path | None) -> None:
-    server = ThreadingHTTPServer((address, port), Handler)
+    server = Server((address, port), Handler)
     if cert is not None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, cert.with_suffix(".key"))

@@ -23,7 +23,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 
-from fieldkit.net import RttStats, address_family, load_scapy, resolve
+from fieldkit.net import RttStats, address_family, load_scapy, resolve, scapy_send_receive
 from fieldkit.net.local import egress_source
 
 METHODS = ("auto", "scapy", "dgram", "tcp")
@@ -114,10 +114,6 @@ def dgram_allowed(family: int = socket.AF_INET) -> bool:
 
 def _ping_scapy(host: str, address: str, count: int, interval: float, timeout: float) -> PingResult:
     load_scapy()
-    from scapy.config import conf
-    from scapy.sendrecv import sr
-
-    conf.verb = 0
     ident = random.randrange(1, 0xFFFF)
     payload = b"fieldkit" + bytes(48)  # 56 bytes like ping(8), so the packet is a normal 84-byte echo
     if address_family(address) == socket.AF_INET6:
@@ -129,7 +125,7 @@ def _ping_scapy(host: str, address: str, count: int, interval: float, timeout: f
 
         packets = [IP(dst=address) / ICMP(id=ident, seq=i) / payload for i in range(count)]
     try:
-        answered, _ = sr(packets, inter=interval, timeout=timeout, verbose=0)
+        answered, _ = scapy_send_receive(packets, interval, timeout, ipv6=address_family(address) == socket.AF_INET6)
     except PermissionError:
         fallback = _ping_dgram if dgram_allowed(address_family(address)) else _ping_tcp
         result = fallback(host, address, count, interval, timeout)

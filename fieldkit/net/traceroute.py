@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from fieldkit.net import address_family, load_scapy, resolve
+from fieldkit.net import address_family, load_scapy, resolve, scapy_send_receive
 from fieldkit.net.local import egress_source
 
 METHODS = ("icmp", "udp", "tcp")
@@ -141,11 +141,8 @@ def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int 
 def _trace(host: str, address: str, method: str, max_hops: int, probes: int, timeout: float,
            port: int | None, wave_interval: float) -> TraceResult:
     load_scapy()
-    from scapy.config import conf
     from scapy.layers.inet import ICMP, IP, TCP, UDP
-    from scapy.sendrecv import sr
 
-    conf.verb = 0
     ident = random.randrange(1, 0xFFFF)
     sport_base = random.randrange(20000, 60000 - max_hops * probes)
     replies: dict[int, list[tuple[float | None, str | None, bool, str]]] = {t: [] for t in range(1, max_hops + 1)}
@@ -164,7 +161,7 @@ def _trace(host: str, address: str, method: str, max_hops: int, probes: int, tim
             else:
                 packets.append(ip / TCP(sport=sport_base + wave * max_hops + ttl, dport=port or 80, flags="S",
                                         seq=random.randrange(0, 2**32)))
-        answered, unanswered = sr(packets, timeout=timeout, verbose=0)
+        answered, _ = scapy_send_receive(packets, 0, timeout)
         got: dict[int, tuple[float, str, bool, str]] = {}
         for sent, received in answered:
             final, code = _classify(received, address, ICMP, TCP)

@@ -435,7 +435,8 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
                    rule="traceroute-unreached", data=data, metrics=metrics, tier=Tier.ON_SITE,
                    advice=_unreachable_advice(result.host))]
     status = _level(verdict.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
-    summary = f"{result.host} reached in {len(result.hops)} hops ({result.method}): {path}"
+    count = len(result.hops)
+    summary = f"{result.host} reached in {count} hop{'s' if count != 1 else ''} ({result.method}): {path}"
     if verdict.kind != "clean":
         summary += f"; {verdict.explanation}"
     advice = Advice()

@@ -69,6 +69,13 @@ def test_ping_to_a_silent_address_loses_everything_quickly(net) -> None:
     assert result["samples"] == [None, None, None] and result["error"] == ""
 
 
+def test_ping_to_a_dead_on_link_host_is_quiet_and_lost(net) -> None:
+    # scapy's own ARP resolution would print warnings and wait 2 s per probe; the kernel's doesn't.
+    proc = net.py("import json; from fieldkit.net import icmp\n"
+                  "print(json.dumps(icmp.ping('10.201.1.77', count=3, interval=0.05, timeout=0.5).samples))")
+    assert proc.stdout.strip() == "[null, null, null]" and proc.stderr == ""
+
+
 def test_unresolvable_name_is_reported_not_raised(net) -> None:
     result = net.call("icmp", "ping", f"no-such-host.{netlab.ZONE}", count=1, timeout=0.5)
     assert result["address"] is None and "could not be resolved" in result["error"]

@@ -357,7 +357,7 @@ def url(ctx: Context, result: HttpResult) -> list[Finding]:
     metrics = [Metric("http_time_ms", result.total_ms, "ms", ctx.option("http_warn_ms"), ctx.option("http_crit_ms")),
                Metric("http_status", result.status, "")]
     if result.tls and result.tls.days_left is not None:
-        metrics.append(Metric("cert_days_left", result.tls.days_left, "d", ctx.option("cert_warn_days"),
+        metrics.append(Metric("cert_days_left", result.tls.days_left, "", ctx.option("cert_warn_days"),
                               ctx.option("cert_crit_days")))
     site_advice = Advice(meaning=f"The web address {result.url} does not work from this computer.",
                          action="Check the internet connection results first; if they are fine, the site or its "

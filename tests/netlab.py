@@ -52,6 +52,10 @@ table inet fknlab {
     ip daddr 10.201.2.2 tcp dport 8081 counter drop
     ip daddr 10.201.2.2 tcp dport 8082 counter reject with tcp reset
     ip daddr 10.201.2.2 tcp dport 8084 counter reject with icmp type admin-prohibited
+    ip saddr 10.201.1.2 ip daddr 10.201.2.2 udp dport 53 counter comment "client-dns"
+    ip saddr 10.201.1.2 ip daddr != 10.201.2.2 counter comment "client-other"
+    ip saddr 10.201.1.2 ip daddr 10.201.2.2 udp dport != 53 counter comment "client-other"
+    ip saddr 10.201.1.2 ip daddr 10.201.2.2 meta l4proto != udp counter comment "client-other"
   }
 }
 """
@@ -245,6 +249,18 @@ class Lab:
         except json.JSONDecodeError:
             raise AssertionError(f"no JSON from fieldkit (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
         return proc.returncode, result, wall
+
+    def forwarded_from_client(self) -> dict[str, int]:
+        """Packets the router forwarded from the client: to the lab resolver's port 53, and anything else."""
+        import re
+
+        listing = sh("ip", "netns", "exec", self.rtr, "nft", "list", "chain", "inet", "fknlab", "forward_f").stdout
+        totals = {"client-dns": 0, "client-other": 0}
+        for line in listing.splitlines():
+            match = re.search(r'counter packets (\d+) .*comment "(client-[a-z]+)"', line)
+            if match:
+                totals[match.group(2)] += int(match.group(1))
+        return totals
 
     # ------------------------------------------------------------------ teardown
     def down(self) -> None:

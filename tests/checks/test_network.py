@@ -165,7 +165,13 @@ def test_ad_hoc_check_finds_where_the_path_breaks(net) -> None:
 
 @pytest.mark.real
 def test_quick_profile_in_the_lab_stays_local(net) -> None:
+    before = net.forwarded_from_client()
     rc, result, _ = net.fieldkit("--profile", "quick", "--nxdomain-domain", netlab.ZONE)
+    after = net.forwarded_from_client()
+    # Through the router only DNS to the configured resolver; the gateway ping ends at the router.
+    assert after["client-dns"] > before["client-dns"] and after["client-other"] == before["client-other"]
+    net.fieldkit("--no-local", "--no-gateway", "--no-dns", "--target", netlab.SERVER, "--count", "1")
+    assert net.forwarded_from_client()["client-other"] > after["client-other"]   # the counter does count
     subjects = sorted(f["subject"] for f in result["findings"])
     assert subjects == sorted(["interfaces", "default route", "resolvers", f"gateway {netlab.ROUTER}",
                                f"resolver {netlab.SERVER}"])

@@ -9,6 +9,25 @@ so callers can turn them into findings. Every probe has its own timeout.
 
 This package imports nothing heavy at module level: scapy, dnspython and
 cryptography are imported inside the functions that need them.
+
+Entry points (all thread-safe; run them concurrently with :func:`run_parallel`):
+
+- ``icmp.ping(host, count, interval, timeout, method="auto")`` -> ``PingResult``
+  (scapy as root, else unprivileged ICMP datagram socket, else TCP connect timing;
+  ``.method``/``.method_label`` say which, ``.samples`` keep send order, None = lost)
+- ``tcp.probe(host, port, attempts, timeout)`` -> ``TcpResult`` (open / refused /
+  filtered / unreachable / no-route / dns)
+- ``dns.query(resolver, name, rdtype)``, ``dns.sip_records(resolver, domain)``
+  (NAPTR + RFC 3263 SRV), ``dns.nxdomain_rewrite(resolver, domain)``,
+  ``dns.probe_resolver(resolver, names, nxdomain_domain)``
+- ``http.fetch(url, timeout, ca_file)`` -> ``HttpResult`` (status, timings, TLS
+  certificate), ``http.captive_portal(url, expect_status)``
+- ``traceroute.traceroute(host, method, max_hops, probes)`` -> ``TraceResult`` and
+  ``traceroute.analyse(result)`` (the ICMP rate-limiting caveat)
+- ``pmtu.discover(host)`` -> ``PmtuResult`` (DF probes + the kernel error queue)
+- ``local.interfaces()``, ``local.default_routes()``, ``local.resolvers()``,
+  ``local.egress_source(dst)``, ``local.neighbour_mac(ip)``
+- ``verdicts``: probe results -> findings with thresholds and advice.
 """
 
 from __future__ import annotations

@@ -263,3 +263,17 @@ def test_without_root_traceroute_and_ping_name_their_fallbacks(make_ctx) -> None
     assert "root" in trace.data["note"] and trace.data["method"] == "udp"
     ping = findings["127.0.0.1"]
     assert ping.data["method"] in ("dgram", "tcp") and "root" in ping.data["note"]
+
+
+@pytest.mark.real
+def test_probe_slower_than_the_budget_becomes_unknown_and_the_check_still_completes(net) -> None:
+    # A filtered port with 30 s per attempt cannot finish in a 4 s budget: the check must
+    # return its other findings in time and say which probe did not finish.
+    rc, result, _ = net.fieldkit("--timeout", "4", "--no-local", "--no-dns", "--no-gateway",
+                                 "--target", f"{netlab.SERVER}:8081", "--probe-timeout", "30",
+                                 "--count", "1")
+    record = result["checks"][0]
+    assert record["outcome"] == "completed", record
+    late = netlab.one(result, f"{netlab.SERVER}:8081")
+    assert late["status"] == "UNKNOWN" and late["rule"] == "probe-timeout"
+    assert netlab.one(result, netlab.SERVER)["status"] == "OK"   # the ping finished and is kept

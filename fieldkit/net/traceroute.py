@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from fieldkit.net import address_family, load_scapy, resolve, scapy_send_receive
 from fieldkit.net.local import egress_source
@@ -176,7 +177,7 @@ def _trace(host: str, address: str, method: str, max_hops: int, probes: int, tim
     return _build(host, address, method, replies, limit, probes)
 
 
-def _classify(received, address: str, icmp_layer, tcp_layer) -> tuple[bool, str]:
+def _classify(received: Any, address: str, icmp_layer: Any, tcp_layer: Any) -> tuple[bool, str]:
     """(destination answered?, unreachable code from a router)."""
     if received.haslayer(tcp_layer):
         return received.src == address, ""

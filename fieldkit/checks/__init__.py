@@ -40,6 +40,7 @@ REGISTRY: dict[str, str] = {
     "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
     "smart": "SMART disk health of every drive, captured-output import, self-tests",
     "voip": "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP",
+    "network": "Network reachability: local configuration, gateway, DNS, ping, TCP, HTTP(S), traceroute, path MTU",
 }
 
 AREAS = ("disks", "disk_sounds", "network", "voip", "system")

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import IS_ROOT, fieldkit_cmd, need
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "voip"))
-import netlab  # noqa: E402
+import voiplab  # noqa: E402
 
 from fieldkit.checks import voip  # noqa: E402
 from fieldkit.findings import Status  # noqa: E402
@@ -364,9 +364,9 @@ def test_stun_server_without_rfc5780(make_ctx, tmp_path):
 @pytest.fixture
 def lab():
     need(IS_ROOT, "network namespaces need root")
-    reason = netlab.available()
+    reason = voiplab.available()
     need(reason is None, reason or "")
-    lab = netlab.Lab().up()
+    lab = voiplab.Lab().up()
     try:
         yield lab
     finally:
@@ -377,13 +377,13 @@ IMPAIR = f"""
 table inet fkvimpair {{
   chain forward_f {{
     type filter hook forward priority 0; policy accept;
-    ip daddr {netlab.SERVER_IP} udp dport 862 numgen inc mod 20 == 0 counter drop
-    ip daddr {netlab.SERVER_IP} udp dport 5070 drop
-    ip daddr {netlab.SERVER_IP} tcp dport 5070 drop
+    ip daddr {voiplab.SERVER_IP} udp dport 862 numgen inc mod 20 == 0 counter drop
+    ip daddr {voiplab.SERVER_IP} udp dport 5070 drop
+    ip daddr {voiplab.SERVER_IP} tcp dport 5070 drop
   }}
   chain mangle_f {{
     type filter hook forward priority -150; policy accept;
-    iifname "rtr-c" ip daddr {netlab.SERVER_IP} udp dport 862 ip dscp set cs0
+    iifname "rtr-c" ip daddr {voiplab.SERVER_IP} udp dport 862 ip dscp set cs0
   }}
 }}
 """
@@ -394,12 +394,12 @@ def test_stream_behind_an_impairing_router(lab):
     """Every 20th packet dropped upstream (exact loss), DSCP bleached upstream, a blocked SIP port."""
     lab.start_reflector()
     lab.nft(lab.router, IMPAIR)
-    rc, result = lab.fieldkit_check("--reflector", netlab.SERVER_IP, "--duration", "3",
-                                    "--sip", f"{netlab.SERVER_IP}:5070", "--no-sip-tls", "--sip-timeout-s", "2",
+    rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "3",
+                                    "--sip", f"{voiplab.SERVER_IP}:5070", "--no-sip-tls", "--sip-timeout-s", "2",
                                     "--timeout", "60")
-    drops = netlab.nft_counter(lab, lab.router, "inet fkvimpair")
+    drops = voiplab.nft_counter(lab, lab.router, "inet fkvimpair")
     findings = {f["subject"]: f for f in result["findings"]}
-    stream = findings[f"call quality to {netlab.SERVER_IP}:862"]
+    stream = findings[f"call quality to {voiplab.SERVER_IP}:862"]
     loss = stream["data"]["loss"]
     assert loss["sent"] == 150 and drops == 8                 # packets 0, 20, ..., 140
     assert loss["lost"] == drops                               # exact
@@ -408,16 +408,16 @@ def test_stream_behind_an_impairing_router(lab):
     metrics = {m["name"]: m["value"] for m in stream["metrics"]}
     assert metrics["loss_pct"] == pytest.approx(100 * 8 / 150, abs=0.01)
     assert metrics["rtt_median_ms"] < 5
-    dscp = findings[f"DSCP to {netlab.SERVER_IP}:862"]
+    dscp = findings[f"DSCP to {voiplab.SERVER_IP}:862"]
     assert dscp["status"] == "WARNING"
     assert dscp["data"]["at_reflector"] == 0 and dscp["data"]["at_client"] == 46
-    sip_udp = findings[f"SIP UDP {netlab.SERVER_IP}:5070"]
+    sip_udp = findings[f"SIP UDP {voiplab.SERVER_IP}:5070"]
     assert sip_udp["status"] == "CRITICAL" and "no answer" in sip_udp["summary"]
     assert sip_udp["data"]["attempts"] >= 3                   # Timer E retransmissions at 0, 0.5, 1.5 s
-    sip_tcp = findings[f"SIP TCP {netlab.SERVER_IP}:5070"]
+    sip_tcp = findings[f"SIP TCP {voiplab.SERVER_IP}:5070"]
     assert sip_tcp["status"] == "WARNING" and sip_tcp["rule"] == "sip-timeout"
     for transport in ("UDP", "TCP"):
-        alg = findings[f"SIP ALG {transport} {netlab.SERVER_IP}:5060"]
+        alg = findings[f"SIP ALG {transport} {voiplab.SERVER_IP}:5060"]
         assert alg["status"] == "OK" and alg["data"]["rewritten"] is False
     assert rc == 2
 
@@ -431,14 +431,14 @@ def test_delay_through_nfqueue_matches_the_applied_delays(lab, tmp_path):
         need(False, "NetfilterQueue is not installed (pip install '.[test]')")
     lab.start_reflector()
     log = tmp_path / "delays.log"
-    lab.run(lab.router, ["iptables", "-A", "FORWARD", "-p", "udp", "--dport", "862", "-d", netlab.SERVER_IP,
+    lab.run(lab.router, ["iptables", "-A", "FORWARD", "-p", "udp", "--dport", "862", "-d", voiplab.SERVER_IP,
                          "-j", "NFQUEUE", "--queue-num", "7"])
-    delayer = lab.start(lab.router, [sys.executable, str(netlab.NFQ_DELAY), "7", "30", "4", "12", str(log), "3"])
+    delayer = lab.start(lab.router, [sys.executable, str(voiplab.NFQ_DELAY), "7", "30", "4", "12", str(log), "3"])
     assert delayer.stdout.readline().strip() == "ready"
     code = ("import json,sys; from fieldkit.voip import stream; r=stream.run_stream(sys.argv[1], 862, duration_s=3);"
             "a=stream.analyse(r); print(json.dumps({'rtt': {x.seq: ((x.t4_ns-x.t1_ns)-(x.t3_ns-x.t2_ns))/1e6 "
             "for x in r.replies}, 'base': r.seq_base, 'up_jitter': a.upstream.jitter.final_ms, 'received': a.received}))")
-    out = json.loads(lab.run(lab.client, [sys.executable, "-c", code, netlab.SERVER_IP], timeout=60).stdout)
+    out = json.loads(lab.run(lab.client, [sys.executable, "-c", code, voiplab.SERVER_IP], timeout=60).stdout)
     lab.stop(delayer)
     applied = {}
     for line in log.read_text().splitlines():
@@ -456,7 +456,7 @@ def test_delay_through_nfqueue_matches_the_applied_delays(lab, tmp_path):
     assert out["up_jitter"] == pytest.approx(reference, rel=0.3, abs=0.5)
 
 
-TWO_IP_COTURN = ["turnserver", "-n", "-S", "-L", netlab.SERVER_IP, "-L", netlab.SERVER_IP2, "-p", "3478",
+TWO_IP_COTURN = ["turnserver", "-n", "-S", "-L", voiplab.SERVER_IP, "-L", voiplab.SERVER_IP2, "-p", "3478",
                  "--no-tls", "--no-dtls", "--no-cli", "-z", "--log-file=stdout", "--simple-log"]
 NAT_RULES = {
     "port-restricted": """table ip fkvnat {
@@ -468,8 +468,8 @@ NAT_RULES = {
   chain in { type filter hook input priority filter; policy accept; iifname "rtr-s" ct state new drop; }
 }""",
     "full-cone": f"""table ip fkvnat {{
-  chain pre {{ type nat hook prerouting priority dstnat; policy accept; iifname "rtr-s" ip daddr {netlab.ROUTER_S} dnat to {netlab.CLIENT_IP}; }}
-  chain post {{ type nat hook postrouting priority srcnat; policy accept; oifname "rtr-s" ip saddr {netlab.CLIENT_IP} snat to {netlab.ROUTER_S}; }}
+  chain pre {{ type nat hook prerouting priority dstnat; policy accept; iifname "rtr-s" ip daddr {voiplab.ROUTER_S} dnat to {voiplab.CLIENT_IP}; }}
+  chain post {{ type nat hook postrouting priority srcnat; policy accept; oifname "rtr-s" ip saddr {voiplab.CLIENT_IP} snat to {voiplab.ROUTER_S}; }}
 }}""",
 }
 
@@ -484,10 +484,10 @@ NAT_RULES = {
 def test_nat_behaviour_with_two_ip_coturn(lab, flavour, mapping, filtering):
     need(bool(_which("turnserver")), "coturn is not installed")
     lab.start(lab.server, TWO_IP_COTURN)
-    netlab.wait_udp_listen(lab, lab.server, f"{netlab.SERVER_IP2}:3479")
+    voiplab.wait_udp_listen(lab, lab.server, f"{voiplab.SERVER_IP2}:3479")
     if flavour:
         lab.nft(lab.router, NAT_RULES[flavour])
-    rc, result = lab.fieldkit_check("--stun", f"{netlab.SERVER_IP}:3478", "--timeout", "40")
+    rc, result = lab.fieldkit_check("--stun", f"{voiplab.SERVER_IP}:3478", "--timeout", "40")
     nat = next(f for f in result["findings"] if f["subject"].startswith("NAT"))
     assert nat["data"]["rfc5780"] is True, nat
     assert nat["data"]["mapping"] == mapping, nat
@@ -500,11 +500,11 @@ def test_nat_behaviour_with_two_ip_coturn(lab, flavour, mapping, filtering):
 def test_nat_binding_lifetime_shorter_than_keepalive(lab):
     need(bool(_which("turnserver")), "coturn is not installed")
     lab.start(lab.server, TWO_IP_COTURN)
-    netlab.wait_udp_listen(lab, lab.server, f"{netlab.SERVER_IP}:3478")
+    voiplab.wait_udp_listen(lab, lab.server, f"{voiplab.SERVER_IP}:3478")
     lab.nft(lab.router, NAT_RULES["port-restricted"])
     for key in ("nf_conntrack_udp_timeout", "nf_conntrack_udp_timeout_stream"):
         lab.run(lab.router, ["sysctl", "-qw", f"net.netfilter.{key}=3"])
-    rc, result = lab.fieldkit_check("--stun", f"{netlab.SERVER_IP}:3478", "--nat-lifetime-max-s", "12",
+    rc, result = lab.fieldkit_check("--stun", f"{voiplab.SERVER_IP}:3478", "--nat-lifetime-max-s", "12",
                                     "--sip-keepalive-s", "30", "--timeout", "60")
     nat = next(f for f in result["findings"] if f["subject"].startswith("NAT"))
     assert nat["data"]["lifetime_s_min"] == 2 and nat["data"]["lifetime_s_max"] == 5, nat["data"]
@@ -530,14 +530,14 @@ def test_alg_echo_catches_the_linux_sip_alg(lab):
          or Path("/sys/module/nf_nat_sip").exists(), "kernel without the SIP NAT helper")
     lab.start_reflector()
     lab.nft(lab.router, LINUX_SIP_ALG)
-    rc, result = lab.fieldkit_check("--reflector", netlab.SERVER_IP, "--duration", "1")
+    rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "1")
     findings = {f["subject"]: f for f in result["findings"]}
-    udp = findings[f"SIP ALG UDP {netlab.SERVER_IP}:5060"]
+    udp = findings[f"SIP ALG UDP {voiplab.SERVER_IP}:5060"]
     assert udp["status"] == "CRITICAL" and udp["rule"] == "alg-rewrite"
-    assert f"-Via: SIP/2.0/UDP {netlab.CLIENT_IP}:" in udp["detail"]
-    assert f"+c=IN IP4 {netlab.ROUTER_S}" in udp["data"]["changes"]
+    assert f"-Via: SIP/2.0/UDP {voiplab.CLIENT_IP}:" in udp["detail"]
+    assert f"+c=IN IP4 {voiplab.ROUTER_S}" in udp["data"]["changes"]
     # over TCP the helper either rewrites or swallows the message: never a clean pass
-    tcp = findings[f"SIP ALG TCP {netlab.SERVER_IP}:5060"]
+    tcp = findings[f"SIP ALG TCP {voiplab.SERVER_IP}:5060"]
     assert tcp["rule"] in ("alg-rewrite", "alg-swallowed") and tcp["status"] in ("CRITICAL", "WARNING")
 
 
@@ -549,12 +549,12 @@ def test_alg_echo_catches_the_linux_sip_alg(lab):
 def test_mapping_from_two_plain_stun_servers(lab, flavour, mapping):
     """Without RFC 5780: the mapping test compares what two ordinary servers on different IPs see."""
     need(bool(_which("turnserver")), "coturn is not installed")
-    for ip in (netlab.SERVER_IP, netlab.SERVER_IP2):
+    for ip in (voiplab.SERVER_IP, voiplab.SERVER_IP2):
         lab.start(lab.server, ["turnserver", "-n", "-S", "-L", ip, "-p", "3478", "--no-tls", "--no-dtls", "--no-cli",
                                "-z", "--log-file=stdout", "--simple-log", "--no-rfc5780"])
-        netlab.wait_udp_listen(lab, lab.server, f"{ip}:3478")
+        voiplab.wait_udp_listen(lab, lab.server, f"{ip}:3478")
     lab.nft(lab.router, NAT_RULES[flavour])
-    rc, result = lab.fieldkit_check("--stun", f"{netlab.SERVER_IP}:3478", "--stun", f"{netlab.SERVER_IP2}:3478",
+    rc, result = lab.fieldkit_check("--stun", f"{voiplab.SERVER_IP}:3478", "--stun", f"{voiplab.SERVER_IP2}:3478",
                                     "--timeout", "40")
     nat = next(f for f in result["findings"] if f["subject"].startswith("NAT"))
     assert nat["data"]["rfc5780"] is False and len(nat["data"]["observations"]) == 2
@@ -565,13 +565,13 @@ def test_mapping_from_two_plain_stun_servers(lab, flavour, mapping):
 
 @pytest.mark.real
 def test_dscp_bleached_on_the_return_leg_only(lab):
-    lab.start_reflector(f"{netlab.SERVER_IP}:862")
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
     lab.nft(lab.router, f"""table inet fkvbleach {{
   chain mangle_f {{ type filter hook forward priority -150; policy accept;
-    iifname "rtr-s" ip saddr {netlab.SERVER_IP} udp sport 862 ip dscp set cs0
+    iifname "rtr-s" ip saddr {voiplab.SERVER_IP} udp sport 862 ip dscp set cs0
   }}
 }}""")
-    rc, result = lab.fieldkit_check("--reflector", netlab.SERVER_IP, "--duration", "1", "--alg-port", "862")
+    rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "1", "--alg-port", "862")
     dscp = next(f for f in result["findings"] if f["subject"].startswith("DSCP"))
     assert dscp["data"]["at_reflector"] == 46 and dscp["data"]["at_client"] == 0
     assert dscp["status"] == "WARNING" and "back from the reflector: 0" in dscp["summary"]

@@ -11,14 +11,21 @@ import re
 
 from fieldkit.report.model import ReportModel, StatusView
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+_LINE_START = re.compile(r"^(#|[-+>]|\d+(?=[.)]))")
 
 
 def md(text: object) -> str:
-    """Escape one line of machine text for Markdown (and the HTML it becomes)."""
+    """Escape one line of machine text for Markdown (and the HTML it becomes).
+
+    Inline punctuation is escaped everywhere; block markers (``#``, ``-``, ``1.``) only
+    where they would start a block, so dates and versions stay readable in the raw text.
+    """
     value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     value = _MD_SPECIAL.sub(r"\\\1", value)
-    return " ".join(value.split())  # a newline would end a table row or a list item
+    value = " ".join(value.split())  # a newline would end a table row or a list item
+    # "1. x" -> "1\\. x" (CommonMark escapes the punctuation, a backslash before a digit is literal)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), value)
 
 
 def _status(state: StatusView) -> str:

@@ -72,6 +72,10 @@ def html_to_pdf(html: str, target: Path, *, timeout: float = DEFAULT_TIMEOUT_S) 
     try:
         import weasyprint  # type: ignore[import-not-found]
     except ImportError:
+        configured = os.environ.get("FIELDKIT_CHROMIUM")
+        if configured:
+            raise PdfError(f"cannot make a PDF: FIELDKIT_CHROMIUM={configured} is not an executable browser "
+                           "(and WeasyPrint is not installed)") from None
         raise PdfError(NO_PDF_ENGINE) from None
     weasyprint.HTML(string=html).write_pdf(str(target))
     return target

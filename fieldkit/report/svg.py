@@ -356,7 +356,7 @@ def hop_chart(title: str, description: str, hops: Sequence[dict[str, Any]]) -> C
     labels, values, loss = [], [], []
     for hop in hops:
         address = hop.get("address") or "* (no answer)"
-        labels.append(f"{hop.get('ttl', '?')}  {address}")
+        labels.append(f"{hop.get('ttl', '?')} {address}")
         values.append(hop.get("rtt_ms"))
         loss.append(hop.get("loss_pct"))
     statuses = ["CRITICAL" if isinstance(lp, (int, float)) and lp >= 50 else

@@ -151,7 +151,9 @@ def test_charts_are_inline_svg_with_text_alternatives_and_data_tables():
 def test_self_contained_no_script_and_no_external_reference():
     html = _html([sample_scan(visit=sample_visit())])
     p = probe(html)
-    assert p.count("script") == 0 and p.count("link") == 0 and p.count("iframe") == 0
+    assert p.count("script") == 0 and p.count("iframe") == 0 and p.count("object") == 0
+    # the one <link> is an empty data: favicon, so that no browser asks a server for /favicon.ico
+    assert [a for a in p.find("link")] == [{"rel": "icon", "href": "data:,"}]
     for tag, attrs in p.tags:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)

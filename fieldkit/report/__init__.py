@@ -12,11 +12,13 @@ from every output; ``redact=True`` also replaces identifiers (see :mod:`.redact`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from fieldkit.findings import Advice, Evidence, Finding
 from fieldkit.result import ResultError, ScanResult, write_atomic
 
 FORMATS = ("html", "pdf", "md", "json")
@@ -58,31 +60,71 @@ def resolve_visit(scans: Sequence[ScanResult]) -> dict[str, Any] | None:
     return latest or snapshot
 
 
-def prepare(scans: Sequence[ScanResult], *, redact: bool = False,
-            visit: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """JSON forms of the scans (and the visit) with secrets scrubbed and, if asked, identifiers redacted."""
-    from fieldkit.report.redact import redact_scans, scrub_secrets
+def _map_scan(scan: ScanResult, fn: Callable[[Any], Any]) -> ScanResult:
+    """A copy of the scan with ``fn`` applied to every value that can hold text from the machine.
 
-    dicts = [scan.to_dict() for scan in scans]
-    carrier = {"visit": visit} if visit is not None else None
+    Working on the objects (not a to_dict/from_dict round trip) keeps the 50-machine site
+    report fast: the big numeric arrays in ``Finding.data`` are passed through untouched.
+    """
+    return dataclasses.replace(
+        scan, machine=fn(scan.machine), profile=fn(scan.profile), argv=fn(scan.argv), visit=fn(scan.visit),
+        extra=fn(scan.extra), findings=[_map_finding(f, fn) for f in scan.findings],
+        checks=[dataclasses.replace(c, error=fn(c.error), traceback=fn(c.traceback), skip_reason=fn(c.skip_reason))
+                for c in scan.checks])
+
+
+def _map_finding(finding: Finding, fn: Callable[[Any], Any]) -> Finding:
+    return dataclasses.replace(
+        finding, subject=fn(finding.subject), summary=fn(finding.summary), detail=fn(finding.detail),
+        metrics=[dataclasses.replace(m, value=fn(m.value)) if isinstance(m.value, str) else m for m in finding.metrics],
+        evidence=[Evidence(fn(e.command), e.exit_code, fn(e.excerpt), fn(e.source)) for e in finding.evidence],
+        advice=Advice(fn(finding.advice.meaning), fn(finding.advice.action), fn(finding.advice.prevention)),
+        data=fn(finding.data))
+
+
+def _learnable(scan: ScanResult) -> dict[str, Any]:
+    """What the redactor learns identifiers from: everything but the visit header (customer, site and
+    technician are the report's addressees, not machine identifiers)."""
+    notes = (scan.visit or {}).get("notes", []) if isinstance(scan.visit, dict) else []
+    return {"machine": scan.machine, "argv": scan.argv, "extra": scan.extra, "visit": {"notes": notes},
+            "findings": [{"subject": f.subject, "data": f.data,
+                          "text": [f.summary, f.detail] + [e.excerpt for e in f.evidence]
+                          + [" ".join(map(str, e.command or [])) for e in f.evidence]} for f in scan.findings],
+            "checks": [[c.error, c.traceback, c.skip_reason] for c in scan.checks]}
+
+
+def prepare(scans: Sequence[ScanResult], *, redact: bool = False,
+            visit: dict[str, Any] | None = None) -> tuple[list[ScanResult], dict[str, Any] | None]:
+    """Copies of the scans (and the visit) with secrets scrubbed and, if asked, identifiers redacted."""
+    from fieldkit.report.redact import Redactor, scrub_secrets
+
+    out = list(scans)
     if redact:
-        redacted = redact_scans(dicts + ([carrier] if carrier else []))
-        dicts, carrier = (redacted[:-1], redacted[-1]) if carrier else (redacted, None)
-    dicts = [scrub_secrets(d) for d in dicts]
-    visit_out = scrub_secrets(carrier["visit"]) if carrier else None
-    return dicts, visit_out
+        redactor = Redactor()
+        for scan in out:
+            redactor.learn(_learnable(scan))
+        if visit is not None:
+            redactor.learn({"notes": visit.get("notes", [])})
+        out = [_map_scan(scan, redactor.apply) for scan in out]
+        visit = _redact_visit(visit, redactor) if visit is not None else None
+    out = [_map_scan(scan, scrub_secrets) for scan in out]
+    return out, scrub_secrets(visit) if visit is not None else None
+
+
+def _redact_visit(visit: dict[str, Any], redactor: Any) -> dict[str, Any]:
+    """The visit header stays (it is addressed to this customer); the notes are redacted."""
+    return {**visit, "notes": redactor.apply(visit.get("notes") or [])}
 
 
 def build(scans: Sequence[ScanResult], *, lang: str = "en", redact: bool = False,
           visit: dict[str, Any] | None = None, now: datetime | None = None):
-    """The view model (see :mod:`.model`) after scrubbing/redaction."""
+    """The view model (see :mod:`.model`) after scrubbing/redaction, the cleaned scans and visit."""
     from fieldkit.report.model import build_model
 
     if visit is None:
         visit = resolve_visit(scans)
-    dicts, visit = prepare(scans, redact=redact, visit=visit)
-    clean = [ScanResult.from_dict(d) for d in dicts]
-    return build_model(clean, lang=lang, redacted=redact, visit=visit, now=now), dicts, visit
+    clean, visit = prepare(scans, redact=redact, visit=visit)
+    return build_model(clean, lang=lang, redacted=redact, visit=visit, now=now), clean, visit
 
 
 def render(scans: Sequence[ScanResult], fmt: str = "html", *, lang: str = "en", redact: bool = False,
@@ -90,7 +132,7 @@ def render(scans: Sequence[ScanResult], fmt: str = "html", *, lang: str = "en", 
     """The report as text (html, md, json). PDF is a file: use :func:`write_report`."""
     if fmt not in ("html", "md", "json"):
         raise ReportError(f"format {fmt!r} cannot be rendered as text (use write_report for pdf)")
-    model, dicts, visit = build(scans, lang=lang, redact=redact, visit=visit, now=now)
+    model, clean, visit = build(scans, lang=lang, redact=redact, visit=visit, now=now)
     if fmt == "html":
         from fieldkit.report.html import render_html
 
@@ -99,10 +141,10 @@ def render(scans: Sequence[ScanResult], fmt: str = "html", *, lang: str = "en", 
         from fieldkit.report.markdown import render_markdown
 
         return render_markdown(model)
-    return _render_json(model, dicts, visit, now)
+    return _render_json(model, clean, visit, now)
 
 
-def _render_json(model: Any, dicts: list[dict[str, Any]], visit: dict[str, Any] | None,
+def _render_json(model: Any, scans: list[ScanResult], visit: dict[str, Any] | None,
                  now: datetime | None) -> str:
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     doc = {
@@ -116,7 +158,7 @@ def _render_json(model: Any, dicts: list[dict[str, Any]], visit: dict[str, Any] 
         "machines": [{"name": m.name, "status": m.state.name, "attention": m.attention,
                       "areas": [{"area": a.key, "status": a.state.name} for a in m.areas]} for m in model.machines],
         "visit": visit,
-        "scans": dicts,
+        "scans": [scan.to_dict() for scan in scans],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 

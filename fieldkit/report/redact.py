@@ -50,6 +50,16 @@ _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]
 _SECRET_FLAGS = re.compile(r"(?i)^--?(?:pass(?:word|wd)?|secret|token|api-?key|auth(?:-token)?|credentials?|"
                            r"community|psk)$")
 SECRET_MASK = "********"
+_PLAIN_TYPES = frozenset({int, float, bool, type(None)})
+
+
+def _no_text(items: list[Any]) -> bool:
+    """True for a list of plain numbers (a spectrogram row, an RTT series): nothing to scrub or redact.
+
+    ``map(type, ...)`` and ``set`` run in C, so the 10 000-number arrays of a site report are
+    skipped in microseconds instead of being walked value by value in Python.
+    """
+    return set(map(type, items)) <= _PLAIN_TYPES
 
 
 def scrub_secrets(value: Any) -> Any:
@@ -58,6 +68,8 @@ def scrub_secrets(value: Any) -> Any:
         return {k: (SECRET_MASK if _is_secret_key(k) and isinstance(v, str) and v else scrub_secrets(v))
                 for k, v in value.items()}
     if isinstance(value, list):
+        if _no_text(value):
+            return value
         out: list[Any] = []
         mask_next = False
         for item in value:
@@ -137,8 +149,9 @@ class Redactor:
                 self.learn(child, str(child_key))
             return
         if isinstance(value, list):
-            for item in value:
-                self.learn(item, key)
+            if not _no_text(value):
+                for item in value:
+                    self.learn(item, key)
             return
         if not isinstance(value, str):
             return
@@ -169,7 +182,7 @@ class Redactor:
         if isinstance(value, dict):
             return {k: self.apply(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.apply(v) for v in value]
+            return value if _no_text(value) else [self.apply(v) for v in value]
         if isinstance(value, str):
             return self.text(value)
         return value

@@ -105,6 +105,14 @@ def _axes(parts: list[str], x_ticks: Sequence[tuple[float, str]], y_ticks: Seque
     parts.append("</g>")
 
 
+def _stride_indices(count: int) -> tuple[range, str]:
+    """Row indices for a twin table of ``count`` points: at most MAX_TABLE_ROWS, evenly sampled."""
+    if count <= MAX_TABLE_ROWS:
+        return range(count), ""
+    step = math.ceil(count / MAX_TABLE_ROWS)
+    return range(0, count, step), f"every {step}th of {count} points"
+
+
 def _stride_rows(rows: list[list[Any]]) -> tuple[list[list[Any]], str]:
     """Keep the twin table readable: at most MAX_TABLE_ROWS rows, evenly sampled."""
     if len(rows) <= MAX_TABLE_ROWS:
@@ -113,12 +121,47 @@ def _stride_rows(rows: list[list[Any]]) -> tuple[list[list[Any]], str]:
     return rows[::step], f"every {step}th of {len(rows)} points"
 
 
+_NUMBER_TYPES = (int, float)
+
+
+def _is_number(v: Any) -> bool:
+    """A finite int or float (``bool`` and numeric strings are not measurements)."""
+    return type(v) in _NUMBER_TYPES and math.isfinite(v)
+
+
 def _finite(values: Sequence[Any]) -> list[float]:
-    out = []
-    for v in values:
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            out.append(float(v))
+    isfinite, types = math.isfinite, _NUMBER_TYPES
+    return [v for v in values if type(v) in types and isfinite(v)]
+
+
+def _decimate(points: list[tuple[float, float]], buckets: int) -> list[tuple[float, float]]:
+    """Keep the shape of a long series at chart resolution: per column of ``buckets``, the lowest
+    and the highest point in x order (min/max decimation keeps every spike, unlike plain striding)."""
+    if len(points) <= buckets * 4:  # the data conventions cap series at 1000 points: usually a no-op
+        return points
+    x0, x1 = points[0][0], points[-1][0]
+    width = (x1 - x0) / buckets or 1.0
+    out: list[tuple[float, float]] = []
+    group: list[tuple[float, float]] = []
+    current = None
+    for point in points:
+        column = int((point[0] - x0) / width)
+        if column != current and group:
+            out.extend(_low_high(group))
+            group = []
+        current = column
+        group.append(point)
+    if group:
+        out.extend(_low_high(group))
     return out
+
+
+def _low_high(group: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    low = min(group, key=lambda p: p[1])
+    high = max(group, key=lambda p: p[1])
+    if low is high:
+        return [low]
+    return [low, high] if low[0] <= high[0] else [high, low]
 
 
 # --------------------------------------------------------------------------- bar chart
@@ -204,19 +247,23 @@ def line_chart(title: str, description: str, x: Sequence[float], series: dict[st
     legend_y = top + 2
     for index, (name, values) in enumerate(series.items()):
         colour, dash = SERIES_STYLES[index % len(SERIES_STYLES)]
-        segments: list[list[str]] = [[]]
+        segments: list[list[tuple[float, float]]] = [[]]
         gaps: list[float] = []
+        isfinite, types = math.isfinite, _NUMBER_TYPES  # this loop runs for every point of 150 charts
         for xv, yv in zip(x, values):
-            if not isinstance(xv, (int, float)):
+            if type(xv) not in types or not isfinite(xv):
                 continue
-            if isinstance(yv, (int, float)) and not isinstance(yv, bool) and math.isfinite(yv):
-                segments[-1].append(f"{px(xv):.1f},{py(yv):.1f}")
+            if type(yv) in types and isfinite(yv):
+                segments[-1].append((xv, yv))
             else:
                 gaps.append(px(xv))
                 if segments[-1]:
                     segments.append([])
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        for points in segments:
+        sx, sy = (right - left) / (x_hi - x_lo), (bottom - top) / ((y_hi - y_lo) or 1.0)
+        for segment in segments:
+            points = [f"{left + (a - x_lo) * sx:.1f},{bottom - (b - y_lo) * sy:.1f}"
+                      for a, b in _decimate(segment, right - left)]
             if len(points) > 1:
                 parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dash_attr} '
                              f'points="{" ".join(points)}"/>')
@@ -244,8 +291,8 @@ def line_chart(title: str, description: str, x: Sequence[float], series: dict[st
         value = values[i] if i < len(values) else None
         return gap_label if value is None else _fmt(value, 2)
 
-    rows = [[_fmt(xv, 3)] + [cell(series[n], i) for n in names] for i, xv in enumerate(x)]
-    rows, note = _stride_rows(rows)
+    indices, note = _stride_indices(len(x))
+    rows = [[_fmt(x[i], 3)] + [cell(series[n], i) for n in names] for i in indices]
     return Chart(title, description, Markup("".join(parts)), columns, rows, note)
 
 
@@ -273,7 +320,70 @@ def _png(width: int, height: int, rows: Sequence[bytes]) -> bytes:
 
     raw = b"".join(b"\x00" + row for row in rows)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(raw, 3)) + chunk(b"IEND", b""))
+
+
+_PALETTE = [bytes(_colour(i / 255)) for i in range(256)]
+
+
+Raster = tuple[float, float, list[bytes], list[tuple[float, float] | None]]
+
+
+def _raster(db: Sequence[Sequence[Any]], n_t: int) -> Raster:
+    """dB rows -> (min, max, PNG pixel rows top-down, (loudest, mean) per row); missing values are white."""
+    try:
+        import numpy as np  # lazily: only reports with a spectrogram pay for it
+    except ImportError:  # pragma: no cover - numpy is a dependency, but the report must not need it
+        return _raster_python(db, n_t)
+    if all(len(row) == n_t for row in db):
+        try:
+            grid = np.array(db, dtype=float)  # the usual case: rectangular, None -> NaN
+        except (TypeError, ValueError):
+            grid = None
+        if grid is not None:
+            return _colourise(np, grid)
+    grid = np.full((len(db), n_t), np.nan)
+    for i, row in enumerate(db):
+        try:
+            values = np.array(row, dtype=float)  # None -> NaN
+        except (TypeError, ValueError):  # a stray string: convert value by value
+            values = np.array([v if _is_number(v) else np.nan for v in row], dtype=float)
+        grid[i, :len(row)] = values
+    return _colourise(np, grid)
+
+
+def _colourise(np: Any, grid: Any) -> Raster:
+    finite = np.isfinite(grid)
+    if not finite.any():
+        return 0.0, 1.0, [b"\xff" * 3 * grid.shape[1] for _ in range(grid.shape[0])], [None] * grid.shape[0]
+    counts = finite.sum(axis=1)
+    loudest = np.where(finite, grid, -np.inf).max(axis=1)
+    means = np.where(finite, grid, 0.0).sum(axis=1) / np.maximum(counts, 1)
+    stats = [(float(m), float(a)) if c else None for m, a, c in zip(loudest, means, counts)]
+    lo, hi = float(grid[finite].min()), float(grid[finite].max())
+    index = np.clip(((np.where(finite, grid, lo) - lo) / ((hi - lo) or 1.0) * 255), 0, 255).astype(np.uint8)
+    palette = np.frombuffer(b"".join(_PALETTE), dtype=np.uint8).reshape(256, 3)
+    pixels = palette[index]
+    pixels[~finite] = 255
+    return lo, hi, [row.tobytes() for row in pixels[::-1]], stats  # PNG rows top-down: highest frequency first
+
+
+def _raster_python(db: Sequence[Sequence[Any]], n_t: int) -> Raster:
+    flat = [v for row in db for v in _finite(row)]
+    lo, hi = (min(flat), max(flat)) if flat else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    rows_png = []
+    for row in reversed(list(db)):
+        line = bytearray()
+        for j in range(n_t):
+            v = row[j] if j < len(row) else None
+            line += _PALETTE[int((v - lo) / span * 255)] if _is_number(v) else b"\xff\xff\xff"
+        rows_png.append(bytes(line))
+    stats = []
+    for row in db:
+        values = _finite(row)
+        stats.append((max(values), sum(values) / len(values)) if values else None)
+    return lo, hi, rows_png, stats
 
 
 def heatmap(title: str, description: str, times: Sequence[float], freqs: Sequence[float],
@@ -281,21 +391,10 @@ def heatmap(title: str, description: str, times: Sequence[float], freqs: Sequenc
     """Spectrogram: ``db[f][t]`` (one row per frequency bin), low frequencies at the bottom."""
     uid, parts = _open(title, description, height=HEIGHT + 20)
     height = HEIGHT + 20
+    if isinstance(db, (str, bytes)) or not all(isinstance(row, (list, tuple)) for row in db):
+        raise ValueError("spectrogram db must be a list of rows")
     n_f, n_t = len(db), max((len(r) for r in db), default=0)
-    flat = [v for row in db for v in _finite(row)]
-    lo, hi = (min(flat), max(flat)) if flat else (0.0, 1.0)
-    span = (hi - lo) or 1.0
-    palette = [bytes(_colour(i / 255)) for i in range(256)]
-    rows_png = []
-    for row in reversed(list(db)):  # PNG rows go top-down, the top is the highest frequency
-        line = bytearray()
-        for j in range(n_t):
-            v = row[j] if j < len(row) else None
-            if isinstance(v, (int, float)) and math.isfinite(v):
-                line += palette[int((v - lo) / span * 255)]
-            else:
-                line += b"\xff\xff\xff"
-        rows_png.append(bytes(line))
+    lo, hi, rows_png, stats = _raster(db, n_t)
     left, right, top, bottom = PAD_LEFT, WIDTH - PAD_RIGHT - 40, PAD_TOP, height - PAD_BOTTOM
     if n_f and n_t:
         data = base64.b64encode(_png(n_t, n_f, rows_png)).decode("ascii")
@@ -340,11 +439,8 @@ def heatmap(title: str, description: str, times: Sequence[float], freqs: Sequenc
     parts.append("</svg>")
     # The twin: the loudest level per frequency bin (a 64 x 160 table helps nobody) and the clicks.
     columns = ["frequency (Hz)", "loudest (dB)", "average (dB)"]
-    rows = []
-    for f, row in zip(freqs, db):
-        values = _finite(row)
-        rows.append([_fmt(f, 0), _fmt(max(values)) if values else "–",
-                     _fmt(sum(values) / len(values)) if values else "–"])
+    rows = [[_fmt(f, 0), _fmt(stat[0]) if stat else "–", _fmt(stat[1]) if stat else "–"]
+            for f, stat in zip(freqs, stats)]
     rows, note = _stride_rows(rows)
     return Chart(title, description, Markup("".join(parts)), columns, rows, note)
 

@@ -79,3 +79,21 @@ def test_empty_and_constant_series_do_not_crash():
     svg.bar_chart("none", "d", [], [])
     svg.heatmap("empty", "d", [], [], [])
     svg.hop_chart("hops", "d", [{"ttl": 1, "address": None, "rtt_ms": None, "loss_pct": 100}])
+
+
+def test_numpy_raster_and_pure_python_fallback_agree():
+    db = [[-60.0, None, -20.5, -33.0], [None, None, None, None], [0.0, -10.0, float("nan"), -5.0]]
+    fast, slow = svg._raster(db, 4), svg._raster_python(db, 4)
+    assert fast[0] == slow[0] and fast[1] == slow[1]
+    assert fast[2] == slow[2]  # identical pixels
+    assert fast[3][1] is None and fast[3][0] == slow[3][0]
+
+
+def test_long_series_are_decimated_keeping_spikes():
+    xs = list(range(20000))
+    ys = [1.0] * 20000
+    ys[12345] = 500.0  # one spike among 20 000 samples must survive
+    chart = svg.line_chart("long", "d", xs, {"v": ys})
+    points = re.search(r'points="([^"]+)"', str(chart.svg)).group(1).split()
+    assert len(points) < 3000
+    assert min(float(p.split(",")[1]) for p in points) < svg.PAD_TOP + 5  # the spike reaches the top

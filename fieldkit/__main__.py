@@ -1,5 +1,5 @@
 """``python -m fieldkit``."""
 
-from fieldkit.cli import main
+from fieldkit.launcher import main
 
 main()

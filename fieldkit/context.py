@@ -34,6 +34,7 @@ class Environment:
     clock: Callable[[], float] = time.time          # wall clock, seconds since the epoch
     monotonic: Callable[[], float] = time.monotonic
     root: Path = Path("/")                           # prefix for /proc, /sys reads (tests point it elsewhere)
+    runner: "CommandRunner | None" = None            # replaces run_command (a fake in tests)
 
     def which(self, program: str) -> str | None:
         return shutil.which(program, path=self.environ.get("PATH"))
@@ -73,7 +74,8 @@ class CommandResult:
 
 class CommandRunner(Protocol):
     def __call__(self, argv: Sequence[str], *, timeout: float, input: str | None = None,
-                 env: Mapping[str, str] | None = None) -> CommandResult: ...
+                 env: Mapping[str, str] | None = None,
+                 cancel: threading.Event | None = None) -> CommandResult: ...
 
 
 def run_command(argv: Sequence[str], *, timeout: float, input: str | None = None,
@@ -161,11 +163,15 @@ class Context:
 
     def run(self, argv: Sequence[str], *, timeout: float = 30.0, input: str | None = None,
             env: Mapping[str, str] | None = None) -> CommandResult:
-        """Run a command, never beyond the check's own deadline."""
+        """Run a command, never beyond the check's own deadline.
+
+        The command sees the environment's variables (so a test's PATH decides which
+        programs exist) unless ``env`` is given.
+        """
         budget = max(0.05, min(timeout, self.time_left()))
-        if self.runner is not None:
-            return self.runner(argv, timeout=budget, input=input, env=env)
-        return run_command(argv, timeout=budget, input=input, env=env, cancel=self.cancel)
+        runner = self.runner or self.env.runner or run_command
+        return runner(argv, timeout=budget, input=input, env=env if env is not None else self.env.environ,
+                      cancel=self.cancel)
 
     def secret(self, option_name: str) -> str | None:
         """The secret held by the environment variable an option names; never logged."""

@@ -120,8 +120,8 @@ def parse(data: dict[str, Any], source: str, default_name: str) -> Profile:
     profile = Profile(name=name, description=description, source=source)
     for check_name, table in tables.items():
         key = f"checks.{check_name}"
-        if check_name not in checks.REGISTRY:
-            raise fail(key, f"unknown check (known: {', '.join(checks.REGISTRY)})")
+        if not checks.exists(check_name):
+            raise fail(key, f"unknown check (known: {', '.join(checks.names())})")
         if not isinstance(table, dict):
             raise fail(key, "expected a table of options")
         spec = checks.load(check_name)

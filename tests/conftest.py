@@ -75,3 +75,17 @@ def make_ctx():
 def fieldkit_cmd() -> list[str]:
     """The installed CLI, run as a real subprocess."""
     return [sys.executable, "-m", "fieldkit"]
+
+
+@pytest.fixture
+def extra_checks(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make the test checks in tests/fixtures/checks (fixed, sleeper, crasher, ...) available."""
+    folder = FIXTURES / "checks"
+    monkeypatch.setenv("FIELDKIT_EXTRA_CHECKS", str(folder))
+    return folder
+
+
+def write_profile(folder: Path, text: str, name: str = "test.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

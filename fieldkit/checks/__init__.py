@@ -14,12 +14,20 @@ A check module declares:
 ``OPTIONS``     a list of :class:`fieldkit.options.Option`
 ``run(ctx)``    measure and classify, return ``list[Finding]``; never print, never exit
 ``applicable(ctx)`` optional: a reason string when the check cannot apply here (skipped)
+
+Site-local checks (a support company's own, like sos's local plugins) live in folders
+named by ``FIELDKIT_EXTRA_CHECKS`` (``os.pathsep``-separated): every ``NAME.py`` there
+is a check module with the same contract. They cannot replace a built-in check.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
@@ -55,17 +63,46 @@ class CheckSpec:
 
 class UnknownCheck(KeyError):
     def __str__(self) -> str:
-        return f"unknown check {self.args[0]!r} (known: {', '.join(REGISTRY)})"
+        return f"unknown check {self.args[0]!r} (known: {', '.join(names())})"
+
+
+def extra_modules() -> dict[str, Path]:
+    """Site-local check files from ``FIELDKIT_EXTRA_CHECKS``; built-in names win."""
+    found: dict[str, Path] = {}
+    for folder in filter(None, os.environ.get("FIELDKIT_EXTRA_CHECKS", "").split(os.pathsep)):
+        for file in sorted(Path(folder).glob("*.py")):
+            if file.stem.isidentifier() and file.stem not in REGISTRY and not file.stem.startswith("_"):
+                found.setdefault(file.stem, file)
+    return found
 
 
 def names() -> list[str]:
-    return list(REGISTRY)
+    return list(REGISTRY) + list(extra_modules())
+
+
+def exists(name: str) -> bool:
+    return name in REGISTRY or name in extra_modules()
+
+
+def _import(name: str) -> ModuleType:
+    if name in REGISTRY:
+        return importlib.import_module(f"fieldkit.checks.{name}")
+    file = extra_modules().get(name)
+    if file is None:
+        raise UnknownCheck(name)
+    module_name = f"fieldkit_extra_checks.{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def load(name: str) -> CheckSpec:
-    if name not in REGISTRY:
-        raise UnknownCheck(name)
-    module = importlib.import_module(f"fieldkit.checks.{name}")
+    module = _import(name)
     spec = CheckSpec(
         name=module.NAME,
         description=module.DESCRIPTION,

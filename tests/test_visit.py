@@ -122,3 +122,10 @@ def test_scan_with_a_damaged_visit_file_still_scans(tmp_path: Path):
     assert code in (0, 1, 2)
     assert "not attached to a visit" in err
     assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_scan_json_stdout_stays_pure_while_the_report_is_written(tmp_path: Path):
+    code, out, err = run("scan", "--out", str(tmp_path), "--json")
+    assert code in (0, 1, 2), err
+    assert json.loads(out)["schema"] == "fieldkit.scan/1"
+    assert len(list(tmp_path.glob("*.html"))) == 1

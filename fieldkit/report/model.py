@@ -201,8 +201,10 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
     return ReportModel(
         lang=lang, t=t, title=t("doc.title_site") if site else t("doc.title"), site=site,
         generated_at=_when(now), report_id="-".join(ids[:3]) + ("…" if len(ids) > 3 else ""), redacted=redacted,
-        version=__version__, visit=_visit(visit, scans, t, now), state=status_view(overall, t),
-        verdict=t(f"verdict.{overall.name}"), attention=attention,
+        version=__version__, visit=_visit(visit, scans, t, now),
+        # No finding at all is not "all good": nothing was examined (every check skipped, say).
+        state=status_view(overall if all_findings else None, t),
+        verdict=t(f"verdict.{overall.name}" if all_findings else "verdict.NONE"), attention=attention,
         areas=_areas([f for _, f in all_findings], [c for s in scans for c in s.checks], t),
         problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),

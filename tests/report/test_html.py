@@ -236,3 +236,13 @@ def test_findings_without_charts_or_visit_render():
     html = _html([scan])
     assert "No visit was recorded for these scans." in html
     assert "<svg" not in html
+
+
+def test_a_scan_with_no_finding_is_not_reported_as_healthy():
+    scan = sample_scan()
+    scan.findings = []
+    scan.checks = [CheckRecord("smart", "skipped", 0.0, 60, skip_reason="smartctl not installed")]
+    html = _html([scan])
+    assert 'data-overall="NONE"' in html and "Everything we checked is in good order" not in html
+    assert "No check produced a result" in html and "smartctl not installed" in html
+    assert report.render([scan], "json").count('"status": "NONE"') >= 1

@@ -73,6 +73,18 @@ def _map_scan(scan: ScanResult, fn: Callable[[Any], Any]) -> ScanResult:
                 for c in scan.checks])
 
 
+def _normalise(scan: ScanResult) -> ScanResult:
+    """Blocks of the wrong type (a hand-edited or foreign file) become empty, never a crash later."""
+    def obj(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    return dataclasses.replace(
+        scan, machine=obj(scan.machine), profile=obj(scan.profile), extra=obj(scan.extra),
+        visit=scan.visit if isinstance(scan.visit, dict) else None,
+        argv=[str(a) for a in scan.argv] if isinstance(scan.argv, list) else [],
+        findings=[dataclasses.replace(f, data=obj(f.data)) for f in scan.findings])
+
+
 def _map_finding(finding: Finding, fn: Callable[[Any], Any]) -> Finding:
     return dataclasses.replace(
         finding, subject=fn(finding.subject), summary=fn(finding.summary), detail=fn(finding.detail),
@@ -98,7 +110,7 @@ def prepare(scans: Sequence[ScanResult], *, redact: bool = False,
     """Copies of the scans (and the visit) with secrets scrubbed and, if asked, identifiers redacted."""
     from fieldkit.report.redact import Redactor, scrub_secrets
 
-    out = list(scans)
+    out = [_normalise(scan) for scan in scans]
     if redact:
         redactor = Redactor()
         for scan in out:
@@ -166,7 +178,8 @@ def _render_json(model: Any, scans: list[ScanResult], visit: dict[str, Any] | No
 def default_output(scans: Sequence[ScanResult], fmt: str, folder: Path | None = None) -> Path:
     if len(scans) == 1:
         scan = scans[0]
-        host = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(scan.machine.get("hostname", "host")))
+        machine = scan.machine if isinstance(scan.machine, dict) else {}
+        host = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(machine.get("hostname") or "host"))
         name = f"fieldkit-report-{host}-{scan.started_at.strftime('%Y%m%dT%H%M%SZ')}"
     else:
         name = f"fieldkit-site-report-{min(s.started_at for s in scans).strftime('%Y%m%dT%H%M%SZ')}"

@@ -250,8 +250,8 @@ def _parse_time(text: Any) -> datetime | None:
 
 
 def _visit(visit: dict[str, Any] | None, scans: Sequence[ScanResult], t: Translator, now: datetime) -> VisitView | None:
-    visit = visit or next((s.visit for s in scans if s.visit), None)
-    if not visit:
+    visit = visit or next((s.visit for s in scans if isinstance(s.visit, dict) and s.visit), None)
+    if not isinstance(visit, dict) or not visit:
         return None
     started, ended = _parse_time(visit.get("started_at")), _parse_time(visit.get("ended_at"))
     duration = ""
@@ -457,7 +457,9 @@ def _finding(finding: Finding, anchor: str, t: Translator) -> FindingView:
     evidence = []
     for item in finding.evidence:
         command = ""
-        if item.command:
+        if isinstance(item.command, str):
+            command = item.command
+        elif item.command:
             try:
                 command = shlex.join(str(a) for a in item.command)
             except TypeError:

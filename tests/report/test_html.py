@@ -246,3 +246,40 @@ def test_a_scan_with_no_finding_is_not_reported_as_healthy():
     assert 'data-overall="NONE"' in html and "Everything we checked is in good order" not in html
     assert "No check produced a result" in html and "smartctl not installed" in html
     assert report.render([scan], "json").count('"status": "NONE"') >= 1
+
+
+def test_odd_but_loadable_scan_files_still_render():
+    """Scan files are edited by hand, truncated, written by older tools: the report must not crash."""
+    from fieldkit.result import ScanResult
+
+    d = sample_scan().to_dict()
+    d["machine"] = ["not", "a", "dict"]
+    d["visit"] = "a string"
+    d["extra"] = {"changes_since_last": "not a list"}
+    d["findings"][0]["data"] = [1, 2, 3]
+    d["findings"][1]["metrics"][0]["value"] = {"nested": True}
+    d["findings"][2]["evidence"][0]["command"] = "smartctl -a /dev/sda"
+    d["findings"][2]["data"]["drive"] = {"device": None, "power_on_hours": "lots"}
+    d["checks"][0]["outcome"] = "something new"
+    scan = ScanResult.from_dict(d)
+    for fmt in ("html", "md", "json"):
+        text = report.render([scan], fmt)
+        assert "smartctl -a /dev/sda" in text or fmt == "json"
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2.x relative luminance."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_status_colours_meet_wcag_aa_contrast_on_their_backgrounds():
+    from fieldkit.report.html import TEMPLATES
+
+    css = (TEMPLATES / "report.css").read_text()
+    colours = dict(re.findall(r"--([a-z-]+): (#[0-9a-f]{6})", css))
+    for status in ("ok", "warn", "crit", "unknown", "none"):
+        fg, bg = _luminance(colours[status]), _luminance(colours[f"{status}-bg"])
+        ratio = (max(fg, bg) + 0.05) / (min(fg, bg) + 0.05)
+        assert ratio >= 4.5, (status, round(ratio, 2))

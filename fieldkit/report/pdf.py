@@ -56,13 +56,18 @@ def run_browser(argv: list[str], timeout: float) -> subprocess.CompletedProcess[
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill_group(proc.pid)
         proc.communicate()
         raise PdfError(f"the browser did not finish within {timeout:g} s ({argv[0]})") from None
+    _kill_group(proc.pid)  # a helper process (zygote, crashpad) left behind would hold the profile folder
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def html_to_pdf(html: str, target: Path, *, timeout: float = DEFAULT_TIMEOUT_S) -> Path:

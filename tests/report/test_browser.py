@@ -247,3 +247,15 @@ def test_pdf_first_page_is_not_blank(tmp_path: Path):
         text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
                               timeout=60).stdout
         assert "Site visit report" in text and "Urgent" in text
+
+
+def test_no_browser_process_outlives_the_pdf(tmp_path: Path):
+    _browser()
+    report.write_report([sample_scan()], tmp_path / "one.pdf", "pdf")
+    assert (tmp_path / "one.pdf").stat().st_size > 10_000
+    # every process of that run had "fieldkit-pdf-" in its --user-data-dir; none may remain
+    import tempfile
+
+    pattern = f"user-data-dir={tempfile.gettempdir()}/fieldkit-pdf-"
+    leftovers = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", leftovers.stdout

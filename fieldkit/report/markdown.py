@@ -11,8 +11,15 @@ import re
 
 from fieldkit.report.model import ReportModel, StatusView
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+# "(" and "!" need no escape once "[" and "]" are escaped: they only act next to a link bracket.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _LINE_START = re.compile(r"^(#|[-+>]|\d+(?=[.)]))")
+
+
+def cell(text: object) -> str:
+    """Escape machine text for a table cell (no block can start inside a cell)."""
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(_MD_SPECIAL.sub(r"\\\1", value).split())
 
 
 def md(text: object) -> str:
@@ -66,11 +73,11 @@ def render_markdown(model: ReportModel) -> str:
         out.append("")
     out += [f"## {t('area.heading')}", ""]
     out += _table([t("area.column"), t("area.status"), t("area.what")],
-                  [[md(a.name), _status(a.state), md(a.text)] for a in model.areas])
+                  [[cell(a.name), _status(a.state), cell(a.text)] for a in model.areas])
     if model.site:
         out += [f"## {t('machines.heading')}", ""]
         out += _table([t("machines.name"), t("machines.overall"), t("machines.problems"), t("machines.scanned")],
-                      [[md(mc.name), _status(mc.state), str(mc.attention), md(mc.scanned_at)]
+                      [[cell(mc.name), _status(mc.state), str(mc.attention), cell(mc.scanned_at)]
                        for mc in model.machines])
     out += [f"## {t('problems.heading')}", ""]
     if not model.problems:
@@ -88,8 +95,9 @@ def render_markdown(model: ReportModel) -> str:
         out += [f"## {t('changes.heading')}", ""]
         out += _table(([t("problems.machine")] if model.site else []) + [t("changes.what"), t("changes.before"),
                                                                          t("changes.after")],
-                      [([md(c.machine)] if model.site else []) + [md(c.summary or f"{c.check} {c.subject}"),
-                                                                  md(c.before), md(c.after)] for c in model.changes])
+                      [([cell(c.machine)] if model.site else []) + [cell(c.summary or f"{c.check} {c.subject}"),
+                                                                    cell(c.before), cell(c.after)]
+                       for c in model.changes])
     if model.visit:
         out += [f"## {t('visit.notes')}", ""]
         out += [f"- {md(n['time'])} · **{n['kind']}:** {md(n['text'])}" for n in model.visit.notes] or \
@@ -98,7 +106,8 @@ def render_markdown(model: ReportModel) -> str:
     out += [f"## {t('assets.heading')}", ""]
     out += _table([t("assets.machine"), t("assets.item"), t("assets.model"), t("assets.serial"), t("assets.firmware"),
                    t("assets.age"), t("assets.status")],
-                  [[md(a.machine), md(a.item), md(a.model), md(a.serial), md(a.firmware), md(a.age), _status(a.state)]
+                  [[cell(a.machine), cell(a.item), cell(a.model), cell(a.serial), cell(a.firmware), cell(a.age),
+                    _status(a.state)]
                    for a in model.assets])
     out += [f"## {t('appendix.heading')}", ""]
     for mc in model.machines:
@@ -114,7 +123,7 @@ def render_markdown(model: ReportModel) -> str:
                 out += [f"{t('appendix.rule')}: `{f.rule.replace('`', '')}`", ""]
             if f.metrics:
                 out += _table([t("appendix.metric"), t("appendix.value"), t("appendix.unit"), t("appendix.warn"),
-                               t("appendix.crit")], [[md(c) for c in row[:5]] for row in f.metrics])
+                               t("appendix.crit")], [[cell(c) for c in row[:5]] for row in f.metrics])
             for e in f.evidence:
                 if e["command"]:
                     out.append(f"{t('appendix.command')} (exit {md(e['exit_code'] or '?')}):")

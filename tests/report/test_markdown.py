@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fieldkit import report
-from fieldkit.report.markdown import md
+from fieldkit.report.markdown import cell, md
 
 from report_samples import sample_scan, sample_visit
 
@@ -23,18 +23,20 @@ def test_markdown_has_customer_part_problems_assets_and_appendix():
 
 
 def test_markdown_escapes_machine_strings():
-    assert md("<script>alert(1)</script>") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
-    assert md("a|b *c* [l](u)") == "a\\|b \\*c\\* \\[l\\]\\(u\\)"
+    assert md("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert md("a|b *c* [l](u) ![i](x)") == "a\\|b \\*c\\* \\[l\\](u) !\\[i\\](x)"
     assert md("# not a heading") == "\\# not a heading"
     assert md("1. not a list") == "1\\. not a list"
     assert md("line\nbreak") == "line break"
     assert md("2026-11-23 v1.2") == "2026-11-23 v1.2"
+    assert cell("1.21.0") == "1.21.0" and cell("-62.5") == "-62.5" and cell("a|b") == "a\\|b"
 
 
 def test_markdown_hostile_hostname_stays_text():
     scan = sample_scan(hostname="<img src=x onerror=alert(1)>|evil")
     text = report.render([scan], "md")
-    assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;\\|evil" in text
+    assert "<img" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;\\|evil" in text
 
 
 def test_code_fence_survives_backticks_in_evidence():

@@ -24,6 +24,9 @@ class FieldkitGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        # Issue 8: under --nagios a monitoring system reads only stdout, so every failure
+        # also gets a plugin status line there ("FIELDKIT UNKNOWN - why", exit 3).
+        nagios = "--nagios" in (sys.argv[1:] if args is None else list(args))
         try:
             rv = super().main(args, prog_name or "fieldkit", complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -31,21 +34,26 @@ class FieldkitGroup(click.Group):
             sys.exit(0)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "fieldkit"
-            click.echo(f"{where}: error: {exc.format_message()} (see '{where} --help')", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line(f"{where}: error: {exc.format_message()} (see '{where} --help')", nagios)
         except click.ClickException as exc:
-            click.echo(f"fieldkit: error: {exc.format_message()}", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line(f"fieldkit: error: {exc.format_message()}", nagios)
         except click.Abort:
-            click.echo("fieldkit: aborted", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line("fieldkit: aborted", nagios)
         except Exception as exc:  # noqa: BLE001 - never a bare traceback to a monitoring system
             if os.environ.get("FIELDKIT_DEBUG"):
                 raise
-            click.echo(f"fieldkit: internal error: {exc.__class__.__name__}: {exc} "
-                       "(set FIELDKIT_DEBUG=1 for the traceback)", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail_line(f"fieldkit: internal error: {exc.__class__.__name__}: {exc} "
+                       "(set FIELDKIT_DEBUG=1 for the traceback)", nagios)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail_line(message: str, nagios: bool) -> None:
+    click.echo(message, err=True)
+    if nagios:
+        from fieldkit.export.nagios import unknown
+
+        click.echo(unknown(message.removeprefix("fieldkit: ")))
+    sys.exit(EXIT_USAGE)
 
 
 def fail(message: str) -> click.ClickException:
@@ -76,6 +84,41 @@ def _output_options(func: Any) -> Any:
     return func
 
 
+# Issue 8 options of scan and check: history, lock, Nagios and Prometheus output.
+_MONITORING_PARAMS: list[tuple[list[str], dict[str, Any]]] = [
+    (["--no-history", "no_history"], {"is_flag": True, "default": False,
+                                      "help": "Do not store this scan in the history."}),
+    (["--nagios", "nagios"], {"is_flag": True, "default": False,
+                              "help": "Print one Nagios plugin status line with perfdata; exit 0-3."}),
+    (["--prometheus", "prometheus_file"], {"default": None, "metavar": "FILE", "type": click.Path(dir_okay=False),
+                                           "help": "Also write the result as a Prometheus textfile (atomically)."}),
+    (["--textfile-dir", "textfile_dir"], {"default": None, "metavar": "DIR", "type": click.Path(file_okay=False),
+                                          "help": "node_exporter textfile folder: write fieldkit-<profile>.prom there."}),
+    (["--lock-wait", "lock_wait"], {"default": 120.0, "show_default": True, "metavar": "SECONDS",
+                                    "type": click.FloatRange(0, 86400),
+                                    "help": "How long to wait for another running scan to finish."}),
+]
+
+
+def _monitoring_options(func: Any) -> Any:
+    for decls, attrs in reversed(_MONITORING_PARAMS):
+        func = click.option(*decls, **attrs)(func)
+    return func
+
+
+def _monitoring_params() -> list[click.Parameter]:
+    return [click.Option(decls, **attrs) for decls, attrs in _MONITORING_PARAMS]
+
+
+def _check_monitoring_options(as_json: bool, monitoring: dict[str, Any]) -> None:
+    if as_json and monitoring.get("nagios"):
+        raise click.UsageError("--json and --nagios both claim stdout: choose one")
+
+
+def _warn(text: str) -> None:
+    click.echo(f"fieldkit: warning: {text}", err=True)
+
+
 @cli.command()
 @click.option("--profile", "-p", "profile_name", default=None, metavar="NAME|PATH",
               help="Scan profile (default: quick). See 'fieldkit profiles list'.")
@@ -85,16 +128,23 @@ def _output_options(func: Any) -> Any:
 @click.option("--lang", type=click.Choice(_report_languages()), default="en", show_default=True,
               help="Language of the HTML report.")
 @_output_options
-def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_json: bool, quiet: bool) -> int:
+@_monitoring_options
+def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_json: bool, quiet: bool,
+         **monitoring: Any) -> int:
     """Scan this machine with a profile and write the result (JSON) and the visit report (HTML)."""
     from fieldkit import profiles
 
+    _check_monitoring_options(as_json, monitoring)
     try:
         profile = profiles.load(profile_name)
     except profiles.ProfileError as exc:
         raise fail(str(exc)) from None
-    return _execute(profile, as_json=as_json, quiet=quiet, out_dir=Path(out_dir), report_lang=None if no_report
-                    else lang)
+    # A monitoring agent runs in some working folder of its own: under --nagios the result
+    # file is written only where --out says (the history keeps the scan anyway).
+    explicit_out = click.get_current_context().get_parameter_source("out_dir") != click.core.ParameterSource.DEFAULT
+    target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
+    return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target,
+                    report_lang=None if no_report else lang, **monitoring)
 
 
 def _open_visit() -> dict[str, Any] | None:
@@ -105,7 +155,7 @@ def _open_visit() -> dict[str, Any] | None:
     try:
         return visit.current()
     except visit.VisitError as exc:
-        click.echo(f"fieldkit: warning: {exc}; this scan is not attached to a visit", err=True)
+        _warn(f"{exc}; this scan is not attached to a visit")
         return None
 
 
@@ -117,19 +167,62 @@ def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quie
     try:
         report.write_report([result], html_path, "html", lang=lang)
     except Exception as exc:  # noqa: BLE001 - the JSON result is already safe on disk
-        click.echo(f"fieldkit: warning: the HTML report could not be written ({exc.__class__.__name__}: {exc}); "
-                   f"make it later with 'fieldkit report {target}'", err=True)
+        _warn(f"the HTML report could not be written ({exc.__class__.__name__}: {exc}); "
+              f"make it later with 'fieldkit report {target}'")
         return
     if not (as_json or quiet):
         click.echo(f"Report written to {html_path}")
 
 
-def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None,
-             report_lang: str | None = None) -> int:
+def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
+             no_history: bool = False, nagios: bool = False, prometheus_file: str | None = None,
+             textfile_dir: str | None = None, lock_wait: float = 120.0) -> int:
+    from fieldkit.history.session import ScanSession
+    from fieldkit.lock import LockTimeout
+
+    session = ScanSession(profile_name=profile.name, store_history=not no_history, lock_wait_s=lock_wait,
+                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {text}", err=True))
+    try:
+        session.__enter__()
+    except LockTimeout as exc:
+        if nagios:
+            from fieldkit.export import nagios as nagios_out
+
+            click.echo(nagios_out.unknown(str(exc)))
+            return EXIT_USAGE
+        raise fail(str(exc)) from None
+    try:
+        return _execute_locked(profile, session, as_json=as_json, quiet=quiet or nagios, out_dir=out_dir,
+                               nagios=nagios, prometheus_file=prometheus_file, textfile_dir=textfile_dir,
+                               report_lang=report_lang)
+    finally:
+        session.__exit__(None, None, None)
+
+
+def _write_prometheus(result: Any, prometheus_file: str | None, textfile_dir: str | None) -> None:
+    from fieldkit.export import prometheus
+
+    targets = [Path(prometheus_file)] if prometheus_file else []
+    if textfile_dir:
+        targets.append(Path(textfile_dir) / prometheus.textfile_name(result))
+    if not targets:
+        return
+    text = prometheus.render(result)
+    for target in targets:
+        try:
+            prometheus.write_textfile(target, text)
+        except OSError as exc:
+            _warn(f"{target}: cannot write the Prometheus file: {exc.strerror or exc}")
+
+
+def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, out_dir: Path | None,
+                    nagios: bool, prometheus_file: str | None, textfile_dir: str | None,
+                    report_lang: str | None = None) -> int:
     from contextlib import nullcontext
 
     from fieldkit.console import RichProgress, print_summary
     from fieldkit.context import Environment
+    from fieldkit.machine import identify
     from fieldkit.runner import run_scan
 
     env = Environment()
@@ -152,9 +245,19 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None,
 
     show_progress = not (as_json or quiet) and env.stderr_isatty
     progress = RichProgress(env.stderr) if show_progress else None
+    machine = identify(env)
+    history = session.history_for(machine)
     with progress if progress else nullcontext():
-        result = run_scan(profile, env=env, on_update=save, progress=progress, argv=sys.argv, visit=_open_visit())
-    if as_json:
+        result = run_scan(profile, env=env, machine=machine, on_update=save, progress=progress, argv=sys.argv,
+                          history=history, visit=_open_visit())
+    session.finish(result)  # changes_since_last into result.extra, then into the history
+    save(result)            # the final file carries changes_since_last
+    _write_prometheus(result, prometheus_file, textfile_dir)
+    if nagios:
+        from fieldkit.export import nagios as nagios_out
+
+        click.echo(nagios_out.render(result))
+    elif as_json:
         click.echo(result.to_json())
     elif not quiet:
         print_summary(result, env.stdout)
@@ -190,8 +293,13 @@ def _check_command(name: str) -> click.Command:
     spec = checks.load(name)
 
     def callback(profile_name: str | None, timeout: float | None, out_dir: str | None, as_json: bool,
-                 quiet: bool, **values: Any) -> int:
+                 quiet: bool, no_history: bool, nagios: bool, prometheus_file: str | None,
+                 textfile_dir: str | None, lock_wait: float, **values: Any) -> int:
         from fieldkit import profiles
+
+        monitoring = {"no_history": no_history, "nagios": nagios, "prometheus_file": prometheus_file,
+                      "textfile_dir": textfile_dir, "lock_wait": lock_wait}
+        _check_monitoring_options(as_json, monitoring)
 
         options: dict[str, Any] = {}
         if profile_name:
@@ -206,7 +314,8 @@ def _check_command(name: str) -> click.Command:
             if value is not None and value != ():
                 options[key] = list(value) if isinstance(value, tuple) else value
         profile = profiles.ad_hoc(name, options, timeout)
-        return _execute(profile, as_json=as_json, quiet=quiet, out_dir=Path(out_dir) if out_dir else None)
+        return _execute(profile, as_json=as_json, quiet=quiet, out_dir=Path(out_dir) if out_dir else None,
+                        **monitoring)
 
     params: list[click.Parameter] = [
         click.Option(["--profile", "-p", "profile_name"], default=None, metavar="NAME|PATH",
@@ -217,6 +326,7 @@ def _check_command(name: str) -> click.Command:
                      help="Also write the result file into this folder."),
         click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON on stdout (nothing else)."),
         click.Option(["--quiet", "-q"], is_flag=True, help="No summary; only the exit code."),
+        *_monitoring_params(),
     ]
     for option in spec.options:
         if option.cli:
@@ -410,6 +520,424 @@ def visit_show(as_json: bool) -> int:
     for entry in current.get("notes") or []:
         click.echo(f"  {entry.get('time')}  {'ACTION' if entry.get('kind') == 'action' else 'note  '}  "
                    f"{entry.get('text')}")
+    return 0
+
+
+# --------------------------------------------------------------------------- history (issue 8)
+
+def _open_history(create: bool = False) -> Any:
+    from fieldkit.history import HistoryError, HistoryStore
+
+    try:
+        return HistoryStore.open(create=create)
+    except HistoryError as exc:
+        raise fail(str(exc)) from None
+
+
+def _history_call(func: Any, *args: Any, **kwargs: Any) -> Any:
+    from fieldkit.history import HistoryError
+
+    try:
+        return func(*args, **kwargs)
+    except HistoryError as exc:
+        raise fail(str(exc)) from None
+
+
+def _history_exists() -> bool:
+    from fieldkit.history import db_path
+
+    return db_path().exists()
+
+
+@cli.group("history")
+def history_group() -> None:
+    """Stored scans: list, show, compare, trend, the technician's log, export."""
+
+
+@history_group.command("list")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0), help="How many (0: all).")
+@click.option("--host", default=None, help="Only this machine (hostname or host id).")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def history_list(limit: int, host: str | None, as_json: bool) -> int:
+    """List stored scans, newest first."""
+    import json
+
+    if not _history_exists():
+        click.echo("[]" if as_json else "No scans stored yet.")
+        return 0
+    with _open_history() as store:
+        rows = _history_call(store.list_scans, limit=limit or None, host=host)
+        visits = {v["id"]: v for v in _history_call(store.visits)} if any(r.visit_id for r in rows) else {}
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
+        return 0
+    click.echo(f"{'ID':>6}  {'started (UTC)':<19}  {'host':<16} {'profile':<14} {'status':<8} findings  "
+               f"{'scan id':<12}  visit")
+    for r in rows:
+        flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
+        visit = visits.get(r.visit_id or "", {})
+        where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
+        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {r.hostname[:16]:<16} "
+                   f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
+                   f"{where or '-'}{flags}")
+    return 0
+
+
+@history_group.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="The stored scan document on stdout.")
+def history_show(ref: str, as_json: bool) -> int:
+    """Show one stored scan (ID from 'history list', a scan id prefix, or 'latest')."""
+    import json
+
+    from fieldkit.console import print_summary
+
+    with _open_history() as store:
+        scan = _history_call(store.resolve, ref)
+        if as_json:
+            click.echo(json.dumps(_history_call(store.scan_document, scan), indent=2, ensure_ascii=False))
+            return 0
+        result = _history_call(store.load, scan)
+    click.echo(f"Scan {scan} ({result.scan_id}) started {result.to_dict()['started_at']}")
+    if result.visit:
+        details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
+                            if result.visit.get(k))
+        click.echo(f"During visit {result.visit.get('id')}: {details}")
+    print_summary(result, sys.stdout)
+    changes = result.extra.get("changes_since_last") or []
+    if changes:
+        click.echo("Changes since the previous scan:")
+        for change in changes:
+            click.echo(f"  {change['check']} {change['subject']}: {change['summary']}")
+    return 0
+
+
+@history_group.command("diff")
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def history_diff(a: str, b: str, as_json: bool) -> int:
+    """What changed from scan A to scan B: statuses, problems, metric values."""
+    import json
+
+    from fieldkit.history.compare import compare, metric_changes
+
+    with _open_history() as store:
+        first, second = _history_call(store.resolve, a), _history_call(store.resolve, b)
+        before, after = _history_call(store.load, first), _history_call(store.load, second)
+    completed = {c.name for c in after.checks if c.outcome == "completed"}
+    changes = compare(before.findings, after.findings, completed)
+    metrics = metric_changes(before.findings, after.findings)
+    if as_json:
+        click.echo(json.dumps({"from": before.scan_id, "to": after.scan_id,
+                               "changes": [c.to_dict() for c in changes],
+                               "metrics": [m.to_dict() for m in metrics]}, indent=2, ensure_ascii=False))
+        return 0
+    click.echo(f"From scan {first} ({before.to_dict()['started_at']}, {before.status.name}) "
+               f"to scan {second} ({after.to_dict()['started_at']}, {after.status.name})")
+    if before.machine.get("host_id") != after.machine.get("host_id"):
+        click.echo("Note: the two scans are of different machines.")
+    click.echo("Status changes:" if changes else "No status changes.")
+    for c in changes:
+        click.echo(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
+                   f"{(c.after.name if c.after else '-'):<8} {c.summary}")
+    if metrics:
+        click.echo("Metric changes:")
+        for m in metrics:
+            click.echo(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
+                       f"({m.delta:+g})")
+    return 0
+
+
+@history_group.command("trend")
+@click.option("--subject", required=True, help="The finding subject, e.g. /dev/sda or pbx.example.com.")
+@click.option("--metric", required=True, help="Metric name, e.g. reallocated or rtt_median_ms.")
+@click.option("--check", "check_name", default=None, help="Only this check's metric.")
+@click.option("--host", default=None, help="Machine (hostname or host id); default: this machine.")
+@click.option("--limit", "-n", default=50, show_default=True, type=click.IntRange(0), help="Last N points (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def history_trend(subject: str, metric: str, check_name: str | None, host: str | None, limit: int,
+                  as_json: bool) -> int:
+    """One metric of one subject over the stored scans, oldest first."""
+    import json
+
+    from fieldkit.history.store import current_host_id
+
+    if not _history_exists():
+        raise fail("no scans stored yet: nothing to trend")
+    with _open_history() as store:
+        host_id = _pick_host(store, subject, metric, host, current_host_id())
+        points = _history_call(store.trend, subject, metric, host_id=host_id, check=check_name, limit=limit or None)
+        if not points:
+            known = ", ".join(f"{s}/{m}" for s, m in _history_call(store.known_series, host_id)[:12])
+            raise fail(f"no values of metric {metric!r} for subject {subject!r}"
+                       + (f" (some known subject/metric pairs: {known})" if known else ""))
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in points], indent=2))
+        return 0
+    unit = points[-1].unit
+    click.echo(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans")
+    for p in points:
+        value = "-" if p.value is None else f"{p.value:g}"
+        click.echo(f"  {p.started_at[:19].replace('T', ' ')}  {value:>12}  {p.status.name}")
+    numbers = [p.value for p in points if p.value is not None]
+    if len(numbers) >= 2:
+        click.echo(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
+                   f"(min {min(numbers):g}, max {max(numbers):g})")
+    return 0
+
+
+def _pick_host(store: Any, subject: str, metric: str, host: str | None, here: str) -> str | None:
+    hosts = _history_call(store.series_hosts, subject, metric)
+    if host:
+        match = [h for h, name in hosts if host in (h, name)]
+        if not match:
+            raise fail(f"machine {host!r} has no values of {metric!r} for {subject!r}")
+        return match[0]
+    ids = {h for h, _ in hosts}
+    if len(ids) <= 1:
+        return next(iter(ids), None)
+    if here in ids:
+        return here
+    names = ", ".join(sorted(f"{name or '?'} ({h})" for h, name in hosts))
+    raise fail(f"several machines have this series, pass --host: {names}")
+
+
+@history_group.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+def history_stats(as_json: bool) -> int:
+    """The technician's log: visits, time on site, findings by severity, problems found and resolved."""
+    import json
+
+    from fieldkit import paths
+    from fieldkit.history import stats
+
+    with _open_history(create=True) as store:
+        warnings = _history_call(store.import_visit_files, paths.data_dir() / "visits")
+        result = _history_call(stats.compute, store, warnings)
+    click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if as_json else stats.render_text(result))
+    return 0
+
+
+@history_group.command("export")
+@click.option("--jsonl", "jsonl", is_flag=True, default=True, help="JSON Lines (the only format; the default).")
+@click.option("--findings", "per_finding", is_flag=True,
+              help="One line per finding (with the scan's id, time, host and profile) instead of one per scan.")
+@click.option("--since", default=None, metavar="TIME", help="Only scans started at or after this RFC 3339 time.")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False), help="Write here, not stdout.")
+def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: str | None) -> int:
+    """Every stored scan as JSON Lines, oldest first, for log shippers (Filebeat ndjson, OTel filelog)."""
+    import json
+
+    if since:
+        from datetime import datetime, timezone
+
+        try:
+            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not an RFC 3339 time such as 2026-11-01T00:00:00Z",
+                                     param_hint="--since") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        since = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if not _history_exists():
+        return 0
+    from fieldkit.history import HistoryError
+
+    try:
+        out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
+    except OSError as exc:
+        raise fail(f"{out_file}: cannot write: {exc.strerror or exc}") from None
+    try:
+        with _open_history() as store:
+            for doc in store.iter_documents(since=since):  # one scan in memory at a time
+                for line in _export_lines(doc, per_finding):
+                    out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+    except HistoryError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        if out_file:
+            out.close()
+    return 0
+
+
+def _export_lines(doc: dict[str, Any], per_finding: bool) -> list[dict[str, Any]]:
+    if not per_finding:
+        return [doc]
+    context = {"scan_id": doc["scan_id"], "started_at": doc["started_at"],
+               "host_id": (doc.get("machine") or {}).get("host_id"),
+               "hostname": (doc.get("machine") or {}).get("hostname"),
+               "profile": (doc.get("profile") or {}).get("name"),
+               "visit_id": (doc.get("visit") or {}).get("id") if doc.get("visit") else None}
+    return [{"schema": "fieldkit.finding/1", **context, **finding} for finding in doc.get("findings", [])]
+
+
+# --------------------------------------------------------------------------- export (issue 8)
+
+@cli.group("export")
+def export_group() -> None:
+    """Export stored scans for monitoring systems."""
+
+
+@export_group.command("prometheus")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write this textfile atomically (e.g. /var/lib/node_exporter/textfile/fieldkit.prom); "
+                   "default: stdout.")
+@click.option("--scan", "ref", default="latest", show_default=True, help="Which stored scan.")
+def export_prometheus(out_file: str | None, ref: str) -> int:
+    """The latest stored scan in node_exporter textfile format (no timestamps)."""
+    from fieldkit.export import prometheus
+
+    if not _history_exists():
+        raise fail("no scans stored yet: run 'fieldkit scan' first")
+    with _open_history() as store:
+        result = _history_call(store.load, _history_call(store.resolve, ref))
+    text = prometheus.render(result)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return 0
+    try:
+        prometheus.write_textfile(out_file, text)
+    except OSError as exc:
+        raise fail(f"{out_file}: cannot write: {exc.strerror or exc}") from None
+    return 0
+
+
+# --------------------------------------------------------------------------- schedule (issue 8)
+
+@cli.group("schedule")
+def schedule_group() -> None:
+    """Scheduled health scans: systemd timer where systemd runs, else cron."""
+
+
+_BACKENDS = click.Choice(["auto", "systemd", "cron"])
+
+
+def _schedule_backend(backend: str) -> str:
+    from fieldkit.schedule import systemd_running
+
+    if backend == "auto":
+        return "systemd" if systemd_running() else "cron"
+    return backend
+
+
+@schedule_group.command("install")
+@click.option("--profile", "-p", "profile_name", default="nightly", show_default=True, help="Profile to scan with.")
+@click.option("--every", default="daily", show_default=True, metavar="daily|weekly|hourly|CRON",
+              help="When: daily (03:00), weekly (Sunday 03:00), hourly, or five cron fields such as '30 2 * * 1-5'.")
+@click.option("--name", default=None, help="Schedule name (default: the profile name).")
+@click.option("--textfile-dir", default=None, type=click.Path(file_okay=False),
+              help="Also write the Prometheus textfile there (node_exporter --collector.textfile.directory).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder for each scan's result file (default: <data folder>/reports).")
+@click.option("--randomized-delay", default=3600, show_default=True, type=click.IntRange(0, 86400),
+              metavar="SECONDS", help="systemd RandomizedDelaySec: spread a fleet's scans.")
+@click.option("--backend", default="auto", show_default=True, type=_BACKENDS,
+              help="auto: systemd if it is the init system, else cron.")
+@click.option("--root", "root_dir", default=None, type=click.Path(file_okay=False),
+              help="Install into this root folder (an image) instead of /; enables offline.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; change nothing.")
+def schedule_install(profile_name: str, every: str, name: str | None, textfile_dir: str | None,
+                     out_dir: str | None, randomized_delay: int, backend: str, root_dir: str | None,
+                     dry_run: bool) -> int:
+    """Install a scheduled scan that stores into the history (and the Prometheus textfile)."""
+    from fieldkit import profiles, schedule
+    from fieldkit.schedule import cron, systemd
+    from fieldkit.schedule.cronexpr import CronError
+
+    try:
+        profiles.load(profile_name)
+        spec_name = schedule.validate_name(name or Path(profile_name).stem)
+        calendar = schedule.parse_every(every, seed=f"{spec_name}:{_host_seed()}")
+    except (profiles.ProfileError, schedule.ScheduleError, CronError) as exc:
+        raise fail(str(exc)) from None
+    system = schedule.is_root()
+    chosen = _schedule_backend(backend)
+    spec = schedule.ScheduleSpec(
+        name=spec_name, profile=profile_name, calendar=calendar, system=system,
+        command=schedule.scan_command(profile_name, system=system, textfile_dir=textfile_dir,
+                                      reports_dir=str(Path(out_dir).absolute()) if out_dir else None),
+        randomized_delay_s=randomized_delay, environment={"FIELDKIT_SYSTEM": "1"} if system else {})
+    root = Path(root_dir).absolute() if root_dir else None
+    if dry_run:
+        if chosen == "systemd":
+            folder = systemd.unit_dir(system, root)
+            click.echo(f"# {folder / (spec.unit + '.service')}\n{systemd.render_service(spec)}")
+            click.echo(f"# {folder / (spec.unit + '.timer')}\n{systemd.render_timer(spec)}", nl=False)
+        elif system:
+            click.echo(f"# {(root or Path('/')) / 'etc/cron.d' / ('fieldkit-' + spec.name)}\n"
+                       f"{cron.render_cron_d(spec)}", nl=False)
+        else:
+            click.echo(f"# crontab entry\n{cron.render_user_entry(spec)}", nl=False)
+        return 0
+    try:
+        if chosen == "systemd":
+            done = systemd.install(spec, root=root)
+        elif system:
+            done = cron.install_system(spec, root)
+        else:
+            done = cron.install_user(spec, cron.CrontabProgram())
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
+    for line in done:
+        click.echo(line)
+    return 0
+
+
+def _host_seed() -> str:
+    from fieldkit.history.store import current_host_id
+
+    return current_host_id()
+
+
+@schedule_group.command("list")
+@click.option("--root", "root_dir", default=None, type=click.Path(file_okay=False), help="Look in this root folder.")
+def schedule_list(root_dir: str | None) -> int:
+    """List fieldkit's scheduled scans (systemd timers and cron entries)."""
+    from fieldkit import schedule
+    from fieldkit.schedule import cron, systemd
+
+    root = Path(root_dir).absolute() if root_dir else None
+    system = schedule.is_root()
+    found = systemd.installed(system, root)
+    found += cron.installed_system(root) if system else []
+    if not system and root is None:
+        try:
+            found += cron.installed_user(cron.CrontabProgram())
+        except schedule.ScheduleError:
+            pass  # no crontab program: no cron entries
+    if not found:
+        click.echo("No scheduled scans.")
+    for item in found:
+        click.echo(f"{item['name']:<16} {item['backend']:<8} {item['when']:<24} {item['where']}")
+        click.echo(f"{'':<16} runs: {item['command']}")
+    return 0
+
+
+@schedule_group.command("remove")
+@click.argument("name")
+@click.option("--root", "root_dir", default=None, type=click.Path(file_okay=False), help="Remove from this root.")
+def schedule_remove(name: str, root_dir: str | None) -> int:
+    """Remove a scheduled scan by name (see 'fieldkit schedule list')."""
+    from fieldkit import schedule
+    from fieldkit.schedule import cron, systemd
+
+    root = Path(root_dir).absolute() if root_dir else None
+    system = schedule.is_root()
+    done: list[str] = []
+    errors: list[str] = []
+    attempts = [lambda: systemd.remove(name, system, root)]
+    attempts.append((lambda: cron.remove_system(name, root)) if system
+                    else (lambda: cron.remove_user(name, cron.CrontabProgram())))
+    for attempt in attempts:
+        try:
+            done += attempt()
+        except schedule.ScheduleError as exc:
+            errors.append(str(exc))
+    if not done:
+        raise fail(f"no scheduled scan {name!r} ({'; '.join(errors)})")
+    for line in done:
+        click.echo(line)
     return 0
 
 

@@ -129,3 +129,17 @@ def test_scan_json_stdout_stays_pure_while_the_report_is_written(tmp_path: Path)
     assert code in (0, 1, 2), err
     assert json.loads(out)["schema"] == "fieldkit.scan/1"
     assert len(list(tmp_path.glob("*.html"))) == 1
+
+
+def test_closed_visit_is_read_by_the_history_store():
+    """The log format is shared with the history (issue 8): its importer must take our files as they are."""
+    from fieldkit.history import HistoryStore
+
+    run("visit", "start", "--customer", "Acme", "--site", "HQ", "--ticket", "T-9")
+    run("visit", "note", "--action", "replaced SATA cable")
+    run("visit", "end")
+    store = HistoryStore.open(create=True)
+    assert store.import_visit_files(paths.data_dir() / "visits") == []
+    [stored] = store.visits()
+    assert (stored["customer"], stored["site"], stored["ticket"]) == ("Acme", "HQ", "T-9")
+    assert stored["notes"] == [{"time": stored["notes"][0]["time"], "text": "replaced SATA cable", "kind": "action"}]

@@ -57,7 +57,7 @@ def main() -> int:
         best, median, cpu, _ = _time(lambda: report.load_scans(paths))
         rows.append(("load 50 scan files", best, median, cpu, ""))
         for fmt, redact in (("html", False), ("html", True), ("md", False), ("json", False)):
-            best, median, cpu, out = _time(lambda: report.render(scans, fmt, redact=redact))
+            best, median, cpu, out = _time(lambda fmt=fmt, redact=redact: report.render(scans, fmt, redact=redact))
             label = f"render {fmt}" + (" --redact" if redact else "")
             rows.append((label, best, median, cpu, f"{len(out) / 1e6:.1f} MB"))
         best, median, cpu, out = _time(lambda: report.render(report.load_scans(paths), "html"))

@@ -91,7 +91,7 @@ def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 def _axes(parts: list[str], x_ticks: Sequence[tuple[float, str]], y_ticks: Sequence[tuple[float, str]],
           x_label: str, y_label: str, width: int = WIDTH, height: int = HEIGHT) -> None:
     left, bottom, right, top = PAD_LEFT, height - PAD_BOTTOM, width - PAD_RIGHT, PAD_TOP
-    parts.append(f'<g class="axes" font-size="10" fill="#333">')
+    parts.append('<g class="axes" font-size="10" fill="#333">')
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#555"/>')
     parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#555"/>')
     for y, label in y_ticks:

@@ -18,7 +18,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +29,7 @@ from conftest import fieldkit_cmd, need
 from fieldkit import report
 from fieldkit.report.pdf import find_browser, headless_args, run_browser
 
-from report_samples import HOSTILE, hostile_text, sample_scan, sample_visit, smart_findings
+from report_samples import hostile_text, sample_scan, sample_visit, smart_findings
 
 pytestmark = pytest.mark.real
 

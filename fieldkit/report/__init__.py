@@ -12,11 +12,13 @@ from every output; ``redact=True`` also replaces identifiers (see :mod:`.redact`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from fieldkit.findings import Advice, Evidence, Finding
 from fieldkit.result import ResultError, ScanResult, write_atomic
@@ -30,15 +32,34 @@ class ReportError(ValueError):
     """Bad input or an output that cannot be produced: a one-line message naming the cause."""
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one load or render.
+
+    Loading and rendering a site report allocates hundreds of thousands of short-lived
+    containers and creates no reference cycles; left on, the collector runs repeated full
+    passes over the freshly loaded scans (10-20 % of the 50-machine benchmark). Reference
+    counting still frees everything; the collector resumes on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_scans(paths: Sequence[str | Path]) -> list[ScanResult]:
     if not paths:
         raise ReportError("no scan files given")
     scans = []
-    for path in paths:
-        try:
-            scans.append(ScanResult.load(path))
-        except ResultError as exc:
-            raise ReportError(str(exc)) from None
+    with _gc_paused():
+        for path in paths:
+            try:
+                scans.append(ScanResult.load(path))
+            except ResultError as exc:
+                raise ReportError(str(exc)) from None
     return scans
 
 
@@ -144,6 +165,12 @@ def render(scans: Sequence[ScanResult], fmt: str = "html", *, lang: str = "en", 
     """The report as text (html, md, json). PDF is a file: use :func:`write_report`."""
     if fmt not in ("html", "md", "json"):
         raise ReportError(f"format {fmt!r} cannot be rendered as text (use write_report for pdf)")
+    with _gc_paused():
+        return _render(scans, fmt, lang=lang, redact=redact, visit=visit, now=now)
+
+
+def _render(scans: Sequence[ScanResult], fmt: str, *, lang: str, redact: bool, visit: dict[str, Any] | None,
+            now: datetime | None) -> str:
     model, clean, visit = build(scans, lang=lang, redact=redact, visit=visit, now=now)
     if fmt == "html":
         from fieldkit.report.html import render_html

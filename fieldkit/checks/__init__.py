@@ -38,6 +38,7 @@ from fieldkit.options import Option
 #: name -> one-line description (kept here so listing checks imports no check module)
 REGISTRY: dict[str, str] = {
     "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
+    "smart": "SMART disk health of every drive, captured-output import, self-tests",
 }
 
 AREAS = ("disks", "disk_sounds", "network", "voip", "system")

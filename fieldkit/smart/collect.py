@@ -1,0 +1,267 @@
+"""Live collection: find drives and read each with ``smartctl --json --all -n standby``.
+
+Everything goes through ``ctx.run`` (hard timeout, process group killed), with
+``LC_ALL=C`` so numbers and messages are not localised (notes §0: "2.888").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldkit.context import CommandResult, Context
+from fieldkit.findings import Evidence
+from fieldkit.smart import parse_json
+from fieldkit.smart.model import Drive, ParseError, decode_exit_status
+
+# Where smartctl lives when a daemon's PATH lacks /usr/sbin (py-SMART #90).
+_FALLBACK_PATHS = ("/usr/sbin/smartctl", "/usr/local/sbin/smartctl", "/sbin/smartctl", "/usr/bin/smartctl")
+# USB bridges without a drivedb entry: try these in order, stop at the first that answers
+# IDENTIFY (notes §1: never blind-probe usbjmicron,x or wrong ports).
+USB_FALLBACK_TYPES = ("sat", "sntasmedia", "sntjmicron", "sntrealtek")
+
+
+@dataclass
+class Fault:
+    """Why a drive (or the whole check) could not be judged: becomes an UNKNOWN finding."""
+
+    kind: str        # no-smartctl, not-root, vanished, timeout, garbled, unknown-type, open-failed, no-smart,
+                     # standby, raid-volume, run-error
+    subject: str
+    message: str     # one line for the summary
+    detail: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    device: str
+    device_type: str | None = None
+    note: str = ""           # how it was found
+
+
+@dataclass
+class Skipped:
+    device: str
+    reason: str
+
+
+def find_smartctl(ctx: Context) -> str | None:
+    override = ctx.env.environ.get("FIELDKIT_SMARTCTL")
+    if override:
+        return override if Path(override).exists() else None
+    found = ctx.env.which("smartctl")
+    if found:
+        return found
+    for candidate in _FALLBACK_PATHS:
+        if ctx.env.path(candidate).exists():
+            return str(ctx.env.path(candidate))
+    return None
+
+
+def smartctl_env(ctx: Context) -> dict[str, str]:
+    env = dict(ctx.env.environ)
+    env["LC_ALL"] = "C"
+    env["LANG"] = "C"
+    return env
+
+
+def parse_type_overrides(values: list[str] | None) -> dict[str, str]:
+    """``["/dev/sdb=sat", "/dev/bus/0=megaraid,0"]`` -> {device: type}; raise ValueError on a bad entry."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        device, sep, dtype = item.partition("=")
+        if not sep or not device.strip() or not re.fullmatch(r"[A-Za-z0-9_,+/.-]+", dtype.strip()):
+            raise ValueError(f"device_types entry {item!r} is not DEVICE=TYPE (e.g. /dev/sdb=sat)")
+        out[device.strip()] = dtype.strip()
+    return out
+
+
+def speaks_json(ctx: Context, smartctl: str, timeout: float) -> tuple[bool, str | None]:
+    """(JSON supported, version): smartctl gained --json in 7.0; older ones are read as text."""
+    res = ctx.run([smartctl, "--version"], timeout=timeout, env=smartctl_env(ctx))
+    m = re.search(r"smartctl (\d+)\.(\d+)", res.stdout)
+    if not m:
+        return True, None
+    return int(m.group(1)) >= 7, f"{m.group(1)}.{m.group(2)}"
+
+
+# ------------------------------------------------------------------------------ discovery
+
+def scan(ctx: Context, smartctl: str, timeout: float, use_json: bool = True) -> tuple[list[Candidate], Fault | None]:
+    argv = [smartctl, "--scan-open"] + (["--json"] if use_json else [])
+    res = ctx.run(argv, timeout=timeout, env=smartctl_env(ctx))
+    fault = command_fault(res, "smartctl --scan-open", ctx)
+    if fault:
+        return [], fault
+    if not use_json:   # smartctl 6.x: "/dev/sda -d sat # /dev/sda [SAT], ATA device"
+        return [Candidate(m.group(1), m.group(2), note=line.strip())
+                for line in res.stdout.splitlines()
+                if (m := re.match(r"^(/\S+)\s+-d\s+(\S+)", line))], None
+    try:
+        obj = json.loads(res.stdout) if res.stdout.strip() else {}
+    except json.JSONDecodeError:
+        return [], Fault("garbled", "smartctl --scan-open", "smartctl --scan-open printed output that is not JSON",
+                         evidence=[res.evidence()])
+    found = []
+    for dev in obj.get("devices") or []:
+        if isinstance(dev, dict) and dev.get("name"):
+            found.append(Candidate(dev["name"], dev.get("type"), note=dev.get("info_name", "")))
+    return found, None
+
+
+_NOT_DISKS = re.compile(r"^(loop|ram|zram|dm-|md|nbd|fd|zd|rbd|drbd)\d*")
+_VIRTUAL_MODEL = re.compile(r"QEMU|VMware|VBOX|Virtual|Msft Virtual|Xen|KVM", re.I)
+
+
+def sysfs_disks(ctx: Context) -> tuple[list[Candidate], list[Skipped]]:
+    """Block devices from /sys/block: physical candidates and skipped ones with a reason."""
+    base = ctx.env.path("/sys/block")
+    candidates: list[Candidate] = []
+    skipped: list[Skipped] = []
+    try:
+        names = sorted(p.name for p in base.iterdir())
+    except OSError:
+        return [], []
+    for name in names:
+        if _NOT_DISKS.match(name):
+            continue
+        dev = f"/dev/{name}"
+        if name.startswith("sr") or name.startswith("scd"):
+            skipped.append(Skipped(dev, "optical drive (no SMART)"))
+            continue
+        if name.startswith(("vd", "xvd")):
+            skipped.append(Skipped(dev, "virtual disk (virtio/Xen: the hypervisor hides the physical drive)"))
+            continue
+        if name.startswith("mmcblk"):
+            skipped.append(Skipped(dev, "SD card / eMMC (no SMART interface)"))
+            continue
+        ident = " ".join(_read(base / name / "device" / f) for f in ("vendor", "model")).strip()
+        if _VIRTUAL_MODEL.search(ident):
+            skipped.append(Skipped(dev, f"virtual disk ({ident})"))
+            continue
+        if _read(base / name / "removable") == "1":
+            # USB sticks and card readers set the removable bit; USB disk enclosures do not.
+            skipped.append(Skipped(dev, f"removable media{f' ({ident})' if ident else ''}: USB stick or card "
+                                        "reader, no SMART"))
+            continue
+        m = re.match(r"^(nvme\d+)n\d+$", name)
+        if m:
+            candidates.append(Candidate(f"/dev/{m.group(1)}", "nvme", note=f"sysfs {name}"))
+        elif re.match(r"^(sd|hd)[a-z]+$", name):
+            candidates.append(Candidate(dev, None, note=f"sysfs {name} {ident}".strip()))
+    return candidates, skipped
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+# ------------------------------------------------------------------------------ reading
+
+@dataclass
+class ReadOutcome:
+    drive: Drive | None = None
+    fault: Fault | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def read_device(ctx: Context, smartctl: str, device: str, dtype: str | None, timeout: float,
+                use_json: bool = True) -> ReadOutcome:
+    outcome = _read_once(ctx, smartctl, device, dtype, timeout, use_json)
+    if outcome.drive is not None or dtype is not None or outcome.fault is None:
+        return outcome
+    if "Unknown USB bridge" in outcome.fault.detail or outcome.fault.kind == "usb-bridge":
+        for fallback in USB_FALLBACK_TYPES:
+            ctx.checkpoint()
+            retry = _read_once(ctx, smartctl, device, fallback, timeout, use_json)
+            retry.evidence = outcome.evidence + retry.evidence
+            if retry.drive is not None:
+                return retry
+        outcome.fault.message += f" (also tried -d {', '.join(USB_FALLBACK_TYPES)})"
+    return outcome
+
+
+def read_argv(smartctl: str, device: str, dtype: str | None, use_json: bool = True) -> list[str]:
+    # -n standby: never spin up a sleeping disk (smartctl exits 2 and says so instead).
+    mode = ["--json", "--all"] if use_json else ["--all"]
+    return [smartctl, *mode, "-n", "standby"] + (["-d", dtype] if dtype else []) + [device]
+
+
+def _read_once(ctx: Context, smartctl: str, device: str, dtype: str | None, timeout: float,
+               use_json: bool = True) -> ReadOutcome:
+    argv = read_argv(smartctl, device, dtype, use_json)
+    res = ctx.run(argv, timeout=timeout, env=smartctl_env(ctx))
+    ev = res.evidence()
+    fault = command_fault(res, device, ctx)
+    if fault:
+        return ReadOutcome(fault=fault, evidence=[ev])
+    try:
+        if use_json:
+            drive = parse_json.parse(parse_json.loads(res.stdout, f"smartctl {device}"), device)
+        else:   # smartctl 6.x has no --json: its text is read by the same parser as captures
+            from fieldkit.smart import parse_text
+            drive = parse_text.parse(res.stdout, f"smartctl {device}")
+    except ParseError as exc:
+        return ReadOutcome(fault=Fault("garbled", device, str(exc), f"smartctl exit status {res.returncode}; "
+                                       f"stderr: {res.stderr.strip()[:300]}", [ev]), evidence=[ev])
+    drive.exit_status = res.returncode
+    drive.device = device   # the path we asked for (a replayed capture may name another)
+    drive.device_type = dtype or drive.device_type   # what we asked for; else what smartctl detected
+    drive.argv = list(argv)
+    if drive.has_health_data:
+        return ReadOutcome(drive=drive, evidence=[ev])
+    return ReadOutcome(fault=classify_no_data(drive, ctx.env.is_root, [ev]), evidence=[ev])
+
+
+def command_fault(res: CommandResult, subject: str, ctx: Context) -> Fault | None:
+    """Faults of running the program itself (not of what it said about the disk)."""
+    if res.not_found:
+        return Fault("no-smartctl", subject, "smartctl is not installed (package smartmontools)", res.error,
+                     [res.evidence()])
+    if res.timed_out:
+        return Fault("timeout", subject, f"smartctl did not answer: {res.error.split(': ', 1)[-1]}",
+                     "a hung drive or USB bridge; the process group was killed", [res.evidence()])
+    if res.error:
+        kind = "not-root" if "ermission" in res.error else "run-error"
+        return Fault(kind, subject, f"smartctl could not be started: {res.error}", "", [res.evidence()])
+    return None
+
+
+def classify_no_data(drive: Drive, is_root: bool | None, evidence: list[Evidence]) -> Fault:
+    """Output without health data: say precisely why (exit bits and smartctl's own message)."""
+    subject = drive.device or drive.source
+    said = "; ".join(m for m in drive.messages if m) or "no message"
+    bits = decode_exit_status(drive.exit_status)
+    detail = f"smartctl exit status {drive.exit_status}" + (f" ({'; '.join(bits)})" if bits else "") + f": {said}"
+    text = said.lower()
+    if re.search(r"standby|sleep|idle_?b? mode|low-power", text):
+        return Fault("standby", subject, "disk is asleep (standby): skipped, not woken", detail, evidence)
+    if "unknown usb bridge" in text:
+        return Fault("usb-bridge", subject, "unknown USB bridge: smartctl cannot pass commands through it",
+                     detail + " [Unknown USB bridge]", evidence)
+    if "unable to detect device type" in text:
+        return Fault("unknown-type", subject, "unknown device type: smartctl cannot tell how to talk to it",
+                     detail, evidence)
+    if "megaraid" in text or "lacks smart capability" in text:
+        return Fault("raid-volume", subject, "RAID volume or controller without SMART pass-through", detail,
+                     evidence)
+    if "permission denied" in text or "operation not permitted" in text or "error=5" in text:
+        kind = "not-root" if not is_root or "error=5" in text else "open-failed"
+        return Fault(kind, subject, "permission denied: reading SMART needs administrator (root) rights"
+                     if kind == "not-root" else "the operating system refused to open the device", detail, evidence)
+    if "no such device" in text or "no such file" in text:
+        return Fault("vanished", subject, "the device is gone (unplugged, or it dropped off the bus)", detail,
+                     evidence)
+    if drive.smart_available is False:
+        return Fault("no-smart", subject, "the device has no SMART support", detail, evidence)
+    if drive.smart_enabled is False:
+        return Fault("no-smart", subject, "SMART is disabled on this device", detail, evidence)
+    if drive.exit_status is not None and drive.exit_status & 2:
+        return Fault("open-failed", subject, f"smartctl could not open the device ({said})", detail, evidence)
+    return Fault("no-data", subject, "smartctl returned no health data for this device", detail, evidence)

@@ -1,0 +1,177 @@
+"""One normalized drive model, whatever the source (live JSON, captured JSON, captured text).
+
+The parsers (:mod:`fieldkit.smart.parse_json`, :mod:`fieldkit.smart.parse_text`) fill a
+:class:`Drive`; the rules (:mod:`fieldkit.smart.rules`) read only this model, so a
+capture mailed from a NAS and a live read of a local disk are judged identically.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ParseError(ValueError):
+    """The input is not smartctl output fieldkit can read (garbled, truncated, empty)."""
+
+
+# smartctl exit status bits (smartctl(8) "EXIT STATUS"; notes/smart.md §1).
+EXIT_BITS = {
+    0: "command line did not parse, or the device type could not be detected",
+    1: "device open failed, IDENTIFY failed, or the device is in a low-power mode (-n)",
+    2: "some SMART or ATA command to the disk failed, or a checksum error",
+    3: "SMART status check returned DISK FAILING",
+    4: "prefail attribute(s) at or below threshold now",
+    5: "usage or prefail attribute(s) at or below threshold in the past",
+    6: "the device error log contains records of errors",
+    7: "the self-test log contains records of errors",
+}
+
+
+def decode_exit_status(status: int | None) -> list[str]:
+    """The bitmask as readable phrases, e.g. ``["bit 3: SMART status ... FAILING", ...]``."""
+    if status is None:
+        return []
+    return [f"bit {bit}: {text}" for bit, text in EXIT_BITS.items() if status & (1 << bit)]
+
+
+@dataclass
+class Attribute:
+    """One ATA SMART attribute row."""
+
+    id: int
+    name: str
+    value: int | None
+    worst: int | None
+    thresh: int | None
+    raw_value: int | None       # the full 48-bit raw number (JSON raw.value / text first token)
+    raw_string: str             # smartctl's rendering, e.g. "2111 (12437 0)", "0 0 0"
+    when_failed: str = ""       # "now", "past" or ""
+    prefailure: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "value": self.value, "worst": self.worst,
+                "thresh": self.thresh, "raw": self.raw_string, "when_failed": self.when_failed or None}
+
+
+@dataclass
+class SelfTest:
+    """One self-test log entry, newest first in :attr:`Drive.self_tests`."""
+
+    kind: str                   # "Short offline", "Extended", "Background short" ...
+    status: str                 # the drive's wording
+    outcome: str                # "passed", "failed", "aborted", "running"
+    hours: int | None = None    # power-on hours when it ran
+    lba: int | None = None
+
+    @property
+    def extended(self) -> bool:
+        return bool(re.search(r"extended|long", self.kind, re.I))
+
+
+@dataclass
+class Drive:
+    """What fieldkit knows about one drive after reading smartctl output."""
+
+    source: str                              # device path, or the capture file
+    device: str | None = None                # /dev/sda as smartctl named it
+    device_type: str | None = None           # smartctl -d type: sat, nvme, scsi, usbjmicron, megaraid,N ...
+    protocol: str | None = None              # "ATA", "NVMe", "SCSI"
+    fmt: str = "json"                        # "json" or "text"
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    capacity_bytes: int | None = None
+    power_on_hours: int | None = None
+    rotation_rpm: int | None = None          # 0 for solid state
+    smartctl_version: str | None = None
+    argv: list[str] | None = None
+    exit_status: int | None = None
+    messages: list[str] = field(default_factory=list)
+    smart_available: bool | None = None
+    smart_enabled: bool | None = None
+    health_passed: bool | None = None        # the drive's own overall verdict; None when absent
+    attributes: dict[int, Attribute] = field(default_factory=dict)
+    nvme: dict[str, Any] = field(default_factory=dict)    # health log fields, smartctl JSON names
+    scsi: dict[str, Any] = field(default_factory=dict)    # grown_defects, uncorrected_{read,write,verify}, non_medium
+    temperature_c: int | None = None
+    temp_limit_warn_c: int | None = None     # the drive's own limits: NVMe WCTEMP, ATA SCT op limit
+    temp_limit_crit_c: int | None = None     # NVMe CCTEMP, ATA SCT absolute limit, SCSI trip temperature
+    ata_error_count: int | None = None
+    ata_errors: list[tuple[int, str]] = field(default_factory=list)  # (lifetime hours, "Error: UNC at LBA ...")
+    self_tests: list[SelfTest] = field(default_factory=list)
+    selftest_polling_minutes: dict[str, int] = field(default_factory=dict)  # "short"/"long" -> minutes
+    selftest_running_pct: int | None = None  # progress of a self-test running now (percent done)
+    excerpt: str = ""                        # a short piece of the raw output for the evidence
+    truncated: bool = False                  # the text ends inside a table: data may be missing
+
+    @property
+    def has_health_data(self) -> bool:
+        """True when the output carries anything a verdict can rest on."""
+        return bool(self.health_passed is not None or self.attributes or self.nvme or self.scsi)
+
+    @property
+    def interface(self) -> str | None:
+        """How the drive is attached, in a technician's words."""
+        t = (self.device_type or "").lower()
+        if t.startswith(("usb", "snt")) or (self.device and "usb" in (self.device or "").lower()):
+            return "usb"
+        if "megaraid" in t:
+            return "megaraid"
+        if t in ("cciss", "areca", "aacraid", "3ware", "hpt") or t.startswith(("cciss", "areca", "3ware", "hpt")):
+            return "raid"
+        return {"ATA": "sata", "NVMe": "nvme", "SCSI": "sas/scsi"}.get(self.protocol or "", None)
+
+    def subject(self) -> str:
+        where = self.device or self.source
+        ident = " ".join(x for x in (self.model, f"S/N {self.serial}" if self.serial else None) if x)
+        return f"{where} ({ident})" if ident else where
+
+    def identity(self) -> dict[str, Any]:
+        """``data["drive"]`` as the report and history expect it (brief: data conventions)."""
+        return {
+            "device": self.device or self.source,
+            "model": self.model,
+            "serial": self.serial,
+            "firmware": self.firmware,
+            "capacity_bytes": self.capacity_bytes,
+            "power_on_hours": self.power_on_hours,
+            "interface": self.interface,
+            "protocol": self.protocol,
+            "rotation_rpm": self.rotation_rpm,
+        }
+
+
+# ---------------------------------------------------------------------------------- numbers
+
+_GROUPED = re.compile(r"^\d{1,3}(?:[.,'\u202f\u00a0 ]\d{3})+$")
+
+
+def parse_int(text: Any) -> int | None:
+    """An integer from smartctl text, tolerant of locale grouping ("2.888", "1,234", "12 345").
+
+    smartctl on a German/Windows system prints thousands separators (notes §0: h08's
+    "Error Information Log Entries: 2.888" is 2888, not 2.9); py-SMART #52/#72/#75.
+    """
+    if text is None:
+        return None
+    if isinstance(text, bool):
+        return int(text)
+    if isinstance(text, int):
+        return text
+    s = str(text).strip()
+    s = re.split(r"\s*\[", s, maxsplit=1)[0].strip()          # "593.252 [303 GB]"
+    s = re.sub(r"\s*(%|bytes|Celsius|C|minutes|hours)$", "", s).strip()
+    if re.fullmatch(r"0x[0-9a-fA-F]+", s):
+        return int(s, 16)
+    if re.fullmatch(r"[+-]?\d+", s):
+        return int(s)
+    if _GROUPED.match(s):
+        return int(re.sub(r"\D", "", s))
+    return None
+
+
+def first_int(text: str) -> int | None:
+    m = re.match(r"\s*(\d+)", text or "")
+    return int(m.group(1)) if m else None

@@ -161,7 +161,10 @@ class Redactor:
         if not text or text.lower() in _NOT_IDENTIFIERS:
             return
         if k in _SERIAL_KEYS or k.endswith("_serial"):
-            self._learn_literal("serial", text)
+            # A 1-3 character "serial" ("yes", "0", "N/A" in the corpus) identifies nothing, and
+            # replacing that word everywhere would garble the report's prose.
+            if len(text) >= 4:
+                self._learn_literal("serial", text)
         elif k in _HOST_KEYS or k.endswith("_hostname"):
             if not _is_ip(text) and not _MAC.fullmatch(text) and _HOSTLIKE.match(text):
                 self._learn_literal("host", text.rstrip("."))

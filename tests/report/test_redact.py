@@ -120,3 +120,9 @@ def test_json_report_of_redacted_scans_still_loads_as_scans():
     for scan in doc["scans"]:
         loaded = ScanResult.from_dict(scan)
         assert loaded.machine["hostname"].startswith("host-")
+
+
+def test_placeholder_serials_are_not_replaced_everywhere():
+    r = Redactor()
+    r.learn({"drive": {"serial": "yes"}, "board_serial": "ABCD1234"})
+    assert r.text("yes, ABCD1234 is fine") == "yes, SERIAL-1 is fine"

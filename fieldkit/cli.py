@@ -938,6 +938,50 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
         raise fail(f"no scheduled scan {name!r} ({'; '.join(errors)})")
     for line in done:
         click.echo(line)
+# --------------------------------------------------------------------------- voip (reflector)
+
+@cli.command("reflect")
+@click.option("--listen", "listen", multiple=True, metavar="ADDR:PORT",
+              help="Address and port to serve (UDP and TCP); repeatable. Default: 0.0.0.0:862 (TWAMP-light) and "
+                   "0.0.0.0:5060 (SIP ALG echo).")
+@click.option("--rate-limit", type=click.FloatRange(1, 100000), default=500.0, show_default=True,
+              help="Packets per second accepted from one source address.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log new clients.")
+def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
+    """Far end for `fieldkit check voip`: TWAMP-light reflector and SIP ALG echo. Runs until stopped."""
+    import signal
+
+    from fieldkit.options import split_hostport
+    from fieldkit.voip.reflector import Reflector
+
+    addresses = []
+    for item in listen or ("0.0.0.0:862", "0.0.0.0:5060"):
+        try:
+            host, port = split_hostport(item, None)
+        except ValueError:
+            raise fail(f"--listen {item!r}: expected ADDR:PORT, e.g. 0.0.0.0:862") from None
+        if port is None:
+            raise fail(f"--listen {item!r}: a port is required, e.g. {item}:862")
+        addresses.append((host, port))
+    log = (lambda line: None) if quiet else (lambda line: click.echo(f"reflect: {line}", err=True))
+    server = Reflector(addresses, rate_limit_pps=rate_limit, log=log)
+    bound = server.open()
+    for error in server.errors:
+        click.echo(f"reflect: cannot listen on {error}", err=True)
+    if not bound:
+        raise fail("no address could be opened (a port below 1024 needs root; try --listen 0.0.0.0:8620)")
+    for host, port in bound:
+        click.echo(f"reflect: listening on {host}:{port} (UDP TWAMP-light + SIP echo, TCP SIP echo)", err=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.request_stop())
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    s = server.stats
+    click.echo(f"reflect: stopped; {s.reflected} reflected, {s.sip_echoed} SIP echoed, {s.sessions} clients, "
+               f"{s.dropped_garbage} garbage and {s.dropped_rate} rate-limited packets dropped", err=True)
     return 0
 
 

@@ -39,6 +39,8 @@ from fieldkit.options import Option
 REGISTRY: dict[str, str] = {
     "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
     "smart": "SMART disk health of every drive, captured-output import, self-tests",
+    "network": "Network reachability: local configuration, gateway, DNS, ping, TCP, HTTP(S), traceroute, path MTU",
+    "voip": "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP",
 }
 
 AREAS = ("disks", "disk_sounds", "network", "voip", "system")

@@ -305,3 +305,30 @@ def metric(finding: dict, name: str):
     return next(m["value"] for m in finding["metrics"] if m["name"] == name)
 
 
+
+
+# ---------------------------------------------------------------------------- pytest fixtures
+# Imported by the test modules that use the lab (``from netlab import lab, net``), so
+# the lab is built once per module and torn down after it.
+import pytest  # noqa: E402
+
+from conftest import IS_ROOT, need  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory):
+    ok, _ = available()
+    if not ok:
+        yield None
+        return
+    built = build(tmp_path_factory.mktemp("fknlab"))
+    yield built
+    built.down()
+
+
+@pytest.fixture
+def net(lab):
+    ok, why = available()
+    need(IS_ROOT, "network namespaces need root")
+    need(ok, why)
+    return lab

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import netlab
+from netlab import lab, net  # noqa: F401  (fixtures)
 from conftest import IS_ROOT, ROOT, fieldkit_cmd, need
 from fieldkit import checks
 from fieldkit.findings import Status
@@ -77,7 +78,6 @@ def test_unfinished_and_crashed_probes_become_unknown(make_ctx) -> None:
 
 
 def test_local_configuration_from_fixture_files(make_ctx, tmp_path: Path) -> None:
-    from fieldkit.context import Environment
     from fieldkit.net import local, verdicts
 
     (tmp_path / "etc").mkdir()
@@ -92,27 +92,9 @@ def test_local_configuration_from_fixture_files(make_ctx, tmp_path: Path) -> Non
     assert by_subject["resolvers"].rule == "no-resolver"
     unplugged = local.Interface("eth0", True, 1500, None, ["192.0.2.5/24"], [], operstate="down")
     assert verdicts.local_findings([unplugged], [], local.resolvers(tmp_path), [], True)[0].rule == "no-link"
-    assert Environment  # the check reads through ctx.env.root, exercised by the lab tests
 
 
 # ---------------------------------------------------------------------------- in the namespace lab
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory):
-    ok, _ = netlab.available()
-    if not ok:
-        yield None
-        return
-    built = netlab.build(tmp_path_factory.mktemp("fknlab"))
-    yield built
-    built.down()
-
-
-@pytest.fixture
-def net(lab):
-    ok, why = netlab.available()
-    need(IS_ROOT, "network namespaces need root")
-    need(ok, why)
-    return lab
 
 
 @pytest.mark.real

@@ -12,28 +12,12 @@ from __future__ import annotations
 import pytest
 
 import netlab
+from netlab import lab, net  # noqa: F401  (fixtures)
 from conftest import IS_ROOT, need
 
 pytestmark = pytest.mark.real
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory):
-    ok, why = netlab.available()
-    if not ok:
-        yield None
-        return
-    built = netlab.build(tmp_path_factory.mktemp("fknlab"))
-    yield built
-    built.down()
-
-
-@pytest.fixture
-def net(lab):
-    ok, why = netlab.available()
-    need(IS_ROOT, "network namespaces need root")
-    need(ok, why)
-    return lab
 
 
 def _lost_positions(samples: list) -> list[int]:

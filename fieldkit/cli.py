@@ -72,6 +72,12 @@ def cli() -> None:
 
 # --------------------------------------------------------------------------- scan / check
 
+def _report_languages() -> list[str]:
+    from fieldkit.report.i18n import languages  # plain dicts: cheap enough for --help
+
+    return languages()
+
+
 def _output_options(func: Any) -> Any:
     func = click.option("--quiet", "-q", is_flag=True, help="No progress and no summary; only the exit code.")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (nothing else).")(func)
@@ -118,10 +124,14 @@ def _warn(text: str) -> None:
               help="Scan profile (default: quick). See 'fieldkit profiles list'.")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the result file.")
+@click.option("--no-report", is_flag=True, help="Do not write the HTML visit report next to the result file.")
+@click.option("--lang", type=click.Choice(_report_languages()), default="en", show_default=True,
+              help="Language of the HTML report.")
 @_output_options
 @_monitoring_options
-def scan(profile_name: str | None, out_dir: str, as_json: bool, quiet: bool, **monitoring: Any) -> int:
-    """Scan this machine with a profile and write the result."""
+def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_json: bool, quiet: bool,
+         **monitoring: Any) -> int:
+    """Scan this machine with a profile and write the result (JSON) and the visit report (HTML)."""
     from fieldkit import profiles
 
     _check_monitoring_options(as_json, monitoring)
@@ -133,12 +143,40 @@ def scan(profile_name: str | None, out_dir: str, as_json: bool, quiet: bool, **m
     # file is written only where --out says (the history keeps the scan anyway).
     explicit_out = click.get_current_context().get_parameter_source("out_dir") != click.core.ParameterSource.DEFAULT
     target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
-    return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target, **monitoring)
+    return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target,
+                    report_lang=None if no_report else lang, **monitoring)
 
 
-def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, no_history: bool = False,
-             nagios: bool = False, prometheus_file: str | None = None, textfile_dir: str | None = None,
-             lock_wait: float = 120.0) -> int:
+def _open_visit() -> dict[str, Any] | None:
+    """The open visit (issue 7): scans run during it belong to it. A damaged visit file is reported,
+    never a reason to lose a scan."""
+    from fieldkit import visit
+
+    try:
+        return visit.current()
+    except visit.VisitError as exc:
+        _warn(f"{exc}; this scan is not attached to a visit")
+        return None
+
+
+def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quiet: bool) -> None:
+    """The HTML report next to the JSON (issue 7). A report failure must not cost the scan."""
+    from fieldkit import report
+
+    html_path = target.with_suffix(".html")
+    try:
+        report.write_report([result], html_path, "html", lang=lang)
+    except Exception as exc:  # noqa: BLE001 - the JSON result is already safe on disk
+        _warn(f"the HTML report could not be written ({exc.__class__.__name__}: {exc}); "
+              f"make it later with 'fieldkit report {target}'")
+        return
+    if not (as_json or quiet):
+        click.echo(f"Report written to {html_path}")
+
+
+def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
+             no_history: bool = False, nagios: bool = False, prometheus_file: str | None = None,
+             textfile_dir: str | None = None, lock_wait: float = 120.0) -> int:
     from fieldkit.history.session import ScanSession
     from fieldkit.lock import LockTimeout
 
@@ -155,7 +193,8 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, 
         raise fail(str(exc)) from None
     try:
         return _execute_locked(profile, session, as_json=as_json, quiet=quiet or nagios, out_dir=out_dir,
-                               nagios=nagios, prometheus_file=prometheus_file, textfile_dir=textfile_dir)
+                               nagios=nagios, prometheus_file=prometheus_file, textfile_dir=textfile_dir,
+                               report_lang=report_lang)
     finally:
         session.__exit__(None, None, None)
 
@@ -177,7 +216,8 @@ def _write_prometheus(result: Any, prometheus_file: str | None, textfile_dir: st
 
 
 def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, out_dir: Path | None,
-                    nagios: bool, prometheus_file: str | None, textfile_dir: str | None) -> int:
+                    nagios: bool, prometheus_file: str | None, textfile_dir: str | None,
+                    report_lang: str | None = None) -> int:
     from contextlib import nullcontext
 
     from fieldkit.console import RichProgress, print_summary
@@ -211,7 +251,7 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
     history = session.history_for(machine)
     with progress if progress else nullcontext():
         result = run_scan(profile, env=env, machine=machine, on_update=save, progress=progress, argv=sys.argv,
-                          history=history)
+                          history=history, visit=_open_visit())
     session.finish(result)  # changes_since_last into result.extra, then into the history
     save(result)            # the final file carries changes_since_last
     _write_prometheus(result, prometheus_file, textfile_dir)
@@ -225,6 +265,8 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
         print_summary(result, env.stdout)
         if target is not None:
             click.echo(f"Result written to {target}")
+    if target is not None and report_lang is not None:
+        _write_html_report(result, target, report_lang, as_json, quiet)
     return result.exit_code
 
 
@@ -373,6 +415,114 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
         else:
             click.echo(f"OK      {path}: profile {profile.name!r}, checks: {', '.join(profile.checks)}")
     return EXIT_USAGE if bad else 0
+
+
+# --------------------------------------------------------------------------- report and visit (issue 7)
+
+@cli.command("report")
+@click.argument("scan_files", nargs=-1, required=True, metavar="SCAN.json...")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "md", "json"]), default="html", show_default=True,
+              help="html: one self-contained file; pdf: via headless Chromium; md: for a ticket; json: the data.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None,
+              help="Output file ('-' for stdout with html/md/json; default: a name derived from the scan).")
+@click.option("--redact", is_flag=True, help="Replace serial numbers, MAC/IP addresses, host and user names "
+                                             "with consistent stand-ins.")
+@click.option("--lang", type=click.Choice(_report_languages()), default="en", show_default=True,
+              help="Language of the report.")
+def report_cmd(scan_files: tuple[str, ...], fmt: str, out_file: str | None, redact: bool, lang: str) -> int:
+    """Make the visit report from one scan, or a site report from several (one per PC)."""
+    from fieldkit import report
+
+    try:
+        scans = report.load_scans(scan_files)
+        if out_file == "-":
+            if fmt == "pdf":
+                raise report.ReportError("a PDF cannot go to stdout: give --out FILE.pdf")
+            click.echo(report.render(scans, fmt, lang=lang, redact=redact), nl=False)
+            return 0
+        target = Path(out_file) if out_file else report.default_output(scans, fmt, Path(scan_files[0]).parent)
+        written = report.write_report(scans, target, fmt, lang=lang, redact=redact)
+    except report.ReportError as exc:
+        raise fail(str(exc)) from None
+    click.echo(f"Report written to {written}")
+    return 0
+
+
+@cli.group("visit")
+def visit_group() -> None:
+    """Record a visit: start it, note what you find and do, end it. Scans meanwhile belong to it."""
+
+
+def _visit_call(func: Any, *args: Any, **kwargs: Any) -> Any:
+    from fieldkit import visit
+
+    try:
+        return func(*args, **kwargs)
+    except visit.VisitError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write the visit: {exc.filename or ''} {exc.strerror or exc}".strip()) from None
+
+
+@visit_group.command("start")
+@click.option("--customer", required=True, help="Customer name.")
+@click.option("--site", required=True, help="Site (office, branch, address).")
+@click.option("--ticket", default=None, help="Ticket or job reference.")
+@click.option("--technician", default=None, help="Your name, as the customer should read it.")
+def visit_start(customer: str, site: str, ticket: str | None, technician: str | None) -> int:
+    """Open a visit; scans run until 'visit end' belong to it."""
+    from fieldkit import visit
+
+    opened = _visit_call(visit.start, customer, site, ticket, technician)
+    click.echo(f"Visit {opened['id']} started: {opened['customer']} / {opened['site']} at {opened['started_at']}")
+    return 0
+
+
+@visit_group.command("note")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--action", is_flag=True, help="Record an action taken (\"replaced SATA cable\") rather than a note.")
+def visit_note(text: tuple[str, ...], action: bool) -> int:
+    """Add a note (or, with --action, an action taken) to the open visit."""
+    from fieldkit import visit
+
+    entry = _visit_call(visit.note, " ".join(text), action=action)
+    click.echo(f"{'Action' if action else 'Note'} recorded at {entry['time']}")
+    return 0
+
+
+@visit_group.command("end")
+def visit_end() -> int:
+    """Close the open visit and file it in the visit log."""
+    from fieldkit import visit
+
+    closed, path = _visit_call(visit.end)
+    click.echo(f"Visit {closed['id']} ended at {closed['ended_at']} ({len(closed['notes'])} notes); "
+               f"log written to {path}")
+    return 0
+
+
+@visit_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print the open visit as JSON.")
+def visit_show(as_json: bool) -> int:
+    """Show the open visit."""
+    import json
+
+    from fieldkit import visit
+
+    current = _visit_call(visit.current)
+    if current is None:
+        raise fail("no visit is open (start one with 'fieldkit visit start --customer NAME --site NAME')")
+    if as_json:
+        click.echo(json.dumps(current, indent=2, ensure_ascii=False))
+        return 0
+    click.echo(f"Visit {current['id']}: {current.get('customer')} / {current.get('site')}"
+               + (f", ticket {current['ticket']}" if current.get("ticket") else "")
+               + (f", technician {current['technician']}" if current.get("technician") else ""))
+    click.echo(f"  started {current.get('started_at')}")
+    for entry in current.get("notes") or []:
+        click.echo(f"  {entry.get('time')}  {'ACTION' if entry.get('kind') == 'action' else 'note  '}  "
+                   f"{entry.get('text')}")
+    return 0
 
 
 # --------------------------------------------------------------------------- history (issue 8)
@@ -839,6 +989,52 @@ def audio_devices(as_json: bool) -> int:
         mark = "*" if dev["default"] else " "
         click.echo(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
                    f"default {dev['default_samplerate']:g} Hz)")
+
+
+# --------------------------------------------------------------------------- voip (reflector)
+
+@cli.command("reflect")
+@click.option("--listen", "listen", multiple=True, metavar="ADDR:PORT",
+              help="Address and port to serve (UDP and TCP); repeatable. Default: 0.0.0.0:862 (TWAMP-light) and "
+                   "0.0.0.0:5060 (SIP ALG echo).")
+@click.option("--rate-limit", type=click.FloatRange(1, 100000), default=500.0, show_default=True,
+              help="Packets per second accepted from one source address.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log new clients.")
+def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
+    """Far end for `fieldkit check voip`: TWAMP-light reflector and SIP ALG echo. Runs until stopped."""
+    import signal
+
+    from fieldkit.options import split_hostport
+    from fieldkit.voip.reflector import Reflector
+
+    addresses = []
+    for item in listen or ("0.0.0.0:862", "0.0.0.0:5060"):
+        try:
+            host, port = split_hostport(item, None)
+        except ValueError:
+            raise fail(f"--listen {item!r}: expected ADDR:PORT, e.g. 0.0.0.0:862") from None
+        if port is None:
+            raise fail(f"--listen {item!r}: a port is required, e.g. {item}:862")
+        addresses.append((host, port))
+    log = (lambda line: None) if quiet else (lambda line: click.echo(f"reflect: {line}", err=True))
+    server = Reflector(addresses, rate_limit_pps=rate_limit, log=log)
+    bound = server.open()
+    for error in server.errors:
+        click.echo(f"reflect: cannot listen on {error}", err=True)
+    if not bound:
+        raise fail("no address could be opened (a port below 1024 needs root; try --listen 0.0.0.0:8620)")
+    for host, port in bound:
+        click.echo(f"reflect: listening on {host}:{port} (UDP TWAMP-light + SIP echo, TCP SIP echo)", err=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.request_stop())
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    s = server.stats
+    click.echo(f"reflect: stopped; {s.reflected} reflected, {s.sip_echoed} SIP echoed, {s.sessions} clients, "
+               f"{s.dropped_garbage} garbage and {s.dropped_rate} rate-limited packets dropped", err=True)
     return 0
 
 

@@ -149,7 +149,12 @@ class ScanResult:
         return write_atomic(Path(path), self.to_json())
 
 
-def write_atomic(path: Path, text: str) -> Path:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> Path:
+    """Write ``text`` to a hidden ``.tmp`` file beside ``path``, fsync, then rename over ``path``.
+
+    :param mode: file permissions; the default (0600 from mkstemp) suits scan data, a
+        Prometheus textfile needs 0644 because node_exporter runs as its own user.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -157,6 +162,8 @@ def write_atomic(path: Path, text: str) -> Path:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -16,4 +16,8 @@ def test_wheel_ships_profiles_schema_and_entry_point(tmp_path):
     for profile in ("quick", "full", "voip-site", "workstation", "nightly"):
         assert f"fieldkit/profiles/{profile}.toml" in names
     assert "fieldkit/schemas/scan.schema.json" in names
+    # issue 7: the report renders from templates that are data files, not modules
+    for data_file in ("report/templates/report.html.j2", "report/templates/report.css",
+                      "schemas/report.schema.json", "schemas/visit.schema.json"):
+        assert f"fieldkit/{data_file}" in names, data_file
     assert "fieldkit = fieldkit.launcher:main" in entry_points

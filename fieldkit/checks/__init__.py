@@ -40,6 +40,8 @@ REGISTRY: dict[str, str] = {
     "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
     "smart": "SMART disk health of every drive, captured-output import, self-tests",
     "acoustic": "Listens through the microphone for a dying hard disk: click of death, stall beeps, whine, grinding",
+    "network": "Network reachability: local configuration, gateway, DNS, ping, TCP, HTTP(S), traceroute, path MTU",
+    "voip": "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP",
 }
 
 AREAS = ("disks", "disk_sounds", "network", "voip", "system")

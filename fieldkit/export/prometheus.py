@@ -199,23 +199,9 @@ def _family_text(family: Family) -> str:
 
 def write_textfile(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` atomically; the temp file ends in ``.tmp`` so the collector never reads it half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # node_exporter runs as its own user
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    from fieldkit.result import write_atomic
+
+    return write_atomic(Path(path), text, mode=0o644)  # node_exporter runs as its own user
 
 
 def textfile_name(result: Any) -> str:

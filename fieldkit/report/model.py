@@ -1,0 +1,587 @@
+"""Turn ScanResults into the report's view model (what every output format renders).
+
+Nothing here formats markup: the HTML template and the Markdown writer read the
+same :class:`ReportModel`, so the customer part, the problem list, the asset table
+and the technician appendix say the same thing in every format. Redaction has
+already happened (on the JSON form) when this runs.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from fieldkit.findings import Finding, Status, worst
+from fieldkit.report import svg
+from fieldkit.report.i18n import Translator
+from fieldkit.result import CheckRecord, ScanResult
+
+AREAS = ("disks", "disk_sounds", "network", "voip", "system")
+#: check name -> report area for the checks the issue tracker assigned; other checks declare
+#: ``AREA`` in their module (looked up lazily, see :func:`area_of`).
+KNOWN_AREAS = {"smart": "disks", "acoustic": "disk_sounds", "network": "network", "voip": "voip",
+               "system": "system"}
+
+STATUS_CSS = {Status.OK: "ok", Status.WARNING: "warn", Status.CRITICAL: "crit", Status.UNKNOWN: "unknown",
+              None: "none"}
+#: an icon shape per status as well as a colour and a word (never colour alone; WCAG 1.4.1)
+STATUS_ICON = {Status.OK: "✔", Status.WARNING: "▲", Status.CRITICAL: "✖", Status.UNKNOWN: "?", None: "–"}
+
+_area_cache: dict[str, str] = {}
+
+
+def area_of(check: str) -> str:
+    if check in KNOWN_AREAS:
+        return KNOWN_AREAS[check]
+    if check not in _area_cache:
+        area = "system"
+        try:
+            from fieldkit import checks
+
+            if check in checks.REGISTRY:
+                area = checks.load(check).area
+        except Exception:  # noqa: BLE001 - an unloadable check still gets reported, under "system"
+            area = "system"
+        _area_cache[check] = area if area in AREAS else "system"
+    return _area_cache[check]
+
+
+@dataclass
+class StatusView:
+    status: Status | None
+    word: str
+    css: str
+    icon: str
+    name: str  # OK/WARNING/CRITICAL/UNKNOWN/NONE, for JSON and tests
+
+
+def status_view(status: Status | None, t: Translator) -> StatusView:
+    name = status.name if status is not None else "NONE"
+    return StatusView(status, t(f"status.{name}"), STATUS_CSS[status], STATUS_ICON[status], name)
+
+
+@dataclass
+class AreaView:
+    key: str
+    name: str
+    state: StatusView
+    text: str
+
+
+@dataclass
+class ProblemView:
+    machine: str
+    area: str
+    state: StatusView
+    subject: str
+    found: str
+    meaning: str
+    action: str
+    prevention: str
+    anchor: str
+
+
+@dataclass
+class IncompleteView:
+    machine: str
+    check: str
+    how: str
+    reason: str
+
+
+@dataclass
+class ChangeView:
+    machine: str
+    check: str
+    subject: str
+    before: str
+    after: str
+    summary: str
+
+
+@dataclass
+class AssetView:
+    machine: str
+    item: str
+    model: str
+    serial: str
+    firmware: str
+    age: str
+    state: StatusView
+
+
+@dataclass
+class FindingView:
+    anchor: str
+    check: str
+    area: str
+    subject: str
+    state: StatusView
+    summary: str
+    detail: str
+    rule: str
+    tier: str
+    metrics: list[list[str]]
+    evidence: list[dict[str, str]]
+    charts: list[svg.Chart]
+
+
+@dataclass
+class MachineView:
+    name: str
+    anchor: str
+    os: str
+    state: StatusView
+    attention: int
+    scanned_at: str
+    areas: list[AreaView]
+    findings: list[FindingView]
+    checks: list[dict[str, str]]
+    facts: list[tuple[str, str]]
+    scan_line: str
+    partial: bool
+
+
+@dataclass
+class VisitView:
+    customer: str = ""
+    site: str = ""
+    ticket: str = ""
+    technician: str = ""
+    arrival: str = ""
+    departure: str = ""
+    duration: str = ""
+    open: bool = False
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ReportModel:
+    lang: str
+    t: Translator
+    title: str
+    site: bool
+    generated_at: str
+    report_id: str
+    redacted: bool
+    version: str
+    visit: VisitView | None
+    state: StatusView
+    verdict: str
+    attention: int
+    areas: list[AreaView]
+    problems: list[ProblemView]
+    incomplete: list[IncompleteView]
+    changes: list[ChangeView]
+    machines: list[MachineView]
+    assets: list[AssetView]
+
+
+# --------------------------------------------------------------------------- building
+
+def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool = False,
+                visit: dict[str, Any] | None = None, now: datetime | None = None) -> ReportModel:
+    """The view model for one scan (a visit report) or several (a site report)."""
+    if not scans:
+        raise ValueError("no scans to report on")
+    from fieldkit import __version__
+
+    t = Translator(lang)
+    now = now or datetime.now(timezone.utc)
+    names = _machine_names(scans)
+    machines = [_machine(scan, name, i, t) for i, (scan, name) in enumerate(zip(scans, names))]
+    all_findings = [(name, f) for scan, name in zip(scans, names) for f in scan.findings]
+    overall = worst(f.status for _, f in all_findings)
+    attention = sum(1 for _, f in all_findings if f.status in (Status.WARNING, Status.CRITICAL))
+    problems = _problems(scans, names, t)
+    site = len(scans) > 1
+    ids = sorted(scan.scan_id[:8] for scan in scans)
+    return ReportModel(
+        lang=lang, t=t, title=t("doc.title_site") if site else t("doc.title"), site=site,
+        generated_at=_when(now), report_id="-".join(ids[:3]) + ("…" if len(ids) > 3 else ""), redacted=redacted,
+        version=__version__, visit=_visit(visit, scans, t, now),
+        # No finding at all is not "all good": nothing was examined (every check skipped, say).
+        state=status_view(overall if all_findings else None, t),
+        verdict=t(f"verdict.{overall.name}" if all_findings else "verdict.NONE"), attention=attention,
+        areas=_areas([f for _, f in all_findings], [c for s in scans for c in s.checks], t),
+        problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
+        machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
+                                                 -m.attention, m.name)) if site else machines,
+        assets=_assets(scans, names, t))
+
+
+def _machine_names(scans: Sequence[ScanResult]) -> list[str]:
+    names = []
+    for index, scan in enumerate(scans, 1):
+        m = scan.machine or {}
+        names.append(str(m.get("hostname") or m.get("host_id") or f"machine {index}"))
+    # Two scans of machines with the same hostname must still be told apart.
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if names.count(name) == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(round(seconds / 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _visit(visit: dict[str, Any] | None, scans: Sequence[ScanResult], t: Translator, now: datetime) -> VisitView | None:
+    visit = visit or next((s.visit for s in scans if isinstance(s.visit, dict) and s.visit), None)
+    if not isinstance(visit, dict) or not visit:
+        return None
+    started, ended = _parse_time(visit.get("started_at")), _parse_time(visit.get("ended_at"))
+    duration = ""
+    if started:
+        duration = _duration(((ended or now) - started).total_seconds())
+        if not ended:
+            duration += f" ({t('visit.still_open')})"
+    notes = [{"time": _when(_parse_time(n.get("time"))), "text": str(n.get("text", "")),
+              "kind": t("visit.kind.action") if n.get("kind") == "action" else t("visit.kind.note"),
+              "is_action": n.get("kind") == "action"}
+             for n in visit.get("notes") or [] if isinstance(n, dict)]
+    return VisitView(customer=str(visit.get("customer") or ""), site=str(visit.get("site") or ""),
+                     ticket=str(visit.get("ticket") or ""), technician=str(visit.get("technician") or ""),
+                     arrival=_when(started), departure=_when(ended), duration=duration, open=ended is None,
+                     notes=notes)
+
+
+def _areas(findings: Sequence[Finding], records: Sequence[CheckRecord], t: Translator) -> list[AreaView]:
+    out = []
+    for area in AREAS:
+        mine = [f for f in findings if area_of(f.check) == area]
+        if not mine:
+            out.append(AreaView(area, t(f"area.{area}"), status_view(None, t), t("area.not_checked_detail")))
+            continue
+        status = worst(f.status for f in mine)
+        bad = sum(1 for f in mine if f.status in (Status.WARNING, Status.CRITICAL))
+        unknown = sum(1 for f in mine if f.status is Status.UNKNOWN)
+        if bad:
+            text = t("area.summary_bad", bad=bad, total=len(mine))
+        elif unknown:
+            text = t("area.summary_unknown", unknown=unknown, total=len(mine))
+        else:
+            text = t("area.summary_ok", total=len(mine))
+        out.append(AreaView(area, t(f"area.{area}"), status_view(status, t), text))
+    return out
+
+
+def _sort_key(finding: Finding) -> tuple[int, int, str, str]:
+    return (-finding.status.severity, int(finding.tier or 9), finding.check, finding.subject)
+
+
+def _anchor(machine_index: int, finding_index: int) -> str:
+    return f"m{machine_index}-f{finding_index}"
+
+
+def _problems(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[ProblemView]:
+    rows: list[tuple[tuple[Any, ...], ProblemView]] = []
+    for mi, (scan, name) in enumerate(zip(scans, names)):
+        for fi, finding in enumerate(_sorted_findings(scan)):
+            if finding.status not in (Status.WARNING, Status.CRITICAL):
+                continue
+            area = area_of(finding.check)
+            meaning, action, prevention = _advice(finding, area, t)
+            rows.append(((*_sort_key(finding)[:2], name), ProblemView(
+                machine=name, area=t(f"area.{area}"), state=status_view(finding.status, t),
+                subject=finding.subject, found=finding.summary, meaning=meaning, action=action,
+                prevention=prevention, anchor=_anchor(mi, fi))))
+    rows.sort(key=lambda item: item[0])
+    return [view for _, view in rows]
+
+
+def _advice(finding: Finding, area: str, t: Translator) -> tuple[str, str, str]:
+    """The check's own plain-language advice, filled in with generic text per area and status."""
+    status = finding.status.name
+
+    def generic(part: str) -> str:
+        for key in (f"advice.{area}.{status}.{part}", f"advice.{area}.{part}", f"advice.{status}.{part}"):
+            if t.has(key):
+                return t(key)
+        return ""
+
+    advice = finding.advice
+    return (advice.meaning or generic("meaning"), advice.action or generic("action"),
+            advice.prevention or generic("prevention"))
+
+
+def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[IncompleteView]:
+    out = []
+    for scan, name in zip(scans, names):
+        by_check = {c.name: c for c in scan.checks}
+        covered = set()
+        for finding in scan.findings:
+            if finding.status is not Status.UNKNOWN:
+                continue
+            record = by_check.get(finding.check)
+            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("incomplete.unknown")
+            covered.add(finding.check)
+            out.append(IncompleteView(name, finding.check, how, f"{finding.subject}: {finding.summary}"
+                                      if finding.subject != finding.check else finding.summary))
+        for record in scan.checks:
+            if record.outcome != "completed" and record.name not in covered:
+                out.append(IncompleteView(name, record.name, _outcome_words(record, t),
+                                          record.skip_reason or record.error or record.outcome))
+    return out
+
+
+def _outcome_words(record: CheckRecord, t: Translator) -> str:
+    if record.outcome == "timeout":
+        return t("incomplete.timeout", seconds=f"{record.timeout_s or record.duration_s:g}")
+    if record.outcome in ("error", "skipped", "interrupted"):
+        return t(f"incomplete.{record.outcome}")
+    return t("incomplete.unknown")
+
+
+def _changes(scans: Sequence[ScanResult], names: Sequence[str]) -> list[ChangeView]:
+    out = []
+    for scan, name in zip(scans, names):
+        changes = (scan.extra or {}).get("changes_since_last")
+        if not isinstance(changes, list):
+            continue
+        for change in changes:
+            if isinstance(change, dict):
+                out.append(ChangeView(name, str(change.get("check", "")), str(change.get("subject", "")),
+                                      _plain(change.get("before")), _plain(change.get("after")),
+                                      str(change.get("summary", ""))))
+    return out
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _age(hours: Any, t: Translator) -> str:
+    if not isinstance(hours, (int, float)) or isinstance(hours, bool):
+        return "–"
+    return t("age.hours", hours=f"{int(hours):,}".replace(",", "\u202f"), years=f"{hours / 8766:.1f}")
+
+
+def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[AssetView]:
+    out = []
+    for scan, name in zip(scans, names):
+        m = scan.machine or {}
+        model = " ".join(str(x) for x in (m.get("system_vendor"), m.get("system_product")) if x) or "–"
+        out.append(AssetView(name, t("assets.computer"), model, str(m.get("system_serial") or "–"),
+                             str(m.get("bios_version") or "–"), "–", status_view(scan.status, t)))
+        drives: dict[str, tuple[dict[str, Any], list[Status]]] = {}
+        for finding in scan.findings:
+            drive = finding.data.get("drive") if isinstance(finding.data, dict) else None
+            if not isinstance(drive, dict):
+                continue
+            key = str(drive.get("serial") or drive.get("device") or finding.subject)
+            known, statuses = drives.setdefault(key, ({}, []))
+            known.update({k: v for k, v in drive.items() if v is not None})
+            statuses.append(finding.status)
+        for drive, statuses in drives.values():
+            out.append(AssetView(name, t("assets.drive", device=drive.get("device") or "?"),
+                                 str(drive.get("model") or "–"), str(drive.get("serial") or "–"),
+                                 str(drive.get("firmware") or "–"), _age(drive.get("power_on_hours"), t),
+                                 status_view(worst(statuses), t)))
+    return out
+
+
+def _sorted_findings(scan: ScanResult) -> list[Finding]:
+    return sorted(scan.findings, key=_sort_key)
+
+
+def _machine(scan: ScanResult, name: str, index: int, t: Translator) -> MachineView:
+    m = scan.machine or {}
+    findings = [_finding(f, _anchor(index, fi), t) for fi, f in enumerate(_sorted_findings(scan))]
+    facts = [(label, str(m[key])) for key, label in (
+        ("hostname", "hostname"), ("fqdn", "fqdn"), ("os_release", "os"), ("kernel", "kernel"),
+        ("architecture", "architecture"), ("cpu_model", "cpu"), ("cpu_cores_logical", "logical cpus"),
+        ("memory_bytes", "memory (bytes)"), ("system_vendor", "vendor"), ("system_product", "product"),
+        ("system_serial", "system serial"), ("board_name", "board"), ("board_serial", "board serial"),
+        ("bios_version", "bios"), ("virtualization", "virtualization"), ("host_id", "host id"))
+        if m.get(key) not in (None, "")]
+    checks = [{"name": c.name, "outcome": c.outcome, "duration": f"{c.duration_s:.1f}",
+               "budget": f"{c.timeout_s:g}" if c.timeout_s else "–",
+               "reason": c.skip_reason or c.error, "traceback": c.traceback, "bad": c.outcome != "completed"}
+              for c in scan.checks]
+    return MachineView(
+        name=name, anchor=f"m{index}", os=str(m.get("os_release") or m.get("os") or "–"),
+        state=status_view(scan.status, t),
+        attention=sum(1 for f in scan.findings if f.status in (Status.WARNING, Status.CRITICAL)),
+        scanned_at=_when(scan.started_at), areas=_areas(scan.findings, scan.checks, t), findings=findings,
+        checks=checks, facts=facts,
+        scan_line=t("appendix.scan", id=scan.scan_id, profile=(scan.profile or {}).get("name", "?"),
+                    version=scan.version),
+        partial=scan.interrupted or not scan.complete)
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _finding(finding: Finding, anchor: str, t: Translator) -> FindingView:
+    metrics = []
+    for metric in finding.metrics:
+        bounds = "" if metric.min is None and metric.max is None else f"{_num(metric.min)} … {_num(metric.max)}"
+        metrics.append([metric.name, _num(metric.value), metric.unit, _num(metric.warn), _num(metric.crit), bounds])
+    evidence = []
+    for item in finding.evidence:
+        command = ""
+        if isinstance(item.command, str):
+            command = item.command
+        elif item.command:
+            try:
+                command = shlex.join(str(a) for a in item.command)
+            except TypeError:
+                command = str(item.command)
+        evidence.append({"command": command, "exit_code": "" if item.exit_code is None else str(item.exit_code),
+                         "source": item.source, "excerpt": item.excerpt})
+    return FindingView(
+        anchor=anchor, check=finding.check, area=area_of(finding.check), subject=finding.subject,
+        state=status_view(finding.status, t), summary=finding.summary, detail=finding.detail, rule=finding.rule,
+        tier=t(f"tier.{int(finding.tier)}") if finding.tier is not None else "",
+        metrics=metrics, evidence=evidence, charts=charts_for(finding))
+
+
+# --------------------------------------------------------------------------- charts from Finding.data
+
+def charts_for(finding: Finding) -> list[svg.Chart]:
+    """Every chart the finding's data supports; malformed or absent data is skipped, never fatal."""
+    data = finding.data if isinstance(finding.data, dict) else {}
+    out: list[svg.Chart] = []
+    builders: list[Callable[[Finding, dict[str, Any]], svg.Chart | None]] = [
+        _smart_chart, _spectrogram_chart, _envelope_chart, _rtt_chart, _hops_chart, _series_chart]
+    for builder in builders:
+        try:
+            chart = builder(finding, data)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError):
+            chart = None
+        if chart is not None:
+            out.append(chart)
+    return out
+
+
+def _smart_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+    attributes = data.get("attributes")
+    if not isinstance(attributes, list) or not attributes:
+        return None
+    attributes = [a for a in attributes if isinstance(a, dict)]
+    ata = [a for a in attributes if "thresh" in a or "worst" in a]
+    subject = finding.subject
+    if ata:
+        labels = [f"{a.get('id', '')} {a.get('name', '')}".strip() for a in ata]
+        statuses = ["CRITICAL" if a.get("when_failed") else "" for a in ata]
+        chart = svg.bar_chart(
+            f"SMART attributes of {subject}",
+            f"Normalised value of {len(ata)} SMART attributes of {subject} (higher is healthier) with the vendor "
+            "failure threshold as a dashed line; an attribute at or below its threshold has failed.",
+            labels, [a.get("value") for a in ata], markers=[a.get("thresh") for a in ata],
+            marker_label="vendor threshold", value_label="normalised value", statuses=statuses)
+        chart.columns = ["id", "attribute", "value", "worst", "threshold", "raw", "when failed"]
+        chart.rows = [[a.get("id", ""), a.get("name", ""), _num(a.get("value")), _num(a.get("worst")),
+                       _num(a.get("thresh")), _num(a.get("raw")), a.get("when_failed") or "–"] for a in ata]
+        return chart
+    # NVMe/SCSI counters have unrelated scales: a table is the honest presentation.
+    return svg.Chart(f"SMART health counters of {subject}", f"{len(attributes)} health counters of {subject}",
+                     svg.Markup(""), ["counter", "value"],
+                     [[str(a.get("name", "")), _num(a.get("value"))] for a in attributes])
+
+
+def _clicks(data: dict[str, Any]) -> list[float]:
+    clicks = data.get("clicks_s")
+    return [c for c in clicks if isinstance(c, (int, float))] if isinstance(clicks, list) else []
+
+
+def _spectrogram_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+    spec = data.get("spectrogram")
+    if not isinstance(spec, dict) or not spec.get("db"):
+        return None
+    clicks = _clicks(data)
+    times, freqs = list(spec.get("times_s") or []), list(spec.get("freqs_hz") or [])
+    return svg.heatmap(
+        f"Sound spectrogram of {finding.subject}",
+        f"Loudness over time ({len(times)} time steps) and frequency ({len(freqs)} bands) recorded near "
+        f"{finding.subject}; brighter is louder. {len(clicks)} click(s) detected"
+        + (f" at {', '.join(f'{c:.2f}' for c in clicks[:20])} s." if clicks else "."),
+        times, freqs, spec["db"], markers_x=clicks, marker_label="detected clicks")
+
+
+def _envelope_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+    env = data.get("envelope")
+    if not isinstance(env, dict) or not env.get("values"):
+        return None
+    clicks = _clicks(data)
+    chart = svg.line_chart(
+        f"Sound level over time, {finding.subject}",
+        f"Sound envelope ({len(env['values'])} points) with {len(clicks)} detected click(s) marked.",
+        list(env.get("times_s") or range(len(env["values"]))), {"level": env["values"]},
+        y_label="level", markers_x=clicks, marker_label="detected clicks")
+    if clicks:
+        chart.table_note = (chart.table_note + "; " if chart.table_note else "") + \
+            "clicks at " + ", ".join(f"{c:.3f} s" for c in clicks[:50])
+    return chart
+
+
+def _rtt_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+    rtt = data.get("rtt_ms")
+    if not isinstance(rtt, list) or not rtt:
+        return None
+    lost = sum(1 for v in rtt if v is None)
+    return svg.line_chart(
+        f"Round-trip times to {finding.subject}",
+        f"{len(rtt)} probes to {finding.subject} in send order; {lost} lost (marked with a cross on the axis).",
+        list(range(1, len(rtt) + 1)), {"round trip": rtt}, x_label="probe", y_label="round trip", unit="ms")
+
+
+def _hops_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+    hops = data.get("hops")
+    if not isinstance(hops, list) or not hops:
+        return None
+    hops = [h for h in hops if isinstance(h, dict)]
+    return svg.hop_chart(f"Traceroute hops, {finding.subject}",
+                         f"{len(hops)} hops on the way to {finding.subject}: round-trip time per hop, with loss.",
+                         hops)
+
+
+def _series_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+    series = data.get("series")
+    if not isinstance(series, dict) or not series.get("t_s"):
+        return None
+    lines = {label: series[key] for key, label in (("rtt_ms", "round trip"), ("jitter_ms", "jitter"))
+             if isinstance(series.get(key), list)}
+    if not lines:
+        return None
+    return svg.line_chart(
+        f"Latency and jitter over time, {finding.subject}",
+        f"{len(series['t_s'])} samples of {' and '.join(lines)} during the test stream to {finding.subject}.",
+        series["t_s"], lines, y_label="delay", unit="ms")

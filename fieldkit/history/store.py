@@ -414,16 +414,10 @@ class HistoryStore:
         """The stored scan as a :class:`~fieldkit.result.ScanResult`."""
         from fieldkit.result import ScanResult
 
-        with self._reading() as conn:
-            row = conn.execute("SELECT document FROM scans WHERE id = ?", (scan,)).fetchone()
-            if row is None:
-                raise HistoryError(f"no scan {scan} in the history")
-            doc = json.loads(row[0])
-            doc["findings"] = [json.loads(r[0]) for r in conn.execute(
-                "SELECT document FROM findings WHERE scan = ? ORDER BY seq", (scan,))]
-        return ScanResult.from_dict(doc)
+        return ScanResult.from_dict(self.scan_document(scan))
 
     def scan_document(self, scan: int) -> dict[str, Any]:
+        """The stored scan as the JSON document the scan wrote (findings in their original order)."""
         with self._reading() as conn:
             row = conn.execute("SELECT document FROM scans WHERE id = ?", (scan,)).fetchone()
             if row is None:

@@ -10,6 +10,34 @@ import pytest
 from fieldkit.voip import reflector, stream, twamp
 
 
+def _stream_against(respond) -> stream.StreamRun:
+    """Run a 1 s stream against a loopback UDP far end whose answer to each datagram is
+    ``respond(data)`` (bytes to send back, or None to stay silent)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, addr = sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            reply = respond(data)
+            if reply is not None:
+                sock.sendto(reply, addr)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        return stream.run_stream("127.0.0.1", sock.getsockname()[1], duration_s=1.0, linger_s=0.3)
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+
+
 def test_stream_against_the_reflector_on_loopback():
     server = reflector.Reflector([("127.0.0.1", 0)])
     port = server.start()[0][1]
@@ -44,27 +72,7 @@ def test_stream_over_ipv6_loopback_keeps_the_traffic_class():
 
 
 def test_garbage_answers_are_counted_not_used():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def garbage() -> None:
-        sock.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                data, addr = sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            sock.sendto(b"\x01" * len(data), addr)   # right size, wrong content
-
-    thread = threading.Thread(target=garbage, daemon=True)
-    thread.start()
-    try:
-        run = stream.run_stream("127.0.0.1", sock.getsockname()[1], duration_s=1.0, linger_s=0.3)
-    finally:
-        stop.set()
-        thread.join(2)
-        sock.close()
+    run = _stream_against(lambda data: b"\x01" * len(data))   # right size, wrong content
     report = stream.analyse(run)
     assert report.received == 0 and report.garbage == 50 and report.loss_pct == 100
 
@@ -113,32 +121,15 @@ def test_a_stateless_foreign_twamp_light_reflector():
     """A router-style RFC 5357 reflector: copies the sequence number, no DSCP report, drops every 10th."""
     import struct
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    stop = threading.Event()
+    def reflect(data: bytes) -> bytes | None:
+        seq, ts, err = struct.unpack("!IQH", data[:14])
+        if seq % 10 == 3:
+            return None
+        now = twamp.ns_to_ntp(twamp.now_ns())
+        reply = struct.pack("!IQHHQIQHHB", seq, now, 1, 0, now, seq, ts, err, 0, 64)
+        return reply + bytes(len(data) - len(reply))
 
-    def reflect() -> None:
-        sock.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                data, addr = sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            seq, ts, err = struct.unpack("!IQH", data[:14])
-            if seq % 10 == 3:
-                continue
-            now = twamp.ns_to_ntp(twamp.now_ns())
-            reply = struct.pack("!IQHHQIQHHB", seq, now, 1, 0, now, seq, ts, err, 0, 64)
-            sock.sendto(reply + bytes(len(data) - len(reply)), addr)
-
-    thread = threading.Thread(target=reflect, daemon=True)
-    thread.start()
-    try:
-        run = stream.run_stream("127.0.0.1", sock.getsockname()[1], duration_s=1.0, linger_s=0.3)
-    finally:
-        stop.set()
-        thread.join(2)
-        sock.close()
+    run = _stream_against(reflect)
     report = stream.analyse(run)
     assert report.sent == 50 and report.lost == 5 and report.received == 45
     assert report.split_loss is False and report.upstream.lost is None   # cannot tell up from down

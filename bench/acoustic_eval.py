@@ -17,6 +17,7 @@ time for 48 kHz audio on one core.
 
     python bench/acoustic_eval.py                 # ~3-5 minutes on 2 cores
     python bench/acoustic_eval.py --hours 3       # more negative audio per type
+    python bench/acoustic_eval.py --save-alarms /tmp/alarms   # keep the clips that raised alarms
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fieldkit.audio import detect, synth  # noqa: E402
-from fieldkit.audio.wav import read_wav  # noqa: E402
+from fieldkit.audio.wav import read_wav, write_wav  # noqa: E402
 
 FS = 48000
 CLIP_S = 30.0
@@ -176,6 +177,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--per-snr", type=int, default=40, help="positive clips per SNR (default 40)")
     ap.add_argument("--hours", type=float, default=1.0, help="hours of audio per noise type (default 1)")
+    ap.add_argument("--save-alarms", metavar="DIR", type=Path,
+                    help="write every negative clip that raised an alarm to DIR as a WAV, for study")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     started = time.monotonic()
@@ -221,13 +224,17 @@ def main() -> int:
                                                                  else "../shared/audio-healthy not found")))
             continue
         alarms, kinds = 0, {}
-        for _ in range(clips):
-            a = detect.analyse(make(), FS, with_pictures=False)
+        for i in range(clips):
+            clip = make()
+            a = detect.analyse(clip, FS, with_pictures=False)
             scores_neg.append(gated(a))
             raw_neg.append(a.score)
             bad = ALARM_VERDICTS & set(a.verdicts)
             if bad:
                 alarms += 1
+                if args.save_alarms is not None:
+                    args.save_alarms.mkdir(parents=True, exist_ok=True)
+                    write_wav(args.save_alarms / f"{name.replace(' ', '-').replace('+', '-')}-{i:04d}.wav", clip, FS)
                 for v in bad:
                     kinds[v] = kinds.get(v, 0) + 1
         hours = clips * CLIP_S / 3600

@@ -55,8 +55,10 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
                         visit=visit)
     done: queue.Queue[_Outcome] = queue.Queue()
     running: dict[str, tuple[Context, CheckConfig]] = {}
+    together, alone = _phases(profile)
 
-    for name, config in profile.checks.items():
+    def start(name: str) -> None:
+        config = profile.checks[name]
         ctx = Context(check=name, options=dict(config.options), env=env,
                       deadline=env.monotonic() + config.timeout_s, history=history,
                       progress=lambda text, _n=name: progress.message(_n, text))
@@ -64,21 +66,16 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
         progress.started(name, config.timeout_s)
         threading.Thread(target=_run_one, args=(name, ctx, done), name=f"check-{name}", daemon=True).start()
 
+    waiting = list(alone)
     try:
-        while running:
-            nearest = min(ctx.deadline for ctx, _ in running.values())
-            try:
-                outcome = done.get(timeout=max(0.0, nearest - env.monotonic()) + 0.01)
-            except queue.Empty:
-                for name in [n for n, (c, _) in running.items() if env.monotonic() >= c.deadline]:
-                    ctx, config = running.pop(name)
-                    ctx.cancel.set()  # kills its commands; the thread itself is abandoned
-                    _record(result, _timed_out(name, config.timeout_s), config, progress, on_update)
-                continue
-            if outcome.name not in running:
-                continue  # a late answer from a check already reported as timed out
-            _ctx, config = running.pop(outcome.name)
-            _record(result, outcome, config, progress, on_update)
+        for name in together:
+            start(name)
+        _wait(running, done, result, env, progress, on_update)
+        # checks that must run alone (RUNS_ALONE): one at a time, after all the others, each
+        # with its full budget from the moment it starts
+        while waiting:
+            start(waiting.pop(0))
+            _wait(running, done, result, env, progress, on_update)
     except KeyboardInterrupt:
         # Ctrl-C: keep everything measured so far, say which checks were cut short.
         result.interrupted = True
@@ -88,6 +85,11 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
                 name, "Stopped by the user (Ctrl-C) before it finished",
                 "interrupted", "The check was interrupted, so this part of the machine was not examined.")],
                 error="interrupted by the user"), config, progress, None)
+        for name in waiting:
+            _record(result, _Outcome(name, "interrupted", [_unknown(
+                name, "Not started: the scan was stopped by the user (Ctrl-C) before its turn",
+                "interrupted", "The check did not run, so this part of the machine was not examined.")],
+                error="interrupted by the user before it started"), profile.checks[name], progress, None)
         running.clear()
 
     result.finished_at = utcnow()
@@ -95,6 +97,37 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
     if on_update is not None:
         on_update(result)
     return result
+
+
+def _phases(profile: Profile) -> tuple[list[str], list[str]]:
+    """The profile's checks split into those that run together and those that run alone."""
+    together, alone = [], []
+    for name in profile.checks:
+        try:
+            runs_alone = checks.load(name).runs_alone
+        except Exception:  # noqa: BLE001 - a broken check module is reported by its own thread
+            runs_alone = False
+        (alone if runs_alone else together).append(name)
+    return together, alone
+
+
+def _wait(running: dict[str, tuple[Context, CheckConfig]], done: "queue.Queue[_Outcome]", result: ScanResult,
+          env: Environment, progress: Progress, on_update: Callable[[ScanResult], None] | None) -> None:
+    """Record outcomes as they arrive until every running check has finished or timed out."""
+    while running:
+        nearest = min(ctx.deadline for ctx, _ in running.values())
+        try:
+            outcome = done.get(timeout=max(0.0, nearest - env.monotonic()) + 0.01)
+        except queue.Empty:
+            for name in [n for n, (c, _) in running.items() if env.monotonic() >= c.deadline]:
+                ctx, config = running.pop(name)
+                ctx.cancel.set()  # kills its commands; the thread itself is abandoned
+                _record(result, _timed_out(name, config.timeout_s), config, progress, on_update)
+            continue
+        if outcome.name not in running:
+            continue  # a late answer from a check already reported as timed out
+        _ctx, config = running.pop(outcome.name)
+        _record(result, outcome, config, progress, on_update)
 
 
 def _run_one(name: str, ctx: Context, done: "queue.Queue[_Outcome]") -> None:

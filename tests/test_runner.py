@@ -1,3 +1,5 @@
+import _thread
+import threading
 import time
 
 import pytest
@@ -104,6 +106,49 @@ def test_progress_events(tmp_path, extra_checks):
 
     run_scan(_profile(tmp_path, "[checks.fixed]\n"), machine=MACHINE, progress=Recorder())
     assert events == [("started", "fixed"), ("finished", "fixed", 1)]
+
+
+def test_a_check_that_runs_alone_starts_after_the_others_have_finished(tmp_path, extra_checks):
+    # listener (RUNS_ALONE, like acoustic) is listed first; fixed takes 0.4 s and sleeper hangs
+    # until its 1 s budget: listener must start only after both, with its own full budget.
+    profile = _profile(tmp_path, """
+[checks.listener]
+delay_s = 0.2
+timeout = 1
+[checks.fixed]
+delay_s = 0.4
+[checks.sleeper]
+timeout = 1
+""")
+    events = []
+
+    class Recorder(Progress):
+        def started(self, check, timeout_s):
+            events.append(("started", check, time.monotonic()))
+
+        def finished(self, record, findings):
+            events.append(("finished", record.name, time.monotonic()))
+
+    result = run_scan(profile, machine=MACHINE, progress=Recorder())
+    order = [(kind, name) for kind, name, _ in events]
+    assert order.index(("started", "listener")) > order.index(("finished", "fixed"))
+    assert order.index(("started", "listener")) > order.index(("finished", "sleeper"))
+    outcomes = {c.name: c.outcome for c in result.checks}
+    assert outcomes == {"listener": "completed", "fixed": "completed", "sleeper": "timeout"}
+    sleeper_done = next(t for kind, name, t in events if (kind, name) == ("finished", "sleeper"))
+    started = next(f for f in result.findings if f.check == "listener").metrics[0].value
+    assert started >= sleeper_done
+
+
+def test_ctrl_c_before_a_lone_check_records_it_as_not_started(tmp_path, extra_checks):
+    profile = _profile(tmp_path, "[checks.listener]\n[checks.fixed]\ndelay_s = 30\ntimeout = 60\n")
+    # Ctrl-C arrives while fixed runs, before listener's turn
+    threading.Timer(0.3, _thread.interrupt_main).start()
+    result = run_scan(profile, machine=MACHINE)
+    assert result.interrupted
+    by_check = {f.check: f for f in result.findings}
+    assert "before its turn" in by_check["listener"].summary
+    assert {c.name: c.outcome for c in result.checks} == {"fixed": "interrupted", "listener": "interrupted"}
 
 
 def test_timed_out_check_kills_its_commands(tmp_path):

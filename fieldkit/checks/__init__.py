@@ -14,6 +14,9 @@ A check module declares:
 ``OPTIONS``     a list of :class:`fieldkit.options.Option`
 ``run(ctx)``    measure and classify, return ``list[Finding]``; never print, never exit
 ``applicable(ctx)`` optional: a reason string when the check cannot apply here (skipped)
+``RUNS_ALONE``  optional, default False: the runner starts this check only after all the
+                others have finished, one such check at a time (the acoustic check listens
+                to the machine: it must not hear the scan's own disk reads and traffic)
 
 Site-local checks (a support company's own, like sos's local plugins) live in folders
 named by ``FIELDKIT_EXTRA_CHECKS`` (``os.pathsep``-separated): every ``NAME.py`` there
@@ -57,6 +60,7 @@ class CheckSpec:
     run: Callable[[Context], list[Finding]]
     applicable: Callable[[Context], "str | None"] | None
     module: ModuleType
+    runs_alone: bool = False
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
@@ -116,6 +120,7 @@ def load(name: str) -> CheckSpec:
         run=module.run,
         applicable=getattr(module, "applicable", None),
         module=module,
+        runs_alone=bool(getattr(module, "RUNS_ALONE", False)),
     )
     if spec.name != name or spec.area not in AREAS:
         raise RuntimeError(f"check module fieldkit.checks.{name} declares NAME={spec.name!r} AREA={spec.area!r}")

@@ -17,6 +17,10 @@ NAME = "acoustic"
 DESCRIPTION = "Listens through the microphone for a dying hard disk: click of death, stall beeps, whine, grinding"
 AREA = "disk_sounds"
 TIMEOUT_S = 100
+# Record after the other checks, alone: the microphone must hear the disk, not the scan's own
+# SMART queries, traceroutes and VoIP stream, nor a drive kept seeking by them (acoustic.md §2.6:
+# healthy seek noise sits near the click detector's boundary).
+RUNS_ALONE = True
 
 OPTIONS = [
     Option("duration", "float", 30.0, "Seconds to record (slow click patterns need 20-30 s)", min=5, max=60,
@@ -29,7 +33,9 @@ OPTIONS = [
            profile=False, metavar="FILE"),
     Option("save_wav", "path", None, "Keep the recording in this WAV file (evidence for the report)",
            profile=False, metavar="FILE"),
-    Option("click_threshold", "float", 7.0, "Folded click-train score needed to report clicks (higher = stricter)",
+    # defaults from detect.Thresholds (the values bench/acoustic_eval.py measured), written out
+    # so listing the options does not import numpy; a test keeps them equal
+    Option("click_threshold", "float", 5.5, "Folded click-train score needed to report clicks (higher = stricter)",
            min=3, max=100),
     Option("min_clicks", "int", 4, "Clicks (grid cycles) needed before a pattern counts as periodic", min=3, max=30),
 ]
@@ -40,9 +46,9 @@ def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI h
     if options.get("from_wav"):
         return None
     seconds = options.get("duration") or 30.0
-    return (f"acoustic: recording {seconds:g} s through the microphone. Put the microphone (or the laptop) "
-            "on the computer case, as close to the hard disk as you can. Keep quiet during the recording: "
-            "no talking, no typing, no moving the mouse.")
+    return (f"acoustic: recording {seconds:g} s through the microphone, after any other checks have finished. "
+            "Put the microphone (or the laptop) on the computer case, as close to the hard disk as you can. "
+            "Keep quiet during the recording: no talking, no typing, no moving the mouse.")
 
 
 # --------------------------------------------------------------------------- run
@@ -193,6 +199,7 @@ def _finding(a: Any, verdict: str, th: Any, source: str, evidence: list[Evidence
             + (f"{train.jitter:.3f}" if train.jitter is not None else "n/a")
             + f", similarity {train.similarity if train.similarity is None else round(train.similarity, 2)}, "
             f"on-grid {train.on_grid if train.on_grid is None else round(train.on_grid, 2)}, "
+            f"contrast {train.contrast:.2f}, every-k-th-slot ratio {train.subgrid:.2f}, "
             f"SNR {train.snr_db:.1f} dB, band {train.band_hz[0]:.0f}-{train.band_hz[1]:.0f} Hz")
         if verdict in ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"):
             detail_lines.append("click times (s): " + ", ".join(f"{t:.3f}" for t in train.times_s[:60]))

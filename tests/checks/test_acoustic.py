@@ -320,3 +320,14 @@ def test_import_fieldkit_and_help_stay_light() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_option_defaults_are_the_detector_thresholds() -> None:
+    # The check writes its defaults out (listing options must not import numpy); a drift would
+    # make `fieldkit check acoustic` stricter or looser than what bench/acoustic_eval.py measured.
+    from fieldkit.audio.detect import Thresholds
+    from fieldkit.checks import acoustic
+
+    defaults = {o.name: o.default for o in acoustic.OPTIONS}
+    assert defaults["click_threshold"] == Thresholds().click_score
+    assert defaults["min_clicks"] == Thresholds().min_clicks

@@ -56,7 +56,7 @@ SUBBANDS = 8
 class Thresholds:
     """Decision thresholds; the defaults were tuned with ``bench/acoustic_eval.py``."""
 
-    click_score: float = 5.5        # folded onset peak, robust z, to call a click train
+    click_score: float = 6.5        # folded onset peak, robust z, to call a click train
     min_clicks: int = 4              # clicks on the grid needed for any periodic claim
     min_fill: float = 0.6            # share of grid slots that hold a click (reported)
     min_consistency: float = 1.5     # the train must stand out in each third of the recording
@@ -393,6 +393,8 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
 PHASE_MIN_S = 1.0
 #: (band, period) pairs of the phase search that are folded, each with its multiples
 PHASE_TOP = 3
+#: fold score by which a phase candidate must beat the autocorrelation's best candidate
+PHASE_MARGIN = 1.0
 #: strongest onset peaks per band that enter the phase histogram (a slow train has <= 30 clicks)
 PHASE_PEAKS = 40
 #: the period search runs on 4 ms steps (the maximum of two 2 ms hops): half the cost, and
@@ -423,8 +425,13 @@ def _search_period(comps: list[Any], rate: float, lo: float, hi: float) -> tuple
         p = _fundamental(acs[b], widened[:, b], m, plo, phi)
         if p is not None:
             scored.append((folder.score(p), p, b))
+    # a phase candidate must beat the autocorrelation's best clearly: folding at a multiple of a
+    # fast train's period, or at a chance alignment of its clicks, scores nearly as high
+    lead = max((sc for sc, _p, _b in scored), default=0.0)
     for p, b in _phase_candidates(pooled, max(plo, PHASE_MIN_S * prate), phi, prate):
-        scored.append((folders[b].score(p), p, b))
+        score = folders[b].score(p)
+        if score > lead + PHASE_MARGIN:
+            scored.append((score, p, b))
     if not scored:
         return None
     _score, p, b = max(scored)

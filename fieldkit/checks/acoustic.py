@@ -35,7 +35,7 @@ OPTIONS = [
            profile=False, metavar="FILE"),
     # defaults from detect.Thresholds (the values bench/acoustic_eval.py measured), written out
     # so listing the options does not import numpy; a test keeps them equal
-    Option("click_threshold", "float", 6.5, "Folded click-train score needed to report clicks (higher = stricter)",
+    Option("click_threshold", "float", 6.0, "Folded click-train score needed to report clicks (higher = stricter)",
            min=3, max=100),
     Option("min_clicks", "int", 4, "Clicks (grid cycles) needed before a pattern counts as periodic", min=3, max=30),
 ]

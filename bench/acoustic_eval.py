@@ -172,6 +172,21 @@ def poisson_upper(k: int, hours: float) -> float:
     return float(chi2.ppf(0.95, 2 * (k + 1)) / 2 / hours)
 
 
+def speed() -> str:
+    """Median time of 25 analyses (with report pictures) of one 30 s, 48 kHz clip, after a warm-up."""
+    x, _ = synth.clicks_in_noise(CLIP_S, FS, 1.0, 0, np.random.default_rng(1))
+    detect.analyse(x, FS)  # warm up imports and caches
+    runs = []
+    for _ in range(25):
+        t0 = time.perf_counter()
+        detect.analyse(x, FS)
+        runs.append(time.perf_counter() - t0)
+    median = float(np.median(runs))
+    return (f"Analysis speed, {CLIP_S:g} s at {FS} Hz on one core, fresh process (with report pictures): median "
+            f"{1000 * median:.0f} ms, best {1000 * min(runs):.0f} ms = {CLIP_S / median:.0f}x real time "
+            f"(best {CLIP_S / min(runs):.0f}x); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=2026)
@@ -179,7 +194,11 @@ def main() -> int:
     ap.add_argument("--hours", type=float, default=1.0, help="hours of audio per noise type (default 1)")
     ap.add_argument("--save-alarms", metavar="DIR", type=Path,
                     help="write every negative clip that raised an alarm to DIR as a WAV, for study")
+    ap.add_argument("--speed-only", action="store_true", help="only measure the analysis speed")
     args = ap.parse_args()
+    if args.speed_only:
+        print(speed())
+        return 0
     rng = np.random.default_rng(args.seed)
     started = time.monotonic()
 
@@ -282,17 +301,12 @@ def main() -> int:
     else:
         print("\nReal healthy-drive recordings: ../shared/audio-healthy not found, skipped")
 
-    x, _ = synth.clicks_in_noise(CLIP_S, FS, 1.0, 0, np.random.default_rng(1))
-    detect.analyse(x, FS)  # warm up imports and caches
-    runs = []
-    for _ in range(15):
-        t0 = time.perf_counter()
-        detect.analyse(x, FS)
-        runs.append(time.perf_counter() - t0)
-    median = float(np.median(runs))
-    print(f"\nAnalysis speed, {CLIP_S:g} s at {FS} Hz on one core (with report pictures): median "
-          f"{1000 * median:.0f} ms, best {1000 * min(runs):.0f} ms = {CLIP_S / median:.0f}x real time "
-          f"(best {CLIP_S / min(runs):.0f}x); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    # in a fresh process, as the check runs (one recording per process). Measured at the end of
+    # this long run instead, the median varied from 52 to 70 ms between runs on the 2-core CI VM
+    # while fresh processes gave 45-48 ms; 400 clips analysed before measuring did not reproduce
+    # the slowdown, so its cause (machine load, this process's memory) is not known.
+    fresh = subprocess.run([sys.executable, __file__, "--speed-only"], capture_output=True, text=True, timeout=600)
+    print("\n" + (fresh.stdout.strip() or f"speed measurement failed: {fresh.stderr.strip()[-300:]}"))
     print("\nTargets (issue 4): >= 95% at 0 dB, >= 80% at -10 dB, <= 1 false alarm/hour per noise type, "
           ">= 500x real time")
     print(f"bench time {time.monotonic() - started:.0f} s")

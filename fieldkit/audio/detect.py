@@ -386,13 +386,14 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
     if hi <= lo + 2 or hi >= c["z"].size:
         return None
     comps = [np.log1p(np.clip(z, 0.0, None)).astype(np.float32) for z in c["zs"]]   # loud keys must not dominate
-    found = _search_period(comps, rate, lo, hi)
+    pooled = _pool(comps)
+    found = _search_period(pooled, rate, lo, hi)
     if found is None:
         return None
     period, b = found
     score, phase = _fold(comps[b], period)
     if UNION_BANDS:
-        b, score, phase = _union_band(c, comps, period, b, score, phase)
+        b, score, phase = _union_band(c, pooled, period, b, score, phase)
     train = _grid(c, th, period, phase, score, b)
     # The comb can still settle on a multiple of the true period (every k-th click): a grid at
     # P/k whose slots are as full and as even is the same train at its real rate.
@@ -436,7 +437,7 @@ UNION_BANDS = True
 UNION_MIN_SCORE = 2.0
 
 
-def _union_band(c: dict[str, Any], comps: list[Any], period: float, b: int, score: float,
+def _union_band(c: dict[str, Any], pooled: Any, period: float, b: int, score: float,
                 phase: int) -> tuple[int, float, int]:
     """A click rings several resonances: join the sub-bands where the train shows at the same
     phase into one band and keep it when its fold beats the single best band's."""
@@ -447,11 +448,7 @@ def _union_band(c: dict[str, Any], comps: list[Any], period: float, b: int, scor
     tol = max(1.0, 0.03 * pperiod)
     chosen = []
     for i, (lo, hi) in enumerate(c["subbands"][1:], start=1):   # [0] is the whole band
-        m = comps[i].size // SEARCH_POOL
-        pooled = comps[i][0:m * SEARCH_POOL:SEARCH_POOL]
-        for k in range(1, SEARCH_POOL):
-            pooled = np.maximum(pooled, comps[i][k:m * SEARCH_POOL:SEARCH_POOL])
-        sc, ph = _Folder(pooled).fold(pperiod)
+        sc, ph = _Folder(pooled[i]).fold(pperiod)
         shift = abs(ph - pphase) % pperiod
         if sc >= UNION_MIN_SCORE and min(shift, pperiod - shift) <= tol:
             chosen.append((lo, hi))
@@ -470,12 +467,8 @@ def _union_band(c: dict[str, Any], comps: list[Any], period: float, b: int, scor
     return len(c["zs"]) - 1, sc, ph
 
 
-def _search_period(comps: list[Any], rate: float, lo: float, hi: float) -> tuple[float, int] | None:
-    """Period (full-rate frames) and band of the strongest periodic train, or None.
-
-    Candidates: each band's autocorrelation fundamental, and for slow trains (>= 1 s, a
-    handful of clicks that give the autocorrelation few pairs per lag) the best alignment
-    of the onset peaks of all bands together. Every candidate is judged by folding."""
+def _pool(comps: list[Any]) -> Any:
+    """(bands x frames/SEARCH_POOL) maximum of each band's onset function over SEARCH_POOL hops."""
     import numpy as np
 
     m = comps[0].size // SEARCH_POOL
@@ -483,7 +476,17 @@ def _search_period(comps: list[Any], rate: float, lo: float, hi: float) -> tuple
     pooled = stacked[:, 0:m * SEARCH_POOL:SEARCH_POOL]
     for k in range(1, SEARCH_POOL):
         pooled = np.maximum(pooled, stacked[:, k:m * SEARCH_POOL:SEARCH_POOL])
-    pooled = np.ascontiguousarray(pooled)
+    return np.ascontiguousarray(pooled)
+
+
+def _search_period(pooled: Any, rate: float, lo: float, hi: float) -> tuple[float, int] | None:
+    """Period (full-rate frames) and band of the strongest periodic train, or None.
+
+    ``pooled``: every band's onset function from :func:`_pool`. Candidates: each band's
+    autocorrelation fundamental, and for slow trains (>= 1 s, a handful of clicks that give
+    the autocorrelation few pairs per lag) the periods at which a band's onset peaks line up
+    best. Every candidate is judged by folding."""
+    m = pooled.shape[1]
     prate, plo, phi = rate / SEARCH_POOL, lo / SEARCH_POOL, hi / SEARCH_POOL
     acs = _autocorrelations(pooled, prate)
     widened = _widened(acs)

@@ -366,6 +366,17 @@ def _click_spectrogram(x: Any, fs: int) -> dict[str, Any]:
             "band_power": p.sum(axis=1), "rate": fs / hop, "t0": win / 2 / fs, "fs": fs}
 
 
+def _compressed(c: dict[str, Any], band: int) -> Any:
+    """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
+    once per band (the search, the grid and the consistency test all read it)."""
+    import numpy as np
+
+    cache = c.setdefault("compressed", {})
+    if band not in cache:
+        cache[band] = np.log1p(np.clip(c["zs"][band], 0.0, None)).astype(np.float32, copy=False)
+    return cache[band]
+
+
 def _band_matrix(nbins: int, bands: list[tuple[int, int]]) -> Any:
     """(bins x bands) weights whose product with a spectrogram gives each band's mean."""
     import numpy as np
@@ -385,7 +396,7 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
     lo, hi = th.min_period_s * rate, max_period * rate * 1.08
     if hi <= lo + 2 or hi >= c["z"].size:
         return None
-    comps = [np.log1p(np.clip(z, 0.0, None)).astype(np.float32) for z in c["zs"]]   # loud keys must not dominate
+    comps = [_compressed(c, i) for i in range(len(c["zs"]))]
     pooled = _pool(comps)
     found = _search_period(pooled, rate, lo, hi)
     if found is None:
@@ -412,8 +423,7 @@ def _best_click_train(c: dict[str, Any], th: Thresholds, max_period: float) -> C
         shorter = _grid(c, th, period / k, int(phase % (period / k)), score, b)
         if (shorter.fill >= max(th.min_fill, 0.9 * train.fill) and shorter.uniformity >= th.min_uniformity
                 and (shorter.on_grid or 0) >= (train.on_grid or 0)):
-            comp = np.log1p(np.clip(c["zs"][b], 0.0, None)).astype(np.float32)
-            shorter.score = _fold(comp, shorter.period_s * rate)[0]
+            shorter.score = _fold(_compressed(c, b), shorter.period_s * rate)[0]
             return shorter
     return train
 
@@ -459,12 +469,14 @@ def _union_band(c: dict[str, Any], pooled: Any, period: float, b: int, score: fl
     for lo, hi in chosen:
         weights[lo:hi] = 1.0
     z = _robust_z(c["w"] @ (weights / weights.sum()))
-    comp = np.log1p(np.clip(z, 0.0, None)).astype(np.float32)
-    sc, ph = _fold(comp, period)
-    if sc <= score:
-        return b, score, phase
     c["zs"].append(z)   # the joined band's onset z: _grid and the pictures read it by index
-    return len(c["zs"]) - 1, sc, ph
+    joined = len(c["zs"]) - 1
+    sc, ph = _fold(_compressed(c, joined), period)
+    if sc <= score:
+        c["zs"].pop()
+        c["compressed"].pop(joined, None)
+        return b, score, phase
+    return joined, sc, ph
 
 
 def _pool(comps: list[Any]) -> Any:
@@ -766,7 +778,6 @@ def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: f
         if not moved:
             break
     times = [c["t0"] + i / rate for i in hits]
-    comp = np.log1p(np.clip(z, 0.0, None))
     p90 = float(np.percentile(slot_z, 90)) if slot_z else 0.0
     return ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
                       fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=_similarity(c, hits),
@@ -779,8 +790,8 @@ def _grid(c: dict[str, Any], th: Thresholds, period: float, phase: int, score: f
                       slot_median=float(np.median(slot_z)) if slot_z else 0.0,
                       # in the chosen band, or in the whole band: with 2-3 cycles per third a
                       # narrow band's heavy-tailed noise can hide one third's clicks
-                      consistency=max(_consistency(comp, period, phase),
-                                      _consistency(np.log1p(np.clip(c["zs"][0], 0.0, None)), period, phase)
+                      consistency=max(_consistency(_compressed(c, band), period, phase),
+                                      _consistency(_compressed(c, 0), period, phase)
                                       if band != 0 else float("-inf")))
 
 

@@ -29,7 +29,9 @@ from fieldkit import checks  # noqa: E402
 from fieldkit.context import Context, Environment  # noqa: E402
 from fieldkit.findings import Status  # noqa: E402
 
-ACCEPTED_HEALTHY_WARNINGS = {"crc-errors-cable"}   # "check the cable": accepted by the corpus labels (f10/f11/f15)
+# "check the cable": accepted by the corpus labels (f10/f11/f15)
+ACCEPTED_HEALTHY_WARNINGS = {"cable-crc-many", "cable-crc-rate", "cable-recent-interface-errors",
+                             "cable-phy-errors-now"}
 
 
 def target_met(state: str, status: Status, rule: str) -> bool:

@@ -31,13 +31,17 @@ class Thresholds:
     reallocated_crit: int = 16        # Backblaze: 17-70 reallocated sectors -> 23.6 % AFR (2.5 % at 0)
     reported_uncorrect_crit: int = 10
     command_timeout_warn: int = 100   # decoded 188; a handful of old timeouts is normal on Seagates
-    # Interface CRC (199): one bumped cable, hot-plug or power loss adds a few counts and the
-    # counter never goes back, so a lifetime count is history. A connection that is bad now
-    # keeps adding: >= 100 is more than such events explain in a drive's life, and >= 20 at
-    # one per 100 power-on hours or faster is a young drive that collects them steadily.
-    crc_lifetime_warn: int = 100
+    # Interface CRC (199): one bumped cable, hot-plug or power loss adds a handful of counts and
+    # the counter never goes back, so a lifetime count is history. A link that is bad while the
+    # drive is in use adds errors steadily: at one per 100 power-on hours or faster (with at
+    # least 20, so one burst on a new drive is not a rate), or 1000 in total, the connection
+    # has been bad for a long stretch of the drive's use and probably still is.
+    crc_lifetime_warn: int = 1000
     crc_rate_min_count: int = 20
     crc_rate_per_1000h: float = 10.0
+    # A failed self-test that no bad-sector counter confirms and that is older than 30 days of
+    # use has been overwritten by normal writes since; smartd too only reports new failures.
+    selftest_recent_hours: int = 720
     # SATA Phy event counters restart at power-on: a few R_ERR at link start-up are normal,
     # 10 CRC-class events within one power cycle mean frames are being corrupted now.
     phy_crc_warn: int = 10
@@ -120,7 +124,7 @@ def evaluate(drive: Drive, th: Thresholds = Thresholds(), baseline: dict[str, An
     reasons += _nvme_rules(drive, th)
     reasons += _scsi_rules(drive)
     reasons += _temperature(drive, th)
-    reasons += _self_tests(drive)
+    reasons += _self_tests(drive, th)
     reasons += _error_log(drive)
     reasons += _exit_bits(drive, reasons)
     reasons += _growth(drive, baseline, reasons)
@@ -474,7 +478,7 @@ def _temperature(drive: Drive, th: Thresholds) -> list[Reason]:
     return []
 
 
-def _self_tests(drive: Drive) -> list[Reason]:
+def _self_tests(drive: Drive, th: Thresholds = Thresholds()) -> list[Reason]:
     finished = [x for x in drive.self_tests if x.outcome in ("passed", "failed")]
     if not finished:
         return []
@@ -492,7 +496,15 @@ def _self_tests(drive: Drive) -> list[Reason]:
                            where + "; confirmed by reallocated/pending/uncorrectable counters", "selftest",
                            _SRC_SMARTD, names, "the disk cannot read part of its surface: data there is lost")]
         # No remapped, pending or uncorrectable sector now: the failed spot may have been
-        # rewritten since. A warning to re-run the extended test, not a failing verdict.
+        # rewritten since. A warning to re-run the extended test, not a failing verdict; an old
+        # one is history.
+        age = (drive.power_on_hours - newest.hours) % 65536 if (
+            drive.power_on_hours is not None and newest.hours is not None) else None
+        if age is not None and age > th.selftest_recent_hours:
+            return [Reason(Status.OK, "selftest-failed-old", t("an old surface test failure, not confirmed since"),
+                           where + f"; {age} power-on hours ago (> {th.selftest_recent_hours}) and the bad-sector "
+                           "counters are 0 now: history; run an extended self-test if in doubt", "info",
+                           _SRC_SMARTD, names)]
         return [Reason(Status.WARNING, "selftest-failed-unconfirmed", t("the drive's own surface test failed once"),
                        where + "; pending/reallocated/uncorrectable counters are 0 now, so the sector may have been "
                        "rewritten since: run an extended self-test to confirm", "recheck", _SRC_SMARTD, names,

@@ -103,6 +103,9 @@ def _ints(text: str) -> list[int]:
 
 def label_text(text: str) -> tuple[str, str]:
     """(label, evidence) from smartctl text with plain regular expressions (independent of fieldkit)."""
+    if not re.search(r"self-assessment test result|SMART Health Status|SMART/Health Information \(NVMe Log|ID# ATTRIBUTE_NAME",
+                     text):
+        return "unreadable", "no health line, attribute table or NVMe health log"
     if re.search(r"self-assessment test result:\s*FAILED", text) or re.search(r"SMART Health Status:.*FAIL", text):
         return "FAILED", "overall-health FAILED"
     signals = []
@@ -167,7 +170,7 @@ def scale(folder: Path) -> int:
     kinds = Counter(kind_of(f) for *_, f in rows)
     print(f"scale corpus: {folder} - {len(rows)} captures ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
     print(f"{'label':<10}" + "".join(f"{s:>10}" for s in statuses) + f"{'total':>8}")
-    for label in ("FAILED", "backblaze", "none"):
+    for label in ("FAILED", "backblaze", "none", "unreadable"):
         n = sum(table[(label, s)] for s in statuses)
         print(f"{label:<10}" + "".join(f"{table[(label, s)]:>10}" for s in statuses) + f"{n:>8}")
     def share(label: str, *wanted: str) -> tuple[int, int]:
@@ -184,7 +187,10 @@ def scale(folder: Path) -> int:
     hit, n = share("none", "WARNING")
     checks_.append(("none -> WARNING", hit, n, n == 0 or hit <= 0.10 * n, "<= 10 %"))
     unknown = sum(table[(label, "UNKNOWN")] for label in ("FAILED", "backblaze", "none"))
-    checks_.append(("UNKNOWN on a readable capture", unknown, len(rows), unknown == 0, "0"))
+    readable = sum(1 for _, label, _, _ in rows if label != "unreadable")
+    checks_.append(("UNKNOWN on a readable capture", unknown, readable, unknown == 0, "0"))
+    hit, n = share("unreadable", "UNKNOWN")
+    checks_.append(("unreadable capture -> UNKNOWN", hit, n, hit == n, "100 %"))
     print()
     for name, hit, n, met, target in checks_:
         pct = f"{100.0 * hit / n:.1f} %" if n else "-"

@@ -20,7 +20,7 @@ def nvme(banner, rec):
         return f"{k + ':':<36}{v}"
     out = ([banner, ""] if banner.strip() else []) + ["=== START OF INFORMATION SECTION ===",
         kv("Model Number", model), kv("Serial Number", "--"), kv("Firmware Version", fw),
-        kv("Total NVM Capacity", cap), kv("Warning  Comp. Temp. Threshold", wc + " Celsius"),
+        (kv("Namespace 1 Size/Capacity", cap[3:]) if cap.startswith("ns:") else kv("Total NVM Capacity", cap)), kv("Warning  Comp. Temp. Threshold", wc + " Celsius"),
         kv("Critical Comp. Temp. Threshold", cc + " Celsius"), "", "=== START OF SMART DATA SECTION ===",
         "SMART overall-health self-assessment test result: " + health, "", "SMART/Health Information (NVMe Log 0x02)",
         kv("Critical Warning", cw), kv("Temperature", temp + " Celsius"), kv("Available Spare", spare + "%"),

@@ -598,8 +598,8 @@ def _growth(drive: Drive, baseline: dict[str, Any] | None, found: list[Reason]) 
             if isinstance(old, int) and isinstance(new, int) and new > old:
                 kind = "failing" if status is Status.CRITICAL else "cable" if key == "crc_errors" else "media"
                 out.append(Reason(status, f"growth-{key.replace('_', '-')}",
-                                  t("{what} grew from {old} to {new} since the last check", what=words, old=old,
-                                    new=new),
+                                  t("{what} grew from {old} to {new} since {when}", what=words, old=old, new=new,
+                                    when=when),
                                   f"counter {key}: {old} -> {new} (+{new - old}) since {when}; rule: any increase "
                                   f"{status.name}", kind, "smartd -R 5! / -C 197+ / -U 198+", (f"counter {key}",),
                                   "a counter that moves between visits is a fault in progress, not history"))

@@ -200,6 +200,16 @@ def scale(folder: Path) -> int:
     for name, label, _, f in rows:
         if label == "none" and f.status.name in ("WARNING", "CRITICAL"):
             print(f"  {f.status.name:<8} {f.rule:<32} {name}\n           {f.summary}")
+    only_188 = [(name, why, f) for name, label, why, f in rows
+                if label == "backblaze" and why and all(part.startswith("188=") for part in why.split(", "))]
+    if only_188:
+        flagged = sum(1 for *_, f in only_188 if f.status.name in ("WARNING", "CRITICAL"))
+        alone = {n for n, _, _ in only_188}
+        rest = [f for name, label, _, f in rows if label == "backblaze" and name not in alone]
+        hit = sum(1 for f in rest if f.status.name in ("WARNING", "CRITICAL"))
+        print(f"\nof the backblaze label, {len(only_188)} rest on 188 (command timeouts) alone, {flagged} of them "
+              f"flagged: fieldkit decodes 188 (Seagate packs three 16-bit counters) and warns from 100 timeouts;\n"
+              f"the other backblaze signals (5/187/197/198, NVMe): {hit}/{len(rest)} WARNING or CRITICAL")
     misses = [(name, why, f) for name, label, why, f in rows
               if (label == "backblaze" and f.status.name not in ("WARNING", "CRITICAL"))
               or (label == "FAILED" and f.status.name != "CRITICAL")]

@@ -225,23 +225,11 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
     from fieldkit.machine import identify
     from fieldkit.runner import run_scan
 
-    env = Environment()
-    target: Path | None = None
-    if out_dir is not None:
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise fail(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
+    from fieldkit.resultfile import ResultFile
 
-    def save(result: Any) -> None:
-        nonlocal target
-        if out_dir is None:
-            return
-        if target is None:
-            stamp = result.started_at.strftime("%Y%m%dT%H%M%SZ")
-            host = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(result.machine.get("hostname", "host")))
-            target = out_dir / f"fieldkit-{host}-{stamp}.json"
-        result.write(target)
+    env = Environment()
+    result_file = ResultFile(out_dir, warn=_warn)  # an unwritable folder is a warning, never the scan's end
+    save = result_file.save
 
     if not (as_json or quiet):
         _print_before_run(profile)
@@ -263,10 +251,10 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
         click.echo(result.to_json())
     elif not quiet:
         print_summary(result, env.stdout)
-        if target is not None:
-            click.echo(f"Result written to {target}")
-    if target is not None and report_lang is not None:
-        _write_html_report(result, target, report_lang, as_json, quiet)
+        if result_file.written:
+            click.echo(f"Result written to {result_file.path}")
+    if result_file.written and report_lang is not None:
+        _write_html_report(result, result_file.path, report_lang, as_json, quiet)
     return result.exit_code
 
 

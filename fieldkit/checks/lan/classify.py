@@ -22,6 +22,20 @@ def _speed_text(mbps: int | None) -> str:
     return f"{mbps / 1000:g} Gb/s" if mbps >= 1000 else f"{mbps} Mb/s"
 
 
+def findings_for(m: Measurements, **options: Any) -> list[Finding]:
+    """Classify measurements with the check's default options overridden by ``options`` (tests, replays)."""
+    from fieldkit import checks
+
+    spec = checks.load(NAME)
+    merged = spec.defaults()
+    for key, value in options.items():
+        option = spec.option(key)
+        if option is None:
+            raise KeyError(f"lan has no option {key}")
+        merged[key] = option.convert(value)
+    return findings(Context(check=NAME, options=merged), m)
+
+
 def findings(ctx: Context, m: Measurements) -> list[Finding]:
     out: list[Finding] = []
     for name in m.missing:

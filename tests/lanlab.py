@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ class LanLab:
     rundir: Path
     procs: list[subprocess.Popen] = field(default_factory=list)
     made: list[str] = field(default_factory=list)
+    lldpd_dir: Path | None = None
 
     def ns(self, role: str) -> str:
         return f"fklan-{role}-{self.suffix}"
@@ -117,10 +119,14 @@ class LanLab:
         self._netns("dup")
         self._port("dup", "eth0", "dup", f"{CLIENT}/24", DUP_MAC)
 
+    def lldpcli(self, *command: str) -> None:
+        assert self.lldpd_dir is not None, "lldpd() first"
+        sh("ip", "netns", "exec", self.ns("sw"), "lldpcli", "-u", str(self.lldpd_dir / "lldpd.sock"), *command)
+
     def lldpd(self, cdp: bool = True, timeout: float = 10.0) -> None:
-        sockdir = self.rundir / "lldpd"
-        sockdir.mkdir(exist_ok=True)
-        os.chmod(self.rundir, 0o755)
+        # lldpd drops to its own user: every folder on the socket's path must be searchable by it
+        # (pytest's tmp_path sits under a 0700 folder), hence a folder of its own directly in /tmp.
+        sockdir = self.lldpd_dir = Path(tempfile.mkdtemp(prefix="fklan-lldpd-"))
         os.chmod(sockdir, 0o755)
         sock = str(sockdir / "lldpd.sock")
         argv = ["lldpd", "-d", "-l", "-M", "4", "-u", sock, "-I", "swp12"]
@@ -135,14 +141,18 @@ class LanLab:
         for cmd in (f"configure system hostname {SWITCH_NAME}", "configure system interface pattern swp12",
                     "configure lldp tx-interval 2", f"configure ports swp12 lldp portdescription {PORT_DESCR}",
                     f"configure med policy application voice tagged vlan {VOICE_VLAN} priority voice dscp 46"):
-            sh("ip", "netns", "exec", self.ns("sw"), "lldpcli", "-u", sock, *cmd.split())
+            self.lldpcli(*cmd.split())
 
     # ------------------------------------------------------------------ running fieldkit in the client
-    def fieldkit(self, *args: str, timeout: float = 120) -> tuple[int, dict, float]:
-        """``fieldkit check lan ARGS --json`` in the client namespace: (exit code, result, wall seconds)."""
+    def fieldkit(self, *args: str, timeout: float = 120, history: bool = False,
+                 prefix: tuple[str, ...] = ()) -> tuple[int, dict, float]:
+        """``fieldkit check lan ARGS --json`` in the client namespace: (exit code, result, wall seconds).
+
+        ``prefix`` wraps the command (``setpriv`` to drop CAP_NET_RAW).
+        """
         start = time.monotonic()
-        proc = subprocess.run(["ip", "netns", "exec", self.cli, sys.executable, "-m", "fieldkit", "check", "lan",
-                               *args, "--json", "--no-history"],
+        proc = subprocess.run(["ip", "netns", "exec", self.cli, *prefix, sys.executable, "-m", "fieldkit", "check",
+                               "lan", *args, "--json", *([] if history else ["--no-history"])],
                               capture_output=True, text=True, timeout=timeout, cwd=str(HERE.parent))
         wall = time.monotonic() - start
         try:
@@ -164,6 +174,8 @@ class LanLab:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+        if self.lldpd_dir is not None:
+            shutil.rmtree(self.lldpd_dir, ignore_errors=True)
         for name in self.made:
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
             shutil.rmtree(Path("/etc/netns") / name, ignore_errors=True)

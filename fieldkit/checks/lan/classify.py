@@ -173,7 +173,7 @@ def _discovery(ctx: Context, name: str, result: Any) -> Finding:
     if not result.neighbors:
         return _f(subject, Status.UNKNOWN,
                   t("No LLDP or CDP frames in {seconds} s (unmanaged switch, or disabled)",
-                    seconds=f"{result.listened_s:g}"),
+                    seconds=f"{round(result.listened_s, 1):g}"),
                   rule="lan-no-neighbor",
                   detail=f"Listened {result.listened_s:g} s on {name}. LLDP is sent every 30 s by default, CDP every "
                          "60 s: a longer listen_s can still hear a slow switch.",

@@ -254,3 +254,18 @@ def test_a_changed_switch_port_shows_as_a_change_since_the_last_visit() -> None:
     assert len(changes) == 1 and changes[0].kind == "changed"
     assert changes[0].summary == "Changed: port Gi1/0/12 -> Gi1/0/14; VLAN 20 -> 30"
     assert compare(scan("Gi1/0/12", 20), scan("Gi1/0/12", 20), {"lan"}) == []
+
+
+def test_an_unadvertised_vlan_is_not_called_wrong() -> None:
+    m = _m(_link(), discovery={"eth0": DiscoveryResult("eth0", 1.0, lldp=_neighbor(native_vlan=None))})
+    assert _one(classify.findings_for(m, expect_vlan=20), "eth0 switch port").status is Status.OK
+    m = _m(_link(), discovery={"eth0": DiscoveryResult("eth0", 1.0, lldp=_neighbor(native_vlan=10))})
+    f = _one(classify.findings_for(m, expect_vlan=20), "eth0 switch port")
+    assert f.status is Status.WARNING and "change port Gi1/0/12 of sw-core-2 to VLAN 20" in f.advice.action
+
+
+def test_a_switched_off_interface_has_no_link(tmp_path: Path) -> None:
+    base = tmp_path / "sys/class/net/eth1"
+    base.mkdir(parents=True)
+    (base / "operstate").write_text("down\n")     # carrier unreadable (EINVAL) when switched off
+    assert read_link("eth1", tmp_path).carrier is False

@@ -38,3 +38,10 @@ def test_network_connection_block_in_markdown_and_html() -> None:
 
 def test_no_block_without_lan_findings() -> None:
     assert "Network connection" not in report.render([sample_scan()], "md")
+
+
+def test_redaction_replaces_the_switch_name_everywhere() -> None:
+    scan = sample_scan()
+    scan.findings += _lan_findings()
+    text = report.render([scan], "md", redact=True)
+    assert "sw-core-2" not in text and "## Network connection" in text

@@ -216,10 +216,9 @@ def _discovery(ctx: Context, name: str, result: Any) -> Finding:
                   advice=Advice(meaning=t("Phones plugged into this socket will not reach the phone system."),
                                 action=t("Ask whoever manages the switch to set voice VLAN {expected} on port {port} "
                                          "of {switch}.", expected=expect_voice, port=port_name, switch=switch or "?")))
-    if expect_vlan and vlan != expect_vlan:
+    if expect_vlan and vlan is not None and vlan != expect_vlan:   # a switch that does not say proves nothing
         return _f(subject, Status.WARNING,
-                  t("This socket is on VLAN {vlan}, expected VLAN {expected}",
-                    vlan=vlan if vlan is not None else "?", expected=expect_vlan),
+                  t("This socket is on VLAN {vlan}, expected VLAN {expected}", vlan=vlan, expected=expect_vlan),
                   rule="lan-vlan-mismatch", tier=Tier.ON_SITE, metrics=metrics, data=data,
                   detail="\n".join(detail_lines),
                   advice=Advice(meaning=t("Devices on this socket land in the wrong network and may not reach "

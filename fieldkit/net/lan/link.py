@@ -81,6 +81,8 @@ def read_link(name: str, root: Path = Path("/")) -> LinkInfo:
     carrier = _read(base / "carrier")
     info.carrier = None if carrier is None else carrier == "1"
     info.operstate = _read(base / "operstate") or "unknown"
+    if info.carrier is None and info.operstate == "down":
+        info.carrier = False      # reading carrier fails with EINVAL on an interface that is switched off
     speed = _int(_read(base / "speed"))
     info.speed_mbps = speed if speed is not None and speed > 0 else None
     duplex = _read(base / "duplex")

@@ -59,9 +59,20 @@ def test_no_reflector_answering_is_a_clear_finding_within_budget(make_ctx):
     assert stream.status is Status.UNKNOWN and stream.rule == "stream-no-answer"
     assert "port is closed" in stream.summary  # loopback answers with ICMP port unreachable
     # gives up after 3 s of silence (~150 packets) instead of sending for the full 30 s (1500)
-    assert "stopped after" in stream.summary and stream.data["sent"] < 300
+    assert "stopped early" in stream.summary and stream.data["sent"] < 300
+    # the ALG test was not asked for and cannot run here: not run with the reason, not UNKNOWN
+    assert by_subject(findings, "SIP ALG") == []
+    assert [n["part"] for n in stream.data["not_run"]] == [f"SIP ALG test over {t} to 127.0.0.1:{port}"
+                                                           for t in ("UDP", "TCP")]
+    assert "refused" in stream.data["not_run"][0]["reason"] and "not run: SIP ALG" in stream.detail
+
+
+def test_a_required_alg_test_that_cannot_run_stays_unknown(make_ctx):
+    port = free_port()
+    findings = voip.run(make_ctx("voip", timeout=30, reflector=f"127.0.0.1:{port}", duration=1.0, alg_port=port,
+                                 alg_test="required"))
     alg = by_subject(findings, "SIP ALG UDP")[0]
-    assert alg.status is Status.UNKNOWN and "not tested" in alg.summary
+    assert alg.status is Status.UNKNOWN and "asked for but could not run" in alg.summary
 
 
 def test_reflector_answering_garbage(make_ctx):
@@ -89,9 +100,9 @@ def test_reflector_answering_garbage(make_ctx):
         sock.close()
     stream = by_subject(findings, "call quality")[0]
     assert stream.rule == "stream-garbage" and stream.status is Status.UNKNOWN
-    assert "not TWAMP-light reflections" in stream.summary
-    alg = by_subject(findings, "SIP ALG UDP")[0]
-    assert "not a fieldkit reflector echo" in alg.summary
+    assert "not reflections of the test call" in stream.summary and "50 packets" in stream.summary
+    assert by_subject(findings, "SIP ALG UDP") == []
+    assert "not a fieldkit reflector echo" in stream.data["not_run"][0]["reason"]
 
 
 def test_closed_sip_port_is_critical(make_ctx):
@@ -141,7 +152,9 @@ def test_cli_check_voip_json_has_the_named_metrics():
         proc.wait(10)
     data = json.loads(result.stdout)
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(voip.__file__).parent.parent / "schemas" / "scan.schema.json").read_text())
+    import fieldkit
+
+    schema = json.loads((Path(fieldkit.__file__).parent / "schemas" / "scan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(data)
     stream = next(f for f in data["findings"] if f["subject"].startswith("call quality"))
     names = {m["name"] for m in stream["metrics"]}
@@ -151,6 +164,30 @@ def test_cli_check_voip_json_has_the_named_metrics():
     r = next(m["value"] for m in stream["metrics"] if m["name"] == "r_factor")
     assert 78 < r < 82.5
     assert set(stream["data"]["series"]) == {"t_s", "rtt_ms", "jitter_ms"} and len(stream["data"]["series"]["t_s"]) == 50
+    # per-direction receiver metrics, and counts in packets (never the Nagios counter unit "c")
+    assert {"mos_min_window", "late_loss_pct", "effective_loss_pct", "jitter_max_ms", "pdv_up_p50_ms",
+            "pdv_up_p95_ms", "pdv_up_p99_ms", "pdv_down_p99_ms", "late_loss_down_pct", "buffer_up_ms"} <= names
+    assert {m["unit"] for m in stream["metrics"] if m["name"] in ("sent", "received", "reordered")} == {"packets"}
+    assert all(m["unit"] != "c" for f in data["findings"] for m in f["metrics"])
+    assert stream["data"]["rtt_ms"] == stream["data"]["series"]["rtt_ms"] and len(stream["data"]["rtt_ms"]) == 50
+
+
+def test_a_clean_path_exits_0_although_the_alg_test_cannot_run_on_this_reflector():
+    port, alg_port = free_port(), free_port()
+    proc = subprocess.Popen(fieldkit_cmd() + ["reflect", "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port)
+        result = subprocess.run(fieldkit_cmd() + ["check", "voip", "--reflector", f"127.0.0.1:{port}",
+                                                  "--duration", "1", "--alg-port", str(alg_port), "--json"],
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    data = json.loads(result.stdout)
+    assert result.returncode == 0, [(f["subject"], f["status"], f["summary"]) for f in data["findings"]]
+    assert {f["status"] for f in data["findings"]} == {"OK"}
+    stream = next(f for f in data["findings"] if f["subject"].startswith("call quality"))
+    assert len(stream["data"]["not_run"]) == 2 and "adaptive jitter buffer" in stream["summary"]
 
 
 # ------------------------------------------------------------------------------- real SIP peers
@@ -239,8 +276,9 @@ def test_kamailio_answers_options_over_udp_and_tcp(kamailio, make_ctx):
         assert finding.metric("sip_response_ms").value > 0
     assert udp.data["attempts"] == 1
     assert tls.status is Status.OK and tls.rule == "sip-tls-not-offered"
-    alg = by_subject(findings, "SIP ALG (heuristic)")[0]
-    assert alg.status is Status.UNKNOWN and "inconclusive" in alg.summary
+    # no reflector: the conclusive ALG test cannot run and was not asked for, so it is "not run"
+    assert by_subject(findings, "SIP ALG (heuristic)") == []
+    assert udp.data["not_run"][0]["part"] == "SIP ALG echo test" and "no reflector" in udp.data["not_run"][0]["reason"]
 
 
 @pytest.mark.real

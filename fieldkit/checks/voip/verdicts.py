@@ -1,16 +1,23 @@
-"""Turn VoIP measurements into findings (classification and plain-language advice).
+"""The VoIP check's verdicts: measurements of :mod:`fieldkit.voip` into findings
+(classification against the profile's thresholds, and plain-language advice).
 
-Kept out of ``fieldkit/checks/voip.py`` so the check module stays a small wiring layer.
+The measuring package returns typed measurements and never builds a finding; everything
+that decides a status or words a sentence for the customer is here.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
+from fieldkit.messages import t, tn
 from fieldkit.options import split_hostport
+
+if TYPE_CHECKING:
+    from fieldkit.voip import emodel, playout, stream
 
 CHECK = "voip"
 
@@ -134,7 +141,10 @@ def _srv_finding(ctx: Context, domain: str) -> Finding:
 
 # ------------------------------------------------------------------------------------------ ALG
 
-def alg_findings(ctx: Context, reflector: str) -> list[Finding]:
+def alg_findings(ctx: Context, reflector: str, *, required: bool = False,
+                 not_run: list[dict[str, str]] | None = None) -> list[Finding]:
+    """The echo test against the reflector.  When it cannot run (nothing answers on the ALG port)
+    it is UNKNOWN only if the profile required it; otherwise it is listed in ``not_run``."""
     from fieldkit.voip import sip
 
     host, _ = split_hostport(reflector, 862)
@@ -147,38 +157,51 @@ def alg_findings(ctx: Context, reflector: str) -> list[Finding]:
         data = {"transport": transport, "target": result.target, "echoed": result.echoed,
                 "rewritten": result.rewritten, "swallowed": result.swallowed, "changes": result.changes}
         if result.swallowed:
-            out.append(_f(subject, Status.WARNING, f"Possible SIP ALG over {transport}: {result.error}",
+            out.append(_f(subject, Status.WARNING,
+                          t("Possible SIP ALG over {transport}: {error}.", transport=transport, error=result.error),
                           rule="alg-swallowed", data=data, tier=Tier.ON_SITE,
-                          advice=Advice(meaning="Something between here and the test server blocks the phones' call "
-                                                "set-up messages over this connection type.",
-                                        action="Check the router or firewall for a 'SIP ALG' or SIP helper and "
-                                               "switch it off.")))
+                          advice=Advice(meaning=t("Something between here and the test server blocks the phones' "
+                                                  "call set-up messages over this connection type."),
+                                        action=t("Check the router or firewall for a 'SIP ALG' or SIP helper and "
+                                                 "switch it off."))))
         elif not result.echoed:
-            out.append(_f(subject, Status.UNKNOWN, f"SIP ALG over {transport} not tested: {result.error}",
-                          rule="alg-no-echo", data=data,
-                          detail="Start the reflector with a listener on the ALG port, e.g. "
-                                 f"`fieldkit reflect --listen 0.0.0.0:862 --listen 0.0.0.0:{port}`."))
+            hint = ("Start the reflector with a listener on the ALG port, e.g. "
+                    f"`fieldkit reflect --listen 0.0.0.0:862 --listen 0.0.0.0:{port}`.")
+            if required:
+                out.append(_f(subject, Status.UNKNOWN,
+                              t("The SIP ALG test over {transport} was asked for but could not run: {error}.",
+                                transport=transport, error=result.error),
+                              rule="alg-no-echo", data=data, detail=hint))
+            elif not_run is not None:
+                not_run.append({"part": f"SIP ALG test over {transport} to {host}:{port}",
+                                "reason": f"{result.error}. {hint}"})
         elif result.rewritten:
             out.append(_f(subject, Status.CRITICAL,
-                          f"A SIP ALG rewrites SIP messages over {transport}: {len(result.changes)} line(s) changed "
-                          "between here and the reflector", rule="alg-rewrite", data=data, tier=Tier.ON_SITE,
+                          tn("A SIP ALG rewrites SIP messages over {transport}: {n} line changed between here and "
+                             "the reflector.",
+                             "A SIP ALG rewrites SIP messages over {transport}: {n} lines changed between here and "
+                             "the reflector.", n=len(result.changes), transport=transport),
+                          rule="alg-rewrite", data=data, tier=Tier.ON_SITE,
                           detail="\n".join(result.changes[:40]),
                           evidence=[Evidence(source="SIP ALG echo diff", excerpt="\n".join(result.changes[:40]))],
-                          advice=Advice(meaning="A router or firewall changes the phones' call set-up messages. "
-                                                "This commonly causes one-way audio, dropped calls and phones "
-                                                "that lose their registration.",
-                                        action="Switch off 'SIP ALG' (sometimes called SIP helper or SIP fixup) "
-                                               "on the router or firewall.",
-                                        prevention="Check the setting again after router firmware updates or "
-                                                   "replacements.")))
+                          advice=Advice(meaning=t("A router or firewall changes the phones' call set-up messages. "
+                                                  "This commonly causes one-way audio, dropped calls and phones "
+                                                  "that lose their registration."),
+                                        action=t("Switch off 'SIP ALG' (sometimes called SIP helper or SIP fixup) "
+                                                 "on the router or firewall."),
+                                        prevention=t("Check the setting again after router firmware updates or "
+                                                     "replacements."))))
         else:
-            out.append(_f(subject, Status.OK, f"No SIP ALG over {transport}: the SIP message arrived at the reflector "
-                                              "byte for byte as sent", rule="alg-clean", data=data))
+            out.append(_f(subject, Status.OK,
+                          t("No SIP ALG over {transport}: the SIP message arrived at the reflector byte for byte as "
+                            "sent.", transport=transport), rule="alg-clean", data=data))
     return out
 
 
-def alg_heuristic_findings(ctx: Context, sip_results: list[Finding]) -> list[Finding]:
-    """Without a reflector only weak hints exist: label them inconclusive."""
+def alg_heuristic_findings(ctx: Context, sip_results: list[Finding], *, required: bool = False,
+                           not_run: list[dict[str, str]] | None = None) -> list[Finding]:
+    """Without a reflector only weak hints exist: a sign of rewriting is a warning; no sign is
+    inconclusive (UNKNOWN when the ALG test was required, else listed as not run)."""
     hints = [f for f in sip_results if f.rule.startswith("sip-options") and f.data.get("transport") in ("UDP", "TCP")]
     if not hints:
         return []
@@ -192,15 +215,20 @@ def alg_heuristic_findings(ctx: Context, sip_results: list[Finding]) -> list[Fin
         sign = via_heuristic(result)
         if sign:
             signs.append(f"{finding.data['transport']}: {sign}")
+    hint = "Run `fieldkit reflect` on the far side and pass --reflector for a conclusive echo test."
     if signs:
         return [_f("SIP ALG (heuristic)", Status.WARNING,
-                   "Possible SIP ALG (inconclusive, single-ended test): " + "; ".join(signs), rule="alg-heuristic",
-                   detail="Run `fieldkit reflect` on the far side and pass --reflector for a conclusive echo test.",
-                   tier=Tier.ON_SITE)]
-    return [_f("SIP ALG (heuristic)", Status.UNKNOWN,
-               "SIP ALG inconclusive (no reflector configured): the SIP answers show no sign of rewriting, "
-               "but many ALGs restore what they changed", rule="alg-inconclusive",
-               detail="Run `fieldkit reflect` on the far side and pass --reflector for a conclusive echo test.")]
+                   t("Possible SIP ALG (inconclusive, single-ended test): {signs}.", signs="; ".join(signs)),
+                   rule="alg-heuristic", detail=hint, tier=Tier.ON_SITE)]
+    if required:
+        return [_f("SIP ALG (heuristic)", Status.UNKNOWN,
+                   t("SIP ALG inconclusive (no reflector configured): the SIP answers show no sign of rewriting, "
+                     "but many ALGs restore what they changed."), rule="alg-inconclusive", detail=hint)]
+    if not_run is not None:
+        not_run.append({"part": "SIP ALG echo test",
+                        "reason": "no reflector configured; the SIP answers show no sign of rewriting, but many "
+                                  "ALGs restore what they changed. " + hint})
+    return []
 
 
 # ------------------------------------------------------------------------------------------ NAT
@@ -260,15 +288,26 @@ def nat_findings(ctx: Context, servers: list[str], budget: Callable[[], float]) 
 
 # ------------------------------------------------------------------------------------------ stream
 
+@dataclass
+class DirectionQuality:
+    """One direction of the call as the emulated receiver heard it, and its rating."""
+
+    name: str                      # "upstream" / "downstream"
+    stats: "stream.DirectionStats"
+    playout: "playout.Playout"
+    rating: "emodel.Rating"
+    window_mos: float | None       # the worst sliding 5 s window's MOS
+
+
 def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
-    from fieldkit.voip import emodel, stream
+    from fieldkit.voip import stream
 
     host, port = split_hostport(reflector, 862)
     port = port or 862
     duration = min(ctx.option("duration"), max(0.0, ctx.time_left() - 4))
     subject = f"call quality to {host}:{port}"
     if duration < 1:
-        return [_f(subject, Status.UNKNOWN, "Stream test not run: the check's time budget is used up",
+        return [_f(subject, Status.UNKNOWN, t("The call-quality test was not run: the check's time budget is used up."),
                    rule="stream-no-time")]
     codec = ctx.option("codec")
     ctx.progress(f"voip: {duration:g} s {codec.upper()} stream to {host}:{port}")
@@ -276,59 +315,92 @@ def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
         run = stream.run_stream(host, port, duration_s=duration, codec=codec, dscp=ctx.option("dscp"),
                                 cancel=ctx.cancel)
     except OSError as exc:
-        return [_f(subject, Status.UNKNOWN, f"Stream test could not start: {exc.strerror or exc}", rule="stream-error")]
+        return [_f(subject, Status.UNKNOWN, t("The call-quality test could not start: {error}.",
+                                              error=str(exc.strerror or exc)), rule="stream-error")]
     report = stream.analyse(run)
-    if report.received == 0:
+    if report.received == 0 or report.upstream is None or report.downstream is None:
         return [_no_reflection(run, report, subject, host, port)]
-    one_way = report.rtt_ms["median"] / 2
-    jitter = _jitter_for_rating(report)
-    loss = _loss_for_rating(report)
-    rating = emodel.rate_path(model=ctx.option("mos_model"), codec=codec, one_way_ms=one_way,
-                              rtt_ms=report.rtt_ms["median"], jitter_ms=jitter, loss_pct=loss,
-                              burst_r=report.bursts.burst_ratio)
-    return [_quality_finding(ctx, run, report, rating, subject, one_way, jitter, loss),
-            _dscp_finding(ctx, run, report, host, port)]
+    directions = rate_directions(report, codec=codec, mos_model=ctx.option("mos_model"),
+                                 buffer=ctx.option("jitter_buffer"), fixed_ms=ctx.option("jitter_buffer_ms"),
+                                 interval_ms=run.interval_ms)
+    out = [_quality_finding(ctx, run, report, directions, subject)]
+    preset = ctx.option("preset")
+    if preset and preset != "none":
+        from fieldkit.checks.voip import presets
+
+        out.append(presets.readiness_finding(preset, report, directions, run.interval_ms, host, port))
+    out.append(_dscp_finding(ctx, run, report, host, port))
+    return out
 
 
-def _jitter_for_rating(report: Any) -> float:
-    """The worse direction's RFC 3550 jitter when the reflector's timestamps split it, else the RTT jitter."""
-    values = [d.jitter.final_ms for d in (report.upstream, report.downstream) if d and d.jitter.final_ms is not None]
-    return max(values) if values else (report.rtt_jitter.final_ms or 0.0)
+def buffer_label(model: str, fixed_ms: float) -> str:
+    if model == "fixed":
+        return f"fixed {fixed_ms:g} ms jitter buffer"
+    return "adaptive jitter buffer (95th percentile of the last 2 s of delay variation)"
 
 
-def _max_jitter(report: Any) -> float | None:
-    """The largest RFC 3550 jitter value reached during the stream, over the directions measured."""
-    peaks = [d.jitter.max_ms for d in (report.upstream, report.downstream) if d and d.jitter.max_ms is not None]
-    if not peaks and report.rtt_jitter.max_ms is not None:
-        peaks = [report.rtt_jitter.max_ms]
-    return max(peaks) if peaks else None
+def rate_directions(report: "stream.StreamReport", *, codec: str, mos_model: str, buffer: str, fixed_ms: float,
+                    interval_ms: float) -> list[DirectionQuality]:
+    """Emulate the receiver on each direction and rate what it would have played.
 
+    The fixed part of the delay is half the fastest round trip (queueing shows up as delay
+    variation, which the buffer absorbs and turns into buffer delay or late loss), so a path
+    whose delay varies in one direction only is penalised in that direction only.
+    """
+    from fieldkit.voip import emodel, playout
 
-def _loss_for_rating(report: Any) -> float:
-    if report.split_loss and report.upstream and report.downstream:
-        return max(report.upstream.loss_pct or 0.0, report.downstream.loss_pct or 0.0)
-    return report.loss_pct  # round trip: conservative when the directions cannot be told apart
+    base_one_way = (report.rtt_ms["min"] or 0.0) / 2
+    label = buffer_label(buffer, fixed_ms)
+    out = []
+    for name, stats in (("upstream", report.upstream), ("downstream", report.downstream)):
+        if stats is None:
+            continue
+        po = playout.emulate(stats.transits_ms, stats.lost_flags, interval_ms=interval_ms, model=buffer,
+                             fixed_ms=fixed_ms)
+        jitter = stats.jitter.mean_ms or 0.0
+
+        def rate(loss: float, burst: float, depth: float) -> "emodel.Rating":
+            return emodel.rate_path(model=mos_model, codec=codec, one_way_ms=base_one_way,
+                                    rtt_ms=report.rtt_ms["median"] or 0.0, jitter_ms=jitter, loss_pct=loss,
+                                    burst_r=burst, buffer_ms=depth, buffer_label=label)
+
+        rating = rate(po.effective_loss_pct, po.bursts.burst_ratio, po.buffer_ms)
+        window_mos = min((rate(w.effective_loss_pct, w.burst_ratio, w.buffer_ms).mos for w in po.windows),
+                         default=None)
+        out.append(DirectionQuality(name, stats, po, rating, window_mos))
+    return out
 
 
 def _no_reflection(run: Any, report: Any, subject: str, host: str, port: int) -> Finding:
     data = {"sent": report.sent, "garbage": report.garbage, "icmp_refused": report.icmp_refused}
     if report.garbage:
         return _f(subject, Status.UNKNOWN,
-                  f"The reflector at {host}:{port} answered {report.garbage} packet(s) that are not TWAMP-light "
-                  "reflections of the stream: another service uses that port, or it is not a reflector",
+                  tn("The test partner at {target} answered {n} packet that is not a reflection of the test call: "
+                     "another service uses that port, or it is not a reflector.",
+                     "The test partner at {target} answered {n} packets that are not reflections of the test call: "
+                     "another service uses that port, or it is not a reflector.",
+                     n=report.garbage, target=f"{host}:{port}"),
                   rule="stream-garbage", data=data,
                   evidence=[Evidence(source=f"first bad answer from {host}:{port}", excerpt=run.garbage_sample.hex())])
-    why = ("the port is closed (ICMP port unreachable)" if report.icmp_refused else
-           "no answer at all (reflector not running, wrong address, or UDP blocked on the way)")
+    if report.icmp_refused:
+        why = "the port is closed (ICMP port unreachable)"
+    else:
+        why = "no answer at all (reflector not running, wrong address, or UDP blocked on the way)"
     if run.gave_up:
-        why += f"; stopped after {report.sent} packets instead of running the full duration"
-    return _f(subject, Status.UNKNOWN, f"No answer from the reflector at {host}:{port} to {report.sent} packets: {why}",
-              rule="stream-no-answer", data=data,
+        summary = tn("No answer from the reflector at {target} to {n} packet: {why}; stopped early instead of "
+                     "running the full duration.",
+                     "No answer from the reflector at {target} to {n} packets: {why}; stopped early instead of "
+                     "running the full duration.", n=report.sent, target=f"{host}:{port}", why=why)
+    else:
+        summary = tn("No answer from the reflector at {target} to {n} packet: {why}.",
+                     "No answer from the reflector at {target} to {n} packets: {why}.",
+                     n=report.sent, target=f"{host}:{port}", why=why)
+    return _f(subject, Status.UNKNOWN, summary, rule="stream-no-answer", data=data,
               detail=f"Start `fieldkit reflect --listen 0.0.0.0:{port}` on the far side and allow UDP {port} "
                      "through its firewall." + (f" Send errors: {run.send_errors}" if run.send_errors else ""),
-              advice=Advice(meaning="The call-quality test could not reach its test partner, so call quality "
-                                    "was not measured.",
-                            action="The technician will start the test partner and repeat the test."))
+              advice=Advice(meaning=t("The call-quality test could not reach its test partner, so call quality "
+                                      "was not measured."),
+                            action=t("The technician will start the test partner and repeat the test.")))
 
 
 def _level(value: float, warn: float, crit: float, lower_is_worse: bool = False) -> Status:
@@ -337,102 +409,147 @@ def _level(value: float, warn: float, crit: float, lower_is_worse: bool = False)
     return Status.CRITICAL if value > crit else Status.WARNING if value > warn else Status.OK
 
 
-def _quality_finding(ctx: Context, run: Any, report: Any, rating: Any, subject: str, one_way: float,
-                     jitter: float, loss: float) -> Finding:
+def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[DirectionQuality], subject: str) -> Finding:
     o = ctx.option
+    worst = min(directions, key=lambda d: d.rating.mos)
+    mos, rating = worst.rating.mos, worst.rating
+    window_values = [d.window_mos for d in directions if d.window_mos is not None]
+    window_mos = min(window_values) if window_values else mos
+    one_way = report.rtt_ms["median"] / 2
+    jitter = max(d.stats.jitter.mean_ms or 0.0 for d in directions)
+    jitter_max = max(d.stats.jitter.max_ms or 0.0 for d in directions)
+    loss = max(d.playout.network_loss_pct for d in directions)
+    late = max(d.playout.late_loss_pct for d in directions)
+    effective = max(d.playout.effective_loss_pct for d in directions)
     verdicts = {
         "one-way delay": _level(one_way, o("one_way_warn_ms"), o("one_way_crit_ms")),
         "jitter": _level(jitter, o("jitter_warn_ms"), o("jitter_crit_ms")),
         "packet loss": _level(loss, o("loss_warn_pct"), o("loss_crit_pct")),
-        "MOS": _level(rating.mos, o("mos_warn"), o("mos_crit"), lower_is_worse=True),
+        "MOS": _level(mos, o("mos_warn"), o("mos_crit"), lower_is_worse=True),
+        # Calls fail on bursts, not on averages: a 5 s stretch below the critical MOS is a warning.
+        "MOS in the worst 5 s": Status.WARNING if window_mos < o("mos_crit") else Status.OK,
     }
     status = max(verdicts.values(), key=lambda s: s.severity)
-    grade = {Status.OK: "PASS", Status.WARNING: "WARN", Status.CRITICAL: "FAIL"}[status]
     bad = [name for name, s in verdicts.items() if s is not Status.OK]
-    up, down = report.upstream, report.downstream
-    summary = (f"{grade}: MOS {rating.mos:.2f} (R {rating.r:.1f}), RTT median {report.rtt_ms['median']:.1f} ms, "
-               f"jitter {jitter:.1f} ms, loss {loss:.2f}%" + (f"; too high: {', '.join(bad)}" if bad else ""))
+    model = o("jitter_buffer")
+    model_words = (t("a fixed {ms} ms jitter buffer", ms=f"{o('jitter_buffer_ms'):g}") if model == "fixed"
+                   else t("an adaptive jitter buffer"))
+    params = dict(mos=f"{mos:.2f}", direction=worst.name, buffer=model_words, window=f"{window_mos:.2f}",
+                  rtt=f"{report.rtt_ms['median']:.1f}", jitter=f"{jitter:.1f}", loss=f"{loss:.2f}",
+                  late=f"{late:.2f}")
+    if status is Status.OK:
+        summary = t("Call quality is good: MOS {mos} ({direction}, with {buffer}), worst 5 s {window}; round trip "
+                    "{rtt} ms, jitter {jitter} ms, loss {loss}%, late packets {late}%.", **params)
+    else:
+        summary = t("Call quality is not good enough: MOS {mos} ({direction}, with {buffer}), worst 5 s {window}; "
+                    "round trip {rtt} ms, jitter {jitter} ms, loss {loss}%, late packets {late}%; too high or too "
+                    "low: {bad}.", bad=", ".join(bad), **params)
     metrics = [
-        Metric("mos", round(rating.mos, 2), "", o("mos_warn"), o("mos_crit"), 1, 4.5),
+        Metric("mos", round(mos, 2), "", o("mos_warn"), o("mos_crit"), 1, 4.5),
+        Metric("mos_min_window", round(window_mos, 2), "", None, o("mos_crit"), 1, 4.5),
         Metric("r_factor", round(rating.r, 1), "", None, None, 0, 100),
         Metric("loss_pct", round(loss, 3), "%", o("loss_warn_pct"), o("loss_crit_pct"), 0, 100),
+        Metric("late_loss_pct", round(late, 3), "%", None, None, 0, 100),
+        Metric("effective_loss_pct", round(effective, 3), "%", None, None, 0, 100),
         Metric("jitter_ms", round(jitter, 3), "ms", o("jitter_warn_ms"), o("jitter_crit_ms")),
+        Metric("jitter_max_ms", round(jitter_max, 3), "ms"),
         Metric("one_way_ms", round(one_way, 3), "ms", o("one_way_warn_ms"), o("one_way_crit_ms")),
         Metric("rtt_min_ms", _r(report.rtt_ms["min"], 3), "ms"),
         Metric("rtt_median_ms", _r(report.rtt_ms["median"], 3), "ms"),
         Metric("rtt_p95_ms", _r(report.rtt_ms["p95"], 3), "ms"),
         Metric("rtt_p99_ms", _r(report.rtt_ms["p99"], 3), "ms"),
         Metric("rtt_max_ms", _r(report.rtt_ms["max"], 3), "ms"),
-        Metric("jitter_max_ms", _r(_max_jitter(report), 3), "ms"),
         Metric("rtt_loss_pct", round(report.loss_pct, 3), "%"),
-        Metric("sent", report.sent, "c"), Metric("received", report.received, "c"),
-        Metric("duplicates", report.duplicates, "c"), Metric("reordered", report.reordered, "c"),
-        Metric("max_consecutive_lost", report.bursts.max_consecutive_lost, "c"),
+        Metric("sent", report.sent, "packets"), Metric("received", report.received, "packets"),
+        Metric("duplicates", report.duplicates, "packets"), Metric("reordered", report.reordered, "packets"),
+        Metric("max_consecutive_lost", max(d.playout.bursts.max_consecutive_lost for d in directions), "packets"),
         Metric("pacing_p50_ms", _r(report.pacing_ms["p50"], 3), "ms"),
         Metric("pacing_p99_ms", _r(report.pacing_ms["p99"], 3), "ms"),
     ]
-    for name, direction in (("up", up), ("down", down)):
-        if direction is None:
-            continue
-        metrics.append(Metric(f"jitter_{name}_ms", _r(direction.jitter.final_ms, 3), "ms"))
-        if direction.loss_pct is not None:
-            metrics.append(Metric(f"loss_{name}_pct", round(direction.loss_pct, 3), "%"))
+    for d in directions:
+        short = "up" if d.name == "upstream" else "down"
+        po = d.playout
+        metrics += [
+            Metric(f"mos_{short}", round(d.rating.mos, 2), "", None, None, 1, 4.5),
+            Metric(f"jitter_{short}_ms", _r(d.stats.jitter.mean_ms, 3), "ms"),
+            Metric(f"jitter_{short}_max_ms", _r(d.stats.jitter.max_ms, 3), "ms"),
+            Metric(f"pdv_{short}_p50_ms", _r(po.pdv_p50_ms, 3), "ms"),
+            Metric(f"pdv_{short}_p95_ms", _r(po.pdv_p95_ms, 3), "ms"),
+            Metric(f"pdv_{short}_p99_ms", _r(po.pdv_p99_ms, 3), "ms"),
+            Metric(f"loss_{short}_pct", round(po.network_loss_pct, 3), "%", None, None, 0, 100),
+            Metric(f"late_loss_{short}_pct", round(po.late_loss_pct, 3), "%", None, None, 0, 100),
+            Metric(f"effective_loss_{short}_pct", round(po.effective_loss_pct, 3), "%", None, None, 0, 100),
+            Metric(f"buffer_{short}_ms", round(po.buffer_ms, 2), "ms"),
+        ]
     data = {
         "series": report.series,
+        # Per-probe round trips in send order (None = lost), the shape every check's RTT chart uses.
+        "rtt_ms": list(report.series.get("rtt_ms") or []),
+        "rtt_summary_ms": {k: _r(v, 3) for k, v in report.rtt_ms.items()},
         "codec": o("codec"), "duration_s": round(report.sent * run.interval_ms / 1000, 2),
         "packet_bytes": run.size, "interval_ms": run.interval_ms,
-        "rtt_ms": {k: _r(v, 3) for k, v in report.rtt_ms.items()},
         "rtt_jitter": _jitter_dict(report.rtt_jitter),
-        "upstream": _direction_dict(up), "downstream": _direction_dict(down), "split_loss": report.split_loss,
+        "upstream": _direction_dict(report.upstream), "downstream": _direction_dict(report.downstream),
+        "split_loss": report.split_loss,
         "loss": {"sent": report.sent, "received": report.received, "lost": report.lost,
                  "loss_pct": round(report.loss_pct, 3), "duplicates": report.duplicates,
                  "reordered": report.reordered},
-        "bursts": {k: _r(v, 4) if isinstance(v, float) else v for k, v in vars(report.bursts).items()},
+        "jitter_buffer": {"model": model, "fixed_ms": o("jitter_buffer_ms") if model == "fixed" else None,
+                          "label": buffer_label(model, o("jitter_buffer_ms"))},
+        "receiver": {d.name: _receiver_dict(d) for d in directions},
+        "worse_direction": worst.name,
         "pacing_ms": {k: _r(v, 4) for k, v in report.pacing_ms.items()},
         "kernel_timestamps": report.kernel_timestamps, "pacer_realtime": run.realtime,
         "reflector_processing_ms": _r(report.reflector_processing_ms, 4),
         "rating": {"model": rating.model, "r": round(rating.r, 2), "mos": round(rating.mos, 3),
+                   "mos_min_window": round(window_mos, 3),
                    "mouth_to_ear_ms": _r(rating.mouth_to_ear_ms), "assumptions": rating.assumptions,
                    "parts": {k: round(v, 3) for k, v in rating.parts.items()}},
         "verdicts": {k: v.name for k, v in verdicts.items()},
     }
     detail_lines = [
         f"RTT min/median/p95/p99/max {_fmt(report.rtt_ms['min'])}/{_fmt(report.rtt_ms['median'])}/"
-        f"{_fmt(report.rtt_ms['p95'])}/{_fmt(report.rtt_ms['p99'])}/{_fmt(report.rtt_ms['max'])} ms",
-        f"one-way delay {one_way:.1f} ms is RTT/2 (clocks not synchronised); per-direction estimate up "
-        f"{_fmt(up.one_way_median_ms if up else None)} / down {_fmt(down.one_way_median_ms if down else None)} ms "
-        "(clock offset taken from the minimum-RTT packet)",
+        f"{_fmt(report.rtt_ms['p95'])}/{_fmt(report.rtt_ms['p99'])}/{_fmt(report.rtt_ms['max'])} ms; "
+        f"one-way {one_way:.1f} ms is RTT/2 (clocks not synchronised); the E-model's fixed delay is half the "
+        f"fastest round trip, {(report.rtt_ms['min'] or 0) / 2:.1f} ms, plus each direction's buffer delay",
+        f"receiver emulation: {buffer_label(model, o('jitter_buffer_ms'))}; a packet later than its playout point is "
+        "discarded (late loss) and concealed like a lost one",
     ]
-    for name, d in (("upstream", up), ("downstream", down)):
-        if d:
-            detail_lines.append(
-                f"{name}: RFC 3550 jitter {_fmt(d.jitter.final_ms)} ms (max {_fmt(d.jitter.max_ms)}), IPDV p50/p95/p99 "
-                f"{_fmt(d.jitter.ipdv_p50_ms)}/{_fmt(d.jitter.ipdv_p95_ms)}/{_fmt(d.jitter.ipdv_p99_ms)} ms, PDV p99 "
-                f"{_fmt(d.jitter.pdv_p99_ms)} ms"
-                + (f", RTP-receiver view incl. sender lateness {_fmt(d.nominal_jitter_ms, 2)} ms"
-                   if d.nominal_jitter_ms is not None else "") + ", loss "
-                + (f"{d.lost} ({d.loss_pct:.2f}%)" if d.loss_pct is not None else "not separable (stateless reflector)"))
+    for d in directions:
+        po, st = d.playout, d.stats
+        detail_lines.append(
+            f"{d.name}: MOS {d.rating.mos:.2f} (R {d.rating.r:.1f}), worst 5 s {_fmt(d.window_mos)}; buffer "
+            f"{po.buffer_ms:.1f} ms (max {po.buffer_max_ms:.1f}); loss network {po.network_loss_pct:.2f}% + late "
+            f"{po.late_loss_pct:.2f}% = {po.effective_loss_pct:.2f}%, BurstR {po.bursts.burst_ratio:.2f}, max "
+            f"consecutive {po.bursts.max_consecutive_lost}; PDV p50/p95/p99 {_fmt(po.pdv_p50_ms)}/"
+            f"{_fmt(po.pdv_p95_ms)}/{_fmt(po.pdv_p99_ms)} ms; RFC 3550 jitter mean {_fmt(st.jitter.mean_ms)} ms, "
+            f"max {_fmt(st.jitter.max_ms)}, final {_fmt(st.jitter.final_ms)}"
+            + (f"; RTP-receiver view incl. sender lateness {_fmt(st.nominal_jitter_ms, 2)} ms"
+               if st.nominal_jitter_ms is not None else ""))
+    if not report.split_loss:
+        detail_lines.append("loss cannot be split by direction (stateless reflector): every loss counts in both")
     detail_lines += [
-        f"loss {report.lost}/{report.sent} round trip, duplicates {report.duplicates}, reordered {report.reordered}, "
-        f"max consecutive lost {report.bursts.max_consecutive_lost}, burst density {report.bursts.burst_density:.3f}, "
-        f"gap density {report.bursts.gap_density:.4f} (RFC 3611, Gmin 16), BurstR {report.bursts.burst_ratio:.2f}",
+        f"loss {report.lost}/{report.sent} round trip, duplicates {report.duplicates}, reordered {report.reordered}",
         f"sender timing error p50 {_fmt(report.pacing_ms['p50'], 3)} ms, p99 {_fmt(report.pacing_ms['p99'], 3)} ms, "
         f"max {_fmt(report.pacing_ms['max'], 3)} ms (absolute-deadline pacing"
         f"{', SCHED_FIFO pacer thread' if run.realtime else ', normal priority'}; actual send times are in the packets)",
         f"receive timestamps: {'kernel (SO_TIMESTAMPNS)' if report.kernel_timestamps else 'user space'}",
-        rating.assumptions,
+        f"{worst.name}: {rating.assumptions}",
     ]
     advice = Advice()
     if status is not Status.OK:
+        choppy = any(verdicts[k] is not Status.OK for k in ("packet loss", "jitter", "MOS in the worst 5 s")) \
+            or late > 0.5 or effective > loss + 0.5
         advice = Advice(
-            meaning="Calls over this connection are likely to sound " +
-                    ("choppy or robotic" if verdicts["packet loss"] is not Status.OK or verdicts["jitter"] is not Status.OK
-                     else "delayed, with people talking over each other") + ".",
-            action="The technician will look for what congests the connection (large uploads, backups, a busy "
-                   "Wi-Fi) and, if it is the provider's line, raise it with the provider.",
-            prevention="Give phone traffic priority on the router (QoS) and keep big transfers out of office hours.")
+            meaning=(t("Calls over this connection are likely to sound choppy or robotic.") if choppy
+                     else t("Calls over this connection are likely to sound delayed, with people talking over "
+                            "each other.")),
+            action=t("The technician will look for what congests the connection (large uploads, backups, a busy "
+                     "Wi-Fi) and, if it is the provider's line, raise it with the provider."),
+            prevention=t("Give phone traffic priority on the router (QoS) and keep big transfers out of office hours."))
+    grade = {Status.OK: "pass", Status.WARNING: "warn", Status.CRITICAL: "fail"}[status]
     return _f(subject, status, summary, metrics=metrics, data=data, detail="\n".join(detail_lines),
-              rule="stream-" + grade.lower(), advice=advice, tier=Tier.ENGINEERING if status is not Status.OK else None)
+              rule="stream-" + grade, advice=advice, tier=Tier.ENGINEERING if status is not Status.OK else None)
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -440,9 +557,10 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _jitter_dict(j: Any) -> dict:
-    return {"final_ms": _r(j.final_ms, 3), "max_ms": _r(j.max_ms, 3), "mean_abs_d_ms": _r(j.mean_abs_d_ms, 3),
-            "ipdv_p50_ms": _r(j.ipdv_p50_ms, 3), "ipdv_p95_ms": _r(j.ipdv_p95_ms, 3),
-            "ipdv_p99_ms": _r(j.ipdv_p99_ms, 3), "pdv_p99_ms": _r(j.pdv_p99_ms, 3)}
+    return {"final_ms": _r(j.final_ms, 3), "mean_ms": _r(j.mean_ms, 3), "max_ms": _r(j.max_ms, 3),
+            "mean_abs_d_ms": _r(j.mean_abs_d_ms, 3), "ipdv_p50_ms": _r(j.ipdv_p50_ms, 3),
+            "ipdv_p95_ms": _r(j.ipdv_p95_ms, 3), "ipdv_p99_ms": _r(j.ipdv_p99_ms, 3),
+            "pdv_p99_ms": _r(j.pdv_p99_ms, 3)}
 
 
 def _direction_dict(d: Any) -> dict | None:
@@ -451,6 +569,20 @@ def _direction_dict(d: Any) -> dict | None:
     return {"jitter": _jitter_dict(d.jitter), "lost": d.lost, "loss_pct": _r(d.loss_pct, 3),
             "reordered": d.reordered, "one_way_estimate_ms": _r(d.one_way_median_ms, 3),
             "nominal_jitter_ms": _r(d.nominal_jitter_ms, 3)}
+
+
+def _receiver_dict(d: DirectionQuality) -> dict:
+    po = d.playout
+    return {"mos": round(d.rating.mos, 3), "r": round(d.rating.r, 2), "mos_min_window": _r(d.window_mos, 3),
+            "mouth_to_ear_ms": _r(d.rating.mouth_to_ear_ms), "buffer_ms": round(po.buffer_ms, 2),
+            "buffer_max_ms": round(po.buffer_max_ms, 2), "packets": po.slots, "network_lost": po.network_lost,
+            "late": po.late, "network_loss_pct": round(po.network_loss_pct, 3),
+            "late_loss_pct": round(po.late_loss_pct, 3), "effective_loss_pct": round(po.effective_loss_pct, 3),
+            "pdv_ms": {"p50": _r(po.pdv_p50_ms, 3), "p95": _r(po.pdv_p95_ms, 3), "p99": _r(po.pdv_p99_ms, 3)},
+            "bursts": {k: _r(v, 4) if isinstance(v, float) else v for k, v in vars(po.bursts).items()},
+            "windows": [{"start_s": w.start_s, "effective_loss_pct": round(w.effective_loss_pct, 3),
+                         "burst_ratio": round(w.burst_ratio, 3), "buffer_ms": round(w.buffer_ms, 2)}
+                        for w in po.windows]}
 
 
 def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> Finding:

@@ -613,3 +613,139 @@ def test_dscp_bleached_on_the_return_leg_only(lab):
     dscp = next(f for f in result["findings"] if f["subject"].startswith("DSCP"))
     assert dscp["data"]["at_reflector"] == 46 and dscp["data"]["at_client"] == 0
     assert dscp["status"] == "WARNING" and "back from the reflector: 0" in dscp["summary"]
+
+
+# ------------------------------------------------------------------------------- jitter and bursts
+
+def _nfqueue_ready():
+    need(bool(_which("iptables")), "iptables (nft backend) is not installed")
+    try:
+        import netfilterqueue  # noqa: F401
+    except ImportError:
+        need(False, "NetfilterQueue is not installed (pip install '.[test]')")
+
+
+def _quality(stream):
+    return {m["name"]: m["value"] for m in stream["metrics"]}
+
+
+@pytest.mark.real
+def test_jitter_raises_late_loss_and_lowers_mos(lab):
+    """Uniform 0-60 ms extra delay toward the reflector (reordering allowed) against a clean path:
+    the emulated receiver discards late packets upstream only, and the MOS falls."""
+    _nfqueue_ready()
+    import speechlab
+
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
+    clean = _quality(speechlab.fieldkit_only(lab, 0, "none", 3))
+    jittery_stream = speechlab.fieldkit_only(lab, 60, "none", 3)
+    jittery = _quality(jittery_stream)
+    assert clean["late_loss_pct"] == 0 and clean["effective_loss_pct"] == 0
+    assert jittery["late_loss_up_pct"] > 1.0 and jittery["late_loss_down_pct"] == 0
+    assert jittery["loss_pct"] == 0 and jittery["effective_loss_pct"] == jittery["late_loss_up_pct"]
+    assert jittery["pdv_up_p95_ms"] > 30 > jittery["pdv_down_p95_ms"]
+    assert jittery["jitter_up_ms"] > 5 * max(clean["jitter_up_ms"], 0.5)
+    assert jittery["mos"] < clean["mos"] - 0.1 and jittery["mos_min_window"] <= jittery["mos"]
+    assert jittery["mos_up"] < jittery["mos_down"]       # only the upstream was disturbed
+    assert jittery_stream["data"]["worse_direction"] == "upstream"
+    # a deep fixed buffer absorbs the same jitter: no late loss, but its delay counts
+    fixed = _quality(speechlab.fieldkit_only(lab, 60, "none", 3, "--jitter-buffer", "fixed",
+                                             "--jitter-buffer-ms", "100"))
+    assert fixed["late_loss_pct"] == 0 and fixed["buffer_up_ms"] == 100
+    assert fixed["mos"] > jittery["mos"]
+
+
+BURSTS = {
+    # 6 of 150 packets each: every 25th alone, or runs of 3
+    "random": "numgen inc mod 25 == 0 counter drop",
+    "bursty": "numgen inc mod 75 < 3 counter drop",
+}
+
+
+@pytest.mark.real
+def test_bursts_lower_mos_more_than_random_loss_of_the_same_rate(lab):
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
+    results = {}
+    for kind, rule in BURSTS.items():
+        lab.nft(lab.router, f"""table inet fkvburst {{
+  chain forward_f {{
+    type filter hook forward priority 0; policy accept;
+    ip daddr {voiplab.SERVER_IP} udp dport 862 {rule}
+  }}
+}}""")
+        rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "3", "--alg-test", "off",
+                                        "--timeout", "40")
+        lab.run(lab.router, ["nft", "delete", "table", "inet", "fkvburst"])
+        results[kind] = next(f for f in result["findings"] if f["subject"].startswith("call quality"))
+    random_q, bursty_q = _quality(results["random"]), _quality(results["bursty"])
+    assert random_q["loss_up_pct"] == bursty_q["loss_up_pct"] == pytest.approx(4.0)
+    assert results["bursty"]["data"]["receiver"]["upstream"]["bursts"]["burst_ratio"] > 2
+    assert results["random"]["data"]["receiver"]["upstream"]["bursts"]["burst_ratio"] < 1.2
+    assert bursty_q["max_consecutive_lost"] == 3 and random_q["max_consecutive_lost"] == 1
+    assert bursty_q["mos"] < random_q["mos"]
+
+
+@pytest.mark.real
+def test_readiness_preset_lists_each_published_limit(lab):
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
+    rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "2", "--alg-test", "off",
+                                    "--preset", "teams", "--timeout", "40")
+    preset = next(f for f in result["findings"] if f["subject"].startswith("readiness for Microsoft Teams"))
+    assert preset["status"] == "OK" and "meets the published network requirements" in preset["summary"]
+    assert [lim["label"] for lim in preset["data"]["limits"]][:2] == ["one-way latency < 30 ms", "round trip < 60 ms"]
+    assert "the 15 s limits were judged on the whole stream" in preset["detail"]
+    assert rc == 0
+
+
+def test_a_path_that_misses_a_preset_says_which_limit(make_ctx):
+    from fieldkit.checks.voip import presets, verdicts
+    from fieldkit.voip import stream as vstream
+
+    run = _constructed_stream(loss_every=10)
+    report = vstream.analyse(run)
+    directions = verdicts.rate_directions(report, codec="g711", mos_model="g107", buffer="adaptive", fixed_ms=60,
+                                          interval_ms=20.0)
+    finding = presets.readiness_finding("ringcentral", report, directions, 20.0, "192.0.2.1", 862)
+    assert finding.status is Status.WARNING and "packet loss < 1%" in finding.summary
+    assert "delay < 150 ms one-way: measured" in finding.detail and "-> meets" in finding.detail
+    assert finding.metric("ringcentral_loss_pct").warn == 1.0
+
+
+def _constructed_stream(loss_every: int):
+    """A 10 s reflected stream with every ``loss_every``-th packet lost upstream (stateful reflector)."""
+    from fieldkit.voip import stream as vstream
+
+    run = vstream.StreamRun("192.0.2.1:862", ("192.0.2.1", 862), 20.0, 172, 184, True, seq_base=1 << 20)
+    t0 = 1_700_000_000_000_000_000
+    reflector_seq = 0
+    for seq in range(500):
+        sent = t0 + seq * 20_000_000
+        run.sent.append(vstream.Sent(seq, seq * 20_000_000, seq * 20_000_000, sent))
+        if seq % loss_every == 0:
+            continue
+        t2 = sent + 5_000_000
+        run.replies.append(vstream.Reply(seq, sent, t2, t2 + 50_000, t2 + 5_100_000, reflector_seq, 184, 184, 64,
+                                         True))
+        reflector_seq += 1
+    return run
+
+
+def test_the_voip_rtt_chart_is_drawn_in_the_report(make_ctx):
+    """The per-probe round trips are a list, as the network check's: the report draws them."""
+    from fieldkit.report.model import charts_for
+
+    run = _constructed_stream(loss_every=50)
+    from fieldkit.checks.voip import verdicts
+
+    ctx = make_ctx("voip", reflector="192.0.2.1")
+    from fieldkit.voip import stream as vstream
+
+    report = vstream.analyse(run)
+    directions = verdicts.rate_directions(report, codec="g711", mos_model="g107", buffer="adaptive", fixed_ms=60,
+                                          interval_ms=20.0)
+    finding = verdicts._quality_finding(ctx, run, report, directions, "call quality to 192.0.2.1:862")
+    assert isinstance(finding.data["rtt_ms"], list) and len(finding.data["rtt_ms"]) == 500
+    assert finding.data["rtt_ms"].count(None) == 10
+    titles = [c.title for c in charts_for(finding)]
+    assert "Round-trip times to call quality to 192.0.2.1:862" in titles
+    assert any(title.startswith("Latency and jitter over time") for title in titles)

@@ -56,7 +56,8 @@ def sip_findings(ctx: Context, target: str, budget: Callable[[], float]) -> list
         limit = min(timeout, budget())
         if limit < 0.5:
             out.append(_f(f"SIP {transport} {host}:{tport}", Status.UNKNOWN,
-                          f"SIP OPTIONS over {transport} not tried: the check's time budget is used up",
+                          t("SIP OPTIONS over {transport} not tried: the check's time budget is used up",
+                            transport=transport),
                           rule="sip-no-time"))
             continue
         ctx.progress(f"voip: SIP OPTIONS over {transport} to {host}:{tport}")
@@ -80,42 +81,43 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
     metrics = [Metric("sip_response_ms", _r(result.response_ms), "ms")] if result.response_ms is not None else []
     if not result.answered:
         if result.transport == "TLS" and result.kind == "refused":
-            return _f(subject, Status.OK, f"SIP over TLS is not offered on port {port} (connection refused)",
+            return _f(subject, Status.OK, t("SIP over TLS is not offered on port {port} (connection refused)",
+                                            port=port),
                       rule="sip-tls-not-offered", data=data, evidence=evidence)
         # Phones mostly speak SIP over UDP: unreachable there is critical. Many PBXs offer UDP only,
         # so a missing TCP/TLS answer is a warning.
         status = Status.CRITICAL if result.transport == "UDP" else Status.WARNING
-        what = {"refused": "the port is closed or blocked", "timeout": "no answer (blocked by a firewall, or the "
-                "server is down)", "garbage": "something answered that is not SIP",
-                "resolve": "the name does not resolve", "tls": "TLS failed"}.get(result.kind, "error")
-        return _f(subject, status, f"SIP server {host}:{port} not reachable over {result.transport}: {what}",
+        what = {"refused": t("the port is closed or blocked"),
+                "timeout": t("no answer (blocked by a firewall, or the server is down)"),
+                "garbage": t("something answered that is not SIP"),
+                "resolve": t("the name does not resolve"), "tls": t("TLS failed")}.get(result.kind, t("error"))
+        return _f(subject, status, t("SIP server {target} not reachable over {transport}: {what}",
+                                     target=f"{host}:{port}", transport=result.transport, what=what),
                   rule=f"sip-{result.kind or 'error'}", detail=result.error, data=data, evidence=evidence,
                   tier=Tier.ENGINEERING,
-                  advice=Advice(meaning="The phones may be unable to reach the phone system over this path, so "
-                                        "calls or registrations can fail.",
-                                action="The technician will check the firewall rules and the phone system's "
-                                       "address with your provider."))
-    nat = ""
+                  advice=Advice(meaning=t("The phones may be unable to reach the phone system over this path, so "
+                                          "calls or registrations can fail."),
+                                action=t("The technician will check the firewall rules and the phone system's "
+                                         "address with your provider.")))
+    nat: str = ""
     if result.nat_detected:
-        nat = f"; NAT between here and the server (it sees {result.received}:{result.rport})"
+        nat = t("; NAT between here and the server (it sees {address})", address=f"{result.received}:{result.rport}")
     elif result.nat_detected is False:
-        nat = "; no NAT (the server sees our own address)"
-    server = f" ({result.server})" if result.server else ""
-    timing = f"{result.response_ms:.1f} ms"
+        nat = t("; no NAT (the server sees our own address)")
+    tls_problem = f"; {result.error}" if result.transport == "TLS" and result.tls_verified is False else ""
+    params = dict(server=f" ({result.server})" if result.server else "", transport=result.transport,
+                  ms=f"{result.response_ms:.1f}", code=result.status, reason=result.reason, nat=nat,
+                  tls=tls_problem)
     if result.status in (401, 403, 407):
-        summary = (f"SIP server{server} reachable over {result.transport} in {timing}: it answered "
-                   f"{result.status} {result.reason} (authentication required or OPTIONS refused, which still "
-                   f"proves it is reachable){nat}")
+        summary = t("SIP server{server} reachable over {transport} in {ms} ms: it answered {code} {reason} "
+                    "(authentication required or OPTIONS refused, which still proves it is reachable){nat}{tls}",
+                    **params)
         status = Status.OK
-    elif result.status >= 500 and result.status != 501:
-        summary = f"SIP server{server} answered {result.status} {result.reason} over {result.transport} in {timing}{nat}"
-        status = Status.WARNING
     else:
-        summary = f"SIP server{server} answered {result.status} {result.reason} over {result.transport} in {timing}{nat}"
-        status = Status.OK
-    if result.transport == "TLS" and result.tls_verified is False:
+        summary = t("SIP server{server} answered {code} {reason} over {transport} in {ms} ms{nat}{tls}", **params)
+        status = Status.WARNING if result.status >= 500 and result.status != 501 else Status.OK
+    if tls_problem:
         status = Status.WARNING
-        summary += f"; {result.error}"
     detail = (f"Allow: {result.allow or '-'}; Supported: {result.supported or '-'}; top Via sent: {result.via_sent}; "
               f"returned: {result.via_received}; attempts {result.attempts} (RFC 3261 Timer E retransmission)")
     return _f(subject, status, summary, rule=f"sip-options-{result.status}", metrics=metrics, data=data,
@@ -127,15 +129,18 @@ def _srv_finding(ctx: Context, domain: str) -> Finding:
 
     records = sip.srv_lookup(domain, timeout_s=3.0, nameserver=ctx.option("dns_server"))
     if "error" in records:
-        return _f(f"SIP SRV {domain}", Status.UNKNOWN, f"SRV lookup not possible: {records['error']}", rule="sip-srv")
+        return _f(f"SIP SRV {domain}", Status.UNKNOWN, t("SRV lookup not possible: {error}", error=records["error"]),
+                  rule="sip-srv")
     found = {k: v for k, v in records.items() if isinstance(v, list)}
     lines = [f"{k}: " + (", ".join(f"{r['target']}:{r['port']} (prio {r['priority']}, weight {r['weight']})"
                                    for r in v) if isinstance(v, list) else str(v)) for k, v in records.items()]
     if found:
-        return _f(f"SIP SRV {domain}", Status.OK, f"SIP SRV records found for {domain}: {', '.join(found)}",
+        return _f(f"SIP SRV {domain}", Status.OK,
+                  t("SIP SRV records found for {domain}: {records}", domain=domain, records=", ".join(found)),
                   rule="sip-srv", detail="; ".join(lines), data={"srv": records})
     return _f(f"SIP SRV {domain}", Status.OK,
-              f"No SIP SRV records for {domain}: phones must be configured with the server's host name and port",
+              t("No SIP SRV records for {domain}: phones must be configured with the server's host name and port",
+                domain=domain),
               rule="sip-srv-none", detail="; ".join(lines), data={"srv": records})
 
 
@@ -249,39 +254,43 @@ def nat_findings(ctx: Context, servers: list[str], budget: Callable[[], float]) 
             "lifetime_note": report.lifetime_note, "observations": report.observations, "errors": report.errors,
             "software": report.software}
     if report.mapped is None:
-        return [_f(subject, Status.WARNING, "No STUN server answered: " + "; ".join(report.errors), rule="nat-no-answer",
+        return [_f(subject, Status.WARNING, t("No STUN server answered: {errors}", errors="; ".join(report.errors)),
+                   rule="nat-no-answer",
                    data=data, tier=Tier.ENGINEERING,
-                   advice=Advice(meaning="The test could not see how the router translates addresses; outgoing UDP "
-                                         "may be blocked.",
-                                 action="The technician will check the firewall and the STUN server address."))]
-    parts = [f"public address {report.mapped[0]}:{report.mapped[1]}" if report.nat_present else "no NAT"]
-    if report.mapping:
-        parts.append(f"mapping {report.mapping}")
-    if report.filtering:
-        parts.append(f"filtering {report.filtering}")
+                   advice=Advice(meaning=t("The test could not see how the router translates addresses; outgoing "
+                                           "UDP may be blocked."),
+                                 action=t("The technician will check the firewall and the STUN server address.")))]
+    parts: dict[str, str] = {
+        "address": (t("public address {address}", address=f"{report.mapped[0]}:{report.mapped[1]}")
+                    if report.nat_present else t("no NAT")),
+        "mapping": t(", mapping {kind}", kind=report.mapping) if report.mapping else "",
+        "filtering": t(", filtering {kind}", kind=report.filtering) if report.filtering else "",
+        "binding": "",
+    }
     status, rule, advice = Status.OK, "nat-behaviour", Advice()
     notes = [n for n in (report.mapping_method, report.filtering_note, report.lifetime_note) if n]
     keepalive = ctx.option("sip_keepalive_s")
     metrics = []
     if report.lifetime_s_max is not None:
         metrics.append(Metric("nat_binding_lifetime_max_s", report.lifetime_s_max, "s"))
-        parts.append(f"UDP binding gone after {report.lifetime_s_max:g} s idle")
+        parts["binding"] = t(", UDP binding gone after {s} s idle", s=f"{report.lifetime_s_max:g}")
         if report.lifetime_s_max <= keepalive:
             status, rule = Status.WARNING, "nat-binding-short"
-            advice = Advice(meaning="The router forgets the phones' connections sooner than the phones refresh "
-                                    "them, so incoming calls can fail to ring.",
-                            action=f"Set the phones' keep-alive below {report.lifetime_s_max:g} seconds, or raise "
-                                   "the router's UDP timeout.")
+            advice = Advice(meaning=t("The router forgets the phones' connections sooner than the phones refresh "
+                                      "them, so incoming calls can fail to ring."),
+                            action=t("Set the phones' keep-alive below {s} seconds, or raise the router's UDP "
+                                     "timeout.", s=f"{report.lifetime_s_max:g}"))
     elif report.lifetime_s_min is not None:
         metrics.append(Metric("nat_binding_lifetime_min_s", report.lifetime_s_min, "s"))
-        parts.append(f"UDP binding survives at least {report.lifetime_s_min:g} s idle")
+        parts["binding"] = t(", UDP binding survives at least {s} s idle", s=f"{report.lifetime_s_min:g}")
     if report.mapping and "dependent" in report.mapping and "independent" not in report.mapping:
         status, rule = Status.WARNING, "nat-symmetric"
-        advice = Advice(meaning="The router changes the phones' public port for every destination (a 'symmetric' "
-                                "NAT). Audio can then go one way only unless the provider relays it.",
-                        action="Ask the provider whether their server handles this (media relay or 'SBC latching'), "
-                               "or configure the router for endpoint-independent mapping.")
-    return [_f(subject, status, "NAT: " + ", ".join(parts), rule=rule, data=data, metrics=metrics,
+        advice = Advice(meaning=t("The router changes the phones' public port for every destination (a "
+                                  "'symmetric' NAT). Audio can then go one way only unless the provider relays it."),
+                        action=t("Ask the provider whether their server handles this (media relay or 'SBC "
+                                 "latching'), or configure the router for endpoint-independent mapping."))
+    return [_f(subject, status, t("NAT: {address}{mapping}{filtering}{binding}", **parts), rule=rule, data=data,
+               metrics=metrics,
                detail="; ".join(notes + report.errors), advice=advice,
                tier=Tier.ENGINEERING if status is not Status.OK else None)]
 
@@ -592,24 +601,25 @@ def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> 
     data = {"requested": wanted, "marking_set": run.tos_set, "at_reflector": up, "at_client": down}
     metrics = [Metric("dscp_at_reflector", up, ""), Metric("dscp_at_client", down, "")]
     if not run.tos_set:
-        return _f(subject, Status.UNKNOWN, f"DSCP {wanted} could not be set on this system (the OS refused)",
+        return _f(subject, Status.UNKNOWN, t("DSCP {dscp} could not be set on this system (the OS refused)", dscp=wanted),
                   rule="dscp-not-set", data=data, metrics=metrics)
     if wanted == 0:
-        return _f(subject, Status.OK, "Stream sent unmarked (DSCP 0): preservation not tested", rule="dscp-zero",
+        return _f(subject, Status.OK, t("Stream sent unmarked (DSCP 0): preservation not tested"), rule="dscp-zero",
                   data=data, metrics=metrics)
     legs = {"to the reflector": up, "back from the reflector": down}
     changed = [f"{leg}: {value}" for leg, value in legs.items() if value is not None and value != wanted]
     unknown = [leg for leg, value in legs.items() if value is None]
     if changed:
         return _f(subject, Status.WARNING,
-                  f"DSCP {wanted} is not preserved ({'; '.join(changed)}): voice gets no priority on that leg",
+                  t("DSCP {dscp} is not preserved ({changed}): voice gets no priority on that leg", dscp=wanted,
+                    changed="; ".join(changed)),
                   rule="dscp-rewritten", data=data, metrics=metrics, tier=Tier.ENGINEERING,
-                  advice=Advice(meaning="The network strips the 'voice first' label from phone traffic, so calls are "
-                                        "not prioritised when the line is busy.",
-                                action="The technician will check the QoS settings of the router and switches and ask "
-                                       "the provider whether they honour voice marking."))
+                  advice=Advice(meaning=t("The network strips the 'voice first' label from phone traffic, so calls "
+                                          "are not prioritised when the line is busy."),
+                                action=t("The technician will check the QoS settings of the router and switches and "
+                                         "ask the provider whether they honour voice marking.")))
     if unknown:
-        return _f(subject, Status.UNKNOWN, f"DSCP {wanted} preserved where visible; not visible {', '.join(unknown)}",
+        return _f(subject, Status.UNKNOWN, t("DSCP {dscp} preserved where visible; not visible {legs}", dscp=wanted, legs=", ".join(unknown)),
                   rule="dscp-partial", data=data, metrics=metrics)
-    return _f(subject, Status.OK, f"DSCP {wanted} preserved to the reflector and back", rule="dscp-preserved",
+    return _f(subject, Status.OK, t("DSCP {dscp} preserved to the reflector and back", dscp=wanted), rule="dscp-preserved",
               data=data, metrics=metrics)

@@ -33,7 +33,7 @@ OPTIONS = [
            profile=False, metavar="FILE"),
     Option("save_wav", "path", None, "Keep the recording in this WAV file (evidence for the report)",
            profile=False, metavar="FILE"),
-    # defaults from detect.Thresholds (the values bench/acoustic_eval.py measured), written out
+    # defaults from audio.thresholds.Thresholds (the values bench/acoustic_eval.py measured), written out
     # so listing the options does not import numpy; a test keeps them equal
     Option("click_threshold", "float", 6.0, "Folded click-train score needed to report clicks (higher = stricter)",
            min=3, max=100),
@@ -116,17 +116,19 @@ def _device_label(ctx: Context) -> str:
 
 def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[Evidence],
              notes: list[str]) -> list[Finding]:
-    from fieldkit.audio import detect
+    from fieldkit.audio.analysis import analyse, capture_problem
+    from fieldkit.audio.thresholds import Thresholds
+    from fieldkit.checks.acoustic.verdicts import classify
 
-    th = detect.Thresholds(click_score=float(ctx.option("click_threshold")), min_clicks=int(ctx.option("min_clicks")))
-    problem = detect.capture_problem(samples, rate, th.clip_fraction)
+    th = Thresholds(click_score=float(ctx.option("click_threshold")), min_clicks=int(ctx.option("min_clicks")))
+    problem = capture_problem(samples, rate, th.clip_fraction)
     if problem:
         rule, reason = problem
         return [_unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
                          notes=notes)]
     ctx.checkpoint()
-    a = detect.analyse(samples, rate, th)
-    findings = [_finding(a, verdict, th, source, evidence, notes) for verdict in a.verdicts]
+    a = analyse(samples, rate, th)
+    findings = [_finding(a, verdict, th, source, evidence, notes) for verdict in classify(a, th)]
     findings[0].data.update(a.data)   # the pictures go with the headline finding
     return findings
 

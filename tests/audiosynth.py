@@ -1,4 +1,5 @@
-"""Seeded synthetic sounds for tests and ``bench/acoustic_eval.py`` (acoustic.md §5).
+"""Seeded synthetic sounds for the acoustic tests and ``bench/acoustic_eval.py`` (which imports this
+file by path: it is not part of the installed package).
 
 There are no public recordings of failing drives with a usable licence, so positives are
 synthesised: a click is 2-4 damped sines at 1-8 kHz plus a short noise burst (an impact

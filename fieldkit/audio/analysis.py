@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.audio.clicks import (ClickSpectrogram, ClickTrain, best_click_train, click_spectrogram, impulses,
-                                   passes)
+                                   other_impulses, passes, train_at)
 from fieldkit.audio.dsp import sound_levels
 from fieldkit.audio.thresholds import MIN_SAMPLERATE, Thresholds
 from fieldkit.audio.tonal import (Beeps, Line, TonalSpectrogram, grinding, spindle_and_hum, stall_beeps,
@@ -38,6 +38,9 @@ class Analysis:
     spindle_is_hum_harmonic: bool
     hum_hz: float | None
     max_period_s: float
+    other_events_s: list[float] = field(default_factory=list)   # impulses that are not the train's clicks
+    other_rate_hz: float = 0.0
+    other_ioi_cv: float | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,9 +95,29 @@ def analyse(samples: Any, samplerate: int, thresholds: Thresholds | None = None,
         events_s=events_s, event_rate_hz=rate, event_ioi_cv=ioi_cv, beeps=stall_beeps(spectrum, th),
         whine=whine(spectrum, th, spindle, hum_hz), grinding=grinding(x, fs, th),
         spindle=spindle, spindle_is_hum_harmonic=is_hum, hum_hz=hum_hz, max_period_s=max_period)
+    # what is left once the train's clicks are taken out (typing, seeks): judged on its own
+    others = other_impulses(events_s, train)
+    analysis.other_events_s = others
+    analysis.other_rate_hz = len(others) / duration
+    if len(others) >= 3:
+        ioi = np.diff(np.asarray(others))
+        analysis.other_ioi_cv = float(np.std(ioi) / max(float(np.mean(ioi)), 1e-9))
     if with_pictures:
         analysis.data = pictures(spectrum, clicks, train)
     return analysis
+
+
+def measure_train(samples: Any, samplerate: int, period_s: float, thresholds: Thresholds | None = None) -> ClickTrain | None:
+    """The click train at ``period_s`` (found in another recording) in this recording, measured
+    whether or not it passes the tests: its score, its clicks' level (``click_level_db``)."""
+    import numpy as np
+
+    th = thresholds or Thresholds()
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim > 1:
+        x = x.mean(axis=1, dtype=np.float32)
+    x = x - np.float32(x.mean())
+    return train_at(click_spectrogram(x, int(samplerate), th), th, period_s)
 
 
 def pictures(tonal: TonalSpectrogram, clicks: ClickSpectrogram, train: ClickTrain | None) -> dict[str, Any]:

@@ -64,6 +64,17 @@ class ClickTrain:
                                     # other slots': high when a train k times slower (head parking
                                     # every 9 s on a 4.5 s grid) fills every k-th slot
 
+    # the train judged on its active slots only (a drive clicks while it is asked to read and
+    # stops between; typing or seeks around it add impulses the grid does not explain)
+    segments_s: list[tuple[float, float]] = field(default_factory=list)   # when the clicks occur
+    active_slots: int = 0
+    active_fill: float = 0.0
+    active_consistency: float = 0.0
+    click_level_db: float = float("-inf")   # the clicks' power over the background's, absolute (dB
+                                            # re full scale, 1-8 kHz): compares two recordings
+    chance_log10: float = 0.0       # log10 of the chance that the room's other impulses fill that
+                                    # many active slots (binomial tail): very negative for a real train
+
     @property
     def rate_hz(self) -> float:
         return 1.0 / self.period_s
@@ -229,20 +240,89 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
             break
     times = [c.t0 + i / rate for i in hits]
     p90 = float(np.percentile(slot_z, 90)) if slot_z else 0.0
-    return ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
-                      fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=_similarity(c, hits),
-                      snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=len(slot_z),
-                      median_z=float(np.median(hit_z)) if hit_z else 0.0,
-                      on_grid=_on_grid(c, th, hits, period),
-                      slot_z_p90=p90,
-                      uniformity=float(np.mean(np.array(slot_z) >= 0.2 * p90)) if slot_z else 0.0,
-                      contrast=_contrast(slot_z), subgrid=_subgrid(slot_z),
-                      slot_median=float(np.median(slot_z)) if slot_z else 0.0,
-                      # in the chosen band, or in the whole band: with 2-3 cycles per third a
-                      # narrow band's heavy-tailed noise can hide one third's clicks
-                      consistency=max(consistency(c.log_onset(band), period, phase),
-                                      consistency(c.log_onset(0), period, phase)
-                                      if band != 0 else float("-inf")))
+    train = ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
+                       fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=_similarity(c, hits),
+                       snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=len(slot_z),
+                       click_level_db=_click_level_db(c, hits),
+                       median_z=float(np.median(hit_z)) if hit_z else 0.0,
+                       on_grid=_on_grid(c, th, hits, period),
+                       slot_z_p90=p90,
+                       uniformity=float(np.mean(np.array(slot_z) >= 0.2 * p90)) if slot_z else 0.0,
+                       contrast=_contrast(slot_z), subgrid=_subgrid(slot_z),
+                       slot_median=float(np.median(slot_z)) if slot_z else 0.0,
+                       # in the chosen band, or in the whole band: with 2-3 cycles per third a
+                       # narrow band's heavy-tailed noise can hide one third's clicks
+                       consistency=max(consistency(c.log_onset(band), period, phase),
+                                       consistency(c.log_onset(0), period, phase)
+                                       if band != 0 else float("-inf")))
+    _active(c, th, train, z, period, phase, tol, threshold, band)
+    return train
+
+
+def _active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any, period: float, phase: int, tol: int,
+            threshold: float, band: int) -> None:
+    """Judge the train on the slots where it is present: runs of slots that hold a click,
+    bridging up to ``th.max_gap_slots`` empty ones. Measures their fill, their consistency
+    (the onset function of the active stretches only, folded in thirds) and the chance that
+    the other impulses of the recording fill that many slots (binomial tail)."""
+    import numpy as np
+    from scipy.stats import binom
+
+    first = phase - int(phase // period) * period
+    centres = np.round(first + np.arange(train.slots) * period).astype(int)
+    # A narrow window (+-3 % of the period): a click keeps its time, other impulses fall anywhere.
+    # The threshold and the chance of a hit by accident come from windows of the same width
+    # between the slots (a quarter, half and three quarters of a period off), which hear the same
+    # room (noise, typing, seeks) but not the train.
+    narrow = max(2, int(round(0.03 * period)))
+    offsets = np.arange(-narrow, narrow + 1)
+
+    def window_max(at: Any) -> Any:
+        idx = np.clip(at[:, None] + offsets[None, :], 0, z.size - 1)
+        return z[idx].max(axis=1)
+
+    on = window_max(centres)
+    off = [window_max(np.round(centres + f * period).astype(int) % z.size) for f in (0.25, 0.5, 0.75)]
+    level = max(th.hit_z, float(np.percentile(np.concatenate(off), 80)))
+    hit = on >= level
+    q = float(np.median([np.mean(o >= level) for o in off]))
+    segments: list[tuple[int, int]] = []
+    start = last = None
+    for k in np.flatnonzero(hit):
+        if start is not None and k - last <= th.max_gap_slots + 1:
+            last = k
+            continue
+        if start is not None:
+            segments.append((start, last))
+        start = last = int(k)
+    if start is not None:
+        segments.append((start, last))
+    segments = [(a, b) for a, b in segments if hit[a:b + 1].sum() >= 3]
+    if not segments:
+        return
+    active = np.zeros(train.slots, dtype=bool)
+    for a, b in segments:
+        active[a:b + 1] = True
+    m, k = int(active.sum()), int((hit & active).sum())
+    q = min(0.999, max(0.02, q))
+    train.chance_log10 = float(binom.logsf(k - 1, m, q) / math.log(10))
+    train.active_slots, train.active_fill = m, k / m
+    train.segments_s = [(round(c.t0 + max(0.0, float(centres[a]) - tol) / c.rate, 2),
+                         round(c.t0 + min(float(z.size), float(centres[b]) + tol) / c.rate, 2)) for a, b in segments]
+    # consistency over the active stretches joined end to end (each cut at slot boundaries,
+    # so the train keeps its phase), in the chosen band or the whole band
+    half = int(period // 2)
+    best = float("-inf")
+    for comp in (c.log_onset(band), c.log_onset(0)) if band != 0 else (c.log_onset(band),):
+        pieces = []
+        for a, b in segments:
+            lo = max(0, int(centres[a]) - half)
+            hi = min(comp.size, lo + int(round((b - a + 1) * period)))
+            pieces.append(comp[lo:hi])
+        joined = np.concatenate(pieces)
+        if joined.size > 3 * period:
+            best = max(best, consistency(joined, period, min(half, int(centres[segments[0][0]]))))
+    train.active_consistency = best if best > float("-inf") else 0.0
 
 
 def _contrast(slot_z: list[float]) -> float:
@@ -343,6 +423,17 @@ def _snr_db(c: ClickSpectrogram, hits: list[int]) -> float:
     return 10 * math.log10(max(excess, 1e-12 * background) / background) if background > 0 else float("inf")
 
 
+def _click_level_db(c: ClickSpectrogram, hits: list[int]) -> float:
+    """Power the clicks add to the 1-8 kHz band, in dB (same scale in every recording)."""
+    import numpy as np
+
+    if not hits:
+        return float("-inf")
+    bp = c.band_power
+    excess = float(np.median(bp[hits])) - float(np.median(bp))
+    return 10 * math.log10(max(excess, 1e-20))
+
+
 def _band(c: ClickSpectrogram, hits: list[int]) -> tuple[float, float]:
     """10th-90th percentile frequencies of the clicks' energy above the background."""
     import numpy as np
@@ -375,6 +466,26 @@ def impulses(c: ClickSpectrogram, th: Thresholds) -> tuple[list[float], float, f
 
 
 def passes(c: ClickTrain, th: Thresholds) -> bool:
+    """The candidate is a click train: it passes the whole-recording tests, or it stands out
+    on its active slots (a train among typing or seeks, or in part of the recording)."""
+    return _passes_whole(c, th) or stands_out(c, th)
+
+
+def stands_out(c: ClickTrain, th: Thresholds) -> bool:
+    """A train judged on its active slots: present in enough of them that the room's other
+    impulses cannot explain it, consistent over its active stretches, regular and alike."""
+    if c.score < th.click_score or c.period_s > th.max_period_s * 1.02:
+        return False
+    if c.active_slots < th.min_active_slots or c.active_fill < th.min_fill:
+        return False
+    if c.chance_log10 > th.max_chance_log10 or c.active_consistency < th.min_consistency:
+        return False
+    if c.jitter is None or c.jitter > th.max_jitter:
+        return False
+    return c.similarity is not None and c.similarity >= th.min_similarity
+
+
+def _passes_whole(c: ClickTrain, th: Thresholds) -> bool:
     if c.score < th.click_score or c.slots < th.min_clicks or c.consistency < th.min_consistency:
         return False
     if not _one_train_in_range(c, th):
@@ -414,3 +525,25 @@ def suspicious(c: ClickTrain, th: Thresholds) -> bool:
             and (c.slot_z_p90 < th.event_z or c.uniformity >= th.min_uniformity)
             and (c.jitter is None or c.jitter <= th.max_jitter)
             and (c.on_grid is None or c.on_grid >= th.min_on_grid))
+
+
+def train_at(c: ClickSpectrogram, th: Thresholds, period_s: float) -> ClickTrain | None:
+    """The best train at a known period (from another recording) in this one: folded in every
+    band, the best band's grid. None when the recording is too short for three cycles."""
+    period = period_s * c.rate
+    if period * 3 >= c.z.size:
+        return None
+    best = max(((fold(c.log_onset(b), period), b) for b in range(len(c.zs))), key=lambda item: item[0][0])
+    (score, phase), band = best
+    return _grid(c, th, period, phase, score, band)
+
+
+def other_impulses(events_s: list[float], train: ClickTrain | None) -> list[float]:
+    """The unmistakable impulses that are not the train's clicks (within 3 % of a period or 20 ms)."""
+    if train is None or not train.times_s:
+        return list(events_s)
+    import numpy as np
+
+    clicks = np.asarray(train.times_s)
+    tol = max(0.02, 0.03 * train.period_s)
+    return [t for t in events_s if float(np.min(np.abs(clicks - t))) > tol]

@@ -36,6 +36,9 @@ class Thresholds:
     max_contrast: float = 3.5        # strongest slots over the median slot (trains measured <= 3.0)
     max_subgrid: float = 2.5         # every k-th slot over the others (trains measured <= 2.3)
     max_few_loud: float = 6.0        # their product: trains measured <= 4.6, parking 8+ (bench seeds)
+    max_gap_slots: int = 2           # empty slots bridged inside one stretch of a train
+    min_active_slots: int = 8        # slots a train judged on its active stretches must span
+    max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
     # ---- the click search's own settings
     frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise
     subbands: int = 8                # sub-bands of the click band with their own onset function

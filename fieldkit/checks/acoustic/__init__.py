@@ -1,8 +1,10 @@
-"""acoustic: listen to the machine through the microphone for a dying hard disk (issue 4).
+"""acoustic: listen to the machine through the microphone for a dying hard disk.
 
-Measuring lives in ``fieldkit.audio`` (capture, WAV I/O, detectors); this module turns the
-analysis into findings. The customer texts avoid jargon; the technician detail names the
-rule, the numbers and the source of the audio.
+Measuring lives in ``fieldkit.audio`` (capture, WAV I/O, the analysis, the disk exercise);
+:mod:`.verdicts` decides what the measurements mean and :mod:`.findings` writes the
+findings. A second recording tells a disk from the room: ``--compare-with FILE`` (made with
+the microphone farther away) or ``--exercise DEVICE`` (an idle segment, then a segment while
+fieldkit reads the drive).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from fieldkit.context import Context
-from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
+from fieldkit.checks.acoustic.findings import Extra, exercise_finding, finding, unknown
+from fieldkit.findings import Evidence, Finding
 from fieldkit.options import Option
 
 NAME = "acoustic"
@@ -33,6 +36,11 @@ OPTIONS = [
            profile=False, metavar="FILE"),
     Option("save_wav", "path", None, "Keep the recording in this WAV file (evidence for the report)",
            profile=False, metavar="FILE"),
+    Option("compare_with", "path", None, "A second recording of the same sound made with the microphone farther "
+           "from the computer: a click train that is clearly louder near the computer comes from it",
+           profile=False, metavar="FILE"),
+    Option("exercise", "str", None, "Read this disk (read-only) while listening: records an idle segment, then "
+           "one while the disk is read, and compares them (needs root)", metavar="DEVICE"),
     # defaults from audio.thresholds.Thresholds (the values bench/acoustic_eval.py measured), written out
     # so listing the options does not import numpy; a test keeps them equal
     Option("click_threshold", "float", 6.0, "Folded click-train score needed to report clicks (higher = stricter)",
@@ -46,6 +54,10 @@ def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI h
     if options.get("from_wav"):
         return None
     seconds = options.get("duration") or 30.0
+    if options.get("exercise"):
+        return (f"acoustic: recording {seconds:g} s with the disk idle, then {seconds:g} s while fieldkit reads "
+                f"{options['exercise']} (read-only). Put the microphone on the computer case, as close to the hard "
+                "disk as you can. Keep quiet during the recording: no talking, no typing, no moving the mouse.")
     return (f"acoustic: recording {seconds:g} s through the microphone, after any other checks have finished. "
             "Put the microphone (or the laptop) on the computer case, as close to the hard disk as you can. "
             "Keep quiet during the recording: no talking, no typing, no moving the mouse.")
@@ -59,14 +71,21 @@ def run(ctx: Context) -> list[Finding]:
 
     save = ctx.option("save_wav")
     if save and (problem := check_writable(save)):
-        return [_unknown("audio-save-path", f"Cannot keep the recording: {problem}", source=str(save))]
+        return [unknown("audio-save-path", f"Cannot keep the recording: {problem}", source=str(save))]
+    if ctx.option("exercise"):
+        return _run_exercise(ctx)
+    far = None
     try:
+        if ctx.option("compare_with"):
+            from fieldkit.audio.wav import read_wav
+
+            far = read_wav(ctx.option("compare_with"))[:2]   # read first: a bad file fails before recording
         samples, rate, source, evidence, notes = _acquire(ctx)
     except CaptureError as exc:
-        return [_unknown(exc.rule, exc.reason, source=_device_label(ctx))]
+        return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
     except WavError as exc:
-        return [_unknown("audio-bad-wav", str(exc), source=str(ctx.option("from_wav")))]
-    return _analyse(ctx, samples, rate, source, evidence, notes)
+        return [unknown("audio-bad-wav", str(exc), source=str(ctx.option("from_wav") or ctx.option("compare_with")))]
+    return _analyse(ctx, samples, rate, source, evidence, notes, far=far)
 
 
 def _acquire(ctx: Context) -> tuple[Any, int, str, list[Evidence], list[str]]:
@@ -81,19 +100,30 @@ def _acquire(ctx: Context) -> tuple[Any, int, str, list[Evidence], list[str]]:
     if ctx.time_left() < duration + 8:
         raise capture.CaptureError("audio-budget", f"a {duration:g} s recording does not fit the check's remaining "
                                                    f"time budget of {ctx.time_left():.0f} s; raise --timeout")
-    sd = capture.import_sounddevice()
-    device = capture.resolve_device(sd, ctx.option("device"))
-    rate = capture.negotiate_samplerate(sd, device, ctx.option("samplerate"))
-    ctx.progress(f"recording {duration:g} s from {device['name']} at {rate} Hz")
-    rec = capture.record(sd, device, rate, duration, checkpoint=ctx.checkpoint, progress=ctx.progress)
-    label = f"microphone {rec.device!r} ({rec.hostapi}) at {rec.samplerate} Hz"
-    excerpt = (f"{rec.samples.size / rec.samplerate:.2f} s recorded in {rec.blocks} blocks, 0 overflows, "
-               f"first block after {rec.first_block_delay_s:.2f} s")
+    rec = _record(ctx, duration)
+    label, ev = _label(rec)
     notes = []
     save = ctx.option("save_wav")
     if save:
         notes.append(_save(save, rec.samples, rec.samplerate))
-    return rec.samples, rec.samplerate, label, [Evidence(source=label, excerpt=excerpt)], notes
+    return rec.samples, rec.samplerate, label, [ev], notes
+
+
+def _record(ctx: Context, duration: float, what: str = "") -> Any:
+    from fieldkit.audio import capture
+
+    sd = capture.import_sounddevice()
+    device = capture.resolve_device(sd, ctx.option("device"))
+    rate = capture.negotiate_samplerate(sd, device, ctx.option("samplerate"))
+    ctx.progress(f"recording {duration:g} s{what} from {device['name']} at {rate} Hz")
+    return capture.record(sd, device, rate, duration, checkpoint=ctx.checkpoint, progress=ctx.progress)
+
+
+def _label(rec: Any) -> tuple[str, Evidence]:
+    label = f"microphone {rec.device!r} ({rec.hostapi}) at {rec.samplerate} Hz"
+    excerpt = (f"{rec.samples.size / rec.samplerate:.2f} s recorded in {rec.blocks} blocks, 0 overflows, "
+               f"first block after {rec.first_block_delay_s:.2f} s")
+    return label, Evidence(source=label, excerpt=excerpt)
 
 
 def _save(path: str, samples: Any, rate: int) -> str:
@@ -112,177 +142,127 @@ def _device_label(ctx: Context) -> str:
     return f"microphone {ctx.option('device') or '(default input)'}"
 
 
-# --------------------------------------------------------------------------- findings
+# --------------------------------------------------------------------------- analysis
+
+def _thresholds(ctx: Context) -> Any:
+    from fieldkit.audio.thresholds import Thresholds
+
+    return Thresholds(click_score=float(ctx.option("click_threshold")), min_clicks=int(ctx.option("min_clicks")))
+
 
 def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[Evidence],
-             notes: list[str]) -> list[Finding]:
-    from fieldkit.audio.analysis import analyse, capture_problem
-    from fieldkit.audio.thresholds import Thresholds
-    from fieldkit.checks.acoustic.verdicts import classify
+             notes: list[str], far: tuple[Any, int] | None = None) -> list[Finding]:
+    from fieldkit.audio.analysis import analyse, capture_problem, measure_train
+    from fieldkit.checks.acoustic.verdicts import classify, compare_positions
 
-    th = Thresholds(click_score=float(ctx.option("click_threshold")), min_clicks=int(ctx.option("min_clicks")))
+    th = _thresholds(ctx)
     problem = capture_problem(samples, rate, th.clip_fraction)
     if problem:
         rule, reason = problem
-        return [_unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
-                         notes=notes)]
+        return [unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
+                        notes=notes)]
     ctx.checkpoint()
     a = analyse(samples, rate, th)
-    findings = [_finding(a, verdict, th, source, evidence, notes) for verdict in classify(a, th)]
+    verdicts = classify(a, th)
+    extra = Extra()
+    if far is not None:
+        far_source = str(ctx.option("compare_with"))
+        evidence = list(evidence) + [Evidence(source=far_source, excerpt="second recording, microphone farther away")]
+        far_problem = capture_problem(far[0], far[1], th.clip_fraction)
+        if far_problem:
+            extra.notes.append(f"second recording {far_source} not used: {far_problem[1]}")
+        elif a.train is None:
+            extra.notes.append(f"second recording {far_source}: no click train in the first one to compare")
+        else:
+            ctx.checkpoint()
+            cmp = compare_positions(a.train, measure_train(far[0], far[1], a.train.period_s, th), th)
+            extra.positions = cmp
+            extra.notes.append(f"second recording {far_source} (farther away): clicks at {a.train.period_s:.3f} s "
+                               f"score {cmp.other_score:.1f}; level near minus far "
+                               + (f"{cmp.level_db:+.1f} dB" if cmp.level_db is not None else "n/a (not heard far away)")
+                               + f" -> {cmp.source}")
+            verdicts = _attribute(verdicts, a, th, {"machine": "disk", "room": "room"}.get(cmp.source))
+    findings = [finding(a, verdict, th, source, evidence, notes, extra) for verdict in verdicts]
     findings[0].data.update(a.data)   # the pictures go with the headline finding
     return findings
 
 
-_TEXT: dict[str, tuple[Status, str, Advice, Tier | None]] = {
-    "click-of-death": (Status.CRITICAL, "Regular clicking of a failing hard disk (click of death)", Advice(
-        meaning="A hard disk in this computer makes the repeated clicking of a disk whose read heads can no longer "
-                "find their data. Such a disk can stop working at any moment and the files on it can be lost.",
-        action="Copy important files to another disk or backup now, before anything else, and have the disk "
-               "replaced. Avoid restarting the computer until the copy is done.",
-        prevention="Keep a current backup of important files on a second disk or online."), Tier.HARDWARE),
-    "stall-beeps": (Status.CRITICAL, "Beeping of a hard disk motor that cannot start (stuck spindle)", Advice(
-        meaning="A hard disk is beeping: its motor tries to spin and cannot. The disk is not working and its files "
-                "are not reachable.",
-        action="Switch the computer off to avoid further damage; a data-recovery service can usually still "
-               "save the files.",
-        prevention="Keep a current backup; protect computers from knocks and drops while running."), Tier.HARDWARE),
-    "beeps-while-spinning": (Status.WARNING, "Regular beeping while a disk motor turns (inconclusive)", Advice(
-        meaning="Something beeps regularly. A hard disk whose motor cannot start beeps like this, but a disk "
-                "motor can also be heard turning, so the beeps may come from another device.",
-        action="The technician finds the source of the beeps (disk, motherboard, UPS) and checks the disk's "
-               "health data.",
-        prevention="Keep a current backup of important files."), Tier.ON_SITE),
-    "slow-periodic-clicks": (Status.WARNING, "Slow regular clicks: a disk parking its heads or a failing disk", Advice(
-        meaning="We heard a regular click every few seconds. Laptop disks do this when they park their heads to "
-                "save power, which is normal, but a failing disk can sound similar.",
-        action="The technician compares this with the disk's own health data (load-cycle count, SMART attribute "
-               "193, and the error counters) before deciding.",
-        prevention="Keep a current backup of important files."), Tier.ON_SITE),
-    "irregular-periodic-clicks": (Status.WARNING, "Regular clicks of changing sound (inconclusive)", Advice(
-        meaning="Something clicks regularly, but the clicks do not all sound alike, so it may not be a disk.",
-        action="The technician repeats the recording in a quiet room with the microphone on the case.",
-        prevention=""), Tier.ON_SITE),
-    "bearing-whine": (Status.WARNING, "Persistent high whine (worn disk bearing or fan)", Advice(
-        meaning="A steady high-pitched tone can come from a worn hard disk motor bearing, which wears out further "
-                "over time.",
-        action="The technician locates the source (disk or fan) and checks the disk's health data; plan a "
-               "replacement if it is the disk.",
-        prevention="Keep a current backup; keep the computer cool and dust-free."), Tier.ON_SITE),
-    "grinding": (Status.WARNING, "Grinding noise that turns with the disk (possible head contact)", Advice(
-        meaning="A scraping sound that rises and falls with the disk's rotation can mean a read head touches the "
-                "disk surface, which destroys data.",
-        action="Copy important files now and have the disk checked; switch it off if the noise grows.",
-        prevention="Keep a current backup; do not move a computer while its disk is running."), Tier.HARDWARE),
-    "seek-activity": (Status.OK, "Normal disk activity sounds (irregular seek ticks), no failure pattern", Advice(),
-                      None),
-    "isolated-clicks": (Status.OK, "A few isolated clicks, no failure pattern (e.g. head parking, a knock)", Advice(),
-                        None),
-    "quiet": (Status.OK, "No abnormal disk sound heard", Advice(), None),
-}
+def _attribute(verdicts: list[str], a: Any, th: Any, source: str | None) -> list[str]:
+    """Replace the train's verdict once a second recording has told where the clicks come from."""
+    train_codes = ("click-of-death", "slow-periodic-clicks", "clock-like-ticks")
+    if source is None or a.train is None:
+        return verdicts
+    if source == "room":
+        new = "room-clicks"
+    else:
+        new = "click-of-death" if a.train.period_s <= th.fast_period_s else "slow-periodic-clicks"
+    return [new if v in train_codes else v for v in verdicts]
 
 
-def _finding(a: Any, verdict: str, th: Any, source: str, evidence: list[Evidence], notes: list[str]) -> Finding:
-    status, title, advice, tier = _TEXT[verdict]
-    train = a.train or a.candidate
-    summary = title + _specifics(a, verdict)
-    summary += f"; noise floor {a.noise_floor_dbfs:g} dBFS"
-    detail_lines = [
-        f"rule {verdict}; source {source}; {a.duration_s:.1f} s at {a.samplerate} Hz",
-        f"noise floor {a.noise_floor_dbfs:g} dBFS (10th percentile of 50 ms RMS), level {a.level_dbfs:g} dBFS, "
-        f"peak {a.peak_dbfs:g} dBFS",
-        f"impulses (onset z >= {th.event_z:g}): {len(a.events_s)} ({a.event_rate_hz:.2f}/s"
-        + (f", inter-onset CV {a.event_ioi_cv:.2f}" if a.event_ioi_cv is not None else "") + ")",
-        f"periods searched {th.min_period_s:g}-{a.max_period_s:.1f} s; click-train score threshold {th.click_score:g}",
-    ]
-    if train is not None:
-        detail_lines.append(
-            f"best click train: period {train.period_s:.3f} s, score {train.score:.1f}, consistency "
-            f"{train.consistency:.1f}, fill {train.fill:.2f} of {train.slots} slots, jitter "
-            + (f"{train.jitter:.3f}" if train.jitter is not None else "n/a")
-            + f", similarity {train.similarity if train.similarity is None else round(train.similarity, 2)}, "
-            f"on-grid {train.on_grid if train.on_grid is None else round(train.on_grid, 2)}, "
-            f"contrast {train.contrast:.2f}, every-k-th-slot ratio {train.subgrid:.2f}, "
-            f"SNR {train.snr_db:.1f} dB, band {train.band_hz[0]:.0f}-{train.band_hz[1]:.0f} Hz")
-        if verdict in ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"):
-            detail_lines.append("click times (s): " + ", ".join(f"{t:.3f}" for t in train.times_s[:60]))
-    if a.spindle is not None:
-        detail_lines.append(f"spindle line {a.spindle.freq_hz:.1f} Hz (+{a.spindle.prominence_db:.0f} dB)"
-                            + (" - may be mains hum (2 x mains)" if a.spindle_is_hum_harmonic else ""))
-    if a.hum_hz:
-        detail_lines.append(f"mains hum {a.hum_hz} Hz")
-    detail_lines.extend(notes)
-    if verdict == "slow-periodic-clicks":
-        detail_lines.append("compare with SMART 193 Load_Cycle_Count growth (head parking) and 5/197/198")
-    return Finding(check=NAME, subject="disk sounds", status=status, summary=summary,
-                   metrics=_metrics(a, verdict, th), evidence=list(evidence), advice=advice,
-                   detail="\n".join(detail_lines), tier=tier, rule=f"acoustic-{verdict}",
-                   data={"verdict": verdict, "clicks_s": list(a.train.times_s) if a.train else []})
+# --------------------------------------------------------------------------- exercise
 
+def _run_exercise(ctx: Context) -> list[Finding]:
+    """Record idle, then while reading the disk; compare the two segments."""
+    from fieldkit.audio.analysis import analyse, capture_problem, measure_train
+    from fieldkit.audio.capture import CaptureError
+    from fieldkit.audio.exercise import Exerciser, ExerciseError
+    from fieldkit.checks.acoustic.verdicts import classify, compare_exercise
 
-def _specifics(a: Any, verdict: str) -> str:
-    train = a.train or a.candidate
-    if verdict in ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks") and train is not None:
-        return (f": {len(train.times_s)} clicks every {train.period_s:.2f} s ({60 / train.period_s:.0f}/min), "
-                f"{train.band_hz[0] / 1000:.1f}-{train.band_hz[1] / 1000:.1f} kHz")
-    if verdict in ("stall-beeps", "beeps-while-spinning") and a.beeps is not None:
-        return f": {a.beeps.count} beeps at {a.beeps.freq_hz:.0f} Hz every {a.beeps.period_s:.2f} s"
-    if verdict == "bearing-whine" and a.whine is not None:
-        return f": tone at {a.whine.freq_hz:.0f} Hz, {a.whine.prominence_db:.0f} dB above its surroundings"
-    if verdict == "grinding" and a.grinding is not None:
-        return f": noise modulated at {a.grinding.freq_hz:.0f} Hz ({a.grinding.freq_hz * 60:.0f} rpm)"
-    if verdict == "seek-activity":
-        return f" ({a.event_rate_hz:.1f} ticks/s)"
-    if verdict == "isolated-clicks":
-        return f" ({len(a.events_s)} clicks)"
-    return ""
-
-
-def _metrics(a: Any, verdict: str, th: Any) -> list[Metric]:
-    metrics = [Metric("noise_floor_dbfs", a.noise_floor_dbfs, ""), Metric("level_dbfs", a.level_dbfs, ""),
-               Metric("duration_s", round(a.duration_s, 2), "s"), Metric("samplerate_hz", a.samplerate, "")]
-    train = a.train or a.candidate
-    if train is not None and verdict not in ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"):
-        # no click train was reported: only how close the best candidate came
-        metrics.append(Metric("click_score", round(train.score, 2), "", warn=th.click_score))
-    elif train is not None:
-        metrics += [
-            Metric("click_score", round(train.score, 2), "", warn=th.click_score),
-            Metric("click_rate_hz", round(train.rate_hz, 3), ""),
-            Metric("click_period_s", round(train.period_s, 3), "s"),
-            Metric("clicks", len(train.times_s), ""),
-            Metric("regularity", round(train.regularity, 3) if train.regularity is not None else None, "", min=0, max=1),
-            Metric("similarity", round(train.similarity, 3) if train.similarity is not None else None, "",
-                   min=-1, max=1),
-            Metric("click_snr_db", round(train.snr_db, 1) if train.snr_db > -100 else None, ""),
-            Metric("band_low_hz", round(train.band_hz[0]), ""),
-            Metric("band_high_hz", round(train.band_hz[1]), ""),
-            Metric("confidence", _confidence(train, th), "", min=0, max=1),
-        ]
-    metrics.append(Metric("impulses_per_s", round(a.event_rate_hz, 2), ""))
-    if a.beeps is not None:
-        metrics += [Metric("beep_hz", round(a.beeps.freq_hz), ""), Metric("beep_period_s", round(a.beeps.period_s, 3), "s")]
-    if a.whine is not None:
-        metrics += [Metric("whine_hz", round(a.whine.freq_hz), ""),
-                    Metric("whine_prominence_db", round(a.whine.prominence_db, 1), "", warn=th.whine_db)]
-    if a.grinding is not None:
-        metrics.append(Metric("grinding_modulation_hz", round(a.grinding.freq_hz, 1), ""))
-    if a.spindle is not None:
-        metrics.append(Metric("spindle_hz", round(a.spindle.freq_hz, 1), ""))
-    return metrics
-
-
-def _confidence(train: Any, th: Any) -> float:
-    """0.5 at the decision threshold, 1.0 at three times it (weakest of score and consistency)."""
-    ratio = min(train.score / th.click_score, train.consistency / th.min_consistency)
-    return round(max(0.0, min(1.0, 0.5 + (ratio - 1.0) / 4.0)), 2)
-
-
-def _unknown(rule: str, reason: str, *, source: str = "", evidence: list[Evidence] | None = None,
-             notes: list[str] | None = None) -> Finding:
-    return Finding(check=NAME, subject="disk sounds", status=Status.UNKNOWN, summary=reason[:1].upper() + reason[1:],
-                   evidence=list(evidence or []) + ([Evidence(source=source, excerpt=reason)] if source else []),
-                   advice=Advice(meaning="We could not listen to the disks, so this check says nothing about them.",
-                                 action="The technician fixes the microphone problem and records again, or records "
-                                        "with a phone held against the case and analyses that file."),
-                   detail="\n".join([f"rule {rule}", reason] + list(notes or [])), tier=Tier.ON_SITE,
-                   rule=rule)
+    device = str(ctx.option("exercise"))
+    if ctx.option("from_wav"):
+        return [unknown("exercise-needs-microphone", "--exercise reads the disk while the microphone listens; it "
+                        "cannot be combined with --from-wav", source=device)]
+    duration = float(ctx.option("duration"))
+    if ctx.time_left() < 2 * duration + 12:
+        return [unknown("audio-budget", f"two {duration:g} s recordings (idle, then reading {device}) do not fit the "
+                        f"check's remaining time budget of {ctx.time_left():.0f} s; raise --timeout or lower "
+                        "--duration", source=device)]
+    th = _thresholds(ctx)
+    try:
+        exerciser = Exerciser(device, seconds=duration + 6)   # opened now: no permission fails before recording
+    except ExerciseError as exc:
+        return [unknown(exc.rule, f"Cannot exercise the disk: {exc.reason}", source=device)]
+    try:
+        try:
+            idle = _record(ctx, duration, " with the disk idle")
+            ctx.progress(f"reading {device} (read-only) while recording")
+            exerciser.start()
+            busy = _record(ctx, duration, f" while reading {device}")
+        finally:
+            reads = exerciser.stop()
+    except CaptureError as exc:
+        return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
+    label, ev_idle = _label(idle)
+    _label_busy, ev_busy = _label(busy)
+    for rec in (idle, busy):
+        problem = capture_problem(rec.samples, rec.samplerate, th.clip_fraction)
+        if problem:
+            return [unknown(problem[0], f"The recording cannot be used: {problem[1]}", source=label)]
+    ctx.checkpoint()
+    a_idle = analyse(idle.samples, idle.samplerate, th, with_pictures=False)
+    a_busy = analyse(busy.samples, busy.samplerate, th)
+    rec_started = busy.started_monotonic
+    extra = Extra(reads=reads, rec_started_s=rec_started)
+    verdicts = classify(a_busy, th)
+    if a_busy.train is not None:
+        at_idle = measure_train(idle.samples, idle.samplerate, a_busy.train.period_s, th)
+        cmp = compare_exercise(a_busy.train, at_idle, th)
+        verdicts = _attribute(verdicts, a_busy, th, "disk" if cmp.source == "drive" else "room")
+        shown = a_busy
+    else:
+        cmp = compare_exercise(None, a_idle.train, th)
+        shown = a_busy
+        if a_idle.train is not None:   # clicks only without the reads: not the disk's reading
+            shown = a_idle
+            verdicts = _attribute(classify(a_idle, th), a_idle, th, "room")
+    extra.exercise = cmp
+    extra.notes.append(f"idle segment: {', '.join(classify(a_idle, th))}; click score {a_idle.score:.1f}")
+    extra.notes.append(f"reading segment: {', '.join(classify(a_busy, th))}; click score {a_busy.score:.1f}; "
+                       f"source of the clicks: {cmp.source}"
+                       + (f", reading minus idle {cmp.level_db:+.1f} dB" if cmp.level_db is not None else ""))
+    source = f"{label}, idle then reading {device}"
+    findings = [finding(shown, v, th, source, [ev_idle, ev_busy], [], extra) for v in verdicts]
+    findings[0].data.update(a_busy.data)
+    clicks = a_busy.train.times_s if a_busy.train is not None and cmp.source == "drive" else []
+    findings.append(exercise_finding(reads, clicks, rec_started))
+    return findings

@@ -162,7 +162,8 @@ def test_vanished_device_is_unknown(fake: FakeSmartctl, make_ctx) -> None:
 def test_hanging_smartctl_is_killed_and_reported(fake: FakeSmartctl, make_ctx) -> None:
     fake.device("/dev/sda", "sat", json=corpus("h11"), sleep=60)
     fake.device("/dev/sdb", "sat", json=corpus("h09"))
-    findings = by_device(run_check(make_ctx, fake.env(), command_timeout_s=1))
+    # 4 s, not 1: on a loaded 2-CPU box the fake's own start-up for --scan-open took over a second
+    findings = by_device(run_check(make_ctx, fake.env(), command_timeout_s=4))
     assert findings["/dev/sda"].status is Status.UNKNOWN and findings["/dev/sda"].rule == "fault-timeout"
     assert "timed out" in findings["/dev/sda"].summary
     assert findings["/dev/sdb"].status is Status.OK   # the other drive is still judged

@@ -98,7 +98,7 @@ def test_a_moved_switch_port_is_a_change_since_the_last_scan(lab: lanlab.LanLab)
     rc, first, _ = lab.fieldkit("--listen-s", "10", "--no-dhcp", history=True)
     assert by_subject(first, "lan0 switch port")["status"] == "OK"
     lab.lldpcli("configure", "ports", "swp12", "lldp", "portdescription", "Gi1/0/14")
-    time.sleep(2.5)   # lldpd sends the new description at the next tx-interval (2 s)
+    time.sleep(4.5)   # lldpd sends the new description within two tx-intervals (2 s each)
     rc, second, _ = lab.fieldkit("--listen-s", "10", "--no-dhcp", history=True)
     changes = [c for c in second["extra"]["changes_since_last"] if c["subject"] == "lan0 switch port"]
     assert len(changes) == 1 and changes[0]["kind"] == "changed", second["extra"]

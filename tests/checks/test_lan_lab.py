@@ -116,3 +116,12 @@ def test_ethtool_ioctl_reads_the_veth_driver_settings(lab: lanlab.LanLab) -> Non
     # The veth driver answers ETHTOOL_GSET with a nominal 10 Gb/s, full duplex, no auto-negotiation:
     # the ioctl layout is right, and the value is why a virtual port's speed is not judged.
     assert out.startswith("(10000, 'full', False) True") and "ethtool ioctl" in out, out
+
+
+def test_a_lone_server_offering_another_gateway_and_dns(lab: lanlab.LanLab) -> None:
+    lab.dhcp(2)
+    rc, result, _ = lab.fieldkit("--no-discovery", "--no-arp", "--dhcp-wait-s", "4")
+    dhcp = by_subject(result, "lan0 DHCP")
+    assert dhcp["status"] == "WARNING" and dhcp["rule"] == "lan-dhcp-differs", dhcp
+    assert "gateway 10.77.0.254 (this computer uses 10.77.0.1)" in dhcp["summary"]
+    assert "DNS 192.0.2.53 (this computer uses 10.77.0.2)" in dhcp["summary"]

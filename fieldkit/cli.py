@@ -73,9 +73,9 @@ def cli() -> None:
 # --------------------------------------------------------------------------- scan / check
 
 def _report_languages() -> list[str]:
-    from fieldkit.report.i18n import languages  # plain dicts: cheap enough for --help
+    from fieldkit.i18n.domains import LANGUAGES  # a tuple: cheap enough for --help
 
-    return languages()
+    return list(LANGUAGES)
 
 
 def _output_options(func: Any) -> Any:

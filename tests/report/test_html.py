@@ -21,7 +21,7 @@ def test_sections_in_customer_order_then_appendix():
     html = _html([sample_scan(visit=sample_visit())])
     p = probe(html)
     ids = [a.get("id") for t, a in p.tags if t == "section"]
-    assert ids[:7] == ["summary", "areas", "problems", "incomplete", "visit", "assets", "appendix"]
+    assert ids[:8] == ["summary", "areas", "problems", "incomplete", "visit", "assets", "signoff", "appendix"]
     assert p.count("h1") == 1
     # headings are real headings, in order: the customer part uses h2, the appendix nests h3/h4
     assert p.count("h2") >= 7 and p.count("h3") >= 1 and p.count("h4") >= 1

@@ -17,6 +17,8 @@ guesses (a fuzzy guess reads as translated to a customer when it is not).
 from __future__ import annotations
 
 import argparse
+import copy
+from datetime import datetime, timezone
 import string
 import sys
 from pathlib import Path
@@ -86,12 +88,14 @@ def update(langs: list[str]) -> None:
             if path.is_file():
                 with path.open("rb") as handle:
                     catalog = read_po(handle, locale=lang, domain=domain)
-                catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+                catalog.update(copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False)
                 catalog.obsolete.clear()
             else:
                 catalog = Catalog(locale=lang, domain=domain, project="fieldkit", version=__version__,
-                                  charset="utf-8", fuzzy=False)
-                catalog.update(template, no_fuzzy_matching=True)
+                                  charset="utf-8", fuzzy=False, revision_date=datetime.now(timezone.utc),
+                                  last_translator="fieldkit translators (see TRANSLATING.md)",
+                                  language_team=f"fieldkit {lang}")
+                catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
             catalog.fuzzy = False
             if lang == "en":
                 for message in catalog:

@@ -20,6 +20,7 @@ translated, only a whole one can.
 
 from __future__ import annotations
 
+import string
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -152,6 +153,10 @@ class Msg(str):
             return text
         params = {k: _param_from_json(v) for k, v in (d.get("params") or {}).items()}
         try:
+            wanted = {name for form in (d["id"], d.get("plural") or "")
+                      for _, name, _, _ in string.Formatter().parse(form) if name}
+            if params and not wanted <= set(params) or not params and wanted:
+                return text  # the template names a value the document lacks: keep what was shown
             return cls(d["id"], d.get("plural"), **params)
         except (KeyError, IndexError, ValueError, TypeError, AttributeError):
             return text  # a template that no longer matches its parameters: keep what was shown

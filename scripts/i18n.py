@@ -97,6 +97,9 @@ def update(langs: list[str]) -> None:
                                   language_team=f"fieldkit {lang}")
                 catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
             catalog.fuzzy = False
+            for message in catalog:
+                # Our texts are str.format templates; a "15% of" is no %-format (msgfmt --check would think so).
+                message.flags.discard("python-format")
             if lang == "en":
                 for message in catalog:
                     if message.id and not _translated(message):

@@ -68,7 +68,8 @@ def extract() -> dict[str, Catalog]:
             if not message or (isinstance(message, tuple) and not all(message)):
                 continue
             catalog = templates.setdefault(domain, Catalog(project="fieldkit", version=__version__, domain=domain,
-                                                           charset="utf-8", fuzzy=False))
+                                                           charset="utf-8", fuzzy=False,
+                                                           msgid_bugs_address="the fieldkit issue tracker"))
             catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
     return templates
 
@@ -88,11 +89,16 @@ def update(langs: list[str]) -> None:
             if path.is_file():
                 with path.open("rb") as handle:
                     catalog = read_po(handle, locale=lang, domain=domain)
+                created = catalog.creation_date
+                before = {m.id for m in catalog if m.id}
                 catalog.update(copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False)
+                if {m.id for m in catalog if m.id} == before:
+                    catalog.creation_date = created  # nothing new: leave the file alone (fewer merge conflicts)
                 catalog.obsolete.clear()
             else:
                 catalog = Catalog(locale=lang, domain=domain, project="fieldkit", version=__version__,
                                   charset="utf-8", fuzzy=False, revision_date=datetime.now(timezone.utc),
+                                  msgid_bugs_address="the fieldkit issue tracker",
                                   last_translator="fieldkit translators (see TRANSLATING.md)",
                                   language_team=f"fieldkit {lang}")
                 catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)

@@ -58,6 +58,20 @@ def lang_from_env(environ: dict[str, str] | None = None) -> str:
     return DEFAULT_LANG
 
 
+def choose_lang(explicit: str | None = None, *, visit: Any = None, profile: Any = None,
+                environ: dict[str, str] | None = None) -> str:
+    """The language of a customer report: ``--lang`` when given, else the visit's (the customer's
+    language, recorded by ``visit start --lang``), else the profile's (``lang = "ca"``), else the
+    language of this machine's locale, else English."""
+    if explicit:
+        return explicit
+    for source in (visit, profile):
+        lang = source.get("lang") if isinstance(source, dict) else getattr(source, "lang", None)
+        if isinstance(lang, str) and lang in LANGUAGES:
+            return lang
+    return lang_from_env(environ)
+
+
 def _cache_dir() -> Path | None:
     home = os.environ.get("FIELDKIT_HOME")
     if home:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 #: kinds of :class:`Quantity`: how the report formats the value for the reader's locale
-QUANTITY_KINDS = ("size", "duration", "date", "datetime")
+QUANTITY_KINDS = ("size", "memsize", "duration", "date", "datetime")
 
 
 class Quantity:
@@ -86,6 +86,11 @@ class Quantity:
 def size(n_bytes: int | float) -> Quantity:
     """A size in bytes, shown with a unit the reader knows (kB, MB, GB, TB; powers of 1000 as disks are sold)."""
     return Quantity("size", n_bytes)
+
+
+def memory_size(n_bytes: int | float) -> Quantity:
+    """A memory size in bytes, in powers of 1024 as operating systems show memory (16 GiB reads "16 GB")."""
+    return Quantity("memsize", n_bytes)
 
 
 def duration(seconds: int | float) -> Quantity:

@@ -9,7 +9,7 @@ from typing import Any
 
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import day, duration, moment, size, t, tn
+from fieldkit.messages import day, duration, memory_size, moment, size, t, tn
 from fieldkit.options import Option
 
 NAME = "system"
@@ -82,7 +82,7 @@ def _inventory(ctx: Context, psutil: Any) -> Finding:
     cores = psutil.cpu_count(logical=False) or psutil.cpu_count()
     summary = t("{os} {release}; processor cores: {cores}; memory: {memory}; storage areas: {filesystems}; "
                 "network connections: {interfaces}", os=platform.system(), release=platform.release(), cores=cores,
-                memory=size(vm.total), filesystems=len(partitions), interfaces=len(interfaces))
+                memory=memory_size(vm.total), filesystems=len(partitions), interfaces=len(interfaces))
     return _f(socket.gethostname(), Status.OK, summary, rule="inventory",
               metrics=[Metric("cpu_cores", cores, ""), Metric("cpu_logical", psutil.cpu_count(), ""),
                        Metric("memory_total_bytes", vm.total, "B")],
@@ -133,7 +133,8 @@ def _memory(ctx: Context, psutil: Any) -> list[Finding]:
                                   "programs close unexpectedly."),
                         action=t("Close programs that are not needed; if this happens every day, add memory."),
                         prevention=t("Avoid keeping many heavy programs and browser tabs open at once."))
-    return [_f("memory", status, t("{pct:.1f}% of the {total} of memory is free", pct=avail_pct, total=size(vm.total)),
+    return [_f("memory", status, t("{pct:.1f}% of the {total} of memory is free", pct=avail_pct,
+                                     total=memory_size(vm.total)),
                rule="memory-available",
                metrics=[Metric("available_pct", round(avail_pct, 1), "%", warn, crit, 0, 100),
                         Metric("available_bytes", vm.available, "B"), Metric("total_bytes", vm.total, "B")],
@@ -152,7 +153,7 @@ def _swap(ctx: Context, psutil: Any) -> list[Finding]:
                         action=t("Restart heavy programs; if it persists, add memory."),
                         prevention=t("Match the memory to the work the computer does."))
     return [_f("swap", status, t("Overflow memory on the disk (swap) is {pct:.1f}% used of {total}", pct=sw.percent,
-                                 total=size(sw.total)), rule="swap-usage",
+                                 total=memory_size(sw.total)), rule="swap-usage",
                metrics=[Metric("used_pct", round(sw.percent, 1), "%", warn, crit, 0, 100),
                         Metric("used_bytes", sw.used, "B")], advice=advice)]
 

@@ -19,8 +19,6 @@ from typing import Any
 from fieldkit.messages import Quantity
 
 _NUMBER_SPEC = re.compile(r"^(?P<sign>[+\- ]?)(?P<comma>,?)(?:\.(?P<prec>\d+))?(?P<type>[fdgn%]?)$")
-_SIZE_UNITS = ((10**12, "digital-terabyte"), (10**9, "digital-gigabyte"), (10**6, "digital-megabyte"),
-               (10**3, "digital-kilobyte"))
 
 
 @lru_cache(maxsize=16)
@@ -64,9 +62,12 @@ def format_quantity(quantity: Quantity, lang: str) -> str:
 
     locale = babel_locale(lang)
     value = quantity.value
-    if quantity.kind == "size":
+    if quantity.kind in ("size", "memsize"):
         number = float(value or 0)
-        for factor, unit in _SIZE_UNITS:
+        base = 1024 if quantity.kind == "memsize" else 1000
+        for power, unit in ((4, "digital-terabyte"), (3, "digital-gigabyte"), (2, "digital-megabyte"),
+                            (1, "digital-kilobyte")):
+            factor = base ** power
             if abs(number) >= factor:
                 shown = number / factor
                 return units.format_unit(round(shown, 1 if shown < 100 else 0), unit, length="short", locale=locale,

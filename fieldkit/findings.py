@@ -168,6 +168,8 @@ class Finding:
         # How each customer text was made (template and parameters), so the report can be made later in
         # another language. Absent when no text is translatable; the English text is always there too.
         i18n: dict[str, Any] = {}
+        if isinstance(self.subject, Msg):  # a subject that is a word ("memory"), not a name ("/dev/sda")
+            i18n["subject"] = self.subject.to_dict()
         if isinstance(self.summary, Msg):
             i18n["summary"] = self.summary.to_dict()
         advice = self.advice.i18n()
@@ -198,7 +200,7 @@ class Finding:
         i18n = d.get("i18n") if isinstance(d.get("i18n"), dict) else {}
         return cls(
             check=d["check"],
-            subject=d["subject"],
+            subject=_text(d["subject"], i18n.get("subject")),
             status=Status.parse(d["status"]),
             summary=_text(d.get("summary", ""), i18n.get("summary")),
             metrics=[Metric.from_dict(m) for m in d.get("metrics", [])],

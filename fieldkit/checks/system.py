@@ -133,7 +133,7 @@ def _memory(ctx: Context, psutil: Any) -> list[Finding]:
                                   "programs close unexpectedly."),
                         action=t("Close programs that are not needed; if this happens every day, add memory."),
                         prevention=t("Avoid keeping many heavy programs and browser tabs open at once."))
-    return [_f("memory", status, t("{pct:.1f}% of the {total} of memory is free", pct=avail_pct,
+    return [_f(t("memory"), status, t("{pct:.1f}% of the {total} of memory is free", pct=avail_pct,
                                      total=memory_size(vm.total)),
                rule="memory-available",
                metrics=[Metric("available_pct", round(avail_pct, 1), "%", warn, crit, 0, 100),
@@ -152,7 +152,7 @@ def _swap(ctx: Context, psutil: Any) -> list[Finding]:
         advice = Advice(meaning=t("The computer is using its disk as overflow memory a lot, which makes it slow."),
                         action=t("Restart heavy programs; if it persists, add memory."),
                         prevention=t("Match the memory to the work the computer does."))
-    return [_f("swap", status, t("Overflow memory on the disk (swap) is {pct:.1f}% used of {total}", pct=sw.percent,
+    return [_f(t("swap"), status, t("Overflow memory on the disk (swap) is {pct:.1f}% used of {total}", pct=sw.percent,
                                  total=memory_size(sw.total)), rule="swap-usage",
                metrics=[Metric("used_pct", round(sw.percent, 1), "%", warn, crit, 0, 100),
                         Metric("used_bytes", sw.used, "B")], advice=advice)]
@@ -185,7 +185,7 @@ def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
                             prevention=t("Keep the computer off carpets and away from heaters; have it cleaned "
                                          "yearly."))
         label = hottest.label or chip
-        out.append(_f(f"cpu temperature ({chip})", status,
+        out.append(_f(t("cpu temperature ({chip})", chip=chip), status,
                       t("Processor temperature {temp:.0f} °C ({sensor})", temp=hottest.current, sensor=label),
                       rule="cpu-temperature",
                       metrics=[Metric("temperature_c", round(hottest.current, 1), "C", warn, crit)],
@@ -219,7 +219,7 @@ def _battery(ctx: Context, psutil: Any) -> list[Finding]:
         metrics = [Metric("wear_pct", round(wear, 1), "%", warn, crit, 0, 100)]
         if cycles:
             metrics.append(Metric("cycle_count", cycles, "c"))
-        out.append(_f(f"battery {supply.name}", status,
+        out.append(_f(t("battery {name}", name=supply.name), status,
                       t("Battery {name} has lost {pct:.0f}% of the capacity it had when new", name=supply.name,
                         pct=wear), rule="battery-wear",
                       metrics=metrics, advice=advice, tier=Tier.HARDWARE if status is not Status.OK else None,
@@ -242,7 +242,7 @@ def _load(ctx: Context, psutil: Any) -> list[Finding]:
                                   "slow."),
                         action=t("The technician will look for the program that keeps it busy."),
                         prevention=t("Keep startup programs to what is needed."))
-    return [_f("cpu load", status, tn("Processor load over the last 15 minutes: {load:.2f} for {n} logical processor",
+    return [_f(t("cpu load"), status, tn("Processor load over the last 15 minutes: {load:.2f} for {n} logical processor",
                                       "Processor load over the last 15 minutes: {load:.2f} for {n} logical processors",
                                       n=cores, load=load15), rule="cpu-load",
                metrics=[Metric("load15_per_core", round(per_core, 2), "", warn)], advice=advice)]
@@ -254,7 +254,7 @@ def _uptime(ctx: Context, psutil: Any) -> list[Finding]:
     days = (now - boot) / 86400
     warn = ctx.option("uptime_warn_days")
     if days < 0:
-        return [_f("uptime", Status.WARNING, t("The start-up time lies in the future: the clock was changed after "
+        return [_f(t("uptime"), Status.WARNING, t("The start-up time lies in the future: the clock was changed after "
                                                "start-up"),
                    rule="uptime-negative", metrics=[Metric("uptime_days", round(days, 2), "d")])]
     status = Status.WARNING if days >= warn else Status.OK
@@ -264,7 +264,7 @@ def _uptime(ctx: Context, psutil: Any) -> list[Finding]:
                                   "need a restart have not taken effect.", uptime=duration(now - boot)),
                         action=t("Restart the computer at a convenient time."),
                         prevention=t("Restart at least once a month, after updates."))
-    return [_f("uptime", status, t("Running for {uptime} since the last restart", uptime=duration(now - boot)),
+    return [_f(t("uptime"), status, t("Running for {uptime} since the last restart", uptime=duration(now - boot)),
                rule="uptime",
                metrics=[Metric("uptime_days", round(days, 2), "d", warn)], advice=advice)]
 
@@ -273,7 +273,7 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
     now = ctx.env.clock()
     out = []
     if now < _EARLIEST_PLAUSIBLE:
-        out.append(_f("clock", Status.CRITICAL,
+        out.append(_f(t("clock"), Status.CRITICAL,
                       t("The computer's clock says {date}, which is in the past",
                         date=day(datetime.fromtimestamp(now, timezone.utc))),
                       rule="clock-implausible", metrics=[Metric("clock_epoch_s", round(now), "s")],
@@ -300,11 +300,11 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
                                       "be wrong after a restart."),
                             action=t("Synchronise the hardware clock with the correct time."),
                             prevention=t("Let the computer set its time automatically from the internet."))
-        out.append(_f("clock", status, summary,
+        out.append(_f(t("clock"), status, summary,
                       rule="clock-rtc-drift", metrics=[Metric("rtc_drift_s", round(drift, 1), "s", warn)],
                       advice=advice, evidence=[Evidence(source="/sys/class/rtc/rtc0/since_epoch", excerpt=str(rtc))]))
     else:
-        out.append(_f("clock", Status.OK, t("The computer's clock ({when}) is plausible (no hardware clock readable "
+        out.append(_f(t("clock"), Status.OK, t("The computer's clock ({when}) is plausible (no hardware clock readable "
                                             "to compare)", when=moment(datetime.fromtimestamp(now, timezone.utc))),
                       rule="clock-plausible"))
     return out

@@ -199,6 +199,13 @@ class Translator:
             return text
         return self._msg(value, domain_of_check(check) if check else "common", customer)
 
+    def subject(self, value: Any, check: str = "") -> str:
+        """A finding's subject: a word the check made translatable ("memory") in this language, a name
+        ("/dev/sda", "pbx.example.com") as it is."""
+        if isinstance(value, Msg):
+            return self._msg(value, domain_of_check(check) if check else "common", True)
+        return "" if value is None else str(value)
+
     def _msg(self, msg: Msg, first: str, customer: bool) -> str:
         template = self._lookup(msg, first)
         if template is None:

@@ -116,7 +116,7 @@ def _map_text(value: Any, fn: Callable[[Any], Any]) -> Any:
 
 def _map_finding(finding: Finding, fn: Callable[[Any], Any]) -> Finding:
     return dataclasses.replace(
-        finding, subject=fn(finding.subject), summary=_map_text(finding.summary, fn), detail=fn(finding.detail),
+        finding, subject=_map_text(finding.subject, fn), summary=_map_text(finding.summary, fn), detail=fn(finding.detail),
         metrics=[dataclasses.replace(m, value=fn(m.value)) if isinstance(m.value, str) else m for m in finding.metrics],
         evidence=[Evidence(fn(e.command), e.exit_code, fn(e.excerpt), fn(e.source)) for e in finding.evidence],
         advice=Advice(_map_text(finding.advice.meaning, fn), _map_text(finding.advice.action, fn),

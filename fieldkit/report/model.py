@@ -463,7 +463,7 @@ def _problems(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) 
             meaning, action, prevention = _advice(finding, area, t)
             rows.append(((*_sort_key(finding)[:2], name), ProblemView(
                 machine=name, area=area_name(area, t), state=status_view(finding.status, t),
-                subject=finding.subject, found=t.text(finding.summary, finding.check), meaning=meaning, action=action,
+                subject=t.subject(finding.subject, finding.check), found=t.text(finding.summary, finding.check), meaning=meaning, action=action,
                 prevention=prevention, anchor=_anchor(mi, fi))))
     rows.sort(key=lambda item: item[0])
     return [view for _, view in rows]
@@ -533,8 +533,8 @@ def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator
             how = _outcome_words(record, t) if record and record.outcome != "completed" else t("no answer")
             covered.add(finding.check)
             summary = t.text(finding.summary, finding.check)
-            out.append(IncompleteView(name, finding.check, how, f"{finding.subject}: {summary}"
-                                      if finding.subject != finding.check else summary))
+            out.append(IncompleteView(name, finding.check, how, f"{t.subject(finding.subject, finding.check)}: "
+                                      f"{summary}" if finding.subject != finding.check else summary))
         for record in scan.checks:
             if record.outcome != "completed" and record.name not in covered:
                 covered.add(record.name)

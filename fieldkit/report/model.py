@@ -677,20 +677,21 @@ def _finding(finding: Finding, anchor: str, t: Translator) -> FindingView:
         state=status_view(finding.status, t), summary=t.text(finding.summary, finding.check, customer=False),
         detail=finding.detail, rule=finding.rule,
         tier=tier_text(int(finding.tier), t) if finding.tier is not None else "",
-        metrics=metrics, evidence=evidence, charts=charts_for(finding))
+        metrics=metrics, evidence=evidence, charts=charts_for(finding, t))
 
 
 # --------------------------------------------------------------------------- charts from Finding.data
 
-def charts_for(finding: Finding) -> list[svg.Chart]:
+def charts_for(finding: Finding, t: Translator | None = None) -> list[svg.Chart]:
     """Every chart the finding's data supports; malformed or absent data is skipped, never fatal."""
+    t = t or Translator("en")
     data = finding.data if isinstance(finding.data, dict) else {}
     out: list[svg.Chart] = []
-    builders: list[Callable[[Finding, dict[str, Any]], svg.Chart | None]] = [
+    builders: list[Callable[[Finding, dict[str, Any], Translator], svg.Chart | None]] = [
         _smart_chart, _spectrogram_chart, _envelope_chart, _rtt_chart, _hops_chart, _series_chart]
     for builder in builders:
         try:
-            chart = builder(finding, data)
+            chart = builder(finding, data, t)
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError):
             chart = None
         if chart is not None:
@@ -698,29 +699,34 @@ def charts_for(finding: Finding) -> list[svg.Chart]:
     return out
 
 
-def _smart_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _smart_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     attributes = data.get("attributes")
     if not isinstance(attributes, list) or not attributes:
         return None
     attributes = [a for a in attributes if isinstance(a, dict)]
     ata = [a for a in attributes if "thresh" in a or "worst" in a]
-    subject = finding.subject
+    subject = str(finding.subject)
     if ata:
         labels = [f"{a.get('id', '')} {a.get('name', '')}".strip() for a in ata]
         statuses = ["CRITICAL" if a.get("when_failed") else "" for a in ata]
         chart = svg.bar_chart(
-            f"SMART attributes of {subject}",
-            f"Normalised value of {len(ata)} SMART attributes of {subject} (higher is healthier) with the vendor "
-            "failure threshold as a dashed line; an attribute at or below its threshold has failed.",
+            t("SMART attributes of {subject}", subject=subject),
+            t.tn("Normalised value of {n} SMART attribute of {subject} (higher is healthier) with the vendor failure "
+                 "threshold as a dashed line; an attribute at or below its threshold has failed.",
+                 "Normalised value of {n} SMART attributes of {subject} (higher is healthier) with the vendor failure "
+                 "threshold as a dashed line; an attribute at or below its threshold has failed.",
+                 n=len(ata), subject=subject),
             labels, [a.get("value") for a in ata], markers=[a.get("thresh") for a in ata],
-            marker_label="vendor threshold", value_label="normalised value", statuses=statuses)
-        chart.columns = ["id", "attribute", "value", "worst", "threshold", "raw", "when failed"]
+            marker_label=t("vendor threshold"), value_label=t("normalised value"), statuses=statuses)
+        chart.columns = [t("id"), t("attribute"), t("value"), t("worst"), t("threshold"), t("raw"), t("when failed")]
         chart.rows = [[a.get("id", ""), a.get("name", ""), _num(a.get("value")), _num(a.get("worst")),
                        _num(a.get("thresh")), _num(a.get("raw")), a.get("when_failed") or "–"] for a in ata]
         return chart
     # NVMe/SCSI counters have unrelated scales: a table is the honest presentation.
-    return svg.Chart(f"SMART health counters of {subject}", f"{len(attributes)} health counters of {subject}",
-                     svg.Markup(""), ["counter", "value"],
+    return svg.Chart(t("SMART health counters of {subject}", subject=subject),
+                     t.tn("{n} health counter of {subject}", "{n} health counters of {subject}", n=len(attributes),
+                          subject=subject),
+                     svg.Markup(""), [t("counter"), t("value")],
                      [[str(a.get("name", "")), _num(a.get("value"))] for a in attributes])
 
 
@@ -729,66 +735,80 @@ def _clicks(data: dict[str, Any]) -> list[float]:
     return [c for c in clicks if isinstance(c, (int, float))] if isinstance(clicks, list) else []
 
 
-def _spectrogram_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _spectrogram_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     spec = data.get("spectrogram")
     if not isinstance(spec, dict) or not spec.get("db"):
         return None
     clicks = _clicks(data)
     times, freqs = list(spec.get("times_s") or []), list(spec.get("freqs_hz") or [])
-    return svg.heatmap(
-        f"Sound spectrogram of {finding.subject}",
-        f"Loudness over time ({len(times)} time steps) and frequency ({len(freqs)} bands) recorded near "
-        f"{finding.subject}; brighter is louder. {len(clicks)} click(s) detected"
-        + (f" at {', '.join(f'{c:.2f}' for c in clicks[:20])} s." if clicks else "."),
-        times, freqs, spec["db"], markers_x=clicks, marker_label="detected clicks")
+    subject = str(finding.subject)
+    description = t("Loudness over time ({steps} time steps) and frequency ({bands} bands) recorded near {subject}; "
+                    "brighter is louder.", steps=len(times), bands=len(freqs), subject=subject)
+    if clicks:
+        description += " " + t.tn("{n} click detected at {times} s.", "{n} clicks detected at {times} s.",
+                                  n=len(clicks), times=", ".join(t.number(c, ".2f") for c in clicks[:20]))
+    else:
+        description += " " + t("No click detected.")
+    return svg.heatmap(t("Sound spectrogram of {subject}", subject=subject), description,
+                       times, freqs, spec["db"], markers_x=clicks, marker_label=t("detected clicks"))
 
 
-def _envelope_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     env = data.get("envelope")
     if not isinstance(env, dict) or not env.get("values"):
         return None
     clicks = _clicks(data)
     chart = svg.line_chart(
-        f"Sound level over time, {finding.subject}",
-        f"Sound envelope ({len(env['values'])} points) with {len(clicks)} detected click(s) marked.",
-        list(env.get("times_s") or range(len(env["values"]))), {"level": env["values"]},
-        y_label="level", markers_x=clicks, marker_label="detected clicks")
+        t("Sound level over time, {subject}", subject=str(finding.subject)),
+        t.tn("Sound envelope ({points} points) with {n} detected click marked.",
+             "Sound envelope ({points} points) with {n} detected clicks marked.", n=len(clicks),
+             points=len(env["values"])),
+        list(env.get("times_s") or range(len(env["values"]))), {t("level"): env["values"]},
+        y_label=t("level"), markers_x=clicks, marker_label=t("detected clicks"))
     if clicks:
         chart.table_note = (chart.table_note + "; " if chart.table_note else "") + \
-            "clicks at " + ", ".join(f"{c:.3f} s" for c in clicks[:50])
+            t("clicks at {times}", times=", ".join(f"{t.number(c, '.3f')} s" for c in clicks[:50]))
     return chart
 
 
-def _rtt_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _rtt_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     rtt = data.get("rtt_ms")
     if not isinstance(rtt, list) or not rtt:
         return None
     lost = sum(1 for v in rtt if v is None)
+    subject = str(finding.subject)
     return svg.line_chart(
-        f"Round-trip times to {finding.subject}",
-        f"{len(rtt)} probes to {finding.subject} in send order; {lost} lost (marked with a cross on the axis).",
-        list(range(1, len(rtt) + 1)), {"round trip": rtt}, x_label="probe", y_label="round trip", unit="ms")
+        t("Round-trip times to {subject}", subject=subject),
+        t.tn("{n} probe to {subject} in send order; lost: {lost} (marked with a cross on the axis).",
+             "{n} probes to {subject} in send order; lost: {lost} (marked with a cross on the axis).",
+             n=len(rtt), subject=subject, lost=lost),
+        list(range(1, len(rtt) + 1)), {t("round trip"): rtt}, x_label=t("probe"), y_label=t("round trip"),
+        unit="ms")
 
 
-def _hops_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _hops_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     hops = data.get("hops")
     if not isinstance(hops, list) or not hops:
         return None
     hops = [h for h in hops if isinstance(h, dict)]
-    return svg.hop_chart(f"Traceroute hops, {finding.subject}",
-                         f"{len(hops)} hops on the way to {finding.subject}: round-trip time per hop, with loss.",
+    subject = str(finding.subject)
+    return svg.hop_chart(t("Traceroute hops, {subject}", subject=subject),
+                         t.tn("{n} hop on the way to {subject}: round-trip time per hop, with loss.",
+                              "{n} hops on the way to {subject}: round-trip time per hop, with loss.",
+                              n=len(hops), subject=subject),
                          hops)
 
 
-def _series_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _series_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     series = data.get("series")
     if not isinstance(series, dict) or not series.get("t_s"):
         return None
-    lines = {label: series[key] for key, label in (("rtt_ms", "round trip"), ("jitter_ms", "jitter"))
+    lines = {label: series[key] for key, label in (("rtt_ms", t("round trip")), ("jitter_ms", t("jitter")))
              if isinstance(series.get(key), list)}
     if not lines:
         return None
     return svg.line_chart(
-        f"Latency and jitter over time, {finding.subject}",
-        f"{len(series['t_s'])} samples of {' and '.join(lines)} during the test stream to {finding.subject}.",
-        series["t_s"], lines, y_label="delay", unit="ms")
+        t("Latency and jitter over time, {subject}", subject=str(finding.subject)),
+        t("{samples} samples of {series} during the test stream to {subject}.", samples=len(series["t_s"]),
+          series=" / ".join(lines), subject=str(finding.subject)),
+        series["t_s"], lines, y_label=t("delay"), unit="ms")

@@ -143,7 +143,7 @@ def test_charts_are_inline_svg_with_text_alternatives_and_data_tables():
         for ref in attrs["aria-labelledby"].split():
             assert ref in ids
     assert p.count("table", **{"class": "chart-data"}) >= 6
-    assert "3 click(s) detected at 1.20, 3.45, 6.10 s" in html
+    assert "3 clicks detected at 1.20, 3.45, 6.10 s" in html
     assert "data:image/png;base64," in html  # the spectrogram raster stays inside the file
     assert "4 core1.isp.example" in html and "10% loss" in html  # hops with loss
 

@@ -745,8 +745,9 @@ def _spectrogram_chart(finding: Finding, data: dict[str, Any], t: Translator) ->
     description = t("Loudness over time ({steps} time steps) and frequency ({bands} bands) recorded near {subject}; "
                     "brighter is louder.", steps=len(times), bands=len(freqs), subject=subject)
     if clicks:
+        moments = ", ".join(t.number(c, ".2f") for c in clicks[:20])
         description += " " + t.tn("{n} click detected at {times} s.", "{n} clicks detected at {times} s.",
-                                  n=len(clicks), times=", ".join(t.number(c, ".2f") for c in clicks[:20]))
+                                  n=len(clicks), times=moments)
     else:
         description += " " + t("No click detected.")
     return svg.heatmap(t("Sound spectrogram of {subject}", subject=subject), description,
@@ -766,8 +767,8 @@ def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> sv
         list(env.get("times_s") or range(len(env["values"]))), {t("level"): env["values"]},
         y_label=t("level"), markers_x=clicks, marker_label=t("detected clicks"))
     if clicks:
-        chart.table_note = (chart.table_note + "; " if chart.table_note else "") + \
-            t("clicks at {times}", times=", ".join(f"{t.number(c, '.3f')} s" for c in clicks[:50]))
+        moments = ", ".join(t.number(c, ".3f") + " s" for c in clicks[:50])
+        chart.table_note = (chart.table_note + "; " if chart.table_note else "") + t("clicks at {times}", times=moments)
     return chart
 
 

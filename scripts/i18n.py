@@ -106,6 +106,11 @@ def update(langs: list[str]) -> None:
             for message in catalog:
                 # Our texts are str.format templates; a "15% of" is no %-format (msgfmt --check would think so).
                 message.flags.discard("python-format")
+                if "fuzzy" in message.flags and message.id:
+                    # Babel keeps an old translation as a fuzzy guess when a text changes form (singular to
+                    # plural): a guess is not a translation, it goes back to the translator empty.
+                    message.flags.discard("fuzzy")
+                    message.string = ("",) * catalog.num_plurals if message.pluralizable else ""
             if lang == "en":
                 for message in catalog:
                     if message.id and not _translated(message):

@@ -81,11 +81,11 @@ def _write(catalog: Catalog, path: Path) -> None:
         write_po(handle, catalog, width=100, include_lineno=False, ignore_obsolete=True, omit_header=False)
 
 
-def update(langs: list[str]) -> None:
+def update(langs: list[str], root: Path = LOCALE_DIR, quiet: bool = False) -> None:
     templates = extract()
     for domain, template in sorted(templates.items()):
         for lang in langs:
-            path = po_path(lang, domain)
+            path = root / lang / "LC_MESSAGES" / f"{domain}.po"
             if path.is_file():
                 with path.open("rb") as handle:
                     catalog = read_po(handle, locale=lang, domain=domain)
@@ -117,7 +117,8 @@ def update(langs: list[str]) -> None:
                         message.string = message.id if not message.pluralizable else tuple(message.id)
                     message.flags.discard("fuzzy")
             _write(catalog, path)
-        print(f"{domain:<8} {len(template):>4} texts -> {', '.join(langs)}")
+        if not quiet:
+            print(f"{domain:<8} {len(template):>4} texts -> {', '.join(langs)}")
 
 
 def _translated(message) -> bool:  # noqa: ANN001 - babel Message

@@ -130,6 +130,15 @@ def render_markdown(model: ReportModel) -> str:
         out += [f"- {md(n['time'])} · **{n['kind']}:** {md(n['text'])}" for n in model.visit.notes] or \
                [t("No notes were recorded.")]
         out.append("")
+    if model.connections:
+        out += [f"## {t('Network connection')}", ""]
+        out += _table(([t("Computer")] if model.site else []) + [
+            t("Port"), t("Switch"), t("Switch port"), t("VLAN"),
+            t("Voice VLAN"), t("DHCP server"), t("Link speed")],
+            [([cell(c.machine)] if model.site else []) + [cell(c.interface), cell(c.switch), cell(c.port),
+                                                          cell(c.vlan), cell(c.voice_vlan), cell(c.dhcp),
+                                                          cell(c.speed)]
+             for c in model.connections])
     out += [f"## {t('Equipment list')}", ""]
     out += _table([t("Computer"), t("Item"), t("Model"), t("Serial number"), t("Firmware"),
                    t("Age (powered on)"), t("Status")],

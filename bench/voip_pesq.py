@@ -88,11 +88,16 @@ def main() -> int:
               f"{calibrated:.2f} | {error:+.2f} |")
     rmse = math.sqrt(sum(e * e for e in errors) / len(errors)) if errors else float("nan")
     print(f"RMSE after offset: {rmse:.2f} (target <= 0.3)")
-    monotone = True
-    for loss in args.loss:
-        column = sorted((c for c in cells if c.loss == loss), key=lambda c: c.fk_late_pct)
-        monotone &= all(a.fk_mos >= b.fk_mos - 0.02 for a, b in zip(column, column[1:]))
-    print(f"fieldkit MOS falls as late loss grows (per loss column, 0.02 tolerance): {'yes' if monotone else 'NO'}")
+    # Late loss alone: the no-loss column.  With network loss as well, the random drops of the two
+    # streams differ, so the lossy columns are checked against the effective loss (network + late).
+    pure = sorted((c for c in cells if c.loss == "none"), key=lambda c: c.fk_late_pct)
+    monotone = all(a.fk_mos >= b.fk_mos - 0.02 for a, b in zip(pure, pure[1:]))
+    print(f"fieldkit MOS falls as late loss grows (no network loss, 0.02 tolerance): {'yes' if monotone else 'NO'}")
+    for loss in [x for x in args.loss if x != "none"]:
+        column = sorted((c for c in cells if c.loss == loss), key=lambda c: c.fk_effective_pct)
+        ok = all(a.fk_mos >= b.fk_mos - 0.02 for a, b in zip(column, column[1:])
+                 if b.fk_effective_pct > a.fk_effective_pct)
+        print(f"  {LOSS_WORDS[loss]}: fieldkit MOS falls as the effective loss grows: {'yes' if ok else 'NO'}")
     print(f"cells where fieldkit says good (>= 4.0) and PESQ poor (< 3.1): {len(good_but_poor)}"
           + "".join(f"; J={c.jitter_ms:g} {c.loss}" for c in good_but_poor))
     return 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """fieldkit's MOS against ITU-T P.862 PESQ on real speech over the same impaired path.
 
-Run as root (network namespaces, NFQUEUE):  .venv/bin/python bench/voip_pesq.py [--seconds 8]
+Run as root (network namespaces, NFQUEUE):  .venv/bin/python bench/voip_pesq.py [--seconds 16]
+    [--buffer adaptive|fixed --fixed-ms 80] [--no-plc-reach]  (12 cells, about 25 s each)
 Needs espeak-ng, iptables (nft backend), nftables, and the test extra (pesq, NetfilterQueue).
 
 Each cell runs, at the same time over the same router rules: `fieldkit check voip` against
@@ -40,7 +41,9 @@ LOSS_WORDS = {"none": "0 %", "random3": "3 % random", "burst5": "3 % in 5s"}
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=8.0, help="speech per cell (s)")
+    parser.add_argument("--seconds", type=float, default=16.0, help="speech per cell (s); 8 s is noisier")
+    parser.add_argument("--no-plc-reach", action="store_true",
+                        help="rate with plain ITU-T G.107 (no concealment reach)")
     parser.add_argument("--buffer", choices=("adaptive", "fixed"), default="adaptive")
     parser.add_argument("--fixed-ms", type=float, default=60.0)
     parser.add_argument("--jitter", type=float, nargs="*", default=list(JITTERS))
@@ -62,7 +65,7 @@ def main() -> int:
             for jitter in args.jitter:
                 started = time.monotonic()
                 cell = speechlab.run_cell(lab, speechlab.Cell(jitter, loss), reference, buffer=args.buffer,
-                                          fixed_ms=args.fixed_ms)
+                                          fixed_ms=args.fixed_ms, plc_reach=not args.no_plc_reach)
                 cells.append(cell)
                 print(f"  cell J={jitter:g} ms loss={loss}: fieldkit {cell.fk_mos:.2f}, PESQ {cell.pesq:.2f} "
                       f"({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
@@ -72,7 +75,7 @@ def main() -> int:
     offset = (clean.fk_mos - clean.pesq) if clean else 0.0
     buffer = "adaptive" if args.buffer == "adaptive" else f"fixed {args.fixed_ms:g} ms"
     print(f"fieldkit MOS vs PESQ (P.862 nb), G.711 + concealment, {args.seconds:g} s espeak-ng speech per cell, "
-          f"{buffer} jitter buffer")
+          f"{buffer} jitter buffer, " + ("plain G.107" if args.no_plc_reach else "G.107 with the concealment reach"))
     print(f"calibration offset (fieldkit - PESQ in the clean cell): {offset:.2f}")
     print(f"| J ms | loss | fieldkit MOS | worst 5 s | late % (fk / RTP) | effective % | PESQ | fk - offset | error |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -264,7 +264,7 @@ def fieldkit_only(lab: "voiplab.Lab", jitter_ms: float, loss: str, seconds: floa
 
 
 def run_cell(lab: "voiplab.Lab", cell: Cell, reference: np.ndarray, *, buffer: str = "adaptive",
-             fixed_ms: float = 60.0) -> Cell:
+             fixed_ms: float = 60.0, plc_reach: bool = True) -> Cell:
     """fieldkit's check and the speech stream over the same impaired path at the same time."""
     from fieldkit.voip import playout
 
@@ -283,6 +283,7 @@ def run_cell(lab: "voiplab.Lab", cell: Cell, reference: np.ndarray, *, buffer: s
                                    "--json", "--reflector", voiplab.SERVER_IP, "--duration", f"{seconds:g}",
                                    "--alg-test", "off", "--jitter-buffer", buffer,
                                    "--jitter-buffer-ms", f"{fixed_ms:g}",
+                                   "--plc-reach" if plc_reach else "--no-plc-reach",
                                    "--timeout", str(int(seconds + 40))], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
             lab.run(lab.client, [sys.executable, "-c", SENDER, voiplab.SERVER_IP, str(RTP_PORT), str(payload),

@@ -140,3 +140,11 @@ def test_concealment_reach_splits_long_runs_and_leaves_short_ones_to_g107():
     g729 = emodel.rate_path(model="g107", codec="g729", one_way_ms=5, rtt_ms=10, jitter_ms=0, loss_pct=5.0,
                             burst_r=metrics.burst_ratio(runs_of_5), buffer_ms=20, lost=runs_of_5)
     assert "within the concealment's reach" not in g729.assumptions
+
+
+def test_lower_is_worse_metrics_export_as_nagios_ranges():
+    from fieldkit.export.nagios import perfdata_item
+    from fieldkit.findings import Metric
+
+    item = perfdata_item("mos_min_window", Metric("mos_min_window", 3.2, "", 3.6, 1.0, 1, 4.5))
+    assert item == "mos_min_window=3.2;3.6:;1:;1;4.5"

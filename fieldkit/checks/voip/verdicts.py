@@ -458,7 +458,9 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
                     "low: {bad}.", bad=", ".join(bad), **params)
     metrics = [
         Metric("mos", round(mos, 2), "", o("mos_warn"), o("mos_crit"), 1, 4.5),
-        Metric("mos_min_window", round(window_mos, 2), "", None, o("mos_crit"), 1, 4.5),
+        # a warning below the critical MOS, never critical: crit 1.0 (the scale's floor) keeps the
+        # lower-is-worse reading for exports (Nagios ranges)
+        Metric("mos_min_window", round(window_mos, 2), "", o("mos_crit"), 1.0, 1, 4.5),
         Metric("r_factor", round(rating.r, 1), "", None, None, 0, 100),
         Metric("loss_pct", round(loss, 3), "%", o("loss_warn_pct"), o("loss_crit_pct"), 0, 100),
         Metric("late_loss_pct", round(late, 3), "%", None, None, 0, 100),

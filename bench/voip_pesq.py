@@ -14,8 +14,8 @@ the server (J = 0, 20, 40, 80; packets reorder) x loss (none, 3 % random, 3 % in
 
 The two scales differ at the top (clean G.711: 4.41 in the E-model, about 4.0 in PESQ on
 synthetic speech), so the error is taken after subtracting one calibration offset: fieldkit's
-MOS on the clean path minus PESQ of the speech through G.711 alone (no network).  Targets: fieldkit's MOS falls as late loss grows; RMSE
-<= 0.3 after the offset; no cell where fieldkit says good (>= 4.0) and PESQ poor (< 3.1).
+MOS on the clean path minus PESQ of the speech through G.711 alone (no network).  Targets:
+fieldkit's MOS falls as late loss grows; RMSE <= 0.3 after the offset; no cell where fieldkit says good (>= 4.0) and PESQ poor (< 3.1).
 """
 
 from __future__ import annotations

@@ -530,3 +530,26 @@ def test_real_exercise_clicks_throughout_are_the_room(pulse: Pulse, tmp_path: Pa
     assert head["rule"] == "acoustic-room-clicks" and head["status"] == "OK", head["summary"]
     assert "without the disk reads" in head["summary"]
     assert not any(f["status"] == "CRITICAL" for f in findings)
+
+
+def test_exercise_suspect_picks_the_disk_smart_flagged(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+    from fieldkit.findings import Finding
+
+    def smart(device: str, status: Status) -> Finding:
+        return Finding("smart", device, status, "x", data={"drive": {"device": device}})
+
+    ctx = make_ctx("acoustic", timeout=60, duration=5, exercise="suspect")
+    ctx.earlier = [smart("/dev/ok", Status.OK), smart("/dev/fk-missing-sdy", Status.WARNING),
+                   smart("/dev/fk-missing-sdz", Status.CRITICAL), smart("capture.json", Status.CRITICAL)]
+    [finding] = acoustic.run(ctx)
+    assert finding.rule == "exercise-no-device" and "fk-missing-sdz" in finding.summary   # the worst one
+
+    wav = click_wav(tmp_path / "c.wav", seconds=12)
+    ctx = make_ctx("acoustic", from_wav=str(wav), exercise="suspect")
+    ctx.earlier = [smart("/dev/sda", Status.OK)]
+    [finding] = acoustic.run(ctx)
+    assert finding.status is Status.CRITICAL and "SMART found no suspect disk" in finding.detail
+    ctx = make_ctx("acoustic", from_wav=str(wav), exercise="suspect")
+    [finding] = acoustic.run(ctx)
+    assert "SMART did not run" in finding.detail

@@ -45,4 +45,4 @@ def _finalize(value: object) -> object:
 
 def render_html(model: ReportModel) -> str:
     template = _environment().get_template("report.html.j2")
-    return template.render(m=model, t=model.t)
+    return template.render(m=model, t=model.t, tn=model.t.tn)

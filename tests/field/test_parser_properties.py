@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from fieldkit import profiles
-from fieldkit.smart import rules
+from fieldkit.checks.smart import rules
+from fieldkit.smart.counters import counters
 from fieldkit.smart.capture import decode, read_capture
 from fieldkit.smart.model import ParseError
 from fieldkit.voip import sip
@@ -49,7 +50,7 @@ def _evaluate(text: str) -> None:
         assert str(exc) and "\n" not in str(exc)
         return
     rules.evaluate(drive)
-    rules.counters(drive)
+    counters(drive)
 
 
 # ------------------------------------------------------------------ smartctl text
@@ -120,8 +121,8 @@ def test_smartctl_json_real_captures_with_values_replaced(index: int, data: st.D
 
 
 @SETTINGS
-@given(st.dictionaries(st.sampled_from(["smartctl", "device", "ata_smart_attributes", "nvme_smart_health_information_log",
-                                        "smart_status", "temperature", "model_name", "serial_number",
+@given(st.dictionaries(st.sampled_from(["smartctl", "device", "ata_smart_attributes",
+                                        "nvme_smart_health_information_log", "smart_status", "temperature", "model_name", "serial_number",
                                         "scsi_grown_defect_list", "power_on_time", "json_format_version"]),
                        json_values, max_size=8))
 def test_smartctl_json_random_blocks(obj: dict[str, Any]) -> None:

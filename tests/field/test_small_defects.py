@@ -137,7 +137,7 @@ def test_file_names_keep_their_case(tmp_path: Path) -> None:
 
 
 def test_sentences_are_still_capitalised() -> None:
-    from fieldkit.checks.acoustic import _sentence
+    from fieldkit.checks.acoustic.findings import sentence as _sentence
 
     assert _sentence("the input device 'USB mic' delivered no audio") == "The input device 'USB mic' delivered no audio"
     assert _sentence("empty.wav: not a WAV file") == "empty.wav: not a WAV file"

@@ -162,3 +162,22 @@ def test_errors_and_warnings_from_files_are_one_safe_line(tmp_path: Path) -> Non
     assert forbidden_in(done.stderr) == [] and len(done.stderr.strip().splitlines()) == 1
     done = fk(["scan", "--profile", str(bad)], tmp_path)
     assert done.returncode == 3 and forbidden_in(done.stderr) == [] and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_utf8_and_escapes_in_command_output(tmp_path: Path) -> None:
+    """A smartctl capture whose model string holds invalid UTF-8, a title escape and a bidi override,
+    through the real smart check: the terminal table, the Nagios line and the JSON stay sound."""
+    from tests.conftest import FIXTURES
+
+    raw = (FIXTURES / "smart" / "h01_ata_text_OOS12000G_pysmart.txt").read_bytes()
+    hostile = b"OOS\xff\xfe \x1b]0;pwned\x07 \xe2\x80\xae12000G \x1b[2J"
+    capture = tmp_path / "capture.txt"
+    capture.write_bytes(raw.replace(b"OOS12000G", hostile, 1))
+    table = fk(["check", "smart", "--from-file", str(capture), "--no-history"], tmp_path)
+    assert table.returncode in (0, 1, 2) and "Traceback" not in table.stderr
+    assert forbidden_in(table.stdout) == [] and "pwned" in table.stdout
+    line = fk(["check", "smart", "--from-file", str(capture), "--no-history", "--nagios"], tmp_path)
+    assert line.stdout.count("\n") == 1 and forbidden_in(line.stdout) == []
+    doc = json.loads(fk(["check", "smart", "--from-file", str(capture), "--no-history", "--json"], tmp_path).stdout)
+    models = [f.get("data", {}).get("drive", {}).get("model") or "" for f in doc["findings"]]
+    assert any("\x1b]0;pwned\x07" in m for m in models)  # JSON keeps the original text

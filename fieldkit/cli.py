@@ -57,6 +57,9 @@ def t(template: str, **params: Any) -> str:
 
 
 def _fail_line(message: str, nagios: bool) -> None:
+    from fieldkit.safetext import one_line
+
+    message = one_line(message)  # one line, and no terminal control sequence from a file or a device
     click.echo(message, err=True)
     if nagios:
         from fieldkit.export.nagios import unknown
@@ -125,7 +128,16 @@ def _check_monitoring_options(as_json: bool, monitoring: dict[str, Any]) -> None
 
 
 def _warn(text: str) -> None:
-    click.echo(f"fieldkit: warning: {text}", err=True)
+    from fieldkit.safetext import one_line
+
+    click.echo(f"fieldkit: warning: {one_line(text)}", err=True)
+
+
+def _safe(text: object) -> str:
+    """Outside text (a note, a hostname, a file's content) for the terminal: controls shown visibly."""
+    from fieldkit.safetext import visible
+
+    return visible(text)
 
 
 @cli.command()
@@ -196,7 +208,8 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, 
     from fieldkit.lock import LockTimeout
 
     session = ScanSession(profile_name=profile.name, store_history=not no_history, lock_wait_s=lock_wait,
-                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {text}", err=True))
+                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {_safe(' '.join(text.split()))}",
+                                                                     err=True))
     try:
         session.__enter__()
     except LockTimeout as exc:
@@ -237,11 +250,10 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
 
     from fieldkit.console import RichProgress
     from fieldkit.context import Environment
-    from fieldkit.machine import identify
-    from fieldkit.runner import run_scan
-
     from fieldkit.interrupt import CtrlC
+    from fieldkit.machine import identify
     from fieldkit.resultfile import ResultFile
+    from fieldkit.runner import run_scan
 
     env = Environment()
     result_file = ResultFile(out_dir, warn=_warn)  # an unwritable folder is a warning, never the scan's end
@@ -253,10 +265,16 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
     machine = identify(env)
     history = session.history_for(machine)
     ctrl_c = CtrlC(notice=lambda text: click.echo(f"fieldkit: {text}", err=True))
+
+    def save(result: Any) -> None:
+        if result.finished_at is not None:  # the runner's last write: the checks are over
+            ctrl_c.finishing()
+        result_file.save(result)
+
     with ctrl_c:
         try:
             with progress if progress else nullcontext():
-                result = run_scan(profile, env=env, machine=machine, on_update=result_file.save, progress=progress,
+                result = run_scan(profile, env=env, machine=machine, on_update=save, progress=progress,
                                   argv=sys.argv, history=history, visit=_open_visit())
             ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)
             return _finish_scan(result, session, result_file, ctrl_c, as_json=as_json, quiet=quiet, nagios=nagios,
@@ -289,7 +307,7 @@ def _finish_scan(result: Any, session: Any, result_file: Any, ctrl_c: Any, *, as
     elif as_json:
         from fieldkit.interrupt import write_all
 
-        write_all(click.get_text_stream("stdout"), result.to_json() + "\n")
+        write_all(sys.stdout, result.to_json() + "\n")
         ctrl_c.done("the JSON document on stdout")
     elif not quiet:
         print_summary(result, stdout)
@@ -322,7 +340,7 @@ class CheckGroup(click.Group):
 
 
 def _check_command(name: str) -> click.Command:
-    from fieldkit import checks
+    from fieldkit import checks, profiles
 
     spec = checks.load(name)
 
@@ -354,7 +372,7 @@ def _check_command(name: str) -> click.Command:
     params: list[click.Parameter] = [
         click.Option(["--profile", "-p", "profile_name"], default=None, metavar="NAME|PATH",
                      help=f"Take this check's options from a profile's [checks.{name}] table."),
-        click.Option(["--timeout"], type=click.FloatRange(0.1, 86400), default=None,
+        click.Option(["--timeout"], type=click.FloatRange(profiles.TIMEOUT_MIN_S, profiles.TIMEOUT_MAX_S), default=None,
                      help=f"Time budget in seconds (default {spec.timeout_s:g})."),
         click.Option(["--out", "out_dir"], default=None, type=click.Path(file_okay=False),
                      help="Also write the result file into this folder."),
@@ -411,7 +429,7 @@ def profiles_list() -> int:
             description = profiles.load(str(path)).description
         except profiles.ProfileError as exc:
             description = f"INVALID: {exc}"
-        click.echo(f"{name:<12} {description}  [{path}]")
+        click.echo(_safe(f"{name:<12} {' '.join(str(description).split())}  [{path}]"))
     return 0
 
 
@@ -426,8 +444,10 @@ def profiles_show(name: str) -> int:
         profiles.load(str(path))
     except profiles.ProfileError as exc:
         raise fail(str(exc)) from None
-    click.echo(f"# {path}")
-    click.echo(path.read_text(encoding="utf-8"), nl=False)
+    from fieldkit.safetext import visible
+
+    click.echo(_safe(f"# {path}"))
+    click.echo(visible(path.read_text(encoding="utf-8"), keep_newlines=True), nl=False)
     return 0
 
 
@@ -442,10 +462,12 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
         try:
             profile = profiles.load(path)
         except profiles.ProfileError as exc:
-            click.echo(f"INVALID {exc}", err=True)
+            from fieldkit.safetext import one_line
+
+            click.echo(f"INVALID {one_line(exc)}", err=True)
             bad += 1
         else:
-            click.echo(f"OK      {path}: profile {profile.name!r}, checks: {', '.join(profile.checks)}")
+            click.echo(_safe(f"OK      {path}: profile {profile.name!r}, checks: {', '.join(profile.checks)}"))
     return EXIT_USAGE if bad else 0
 
 
@@ -515,8 +537,8 @@ def visit_start(customer: str, site: str, ticket: str | None, technician: str | 
     from fieldkit import visit
 
     opened = _visit_call(visit.start, customer, site, ticket, technician, lang=lang)
-    click.echo(t("Visit {id} started: {customer} / {site} at {time}", id=opened["id"], customer=opened["customer"],
-                 site=opened["site"], time=opened["started_at"]))
+    click.echo(_safe(t("Visit {id} started: {customer} / {site} at {time}", id=opened["id"],
+                       customer=opened["customer"], site=opened["site"], time=opened["started_at"])))
     return 0
 
 
@@ -562,13 +584,13 @@ def visit_show(as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps(current, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"Visit {current['id']}: {current.get('customer')} / {current.get('site')}"
-               + (f", ticket {current['ticket']}" if current.get("ticket") else "")
-               + (f", technician {current['technician']}" if current.get("technician") else ""))
-    click.echo(f"  started {current.get('started_at')}")
+    click.echo(_safe(f"Visit {current['id']}: {current.get('customer')} / {current.get('site')}"
+                     + (f", ticket {current['ticket']}" if current.get("ticket") else "")
+                     + (f", technician {current['technician']}" if current.get("technician") else "")))
+    click.echo(_safe(f"  started {current.get('started_at')}"))
     for entry in current.get("notes") or []:
-        click.echo(f"  {entry.get('time')}  {'ACTION' if entry.get('kind') == 'action' else 'note  '}  "
-                   f"{entry.get('text')}")
+        click.echo(_safe(f"  {entry.get('time')}  {'ACTION' if entry.get('kind') == 'action' else 'note  '}  "
+                         f"{entry.get('text')}"))
     return 0
 
 
@@ -626,9 +648,9 @@ def history_list(limit: int, host: str | None, as_json: bool) -> int:
         flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
         visit = visits.get(r.visit_id or "", {})
         where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
-        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {r.hostname[:16]:<16} "
-                   f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
-                   f"{where or '-'}{flags}")
+        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {_safe(r.hostname)[:16]:<16} "
+                   f"{_safe(r.profile)[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
+                   f"{_safe(where) or '-'}{flags}")
     return 0
 
 
@@ -651,13 +673,13 @@ def history_show(ref: str, as_json: bool) -> int:
     if result.visit:
         details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
                             if result.visit.get(k))
-        click.echo(f"During visit {result.visit.get('id')}: {details}")
+        click.echo(_safe(f"During visit {result.visit.get('id')}: {details}"))
     print_summary(result, sys.stdout)
     changes = result.extra.get("changes_since_last") or []
     if changes:
         click.echo("Changes since the previous scan:")
         for change in changes:
-            click.echo(f"  {change['check']} {change['subject']}: {change['summary']}")
+            click.echo(_safe(f"  {change['check']} {change['subject']}: {change['summary']}"))
     return 0
 
 
@@ -688,13 +710,13 @@ def history_diff(a: str, b: str, as_json: bool) -> int:
         click.echo("Note: the two scans are of different machines.")
     click.echo("Status changes:" if changes else "No status changes.")
     for c in changes:
-        click.echo(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
-                   f"{(c.after.name if c.after else '-'):<8} {c.summary}")
+        click.echo(_safe(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
+                         f"{(c.after.name if c.after else '-'):<8} {c.summary}"))
     if metrics:
         click.echo("Metric changes:")
         for m in metrics:
-            click.echo(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
-                       f"({m.delta:+g})")
+            click.echo(_safe(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
+                             f"({m.delta:+g})"))
     return 0
 
 
@@ -727,14 +749,14 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
         click.echo(json.dumps([p.to_dict() for p in points], indent=2))
         return 0
     unit = points[-1].unit
-    click.echo(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans")
+    click.echo(_safe(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans"))
     for p in points:
         value = "-" if p.value is None else f"{p.value:g}"
         click.echo(f"  {p.started_at[:19].replace('T', ' ')}  {value:>12}  {p.status.name}")
     numbers = [p.value for p in points if p.value is not None]
     if len(numbers) >= 2:
-        click.echo(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
-                   f"(min {min(numbers):g}, max {max(numbers):g})")
+        click.echo(_safe(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
+                         f"(min {min(numbers):g}, max {max(numbers):g})"))
     return 0
 
 
@@ -961,8 +983,8 @@ def schedule_list(root_dir: str | None) -> int:
     if not found:
         click.echo("No scheduled scans.")
     for item in found:
-        click.echo(f"{item['name']:<16} {item['backend']:<8} {item['when']:<24} {item['where']}")
-        click.echo(f"{'':<16} runs: {item['command']}")
+        click.echo(_safe(f"{item['name']:<16} {item['backend']:<8} {item['when']:<24} {item['where']}"))
+        click.echo(_safe(f"{'':<16} runs: {item['command']}"))
     return 0
 
 
@@ -1037,8 +1059,8 @@ def audio_devices(as_json: bool) -> int:
         return EXIT_USAGE
     for dev in devices:
         mark = "*" if dev["default"] else " "
-        click.echo(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
-                   f"default {dev['default_samplerate']:g} Hz)")
+        click.echo(_safe(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
+                         f"default {dev['default_samplerate']:g} Hz)"))
 
 
 # --------------------------------------------------------------------------- voip (reflector)
@@ -1066,7 +1088,7 @@ def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
         if port is None:
             raise fail(t("--listen {item!r}: a port is required, e.g. {item}:862", item=item))
         addresses.append((host, port))
-    log = (lambda line: None) if quiet else (lambda line: click.echo(f"reflect: {line}", err=True))
+    log = (lambda line: None) if quiet else (lambda line: click.echo(_safe(f"reflect: {line}"), err=True))
     server = Reflector(addresses, rate_limit_pps=rate_limit, log=log)
     bound = server.open()
     for error in server.errors:
@@ -1089,6 +1111,12 @@ def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
 
 
 def main() -> None:
+    # Undecodable bytes (a mount point, a device name, argv) live on as lone surrogates; written
+    # with backslashreplace they become "\udcff", which is also the JSON escape for the same
+    # character, so --json output stays valid UTF-8 and valid JSON instead of crashing or not.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     cli.main(prog_name="fieldkit")
 
 

@@ -253,7 +253,9 @@ class ReportModel:
         parts = [brand.name, brand.phone or brand.email or brand.website] if brand else []
         parts = [p for p in parts if p] or [self.title + (f" – {self.visit.customer}" if self.visit and
                                                           self.visit.customer else "")]
-        return css_string(" · ".join(parts))
+        from fieldkit.safetext import visible
+
+        return css_string(visible(" · ".join(parts)))  # a customer name with controls or bidi overrides
 
 
 def css_string(text: str) -> str:

@@ -22,7 +22,16 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _markup_escape
+
+from fieldkit.safetext import visible
+
+
+def escape(value: object) -> Markup:
+    """Markup-escaped, with control and bidi-override characters shown visibly (XML forbids most controls)."""
+    return _markup_escape(visible(value))
+
 
 _ids = itertools.count(1)
 

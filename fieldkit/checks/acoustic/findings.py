@@ -345,9 +345,18 @@ def _confidence(train: ClickTrain, th: Thresholds) -> float:
     return round(max(0.0, min(1.0, 0.5 + (ratio - 1.0) / 4.0)), 2)
 
 
+def sentence(reason: str) -> str:
+    """Capitalise a reason that starts with a plain lower-case word ("the input device ...");
+    never one that starts with a name ("empty.wav: not a WAV file", "hw:1 ...")."""
+    first, _, rest = reason.partition(" ")
+    if rest and first.isascii() and first.isalpha() and first.islower():
+        return reason[:1].upper() + reason[1:]
+    return reason
+
+
 def unknown(rule: str, reason: str, *, source: str = "", evidence: list[Evidence] | None = None,
              notes: list[str] | None = None) -> Finding:
-    return Finding(check=NAME, subject="disk sounds", status=Status.UNKNOWN, summary=reason[:1].upper() + reason[1:],
+    return Finding(check=NAME, subject="disk sounds", status=Status.UNKNOWN, summary=sentence(reason),
                    evidence=list(evidence or []) + ([Evidence(source=source, excerpt=reason)] if source else []),
                    advice=Advice(meaning=t("We could not listen to the disks, so this check says nothing about them."),
                                  action=t("The technician fixes the microphone problem and records again, or records "

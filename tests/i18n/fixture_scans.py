@@ -120,3 +120,41 @@ def visit(lang: str | None = None, signed_by: str | None = None) -> dict[str, An
         out["signed_by"] = signed_by
         out["signed_at"] = out["ended_at"]
     return out
+
+
+def _sample_value(name: str, spec: str) -> Any:
+    if name == "n":
+        return 3
+    if spec.endswith("d"):
+        return 7
+    if spec and spec[-1:] in "fg%":
+        return 12.5
+    return f"<{name}>"
+
+
+def catalog_findings(check: str, domain: str) -> list[Finding]:
+    """One finding per text of a check's catalog, with sample values: every sentence the check can say.
+
+    This reaches the texts of rules that need hardware or a lab to happen; the fixture above reaches
+    fewer texts but through the check's own code."""
+    import string
+
+    from babel.messages.pofile import read_po
+
+    from fieldkit.findings import Status
+    from fieldkit.i18n import po_path
+    from fieldkit.messages import Msg
+
+    po = po_path("en", domain)
+    if not po.is_file():
+        return []
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    out = []
+    for index, message in enumerate(m for m in catalog if m.id):
+        forms = list(message.id) if isinstance(message.id, (tuple, list)) else [message.id]
+        params = {name: _sample_value(name, spec or "") for form in forms
+                  for _, name, spec, _ in string.Formatter().parse(form) if name}
+        text = Msg(forms[0], forms[1] if len(forms) > 1 else None, **params)
+        out.append(Finding(check, f"item {index}", Status.WARNING, text, rule=f"catalog-{index}"))
+    return out

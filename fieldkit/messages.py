@@ -187,3 +187,9 @@ def t(template: str, **params: Any) -> Msg:
 def tn(singular: str, plural: str, n: int, **params: Any) -> Msg:
     """A translatable sentence whose form depends on the count ``n`` (placeholder ``{n}``)."""
     return Msg(singular, plural, n=n, **params)
+
+
+def N_(template: str) -> str:
+    """Mark a template kept in a table for a later ``t(table[key], ...)``: the catalog extraction finds it
+    (keyword ``N_``), and it is returned unchanged."""
+    return template

@@ -54,13 +54,31 @@ def _english_sentences(scan) -> set[str]:
     return sentences
 
 
-def test_fixture_covers_every_rule_of_every_check_that_has_translated_texts(scan):
-    from fieldkit.checks import system
+#: rules the fixture does not reach yet, by check (their texts are still rendered by the catalog test below);
+#: a new rule in a check fails the test until the fixture makes it or it is listed here
+NOT_IN_FIXTURE = {
+    "system": set(),
+    "lan": {"lan-gateway-ok", "lan-no-interface", "lan-no-cable", "lan-virtual-link", "lan-speed-unknown", "lan-discovery-error",
+            "lan-vlan-mismatch", "lan-dhcp-error", "lan-dhcp-nak", "lan-arp-error", "lan-wifi-error",
+            "lan-wifi-not-connected", "lan-wifi-no-signal"},
+}
 
-    rules = {f.rule for f in scan.findings if f.check == "system"}
-    source = Path(system.__file__).read_text()
-    assert rules == set(re.findall(r'rule="([a-z0-9-]+)"', source))
-    assert {f.status for f in scan.findings} >= {Status.OK, Status.WARNING, Status.CRITICAL}
+
+def _rules_in_source(check: str) -> set[str]:
+    import importlib
+
+    module = importlib.import_module(f"fieldkit.checks.{check}")
+    folder = Path(module.__file__).parent if module.__file__.endswith("__init__.py") else None
+    files = sorted(folder.glob("*.py")) if folder else [Path(module.__file__)]
+    return {rule for f in files for rule in re.findall(r'rule="([a-z0-9-]+)"', f.read_text())}
+
+
+@pytest.mark.parametrize("check", sorted(fixture_scans.BUILDERS))
+def test_fixture_covers_every_rule_of_the_check(scan, check):
+    made = {f.rule for f in scan.findings if f.check == check}
+    assert made, check
+    assert _rules_in_source(check) - made == NOT_IN_FIXTURE[check]
+    assert {f.status for f in scan.findings if f.check == check} >= {Status.OK, Status.WARNING, Status.CRITICAL}
 
 
 @pytest.mark.parametrize("lang", OTHER)

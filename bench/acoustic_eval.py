@@ -267,9 +267,10 @@ def main() -> int:
             continue
         for i in range(args.per_mix):
             for snr in MIX_SNRS:
-                x, _period = mixture(kind, snr, (args.seed, k, i), bank)
+                x, period = mixture(kind, snr, (args.seed, k, i), bank)
                 a = detect.analyse(x, FS, with_pictures=False)
                 mix.setdefault((kind, snr), []).append(bool(CLICK_VERDICTS & set(classify(a, Thresholds()))))
+                mix.setdefault((bucket(period), snr), []).append(mix[(kind, snr)][-1])
     mix_s = time.monotonic() - mix_started
     scores_pos: dict[int, list[float]] = {}
     raw_pos: list[float] = []
@@ -345,6 +346,11 @@ def main() -> int:
         print(f"{kind:<14} " + " ".join(f"{100 * np.mean(c):>9.1f}%" for c in cells))
     allmix = {snr: [d for kind in MIXES for d in mix.get((kind, snr), [])] for snr in MIX_SNRS}
     print(f"{'all':<14} " + " ".join(f"{100 * np.mean(allmix[snr]):>9.1f}%" for snr in MIX_SNRS))
+    print("by click period (all backgrounds; a partial train of a slow period holds only a few clicks)")
+    for b in BUCKETS:
+        cells = [mix.get((b, snr), []) for snr in MIX_SNRS]
+        print(f"{b:<14} " + " ".join(f"{100 * np.mean(c):>6.1f}%({len(c):>2})" if c else f"{'-':>10}"
+                                     for c in cells))
     if args.only_mixtures:
         print_false_alarms(fa_rows)
         print(f"bench time {time.monotonic() - started:.0f} s")

@@ -241,7 +241,7 @@ def finding(a: Analysis, verdict: str, th: Thresholds, source: str, evidence: li
 def _comparison_metrics(extra: Extra) -> list[Metric]:
     out = []
     if extra.positions is not None:
-        out.append(Metric("near_minus_far_db", extra.positions.level_db, "dB", min=None))
+        out.append(Metric("near_minus_far_db", extra.positions.level_db, "dB"))
         out.append(Metric("far_click_score", round(extra.positions.other_score, 2), ""))
     if extra.exercise is not None:
         out.append(Metric("reading_minus_idle_db", extra.exercise.level_db, "dB"))

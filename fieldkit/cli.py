@@ -663,12 +663,12 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
     """One metric of one subject over the stored scans, oldest first."""
     import json
 
-    from fieldkit.history.store import current_host_id
+    from fieldkit.platform.hostid import host_id
 
     if not _history_exists():
         raise fail("no scans stored yet: nothing to trend")
     with _open_history() as store:
-        host_id = _pick_host(store, subject, metric, host, current_host_id())
+        host_id = _pick_host(store, subject, metric, host, host_id())
         points = _history_call(store.trend, subject, metric, host_id=host_id, check=check_name, limit=limit or None)
         if not points:
             known = ", ".join(f"{s}/{m}" for s, m in _history_call(store.known_series, host_id)[:12])
@@ -887,9 +887,9 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
 
 
 def _host_seed() -> str:
-    from fieldkit.history.store import current_host_id
+    from fieldkit.platform.hostid import host_id
 
-    return current_host_id()
+    return host_id()
 
 
 @schedule_group.command("list")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
-from pathlib import Path
 from typing import Any
 
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
+from fieldkit.messages import t
 from fieldkit.options import Option
 
 NAME = "system"
@@ -186,19 +185,24 @@ def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
 
 
 def _battery(ctx: Context, psutil: Any) -> list[Finding]:
+    from fieldkit.platform import Unsupported, label, power
+
     out = []
-    base = ctx.env.path("/sys/class/power_supply")
-    if not base.is_dir():
+    try:
+        batteries = power.batteries(ctx.env.root, ctx.env.platform)
+    except Unsupported:
+        try:
+            present = psutil.sensors_battery() is not None
+        except Exception:  # noqa: BLE001 - psutil has no battery support on some systems
+            present = False
+        if present:  # a desktop without a battery gets no finding, as on Linux
+            out.append(_f("battery", Status.UNKNOWN,
+                          t("The battery wear could not be read: not supported on {system} yet",
+                            system=label(ctx.env.platform)), rule="battery-unsupported"))
         return out
-    for supply in sorted(base.iterdir()):
-        if _read(supply / "type") != "Battery":
-            continue
-        full = _read_int(supply / "energy_full") or _read_int(supply / "charge_full")
-        design = _read_int(supply / "energy_full_design") or _read_int(supply / "charge_full_design")
-        if not full or not design:
-            continue
+    for battery in batteries:
+        full, design, cycles = battery.full, battery.design, battery.cycles
         wear = max(0.0, 100.0 * (1 - full / design))
-        cycles = _read_int(supply / "cycle_count")
         warn, crit = ctx.option("battery_wear_warn_pct"), ctx.option("battery_wear_crit_pct")
         status = _level(wear, warn, crit)
         advice = Advice()
@@ -210,10 +214,10 @@ def _battery(ctx: Context, psutil: Any) -> list[Finding]:
         metrics = [Metric("wear_pct", round(wear, 1), "%", warn, crit, 0, 100)]
         if cycles:
             metrics.append(Metric("cycle_count", cycles, "c"))
-        out.append(_f(f"battery {supply.name}", status,
-                      f"Battery {supply.name} has lost {wear:.0f}% of its design capacity", rule="battery-wear",
+        out.append(_f(f"battery {battery.name}", status,
+                      f"Battery {battery.name} has lost {wear:.0f}% of its design capacity", rule="battery-wear",
                       metrics=metrics, advice=advice, tier=Tier.HARDWARE if status is not Status.OK else None,
-                      evidence=[Evidence(source=str(supply), excerpt=f"full={full} design={design}")]))
+                      evidence=[Evidence(source=battery.source, excerpt=f"full={full} design={design}")]))
     return out
 
 
@@ -268,7 +272,16 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
                                     prevention="Let the computer set its time automatically from the internet."),
                       tier=Tier.ON_SITE))
         return out
-    rtc = _read_int(ctx.env.path("/sys/class/rtc/rtc0/since_epoch"))
+    from fieldkit.platform import Unsupported, label, rtc as rtc_clock
+
+    try:
+        rtc = rtc_clock.rtc_epoch(ctx.env.root, ctx.env.platform)
+    except Unsupported:
+        out.append(_f("clock", Status.UNKNOWN,
+                      t("The system clock {time} is plausible; the hardware clock could not be compared: "
+                        "not supported on {system} yet", time=time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now)),
+                        system=label(ctx.env.platform)), rule="clock-rtc-unsupported"))
+        return out
     if rtc:
         drift = now - rtc
         warn = ctx.option("clock_drift_warn_s")
@@ -284,20 +297,9 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
                             prevention="Let the computer set its time automatically from the internet.")
         out.append(_f("clock", status, f"Hardware clock differs from system clock by {drift:+.0f} s{hint}",
                       rule="clock-rtc-drift", metrics=[Metric("rtc_drift_s", round(drift, 1), "s", warn)],
-                      advice=advice, evidence=[Evidence(source="/sys/class/rtc/rtc0/since_epoch", excerpt=str(rtc))]))
+                      advice=advice, evidence=[Evidence(source=rtc_clock.SOURCE, excerpt=str(rtc))]))
     else:
         out.append(_f("clock", Status.OK, f"System clock {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now))} "
                                           "is plausible (no hardware clock readable to compare)", rule="clock-plausible"))
     return out
 
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(errors="replace").strip()
-    except OSError:
-        return None
-
-
-def _read_int(path: Path) -> int | None:
-    text = _read(path)
-    return int(text) if text and re.fullmatch(r"-?\d+", text) else None

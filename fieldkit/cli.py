@@ -132,7 +132,7 @@ def _warn(text: str) -> None:
 def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_json: bool, quiet: bool,
          **monitoring: Any) -> int:
     """Scan this machine with a profile and write the result (JSON) and the visit report (HTML)."""
-    from fieldkit import profiles
+    from fieldkit import paths, profiles
 
     _check_monitoring_options(as_json, monitoring)
     try:
@@ -142,6 +142,8 @@ def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_
     # A monitoring agent runs in some working folder of its own: under --nagios the result
     # file is written only where --out says (the history keeps the scan anyway).
     explicit_out = click.get_current_context().get_parameter_source("out_dir") != click.core.ParameterSource.DEFAULT
+    if not explicit_out and paths.portable_home() is not None:
+        out_dir = str(paths.data_dir() / "reports")  # run from the stick: the results stay on the stick
     target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
     return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target,
                     report_lang=None if no_report else lang, **monitoring)

@@ -186,6 +186,11 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     findings += [drive_finding(ctx, d, ev, baselines) for d, ev in drives]
     if skipped or (not drives and not findings):
         findings.append(_skipped_finding(skipped, checked=len(drives) + len(findings)))
+    used = {"path": smartctl, "origin": collect.smartctl_origin(smartctl), "version": _version}
+    for finding in findings:  # which smartctl answered: the machine's own or the portable build's copy
+        finding.data.setdefault("smartctl", used)
+        finding.detail = (finding.detail + "\n" if finding.detail else "") + \
+            f"smartctl used: {used['origin']} {used['version'] or ''} ({smartctl})".replace("  ", " ")
     return findings
 
 

@@ -58,7 +58,18 @@ def find_smartctl(ctx: Context) -> str | None:
     for candidate in _FALLBACK_PATHS:
         if ctx.env.path(candidate).exists():
             return str(ctx.env.path(candidate))
-    return None
+    from fieldkit import paths
+
+    bundled = paths.bundled_tool("smartctl")  # the portable build's own copy, used only when the machine has none
+    return str(bundled) if bundled else None
+
+
+def smartctl_origin(smartctl: str) -> str:
+    """``bundled`` (the portable build's copy) or ``system`` (the machine's own): said in every finding."""
+    from fieldkit import paths
+
+    bundled = paths.bundled_tool("smartctl")
+    return "bundled" if bundled is not None and Path(smartctl) == bundled else "system"
 
 
 def smartctl_env(ctx: Context) -> dict[str, str]:

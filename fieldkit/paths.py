@@ -52,6 +52,17 @@ def _home() -> Path | None:
     return portable_home()
 
 
+def home() -> Path | None:
+    """The one folder that holds everything (``FIELDKIT_HOME`` or the stick's ``fieldkit-data``), if any."""
+    return _home()
+
+
+def cache_dir() -> Path | None:
+    """Where libraries' caches go when fieldkit has a home of its own (None: their usual place)."""
+    folder = _home()
+    return folder / "cache" if folder is not None else None
+
+
 def system_mode() -> bool:
     return os.environ.get("FIELDKIT_SYSTEM") == "1"
 

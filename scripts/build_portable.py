@@ -182,7 +182,7 @@ def build(out: Path, if_stale: bool) -> Path:
     if catalogs:
         print(f"compiled {len(catalogs)} translation catalogs")
     work = ROOT / "build" / "portable"
-    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
            "--distpath", str(work / "dist"), "--workpath", str(work / "work"), str(ROOT / "packaging" / "fieldkit.spec")]
     print("pyinstaller: building (a few minutes)")
     subprocess.run(cmd, check=True, cwd=ROOT)

@@ -7,6 +7,7 @@ Everything goes through ``ctx.run`` (hard timeout, process group killed), with
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,9 @@ def find_smartctl(ctx: Context) -> str | None:
     if found:
         return found
     for candidate in _FALLBACK_PATHS:
-        if ctx.env.path(candidate).exists():
-            return str(ctx.env.path(candidate))
+        path = ctx.env.path(candidate)
+        if path.is_file() and os.access(path, os.X_OK):  # a program, not a leftover or a masked path
+            return str(path)
     from fieldkit import paths
 
     bundled = paths.bundled_tool("smartctl")  # the portable build's own copy, used only when the machine has none

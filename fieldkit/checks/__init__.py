@@ -44,6 +44,7 @@ REGISTRY: dict[str, str] = {
     "smart": "SMART disk health of every drive, captured-output import, self-tests",
     "acoustic": "Listens through the microphone for a dying hard disk: click of death, stall beeps, whine, grinding",
     "network": "Network reachability: local configuration, gateway, DNS, ping, TCP, HTTP(S), traceroute, path MTU",
+    "lan": "Local network: link speed/duplex, switch and port (LLDP/CDP), VLAN, DHCP servers, duplicate addresses, Wi-Fi",
     "voip": "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP",
 }
 

@@ -100,15 +100,20 @@ def status_text(result: Any) -> str:
                   for s in (Status.CRITICAL, Status.WARNING, Status.UNKNOWN) if any(f.status == s for f in problems)]
         text = ", ".join(counts) + ": " + "; ".join(
             f.summary if f.summary.startswith(f.subject) else f"{f.subject}: {f.summary}" for f in problems)
-    if getattr(result, "interrupted", False):
-        text += " (interrupted: partial result)"
+    reason = result.incomplete_reason() if hasattr(result, "incomplete_reason") else ""
+    for line in reversed((getattr(result, "extra", None) or {}).get("output_errors") or []):
+        text = f"{line}; {text}"
+    if reason:
+        # the reason first: a line cut at MAX_TEXT must still say the result is partial
+        text = f"{reason} (partial result); {text}"
     text = " ".join(text.replace("|", "/").split())  # '|' would start the perfdata; one line only
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
 def render(result: Any) -> str:
     """The whole plugin output line for a scan result (print it and exit with ``result.exit_code``)."""
-    line = f"FIELDKIT {result.status.name} - {status_text(result)}"
+    # the exit code, not only the findings: a result file that could not be written is UNKNOWN
+    line = f"FIELDKIT {Status(result.exit_code).name} - {status_text(result)}"
     data = perfdata(list(result.findings))
     return f"{line} | {data}" if data else line
 

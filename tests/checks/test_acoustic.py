@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from conftest import IS_ROOT, fieldkit_cmd, need
-from fieldkit.audio import synth
+import audiosynth as synth
 from fieldkit.audio.wav import write_wav
 from fieldkit.findings import Status
 
@@ -325,7 +325,7 @@ def test_import_fieldkit_and_help_stay_light() -> None:
 def test_option_defaults_are_the_detector_thresholds() -> None:
     # The check writes its defaults out (listing options must not import numpy); a drift would
     # make `fieldkit check acoustic` stricter or looser than what bench/acoustic_eval.py measured.
-    from fieldkit.audio.detect import Thresholds
+    from fieldkit.audio.thresholds import Thresholds
     from fieldkit.checks import acoustic
 
     defaults = {o.name: o.default for o in acoustic.OPTIONS}

@@ -835,12 +835,14 @@ def schedule_group() -> None:
 _BACKENDS = click.Choice(["auto", "systemd", "cron"])
 
 
-def _schedule_backend(backend: str) -> str:
-    from fieldkit.schedule import systemd_running
+def _scheduler(system: bool, root: Path | None, backend: str = "auto") -> Any:
+    from fieldkit import platform, schedule
+    from fieldkit.schedule.backend import Scheduler
 
-    if backend == "auto":
-        return "systemd" if systemd_running() else "cron"
-    return backend
+    try:
+        return Scheduler(system=system, root=root, backend=backend, platform=platform.current())
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
 
 
 @schedule_group.command("install")
@@ -864,41 +866,27 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
                      dry_run: bool) -> int:
     """Install a scheduled scan that stores into the history (and the Prometheus textfile)."""
     from fieldkit import profiles, schedule
-    from fieldkit.schedule import cron, systemd
     from fieldkit.schedule.cronexpr import CronError
 
+    system = schedule.is_root()
+    scheduler = _scheduler(system, Path(root_dir).absolute() if root_dir else None, backend)
     try:
         profiles.load(profile_name)
         spec_name = schedule.validate_name(name or Path(profile_name).stem)
         calendar = schedule.parse_every(every, seed=f"{spec_name}:{_host_seed()}")
     except (profiles.ProfileError, schedule.ScheduleError, CronError) as exc:
         raise fail(str(exc)) from None
-    system = schedule.is_root()
-    chosen = _schedule_backend(backend)
     spec = schedule.ScheduleSpec(
         name=spec_name, profile=profile_name, calendar=calendar, system=system,
         command=schedule.scan_command(profile_name, system=system, textfile_dir=textfile_dir,
                                       reports_dir=str(Path(out_dir).absolute()) if out_dir else None),
         randomized_delay_s=randomized_delay, environment={"FIELDKIT_SYSTEM": "1"} if system else {})
-    root = Path(root_dir).absolute() if root_dir else None
     if dry_run:
-        if chosen == "systemd":
-            folder = systemd.unit_dir(system, root)
-            click.echo(f"# {folder / (spec.unit + '.service')}\n{systemd.render_service(spec)}")
-            click.echo(f"# {folder / (spec.unit + '.timer')}\n{systemd.render_timer(spec)}", nl=False)
-        elif system:
-            click.echo(f"# {(root or Path('/')) / 'etc/cron.d' / ('fieldkit-' + spec.name)}\n"
-                       f"{cron.render_cron_d(spec)}", nl=False)
-        else:
-            click.echo(f"# crontab entry\n{cron.render_user_entry(spec)}", nl=False)
+        for where, text in scheduler.render(spec):
+            click.echo(f"# {where}\n{text}", nl=False)
         return 0
     try:
-        if chosen == "systemd":
-            done = systemd.install(spec, root=root)
-        elif system:
-            done = cron.install_system(spec, root)
-        else:
-            done = cron.install_user(spec, cron.CrontabProgram())
+        done = scheduler.install(spec)
     except schedule.ScheduleError as exc:
         raise fail(str(exc)) from None
     for line in done:
@@ -917,17 +905,8 @@ def _host_seed() -> str:
 def schedule_list(root_dir: str | None) -> int:
     """List fieldkit's scheduled scans (systemd timers and cron entries)."""
     from fieldkit import schedule
-    from fieldkit.schedule import cron, systemd
 
-    root = Path(root_dir).absolute() if root_dir else None
-    system = schedule.is_root()
-    found = systemd.installed(system, root)
-    found += cron.installed_system(root) if system else []
-    if not system and root is None:
-        try:
-            found += cron.installed_user(cron.CrontabProgram())
-        except schedule.ScheduleError:
-            pass  # no crontab program: no cron entries
+    found = _scheduler(schedule.is_root(), Path(root_dir).absolute() if root_dir else None).list()
     if not found:
         click.echo("No scheduled scans.")
     for item in found:
@@ -942,24 +921,16 @@ def schedule_list(root_dir: str | None) -> int:
 def schedule_remove(name: str, root_dir: str | None) -> int:
     """Remove a scheduled scan by name (see 'fieldkit schedule list')."""
     from fieldkit import schedule
-    from fieldkit.schedule import cron, systemd
 
-    root = Path(root_dir).absolute() if root_dir else None
-    system = schedule.is_root()
-    done: list[str] = []
-    errors: list[str] = []
-    attempts = [lambda: systemd.remove(name, system, root)]
-    attempts.append((lambda: cron.remove_system(name, root)) if system
-                    else (lambda: cron.remove_user(name, cron.CrontabProgram())))
-    for attempt in attempts:
-        try:
-            done += attempt()
-        except schedule.ScheduleError as exc:
-            errors.append(str(exc))
-    if not done:
-        raise fail(f"no scheduled scan {name!r} ({'; '.join(errors)})")
+    scheduler = _scheduler(schedule.is_root(), Path(root_dir).absolute() if root_dir else None)
+    try:
+        done = scheduler.remove(name)
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
     for line in done:
         click.echo(line)
+
+
 # --------------------------------------------------------------------------- check notices (BEFORE_RUN)
 # A check module may declare ``BEFORE_RUN``: a string, or a function of the check's options
 # returning a string or None, telling the technician what to do before it runs (issue 4: where

@@ -83,7 +83,9 @@ def scan_command(profile: str, *, system: bool, textfile_dir: str | None = None,
             from fieldkit import paths
 
             reports_dir = str(paths.data_dir() / "reports")
-    argv = [sys.executable, "-m", "fieldkit", "scan", "--profile", profile, "--quiet", "--out", reports_dir,
+    # The portable build is its own interpreter: it takes the command directly, not "-m fieldkit".
+    program = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "fieldkit"]
+    argv = [*program, "scan", "--profile", profile, "--quiet", "--out", reports_dir,
             "--lock-wait", str(SCHEDULED_LOCK_WAIT_S)]
     if textfile_dir:
         argv += ["--textfile-dir", str(Path(textfile_dir).absolute())]

@@ -27,23 +27,6 @@ from conftest import FIXTURES, IS_ROOT, ROOT, fieldkit_cmd, need
 pytestmark = [pytest.mark.real, pytest.mark.timeout(1800)]
 
 
-@pytest.fixture(scope="session")
-def portable_build() -> Path:
-    """Built once per test run: scripts/build_portable.py --if-stale reuses an up-to-date build."""
-    need(shutil.which("smartctl") or Path("/usr/sbin/smartctl").exists(), "smartctl (smartmontools) to bundle")
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
-        need(False, "PyInstaller (pip install -e '.[test]')")
-    where = subprocess.run([sys.executable, "scripts/build_portable.py", "--print-path"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    proc = subprocess.run([sys.executable, "scripts/build_portable.py", "--if-stale"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, f"make portable failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    build = Path(where)
-    assert (build / "fieldkit").is_file() and os.access(build / "fieldkit", os.X_OK)
-    return build
-
 
 def _python_paths() -> list[str]:
     """Every place a Python interpreter or library lives on this machine, plus the venv and the sources."""

@@ -876,17 +876,24 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
         calendar = schedule.parse_every(every, seed=f"{spec_name}:{_host_seed()}")
     except (profiles.ProfileError, schedule.ScheduleError, CronError) as exc:
         raise fail(str(exc)) from None
+    try:  # run from a stick: the schedule runs a copy on the machine, never the stick itself
+        copy = schedule.machine_copy(system, scheduler.root, dry_run=dry_run)
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
     spec = schedule.ScheduleSpec(
         name=spec_name, profile=profile_name, calendar=calendar, system=system,
         command=schedule.scan_command(profile_name, system=system, textfile_dir=textfile_dir,
-                                      reports_dir=str(Path(out_dir).absolute()) if out_dir else None),
+                                      reports_dir=str(Path(out_dir).absolute()) if out_dir else None,
+                                      program=copy[0] if copy else None),
         randomized_delay_s=randomized_delay, environment={"FIELDKIT_SYSTEM": "1"} if system else {})
     if dry_run:
+        for line in copy[1] if copy else []:
+            click.echo(f"# {line}")
         for where, text in scheduler.render(spec):
             click.echo(f"# {where}\n{text}", nl=False)
         return 0
     try:
-        done = scheduler.install(spec)
+        done = (copy[1] if copy else []) + scheduler.install(spec)
     except schedule.ScheduleError as exc:
         raise fail(str(exc)) from None
     for line in done:

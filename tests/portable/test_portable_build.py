@@ -210,3 +210,19 @@ def test_bundled_smartctl_ships_its_licence_and_source(portable_build: Path) -> 
     info = (portable_build / "BUILD-INFO.txt").read_text()
     assert "needs glibc >=" in info
     assert Path(str(portable_build) + ".tar.gz").is_file()
+
+
+def test_schedule_from_the_stick_installs_a_copy_on_the_machine(stick: Stick, tmp_path: Path) -> None:
+    image = tmp_path / "image"
+    image.mkdir()
+    before = _host_state(stick)
+    proc = stick.run("schedule", "install", "--profile", "quick", "--every", "daily", "--backend", "cron",
+                     "--root", str(image))
+    assert proc.returncode == 0, proc.stderr
+    copy = image / "opt" / "fieldkit" / stick.build.name
+    assert (copy / "fieldkit").is_file() and (copy / "tools" / "smartctl" / "smartctl").is_file()
+    entry = (image / "etc" / "cron.d" / "fieldkit-quick").read_text()
+    # The schedule runs the machine's copy (the path as the machine sees it), never the stick.
+    assert f"/opt/fieldkit/{stick.build.name}/fieldkit scan --profile quick" in entry
+    assert str(stick.stick) not in entry
+    assert _host_state(stick) == before

@@ -58,9 +58,14 @@ def home() -> Path | None:
 
 
 def cache_dir() -> Path | None:
-    """Where libraries' caches go when fieldkit has a home of its own (None: their usual place)."""
-    folder = _home()
-    return folder / "cache" if folder is not None else None
+    """Where third-party libraries' caches go when run from a stick (None: their usual place, ``~/.cache``).
+
+    Only the stick's ``fieldkit-data`` moves them: a cache there persists between sites and
+    nothing lands in the customer's home. ``FIELDKIT_HOME`` alone leaves them where they
+    are, so a fresh home (every test, a new folder) does not rebuild them on each start.
+    """
+    folder = portable_home()
+    return folder / "cache" if folder is not None and not os.environ.get("FIELDKIT_HOME") else None
 
 
 def system_mode() -> bool:

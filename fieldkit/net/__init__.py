@@ -185,8 +185,8 @@ _SCAPY_LOCK = threading.Lock()
 def _caches_in_fieldkit_home() -> Iterator[None]:
     """scapy writes its cache (services, manufacturer database) under ``~/.cache`` at import.
 
-    When fieldkit has a home of its own (a stick's ``fieldkit-data``, ``FIELDKIT_HOME``),
-    that cache goes there instead: nothing is written to the machine at hand.
+    Run from a stick (``fieldkit-data`` next to the portable build), that cache goes onto
+    the stick instead: nothing is written to the machine at hand.
     """
     from fieldkit import paths
 

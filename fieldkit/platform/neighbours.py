@@ -21,6 +21,13 @@ def neighbour_mac(address: str, root: Path = Path("/"), system: str = LINUX) -> 
         return None
     for line in lines:
         cols = line.split()
-        if len(cols) >= 4 and cols[0] == address and int(cols[2], 16) & 0x2 and cols[3] != "00:00:00:00:00:00":
+        if len(cols) >= 4 and cols[0] == address and _flags(cols[2]) & 0x2 and cols[3] != "00:00:00:00:00:00":
             return cols[3]
     return None
+
+
+def _flags(text: str) -> int:
+    try:
+        return int(text, 16)
+    except ValueError:
+        return 0

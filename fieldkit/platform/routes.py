@@ -45,11 +45,14 @@ def _ipv4_defaults(path: Path) -> list[Route]:
         cols = line.split()
         if len(cols) < 8 or cols[1] != "00000000" or cols[7] != "00000000":
             continue
-        flags = int(cols[3], 16)
-        if not flags & 0x1:  # RTF_UP
+        try:
+            flags = int(cols[3], 16)
+            if not flags & 0x1:  # RTF_UP
+                continue
+            gw = socket.inet_ntoa(struct.pack("<L", int(cols[2], 16)))
+            routes.append(Route(cols[0], gw if flags & 0x2 else None, socket.AF_INET, int(cols[6])))
+        except (ValueError, struct.error):  # a damaged line is skipped, not fatal
             continue
-        gw = socket.inet_ntoa(struct.pack("<L", int(cols[2], 16)))
-        routes.append(Route(cols[0], gw if flags & 0x2 else None, socket.AF_INET, int(cols[6])))
     return sorted(routes, key=lambda r: r.metric)
 
 
@@ -64,10 +67,13 @@ def _ipv6_defaults(path: Path) -> list[Route]:
         # dest, dest_prefix, src, src_prefix, next_hop, metric, refcnt, use, flags, iface
         if len(cols) < 10 or cols[0] != "0" * 32 or cols[1] != "00" or cols[9] == "lo":
             continue
-        flags = int(cols[8], 16)
-        if not flags & 0x1 or flags & 0x200:  # not up, or RTF_REJECT (unreachable default on lo)
+        try:
+            flags = int(cols[8], 16)
+            if not flags & 0x1 or flags & 0x200:  # not up, or RTF_REJECT (unreachable default on lo)
+                continue
+            hop = cols[4]
+            gw = None if hop == "0" * 32 else str(ipaddress.IPv6Address(bytes.fromhex(hop)))
+            routes.append(Route(cols[9], gw, socket.AF_INET6, int(cols[5], 16)))
+        except ValueError:  # a damaged line is skipped, not fatal
             continue
-        hop = cols[4]
-        gw = None if hop == "0" * 32 else str(ipaddress.IPv6Address(bytes.fromhex(hop)))
-        routes.append(Route(cols[9], gw, socket.AF_INET6, int(cols[5], 16)))
     return sorted(routes, key=lambda r: r.metric)

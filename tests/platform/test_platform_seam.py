@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fieldkit import platform
 from fieldkit.platform import Unsupported, blockdev, hostid, locking, neighbours, power, routes, rtc
@@ -145,3 +147,34 @@ def test_whole_scan_faked_as_other_system_is_honest(system: str, tmp_path: Path)
     smart = [f for f in doc["findings"] if f["check"] == "smart"]
     assert smart and all(f["status"] == "UNKNOWN" for f in smart)
     assert doc["status"] == "UNKNOWN" or doc["status"] in ("WARNING", "CRITICAL")
+
+_hex = st.text("0123456789ABCDEFabcdefxyz-", min_size=0, max_size=34)
+_route_line = st.lists(st.one_of(_hex, st.sampled_from(["eth0", "lo", "00000000", "0003", "0" * 32, "00"])),
+                       min_size=0, max_size=12).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_route_line, max_size=6), st.lists(_route_line, max_size=6), st.lists(_route_line, max_size=4))
+def test_proc_tables_with_damaged_lines_never_raise(v4: list[str], v6: list[str], arp: list[str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "proc/net").mkdir(parents=True)
+        header = "Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT"
+        (root / "proc/net/route").write_text("\n".join([header, *v4]) + "\n")
+        (root / "proc/net/ipv6_route").write_text("\n".join(v6) + "\n")
+        (root / "proc/net/arp").write_text("\n".join(["IP address HW type Flags HW address Mask Device", *arp]) + "\n")
+        for route in routes.default_routes(root):
+            assert route.interface and route.family in (socket.AF_INET, socket.AF_INET6)
+        neighbours.neighbour_mac("192.0.2.1", root)
+
+
+def test_a_valid_default_route_survives_a_damaged_neighbour_line(tmp_path: Path) -> None:
+    (tmp_path / "proc/net").mkdir(parents=True)
+    (tmp_path / "proc/net/route").write_text(
+        "Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT\n"
+        "eth0 00000000 zz000000 0003 0 0 100 00000000 0 0 0\n"            # damaged gateway field
+        "eth1 00000000 0102000A 0003 0 0 100 00000000 0 0 0\n")
+    [route] = routes.default_routes(tmp_path)
+    assert (route.interface, route.gateway, route.metric) == ("eth1", "10.0.2.1", 100)

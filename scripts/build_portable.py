@@ -59,7 +59,16 @@ def inputs_digest() -> str:
 
 
 def compile_catalogs() -> list[Path]:
-    """gettext catalogs (.po) in the package -> .mo next to them, so the build carries the translations."""
+    """gettext catalogs (.po) in the package -> .mo next to them, so the build carries the translations.
+
+    The project's own step (``scripts/i18n.py compile``, ``make i18n-compile``) when it exists,
+    else Babel or msgfmt on every .po found.
+    """
+    project_step = ROOT / "scripts" / "i18n.py"
+    if project_step.is_file():
+        subprocess.run([sys.executable, str(project_step), "compile"], check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL)
+        return sorted((ROOT / "fieldkit").rglob("*.mo"))
     done = []
     for po in sorted((ROOT / "fieldkit").rglob("*.po")):
         mo = po.with_suffix(".mo")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from fieldkit.messages import t
 from fieldkit.platform import LINUX, label
 from fieldkit.schedule import ScheduleError, ScheduleSpec, systemd_running
 
@@ -108,5 +109,5 @@ class Scheduler:
             except ScheduleError as exc:
                 errors.append(str(exc))
         if not done:
-            raise ScheduleError(f"no scheduled scan {name!r} ({'; '.join(errors)})")
+            raise ScheduleError(t("no scheduled scan {name!r} ({errors})", name=name, errors="; ".join(errors)))
         return done

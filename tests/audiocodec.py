@@ -32,7 +32,7 @@ def encode(path: Path, samples: Any, samplerate: int, container: str, codec: str
             stream.bit_rate = bitrate
         fmt = stream.codec_context.codec.audio_formats[0].name
         resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
-        block = 4096
+        block = 48000   # PyAV re-frames to the codec's frame size itself
         for start in range(0, x.size, block):
             chunk = x[start:start + block]
             planes = np.tile(chunk, (channels, 1)) if channels == 2 else chunk[None, :]

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "tests"))   # the synthetic sounds live with the tests, not in the package
+sys.path.insert(0, str(ROOT / "bench"))
 
 import audiosynth as synth  # noqa: E402
 from fieldkit.audio import analysis as detect  # noqa: E402
@@ -201,7 +202,13 @@ def main() -> int:
     ap.add_argument("--save-alarms", metavar="DIR", type=Path,
                     help="write every negative clip that raised an alarm to DIR as a WAV, for study")
     ap.add_argument("--speed-only", action="store_true", help="only measure the analysis speed")
+    ap.add_argument("--corpus", metavar="DIR", type=Path, action="append", default=[],
+                    help="also score the check on a field corpus folder ('fieldkit audio record --out DIR'); "
+                         "repeatable")
+    ap.add_argument("--corpus-only", action="store_true", help="only score the --corpus folders")
     args = ap.parse_args()
+    if args.corpus_only:
+        return print_corpora(args.corpus)
     if args.speed_only:
         print(speed())
         return 0
@@ -316,6 +323,20 @@ def main() -> int:
     print("\nTargets (issue 4): >= 95% at 0 dB, >= 80% at -10 dB, <= 1 false alarm/hour per noise type, "
           ">= 500x real time")
     print(f"bench time {time.monotonic() - started:.0f} s")
+    if args.corpus:
+        print()
+        print_corpora(args.corpus)
+    return 0
+
+
+def print_corpora(folders: list[Path]) -> int:
+    from acoustic_corpus import score
+
+    for folder in folders:
+        if not folder.is_dir():
+            print(f"--corpus {folder}: not a folder", file=sys.stderr)
+            return 2
+        print("\n".join(score(folder)))
     return 0
 
 

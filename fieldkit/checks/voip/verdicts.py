@@ -331,7 +331,7 @@ def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
         return [_no_reflection(run, report, subject, host, port)]
     directions = rate_directions(report, codec=codec, mos_model=ctx.option("mos_model"),
                                  buffer=ctx.option("jitter_buffer"), fixed_ms=ctx.option("jitter_buffer_ms"),
-                                 interval_ms=run.interval_ms)
+                                 interval_ms=run.interval_ms, plc_reach=ctx.option("plc_reach"))
     out = [_quality_finding(ctx, run, report, directions, subject)]
     preset = ctx.option("preset")
     if preset and preset != "none":
@@ -349,7 +349,7 @@ def buffer_label(model: str, fixed_ms: float) -> str:
 
 
 def rate_directions(report: "stream.StreamReport", *, codec: str, mos_model: str, buffer: str, fixed_ms: float,
-                    interval_ms: float) -> list[DirectionQuality]:
+                    interval_ms: float, plc_reach: bool = True) -> list[DirectionQuality]:
     """Emulate the receiver on each direction and rate what it would have played.
 
     The fixed part of the delay is half the fastest round trip (queueing shows up as delay
@@ -368,14 +368,17 @@ def rate_directions(report: "stream.StreamReport", *, codec: str, mos_model: str
                              fixed_ms=fixed_ms)
         jitter = stats.jitter.mean_ms or 0.0
 
-        def rate(loss: float, burst: float, depth: float) -> "emodel.Rating":
+        def rate(loss: float, burst: float, depth: float, lost: list[bool]) -> "emodel.Rating":
             return emodel.rate_path(model=mos_model, codec=codec, one_way_ms=base_one_way,
                                     rtt_ms=report.rtt_ms["median"] or 0.0, jitter_ms=jitter, loss_pct=loss,
-                                    burst_r=burst, buffer_ms=depth, buffer_label=label)
+                                    burst_r=burst, buffer_ms=depth, buffer_label=label, lost=lost,
+                                    plc_reach=plc_reach)
 
-        rating = rate(po.effective_loss_pct, po.bursts.burst_ratio, po.buffer_ms)
-        window_mos = min((rate(w.effective_loss_pct, w.burst_ratio, w.buffer_ms).mos for w in po.windows),
-                         default=None)
+        rating = rate(po.effective_loss_pct, po.bursts.burst_ratio, po.buffer_ms, po.effective_lost)
+        size = max(1, int(round(playout.WINDOW_S * 1000 / interval_ms)))
+        window_mos = min((rate(w.effective_loss_pct, w.burst_ratio, w.buffer_ms,
+                               po.effective_lost[int(round(w.start_s * 1000 / interval_ms)):][:size]).mos
+                          for w in po.windows), default=None)
         out.append(DirectionQuality(name, stats, po, rating, window_mos))
     return out
 
@@ -455,7 +458,9 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
                     "low: {bad}.", bad=", ".join(bad), **params)
     metrics = [
         Metric("mos", round(mos, 2), "", o("mos_warn"), o("mos_crit"), 1, 4.5),
-        Metric("mos_min_window", round(window_mos, 2), "", None, o("mos_crit"), 1, 4.5),
+        # a warning below the critical MOS, never critical: crit 1.0 (the scale's floor) keeps the
+        # lower-is-worse reading for exports (Nagios ranges)
+        Metric("mos_min_window", round(window_mos, 2), "", o("mos_crit"), 1.0, 1, 4.5),
         Metric("r_factor", round(rating.r, 1), "", None, None, 0, 100),
         Metric("loss_pct", round(loss, 3), "%", o("loss_warn_pct"), o("loss_crit_pct"), 0, 100),
         Metric("late_loss_pct", round(late, 3), "%", None, None, 0, 100),
@@ -541,7 +546,8 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
         f"loss {report.lost}/{report.sent} round trip, duplicates {report.duplicates}, reordered {report.reordered}",
         f"sender timing error p50 {_fmt(report.pacing_ms['p50'], 3)} ms, p99 {_fmt(report.pacing_ms['p99'], 3)} ms, "
         f"max {_fmt(report.pacing_ms['max'], 3)} ms (absolute-deadline pacing"
-        f"{', SCHED_FIFO pacer thread' if run.realtime else ', normal priority'}; actual send times are in the packets)",
+        f"{', SCHED_FIFO pacer thread' if run.realtime else ', normal priority'}; "
+        "actual send times are in the packets)",
         f"receive timestamps: {'kernel (SO_TIMESTAMPNS)' if report.kernel_timestamps else 'user space'}",
         f"{worst.name}: {rating.assumptions}",
     ]
@@ -601,7 +607,8 @@ def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> 
     data = {"requested": wanted, "marking_set": run.tos_set, "at_reflector": up, "at_client": down}
     metrics = [Metric("dscp_at_reflector", up, ""), Metric("dscp_at_client", down, "")]
     if not run.tos_set:
-        return _f(subject, Status.UNKNOWN, t("DSCP {dscp} could not be set on this system (the OS refused)", dscp=wanted),
+        return _f(subject, Status.UNKNOWN,
+                  t("DSCP {dscp} could not be set on this system (the OS refused)", dscp=wanted),
                   rule="dscp-not-set", data=data, metrics=metrics)
     if wanted == 0:
         return _f(subject, Status.OK, t("Stream sent unmarked (DSCP 0): preservation not tested"), rule="dscp-zero",
@@ -619,7 +626,9 @@ def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> 
                                 action=t("The technician will check the QoS settings of the router and switches and "
                                          "ask the provider whether they honour voice marking.")))
     if unknown:
-        return _f(subject, Status.UNKNOWN, t("DSCP {dscp} preserved where visible; not visible {legs}", dscp=wanted, legs=", ".join(unknown)),
+        return _f(subject, Status.UNKNOWN,
+                  t("DSCP {dscp} preserved where visible; not visible {legs}", dscp=wanted, legs=", ".join(unknown)),
                   rule="dscp-partial", data=data, metrics=metrics)
-    return _f(subject, Status.OK, t("DSCP {dscp} preserved to the reflector and back", dscp=wanted), rule="dscp-preserved",
+    return _f(subject, Status.OK, t("DSCP {dscp} preserved to the reflector and back", dscp=wanted),
+              rule="dscp-preserved",
               data=data, metrics=metrics)

@@ -1043,6 +1043,79 @@ def audio_devices(as_json: bool) -> int:
                          f"default {dev['default_samplerate']:g} Hz)"))
 
 
+@audio_group.command("record")
+@click.option("--label", required=True, type=click.Choice(["failing", "healthy", "unknown"]),
+              help="What the technician knows about the disk: failing (e.g. SMART or a failed copy says so), "
+                   "healthy, or unknown.")
+@click.option("--note", required=True, metavar="TEXT", help="What was heard and how the disk behaved (free text).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Corpus folder: the audio and a JSON sidecar are written there.")
+@click.option("--import", "import_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Store this recording (WAV, FLAC, Ogg/Opus, MP3, M4A/AAC, 3GP/AMR) instead of "
+                                   "recording through the microphone.")
+@click.option("--duration", type=click.FloatRange(5, 600), default=30.0, show_default=True, metavar="S",
+              help="Seconds to record.")
+@click.option("--device", default=None, metavar="ID", help="Input device: index or part of the name.")
+@click.option("--samplerate", type=click.IntRange(8000, 192000), default=None, metavar="HZ",
+              help="Sample rate (default: 48000 or what the device supports).")
+@click.option("--microphone", default=None, metavar="TEXT", help="Microphone used (e.g. 'laptop built-in', "
+                                                                   "'phone on the case').")
+@click.option("--distance-cm", type=float, default=None, metavar="CM", help="Distance from microphone to the disk.")
+@click.option("--room-noise", type=click.Choice(["quiet", "office", "noisy"]), default=None,
+              help="How noisy the room was (the measured noise floor is stored as well).")
+@click.option("--licence", type=click.Choice(["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0"]), default="CC-BY-4.0",
+              show_default=True, help="Licence under which the recording may be shared.")
+@click.option("--contributor", default=None, metavar="NAME", help="Name to credit (optional).")
+@click.option("--smart/--no-smart", "with_smart", default=True, show_default=True,
+              help="Read the drives' model, serial and SMART verdict on this machine (needs smartctl and root).")
+@click.option("--smart-device", default=None, metavar="DEV", help="Read SMART of this drive only (e.g. /dev/sda).")
+def audio_record(label: str, note: str, out_dir: Path, import_file: Path | None, duration: float,
+                 device: str | None, samplerate: int | None, microphone: str | None, distance_cm: float | None,
+                 room_noise: str | None, licence: str, contributor: str | None, with_smart: bool,
+                 smart_device: str | None) -> int:
+    """Add a recording of a disk to a corpus folder, with a JSON sidecar (label, drive, SMART, fieldkit's verdict)."""
+    from fieldkit.checks.acoustic.corpus import CorpusError, contribute
+
+    def run_check(name: str, timeout: float, **options: Any) -> list[Any]:
+        from fieldkit import checks
+        from fieldkit.context import Context, Environment
+
+        spec = checks.load(name)
+        merged = spec.defaults()
+        merged.update({k: v for k, v in options.items() if v is not None})
+        env = Environment()
+        return spec.module.run(Context(check=name, options=merged, env=env, deadline=env.monotonic() + timeout))
+
+    def record() -> tuple[Any, int, str]:
+        from fieldkit.audio import capture
+
+        sd = capture.import_sounddevice()
+        dev = capture.resolve_device(sd, device)
+        rate = capture.negotiate_samplerate(sd, dev, samplerate)
+        click.echo(f"recording {duration:g} s from {dev['name']} at {rate} Hz; keep quiet", err=True)
+        rec = capture.record(sd, dev, rate, duration)
+        return rec.samples, rec.samplerate, rec.device
+
+    from fieldkit.audio.capture import CaptureError
+
+    try:
+        sidecar_path, sidecar = contribute(
+            label=label, note=note, out=out_dir, licence=licence, import_file=import_file,
+            record=None if import_file else record, microphone=microphone, distance_cm=distance_cm,
+            room_noise=room_noise, contributor=contributor,
+            smart=(lambda: run_check("smart", 120.0, device=smart_device)) if with_smart else None,
+            analyse=lambda path: run_check("acoustic", 600.0, from_file=str(path)))
+    except (CorpusError, CaptureError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{out_dir}: cannot store the recording: {exc.strerror or exc}") from None
+    click.echo(f"stored {out_dir / sidecar.audio_file} and {sidecar_path.name}: label {label}, fieldkit says "
+               f"{sidecar.fieldkit['status']} ({sidecar.fieldkit['summary']})")
+    if sidecar.smart_note:
+        click.echo(f"SMART: {sidecar.smart_note}", err=True)
+    return 0
+
+
 # --------------------------------------------------------------------------- voip (reflector)
 
 @cli.command("reflect")

@@ -154,7 +154,7 @@ def _safe(text: object) -> str:
 def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str | None, as_json: bool, quiet: bool,
          **monitoring: Any) -> int:
     """Scan this machine with a profile and write the result (JSON) and the visit report (HTML)."""
-    from fieldkit import profiles
+    from fieldkit import paths, profiles
 
     _check_monitoring_options(as_json, monitoring)
     try:
@@ -164,6 +164,8 @@ def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str | No
     # A monitoring agent runs in some working folder of its own: under --nagios the result
     # file is written only where --out says (the history keeps the scan anyway).
     explicit_out = click.get_current_context().get_parameter_source("out_dir") != click.core.ParameterSource.DEFAULT
+    if not explicit_out and paths.portable_home() is not None:
+        out_dir = str(paths.data_dir() / "reports")  # run from the stick: the results stay on the stick
     target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
     if not no_report:
         from fieldkit.i18n import choose_lang
@@ -732,12 +734,12 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
     """One metric of one subject over the stored scans, oldest first."""
     import json
 
-    from fieldkit.history.store import current_host_id
+    from fieldkit.platform.hostid import host_id
 
     if not _history_exists():
         raise fail(t("no scans stored yet: nothing to trend"))
     with _open_history() as store:
-        host_id = _pick_host(store, subject, metric, host, current_host_id())
+        host_id = _pick_host(store, subject, metric, host, host_id())
         points = _history_call(store.trend, subject, metric, host_id=host_id, check=check_name, limit=limit or None)
         if not points:
             known = ", ".join(f"{s}/{m}" for s, m in _history_call(store.known_series, host_id)[:12])
@@ -887,12 +889,14 @@ def schedule_group() -> None:
 _BACKENDS = click.Choice(["auto", "systemd", "cron"])
 
 
-def _schedule_backend(backend: str) -> str:
-    from fieldkit.schedule import systemd_running
+def _scheduler(system: bool, root: Path | None, backend: str = "auto") -> Any:
+    from fieldkit import platform, schedule
+    from fieldkit.schedule.backend import Scheduler
 
-    if backend == "auto":
-        return "systemd" if systemd_running() else "cron"
-    return backend
+    try:
+        return Scheduler(system=system, root=root, backend=backend, platform=platform.current())
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
 
 
 @schedule_group.command("install")
@@ -916,41 +920,34 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
                      dry_run: bool) -> int:
     """Install a scheduled scan that stores into the history (and the Prometheus textfile)."""
     from fieldkit import profiles, schedule
-    from fieldkit.schedule import cron, systemd
     from fieldkit.schedule.cronexpr import CronError
 
+    system = schedule.is_root()
+    scheduler = _scheduler(system, Path(root_dir).absolute() if root_dir else None, backend)
     try:
         profiles.load(profile_name)
         spec_name = schedule.validate_name(name or Path(profile_name).stem)
         calendar = schedule.parse_every(every, seed=f"{spec_name}:{_host_seed()}")
     except (profiles.ProfileError, schedule.ScheduleError, CronError) as exc:
         raise fail(str(exc)) from None
-    system = schedule.is_root()
-    chosen = _schedule_backend(backend)
+    try:  # run from a stick: the schedule runs a copy on the machine, never the stick itself
+        copy = schedule.machine_copy(system, scheduler.root, dry_run=dry_run)
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
     spec = schedule.ScheduleSpec(
         name=spec_name, profile=profile_name, calendar=calendar, system=system,
         command=schedule.scan_command(profile_name, system=system, textfile_dir=textfile_dir,
-                                      reports_dir=str(Path(out_dir).absolute()) if out_dir else None),
+                                      reports_dir=str(Path(out_dir).absolute()) if out_dir else None,
+                                      program=copy[0] if copy else None),
         randomized_delay_s=randomized_delay, environment={"FIELDKIT_SYSTEM": "1"} if system else {})
-    root = Path(root_dir).absolute() if root_dir else None
     if dry_run:
-        if chosen == "systemd":
-            folder = systemd.unit_dir(system, root)
-            click.echo(f"# {folder / (spec.unit + '.service')}\n{systemd.render_service(spec)}")
-            click.echo(f"# {folder / (spec.unit + '.timer')}\n{systemd.render_timer(spec)}", nl=False)
-        elif system:
-            click.echo(f"# {(root or Path('/')) / 'etc/cron.d' / ('fieldkit-' + spec.name)}\n"
-                       f"{cron.render_cron_d(spec)}", nl=False)
-        else:
-            click.echo(f"# crontab entry\n{cron.render_user_entry(spec)}", nl=False)
+        for line in copy[1] if copy else []:
+            click.echo(f"# {line}")
+        for where, text in scheduler.render(spec):
+            click.echo(f"# {where}\n{text}", nl=False)
         return 0
     try:
-        if chosen == "systemd":
-            done = systemd.install(spec, root=root)
-        elif system:
-            done = cron.install_system(spec, root)
-        else:
-            done = cron.install_user(spec, cron.CrontabProgram())
+        done = (copy[1] if copy else []) + scheduler.install(spec)
     except schedule.ScheduleError as exc:
         raise fail(str(exc)) from None
     for line in done:
@@ -959,9 +956,9 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
 
 
 def _host_seed() -> str:
-    from fieldkit.history.store import current_host_id
+    from fieldkit.platform.hostid import host_id
 
-    return current_host_id()
+    return host_id()
 
 
 @schedule_group.command("list")
@@ -969,17 +966,8 @@ def _host_seed() -> str:
 def schedule_list(root_dir: str | None) -> int:
     """List fieldkit's scheduled scans (systemd timers and cron entries)."""
     from fieldkit import schedule
-    from fieldkit.schedule import cron, systemd
 
-    root = Path(root_dir).absolute() if root_dir else None
-    system = schedule.is_root()
-    found = systemd.installed(system, root)
-    found += cron.installed_system(root) if system else []
-    if not system and root is None:
-        try:
-            found += cron.installed_user(cron.CrontabProgram())
-        except schedule.ScheduleError:
-            pass  # no crontab program: no cron entries
+    found = _scheduler(schedule.is_root(), Path(root_dir).absolute() if root_dir else None).list()
     if not found:
         click.echo("No scheduled scans.")
     for item in found:
@@ -994,24 +982,16 @@ def schedule_list(root_dir: str | None) -> int:
 def schedule_remove(name: str, root_dir: str | None) -> int:
     """Remove a scheduled scan by name (see 'fieldkit schedule list')."""
     from fieldkit import schedule
-    from fieldkit.schedule import cron, systemd
 
-    root = Path(root_dir).absolute() if root_dir else None
-    system = schedule.is_root()
-    done: list[str] = []
-    errors: list[str] = []
-    attempts = [lambda: systemd.remove(name, system, root)]
-    attempts.append((lambda: cron.remove_system(name, root)) if system
-                    else (lambda: cron.remove_user(name, cron.CrontabProgram())))
-    for attempt in attempts:
-        try:
-            done += attempt()
-        except schedule.ScheduleError as exc:
-            errors.append(str(exc))
-    if not done:
-        raise fail(t("no scheduled scan {name!r} ({errors})", name=name, errors="; ".join(errors)))
+    scheduler = _scheduler(schedule.is_root(), Path(root_dir).absolute() if root_dir else None)
+    try:
+        done = scheduler.remove(name)
+    except schedule.ScheduleError as exc:
+        raise fail(str(exc)) from None
     for line in done:
         click.echo(line)
+
+
 # --------------------------------------------------------------------------- check notices (BEFORE_RUN)
 # A check module may declare ``BEFORE_RUN``: a string, or a function of the check's options
 # returning a string or None, telling the technician what to do before it runs (issue 4: where
@@ -1061,6 +1041,79 @@ def audio_devices(as_json: bool) -> int:
         mark = "*" if dev["default"] else " "
         click.echo(_safe(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
                          f"default {dev['default_samplerate']:g} Hz)"))
+
+
+@audio_group.command("record")
+@click.option("--label", required=True, type=click.Choice(["failing", "healthy", "unknown"]),
+              help="What the technician knows about the disk: failing (e.g. SMART or a failed copy says so), "
+                   "healthy, or unknown.")
+@click.option("--note", required=True, metavar="TEXT", help="What was heard and how the disk behaved (free text).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Corpus folder: the audio and a JSON sidecar are written there.")
+@click.option("--import", "import_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Store this recording (WAV, FLAC, Ogg/Opus, MP3, M4A/AAC, 3GP/AMR) instead of "
+                                   "recording through the microphone.")
+@click.option("--duration", type=click.FloatRange(5, 600), default=30.0, show_default=True, metavar="S",
+              help="Seconds to record.")
+@click.option("--device", default=None, metavar="ID", help="Input device: index or part of the name.")
+@click.option("--samplerate", type=click.IntRange(8000, 192000), default=None, metavar="HZ",
+              help="Sample rate (default: 48000 or what the device supports).")
+@click.option("--microphone", default=None, metavar="TEXT", help="Microphone used (e.g. 'laptop built-in', "
+                                                                   "'phone on the case').")
+@click.option("--distance-cm", type=float, default=None, metavar="CM", help="Distance from microphone to the disk.")
+@click.option("--room-noise", type=click.Choice(["quiet", "office", "noisy"]), default=None,
+              help="How noisy the room was (the measured noise floor is stored as well).")
+@click.option("--licence", type=click.Choice(["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0"]), default="CC-BY-4.0",
+              show_default=True, help="Licence under which the recording may be shared.")
+@click.option("--contributor", default=None, metavar="NAME", help="Name to credit (optional).")
+@click.option("--smart/--no-smart", "with_smart", default=True, show_default=True,
+              help="Read the drives' model, serial and SMART verdict on this machine (needs smartctl and root).")
+@click.option("--smart-device", default=None, metavar="DEV", help="Read SMART of this drive only (e.g. /dev/sda).")
+def audio_record(label: str, note: str, out_dir: Path, import_file: Path | None, duration: float,
+                 device: str | None, samplerate: int | None, microphone: str | None, distance_cm: float | None,
+                 room_noise: str | None, licence: str, contributor: str | None, with_smart: bool,
+                 smart_device: str | None) -> int:
+    """Add a recording of a disk to a corpus folder, with a JSON sidecar (label, drive, SMART, fieldkit's verdict)."""
+    from fieldkit.checks.acoustic.corpus import CorpusError, contribute
+
+    def run_check(name: str, timeout: float, **options: Any) -> list[Any]:
+        from fieldkit import checks
+        from fieldkit.context import Context, Environment
+
+        spec = checks.load(name)
+        merged = spec.defaults()
+        merged.update({k: v for k, v in options.items() if v is not None})
+        env = Environment()
+        return spec.module.run(Context(check=name, options=merged, env=env, deadline=env.monotonic() + timeout))
+
+    def record() -> tuple[Any, int, str]:
+        from fieldkit.audio import capture
+
+        sd = capture.import_sounddevice()
+        dev = capture.resolve_device(sd, device)
+        rate = capture.negotiate_samplerate(sd, dev, samplerate)
+        click.echo(f"recording {duration:g} s from {dev['name']} at {rate} Hz; keep quiet", err=True)
+        rec = capture.record(sd, dev, rate, duration)
+        return rec.samples, rec.samplerate, rec.device
+
+    from fieldkit.audio.capture import CaptureError
+
+    try:
+        sidecar_path, sidecar = contribute(
+            label=label, note=note, out=out_dir, licence=licence, import_file=import_file,
+            record=None if import_file else record, microphone=microphone, distance_cm=distance_cm,
+            room_noise=room_noise, contributor=contributor,
+            smart=(lambda: run_check("smart", 120.0, device=smart_device)) if with_smart else None,
+            analyse=lambda path: run_check("acoustic", 600.0, from_file=str(path)))
+    except (CorpusError, CaptureError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{out_dir}: cannot store the recording: {exc.strerror or exc}") from None
+    click.echo(f"stored {out_dir / sidecar.audio_file} and {sidecar_path.name}: label {label}, fieldkit says "
+               f"{sidecar.fieldkit['status']} ({sidecar.fieldkit['summary']})")
+    if sidecar.smart_note:
+        click.echo(f"SMART: {sidecar.smart_note}", err=True)
+    return 0
 
 
 # --------------------------------------------------------------------------- voip (reflector)

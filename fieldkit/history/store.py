@@ -118,17 +118,6 @@ def db_path() -> Path:
     return paths.data_dir() / DB_NAME
 
 
-def current_host_id() -> str:
-    """This machine's ``host_id``, computed as :func:`fieldkit.machine.identify` does, without psutil."""
-    import hashlib
-    import socket
-
-    try:
-        machine_id = Path("/etc/machine-id").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        machine_id = None
-    return hashlib.sha256(("fieldkit:" + (machine_id or socket.gethostname())).encode()).hexdigest()[:16]
-
 
 @dataclass
 class ScanRow:

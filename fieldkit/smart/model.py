@@ -16,6 +16,16 @@ class ParseError(ValueError):
     """The input is not smartctl output fieldkit can read (garbled, truncated, empty)."""
 
 
+#: what a parser may trip over in output of an unexpected shape (a null where a number was,
+#: a list where a table was): reported as ParseError, never as a crash of the check
+SHAPE_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError)
+
+
+def shape_error(source: str, what: str, exc: BaseException) -> ParseError:
+    detail = " ".join(f"{exc.__class__.__name__}: {exc}".split())[:200]
+    return ParseError(f"{source}: {what} of an unexpected shape ({detail})")
+
+
 # smartctl exit status bits (smartctl(8) "EXIT STATUS"; notes/smart.md §1).
 EXIT_BITS = {
     0: "command line did not parse, or the device type could not be detected",
@@ -181,3 +191,71 @@ def parse_int(text: Any) -> int | None:
 def first_int(text: str) -> int | None:
     m = re.match(r"\s*(\d+)", text or "")
     return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------------------------- shapes
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value == value and abs(value) < 2**63 else None
+    if isinstance(value, str):
+        return parse_int(value)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _numbers(value: Any) -> Any:
+    """A health-log value: an integer, or a list of integers (NVMe temperature sensors)."""
+    if isinstance(value, list):
+        return [n for n in (_int(v) for v in value) if n is not None]
+    return _int(value)
+
+
+def normalise(drive: Drive) -> Drive:
+    """Every field of the type the rules expect; a value of another shape becomes "not known".
+
+    smartctl's JSON is outside text: a capture edited by hand, written by another tool or
+    damaged in transit can hold a table where a number belongs. The rules then see None
+    (not reported) instead of crashing the check.
+    """
+    for name in ("capacity_bytes", "power_on_hours", "rotation_rpm", "exit_status", "temperature_c",
+                 "temp_limit_warn_c", "temp_limit_crit_c", "ata_error_count", "selftest_running_pct"):
+        setattr(drive, name, _int(getattr(drive, name)))
+    for name in ("device", "device_type", "protocol", "model", "serial", "firmware", "smartctl_version"):
+        setattr(drive, name, _str(getattr(drive, name)))
+    for name in ("smart_available", "smart_enabled", "health_passed"):
+        setattr(drive, name, _bool(getattr(drive, name)))
+    drive.argv = [str(a) for a in drive.argv] if isinstance(drive.argv, list) else None
+    drive.messages = [m if isinstance(m, str) else str(m) for m in drive.messages or []]
+    attributes: dict[int, Attribute] = {}
+    for attr in (drive.attributes or {}).values():
+        attr.value, attr.worst, attr.thresh = _int(attr.value), _int(attr.worst), _int(attr.thresh)
+        attr.raw_value = _int(attr.raw_value)
+        attr.name = _str(attr.name) or f"Attribute_{attr.id}"
+        attr.raw_string = _str(attr.raw_string) or ""
+        attributes[attr.id] = attr
+    drive.attributes = attributes
+    drive.nvme = {str(k): _numbers(v) for k, v in (drive.nvme or {}).items()}
+    drive.scsi = {str(k): _int(v) for k, v in (drive.scsi or {}).items()}
+    for test in drive.self_tests:
+        test.kind, test.status = _str(test.kind) or "?", _str(test.status) or "?"
+        test.hours, test.lba = _int(test.hours), _int(test.lba)
+    drive.ata_errors = [(h, str(text)) for h, text in drive.ata_errors if isinstance(h, int)]
+    drive.selftest_polling_minutes = {k: v for k, v in (drive.selftest_polling_minutes or {}).items()
+                                      if isinstance(v, int) and not isinstance(v, bool)}
+    return drive

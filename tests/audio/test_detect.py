@@ -265,4 +265,4 @@ def test_train_pausing_six_seconds_restarts_at_its_own_phase(snr: float) -> None
     a = detect.analyse(x, FS, with_pictures=False)
     assert verdicts(a)[0] == "click-of-death"
     assert a.train.phases == 2 and len(a.train.segments_s) == 2
-    assert a.train.segments_s[1][0] == pytest.approx(16.2, abs=0.3)
+    assert a.train.segments_s[1][0] == pytest.approx(16.2, abs=1.2)   # within a slot of the restart

@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "tests"))   # the synthetic sounds live with the tests, not in the package
+sys.path.insert(0, str(ROOT / "bench"))
 
 import audiosynth as synth  # noqa: E402
 from fieldkit.audio import analysis as detect  # noqa: E402
@@ -248,9 +249,15 @@ def main() -> int:
     ap.add_argument("--save-alarms", metavar="DIR", type=Path,
                     help="write every negative clip that raised an alarm to DIR as a WAV, for study")
     ap.add_argument("--speed-only", action="store_true", help="only measure the analysis speed")
+    ap.add_argument("--corpus", metavar="DIR", type=Path, action="append", default=[],
+                    help="also score the check on a field corpus folder ('fieldkit audio record --out DIR'); "
+                         "repeatable")
+    ap.add_argument("--corpus-only", action="store_true", help="only score the --corpus folders")
     ap.add_argument("--per-mix", type=int, default=20, help="positive clips per background and SNR (default 20)")
     ap.add_argument("--only-mixtures", action="store_true", help="only the mixture table and its negatives")
     args = ap.parse_args()
+    if args.corpus_only:
+        return print_corpora(args.corpus)
     if args.speed_only:
         print(speed())
         return 0
@@ -400,6 +407,20 @@ def main() -> int:
     print("\nTargets: >= 95% at 0 dB, >= 80% at -10 dB on clean backgrounds; >= 95% at +10 and 0 dB and >= 80% at "
           "-6 dB on the mixtures; 0 false alarms/hour on every click-free type; >= 500x real time")
     print(f"bench time {time.monotonic() - started:.0f} s")
+    if args.corpus:
+        print()
+        print_corpora(args.corpus)
+    return 0
+
+
+def print_corpora(folders: list[Path]) -> int:
+    from acoustic_corpus import score
+
+    for folder in folders:
+        if not folder.is_dir():
+            print(f"--corpus {folder}: not a folder", file=sys.stderr)
+            return 2
+        print("\n".join(score(folder)))
     return 0
 
 

@@ -57,6 +57,9 @@ def t(template: str, **params: Any) -> str:
 
 
 def _fail_line(message: str, nagios: bool) -> None:
+    from fieldkit.safetext import one_line
+
+    message = one_line(message)  # one line, and no terminal control sequence from a file or a device
     click.echo(message, err=True)
     if nagios:
         from fieldkit.export.nagios import unknown
@@ -125,7 +128,16 @@ def _check_monitoring_options(as_json: bool, monitoring: dict[str, Any]) -> None
 
 
 def _warn(text: str) -> None:
-    click.echo(f"fieldkit: warning: {text}", err=True)
+    from fieldkit.safetext import one_line
+
+    click.echo(f"fieldkit: warning: {one_line(text)}", err=True)
+
+
+def _safe(text: object) -> str:
+    """Outside text (a note, a hostname, a file's content) for the terminal: controls shown visibly."""
+    from fieldkit.safetext import visible
+
+    return visible(text)
 
 
 @cli.command()
@@ -198,7 +210,8 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, 
     from fieldkit.lock import LockTimeout
 
     session = ScanSession(profile_name=profile.name, store_history=not no_history, lock_wait_s=lock_wait,
-                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {text}", err=True))
+                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {_safe(' '.join(text.split()))}",
+                                                                     err=True))
     try:
         session.__enter__()
     except LockTimeout as exc:
@@ -239,11 +252,10 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
 
     from fieldkit.console import RichProgress
     from fieldkit.context import Environment
-    from fieldkit.machine import identify
-    from fieldkit.runner import run_scan
-
     from fieldkit.interrupt import CtrlC
+    from fieldkit.machine import identify
     from fieldkit.resultfile import ResultFile
+    from fieldkit.runner import run_scan
 
     env = Environment()
     result_file = ResultFile(out_dir, warn=_warn)  # an unwritable folder is a warning, never the scan's end
@@ -255,10 +267,16 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
     machine = identify(env)
     history = session.history_for(machine)
     ctrl_c = CtrlC(notice=lambda text: click.echo(f"fieldkit: {text}", err=True))
+
+    def save(result: Any) -> None:
+        if result.finished_at is not None:  # the runner's last write: the checks are over
+            ctrl_c.finishing()
+        result_file.save(result)
+
     with ctrl_c:
         try:
             with progress if progress else nullcontext():
-                result = run_scan(profile, env=env, machine=machine, on_update=result_file.save, progress=progress,
+                result = run_scan(profile, env=env, machine=machine, on_update=save, progress=progress,
                                   argv=sys.argv, history=history, visit=_open_visit())
             ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)
             return _finish_scan(result, session, result_file, ctrl_c, as_json=as_json, quiet=quiet, nagios=nagios,
@@ -291,7 +309,7 @@ def _finish_scan(result: Any, session: Any, result_file: Any, ctrl_c: Any, *, as
     elif as_json:
         from fieldkit.interrupt import write_all
 
-        write_all(click.get_text_stream("stdout"), result.to_json() + "\n")
+        write_all(sys.stdout, result.to_json() + "\n")
         ctrl_c.done("the JSON document on stdout")
     elif not quiet:
         print_summary(result, stdout)
@@ -324,7 +342,7 @@ class CheckGroup(click.Group):
 
 
 def _check_command(name: str) -> click.Command:
-    from fieldkit import checks
+    from fieldkit import checks, profiles
 
     spec = checks.load(name)
 
@@ -356,7 +374,7 @@ def _check_command(name: str) -> click.Command:
     params: list[click.Parameter] = [
         click.Option(["--profile", "-p", "profile_name"], default=None, metavar="NAME|PATH",
                      help=f"Take this check's options from a profile's [checks.{name}] table."),
-        click.Option(["--timeout"], type=click.FloatRange(0.1, 86400), default=None,
+        click.Option(["--timeout"], type=click.FloatRange(profiles.TIMEOUT_MIN_S, profiles.TIMEOUT_MAX_S), default=None,
                      help=f"Time budget in seconds (default {spec.timeout_s:g})."),
         click.Option(["--out", "out_dir"], default=None, type=click.Path(file_okay=False),
                      help="Also write the result file into this folder."),
@@ -413,7 +431,7 @@ def profiles_list() -> int:
             description = profiles.load(str(path)).description
         except profiles.ProfileError as exc:
             description = f"INVALID: {exc}"
-        click.echo(f"{name:<12} {description}  [{path}]")
+        click.echo(_safe(f"{name:<12} {' '.join(str(description).split())}  [{path}]"))
     return 0
 
 
@@ -428,8 +446,10 @@ def profiles_show(name: str) -> int:
         profiles.load(str(path))
     except profiles.ProfileError as exc:
         raise fail(str(exc)) from None
-    click.echo(f"# {path}")
-    click.echo(path.read_text(encoding="utf-8"), nl=False)
+    from fieldkit.safetext import visible
+
+    click.echo(_safe(f"# {path}"))
+    click.echo(visible(path.read_text(encoding="utf-8"), keep_newlines=True), nl=False)
     return 0
 
 
@@ -444,10 +464,12 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
         try:
             profile = profiles.load(path)
         except profiles.ProfileError as exc:
-            click.echo(f"INVALID {exc}", err=True)
+            from fieldkit.safetext import one_line
+
+            click.echo(f"INVALID {one_line(exc)}", err=True)
             bad += 1
         else:
-            click.echo(f"OK      {path}: profile {profile.name!r}, checks: {', '.join(profile.checks)}")
+            click.echo(_safe(f"OK      {path}: profile {profile.name!r}, checks: {', '.join(profile.checks)}"))
     return EXIT_USAGE if bad else 0
 
 
@@ -517,8 +539,8 @@ def visit_start(customer: str, site: str, ticket: str | None, technician: str | 
     from fieldkit import visit
 
     opened = _visit_call(visit.start, customer, site, ticket, technician, lang=lang)
-    click.echo(t("Visit {id} started: {customer} / {site} at {time}", id=opened["id"], customer=opened["customer"],
-                 site=opened["site"], time=opened["started_at"]))
+    click.echo(_safe(t("Visit {id} started: {customer} / {site} at {time}", id=opened["id"],
+                       customer=opened["customer"], site=opened["site"], time=opened["started_at"])))
     return 0
 
 
@@ -564,13 +586,13 @@ def visit_show(as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps(current, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"Visit {current['id']}: {current.get('customer')} / {current.get('site')}"
-               + (f", ticket {current['ticket']}" if current.get("ticket") else "")
-               + (f", technician {current['technician']}" if current.get("technician") else ""))
-    click.echo(f"  started {current.get('started_at')}")
+    click.echo(_safe(f"Visit {current['id']}: {current.get('customer')} / {current.get('site')}"
+                     + (f", ticket {current['ticket']}" if current.get("ticket") else "")
+                     + (f", technician {current['technician']}" if current.get("technician") else "")))
+    click.echo(_safe(f"  started {current.get('started_at')}"))
     for entry in current.get("notes") or []:
-        click.echo(f"  {entry.get('time')}  {'ACTION' if entry.get('kind') == 'action' else 'note  '}  "
-                   f"{entry.get('text')}")
+        click.echo(_safe(f"  {entry.get('time')}  {'ACTION' if entry.get('kind') == 'action' else 'note  '}  "
+                         f"{entry.get('text')}"))
     return 0
 
 
@@ -628,9 +650,9 @@ def history_list(limit: int, host: str | None, as_json: bool) -> int:
         flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
         visit = visits.get(r.visit_id or "", {})
         where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
-        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {r.hostname[:16]:<16} "
-                   f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
-                   f"{where or '-'}{flags}")
+        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {_safe(r.hostname)[:16]:<16} "
+                   f"{_safe(r.profile)[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
+                   f"{_safe(where) or '-'}{flags}")
     return 0
 
 
@@ -653,13 +675,13 @@ def history_show(ref: str, as_json: bool) -> int:
     if result.visit:
         details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
                             if result.visit.get(k))
-        click.echo(f"During visit {result.visit.get('id')}: {details}")
+        click.echo(_safe(f"During visit {result.visit.get('id')}: {details}"))
     print_summary(result, sys.stdout)
     changes = result.extra.get("changes_since_last") or []
     if changes:
         click.echo("Changes since the previous scan:")
         for change in changes:
-            click.echo(f"  {change['check']} {change['subject']}: {change['summary']}")
+            click.echo(_safe(f"  {change['check']} {change['subject']}: {change['summary']}"))
     return 0
 
 
@@ -690,13 +712,13 @@ def history_diff(a: str, b: str, as_json: bool) -> int:
         click.echo("Note: the two scans are of different machines.")
     click.echo("Status changes:" if changes else "No status changes.")
     for c in changes:
-        click.echo(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
-                   f"{(c.after.name if c.after else '-'):<8} {c.summary}")
+        click.echo(_safe(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
+                         f"{(c.after.name if c.after else '-'):<8} {c.summary}"))
     if metrics:
         click.echo("Metric changes:")
         for m in metrics:
-            click.echo(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
-                       f"({m.delta:+g})")
+            click.echo(_safe(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
+                             f"({m.delta:+g})"))
     return 0
 
 
@@ -729,14 +751,14 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
         click.echo(json.dumps([p.to_dict() for p in points], indent=2))
         return 0
     unit = points[-1].unit
-    click.echo(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans")
+    click.echo(_safe(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans"))
     for p in points:
         value = "-" if p.value is None else f"{p.value:g}"
         click.echo(f"  {p.started_at[:19].replace('T', ' ')}  {value:>12}  {p.status.name}")
     numbers = [p.value for p in points if p.value is not None]
     if len(numbers) >= 2:
-        click.echo(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
-                   f"(min {min(numbers):g}, max {max(numbers):g})")
+        click.echo(_safe(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
+                         f"(min {min(numbers):g}, max {max(numbers):g})"))
     return 0
 
 
@@ -949,8 +971,8 @@ def schedule_list(root_dir: str | None) -> int:
     if not found:
         click.echo("No scheduled scans.")
     for item in found:
-        click.echo(f"{item['name']:<16} {item['backend']:<8} {item['when']:<24} {item['where']}")
-        click.echo(f"{'':<16} runs: {item['command']}")
+        click.echo(_safe(f"{item['name']:<16} {item['backend']:<8} {item['when']:<24} {item['where']}"))
+        click.echo(_safe(f"{'':<16} runs: {item['command']}"))
     return 0
 
 
@@ -1017,8 +1039,81 @@ def audio_devices(as_json: bool) -> int:
         return EXIT_USAGE
     for dev in devices:
         mark = "*" if dev["default"] else " "
-        click.echo(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
-                   f"default {dev['default_samplerate']:g} Hz)")
+        click.echo(_safe(f"{mark}{dev['index']:>3}  {dev['name']}  ({dev['hostapi']}, {dev['channels']} ch, "
+                         f"default {dev['default_samplerate']:g} Hz)"))
+
+
+@audio_group.command("record")
+@click.option("--label", required=True, type=click.Choice(["failing", "healthy", "unknown"]),
+              help="What the technician knows about the disk: failing (e.g. SMART or a failed copy says so), "
+                   "healthy, or unknown.")
+@click.option("--note", required=True, metavar="TEXT", help="What was heard and how the disk behaved (free text).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Corpus folder: the audio and a JSON sidecar are written there.")
+@click.option("--import", "import_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Store this recording (WAV, FLAC, Ogg/Opus, MP3, M4A/AAC, 3GP/AMR) instead of "
+                                   "recording through the microphone.")
+@click.option("--duration", type=click.FloatRange(5, 600), default=30.0, show_default=True, metavar="S",
+              help="Seconds to record.")
+@click.option("--device", default=None, metavar="ID", help="Input device: index or part of the name.")
+@click.option("--samplerate", type=click.IntRange(8000, 192000), default=None, metavar="HZ",
+              help="Sample rate (default: 48000 or what the device supports).")
+@click.option("--microphone", default=None, metavar="TEXT", help="Microphone used (e.g. 'laptop built-in', "
+                                                                   "'phone on the case').")
+@click.option("--distance-cm", type=float, default=None, metavar="CM", help="Distance from microphone to the disk.")
+@click.option("--room-noise", type=click.Choice(["quiet", "office", "noisy"]), default=None,
+              help="How noisy the room was (the measured noise floor is stored as well).")
+@click.option("--licence", type=click.Choice(["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0"]), default="CC-BY-4.0",
+              show_default=True, help="Licence under which the recording may be shared.")
+@click.option("--contributor", default=None, metavar="NAME", help="Name to credit (optional).")
+@click.option("--smart/--no-smart", "with_smart", default=True, show_default=True,
+              help="Read the drives' model, serial and SMART verdict on this machine (needs smartctl and root).")
+@click.option("--smart-device", default=None, metavar="DEV", help="Read SMART of this drive only (e.g. /dev/sda).")
+def audio_record(label: str, note: str, out_dir: Path, import_file: Path | None, duration: float,
+                 device: str | None, samplerate: int | None, microphone: str | None, distance_cm: float | None,
+                 room_noise: str | None, licence: str, contributor: str | None, with_smart: bool,
+                 smart_device: str | None) -> int:
+    """Add a recording of a disk to a corpus folder, with a JSON sidecar (label, drive, SMART, fieldkit's verdict)."""
+    from fieldkit.checks.acoustic.corpus import CorpusError, contribute
+
+    def run_check(name: str, timeout: float, **options: Any) -> list[Any]:
+        from fieldkit import checks
+        from fieldkit.context import Context, Environment
+
+        spec = checks.load(name)
+        merged = spec.defaults()
+        merged.update({k: v for k, v in options.items() if v is not None})
+        env = Environment()
+        return spec.module.run(Context(check=name, options=merged, env=env, deadline=env.monotonic() + timeout))
+
+    def record() -> tuple[Any, int, str]:
+        from fieldkit.audio import capture
+
+        sd = capture.import_sounddevice()
+        dev = capture.resolve_device(sd, device)
+        rate = capture.negotiate_samplerate(sd, dev, samplerate)
+        click.echo(f"recording {duration:g} s from {dev['name']} at {rate} Hz; keep quiet", err=True)
+        rec = capture.record(sd, dev, rate, duration)
+        return rec.samples, rec.samplerate, rec.device
+
+    from fieldkit.audio.capture import CaptureError
+
+    try:
+        sidecar_path, sidecar = contribute(
+            label=label, note=note, out=out_dir, licence=licence, import_file=import_file,
+            record=None if import_file else record, microphone=microphone, distance_cm=distance_cm,
+            room_noise=room_noise, contributor=contributor,
+            smart=(lambda: run_check("smart", 120.0, device=smart_device)) if with_smart else None,
+            analyse=lambda path: run_check("acoustic", 600.0, from_file=str(path)))
+    except (CorpusError, CaptureError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{out_dir}: cannot store the recording: {exc.strerror or exc}") from None
+    click.echo(f"stored {out_dir / sidecar.audio_file} and {sidecar_path.name}: label {label}, fieldkit says "
+               f"{sidecar.fieldkit['status']} ({sidecar.fieldkit['summary']})")
+    if sidecar.smart_note:
+        click.echo(f"SMART: {sidecar.smart_note}", err=True)
+    return 0
 
 
 # --------------------------------------------------------------------------- voip (reflector)
@@ -1046,7 +1141,7 @@ def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
         if port is None:
             raise fail(t("--listen {item!r}: a port is required, e.g. {item}:862", item=item))
         addresses.append((host, port))
-    log = (lambda line: None) if quiet else (lambda line: click.echo(f"reflect: {line}", err=True))
+    log = (lambda line: None) if quiet else (lambda line: click.echo(_safe(f"reflect: {line}"), err=True))
     server = Reflector(addresses, rate_limit_pps=rate_limit, log=log)
     bound = server.open()
     for error in server.errors:
@@ -1069,6 +1164,12 @@ def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
 
 
 def main() -> None:
+    # Undecodable bytes (a mount point, a device name, argv) live on as lone surrogates; written
+    # with backslashreplace they become "\udcff", which is also the JSON escape for the same
+    # character, so --json output stays valid UTF-8 and valid JSON instead of crashing or not.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     cli.main(prog_name="fieldkit")
 
 

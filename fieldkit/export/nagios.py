@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from fieldkit.findings import Finding, Metric, Status
+from fieldkit.safetext import one_line, visible
 
 VALID_UOM = {"", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"}
 _PLAIN_LABEL = re.compile(r"^[A-Za-z0-9_.\-/:]+$")
@@ -42,7 +43,7 @@ def number(value: float | int) -> str:
 
 def label_text(label: str) -> str:
     # ' and = cannot be in a label; | would end the plugin's text part for some parsers
-    label = label.replace("'", "_").replace("=", "_").replace("|", "/").strip() or "value"
+    label = visible(" ".join(label.split())).replace("'", "_").replace("=", "_").replace("|", "/").strip() or "value"
     return label if _PLAIN_LABEL.match(label) else f"'{label}'"
 
 
@@ -106,7 +107,7 @@ def status_text(result: Any) -> str:
     if reason:
         # the reason first: a line cut at MAX_TEXT must still say the result is partial
         text = f"{reason} (partial result); {text}"
-    text = " ".join(text.replace("|", "/").split())  # '|' would start the perfdata; one line only
+    text = one_line(text.replace("|", "/"))  # '|' would start the perfdata; one line, no control codes
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
@@ -120,4 +121,4 @@ def render(result: Any) -> str:
 
 def unknown(reason: str) -> str:
     """The line for a run that could not produce a verdict (exit 3)."""
-    return "FIELDKIT UNKNOWN - " + " ".join(reason.replace("|", "/").split())
+    return "FIELDKIT UNKNOWN - " + one_line(reason.replace("|", "/"))

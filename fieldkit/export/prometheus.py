@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from fieldkit.findings import Finding
+from fieldkit.safetext import visible
 
 PREFIX = "fieldkit"
 _NAME_BAD = re.compile(r"[^a-zA-Z0-9_]+")
@@ -182,10 +183,13 @@ def _sanitize(text: str) -> str:
 
 
 def _escape_label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    # Controls and bidi overrides become visible escapes first (a dashboard shows label values
+    # raw); lone surrogates from undecodable bytes could not even be written as UTF-8.
+    return visible(value, keep_newlines=True).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def _escape_help(text: str) -> str:
+    text = visible(text, keep_newlines=True)
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 

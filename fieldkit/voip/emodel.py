@@ -112,7 +112,7 @@ def concealment_split(lost: Sequence[bool], reach: int) -> tuple[float, float, f
     BurstR of the pattern with each run cut to ``reach``).  G.107 rates all loss with the codec's
     Bpl, which G.113 derives for losses the concealment covers; a run longer than the concealment
     reaches is heard as a dropout, as if there were no concealment.  Measured against PESQ on
-    speech (bench/voip_pesq.py), plain G.107 rated 3 % loss in runs of 5 packets about 0.8 MOS too
+    speech (bench/voip_pesq.py), plain G.107 rated 3 % loss in runs of 5 packets 0.5-0.9 MOS too
     kindly; this split is fieldkit's extension for that case and leaves isolated and short runs
     of loss exactly as G.107 rates them.
     """

@@ -89,8 +89,12 @@ def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None]]:
     for item in raw:
         path = Path(item).expanduser()
         if path.is_dir():
-            entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-                             and not p.name.lower().startswith(_NOT_CAPTURES) and p.suffix.lower() != ".md")
+            try:
+                entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                                 and not p.name.lower().startswith(_NOT_CAPTURES) and p.suffix.lower() != ".md")
+            except OSError as exc:  # a folder without read permission is bad input like an unreadable file
+                out.append((path, f"unreadable: {exc.strerror or exc}"))
+                continue
             if not entries:
                 out.append((path, "folder contains no capture files"))
             out += [(p, None) for p in entries]

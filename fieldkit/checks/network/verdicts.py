@@ -1,14 +1,15 @@
 """Turn probe results into findings for the ``network`` check (thresholds, advice, data).
 
-Kept apart from :mod:`fieldkit.checks.network` so that the check module stays a
-plan-and-run skeleton; the VoIP check can reuse the same verdicts for its own
-PBX/SBC targets.
+The probes in :mod:`fieldkit.net` return measurements; this module, part of the check,
+classifies them. Kept apart from the check's ``__init__`` so that one stays a
+plan-and-run skeleton.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from fieldkit.checks._build import finding_maker, fmt_ms, level
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier, worst
 from fieldkit.net import RttStats
@@ -22,20 +23,7 @@ from fieldkit.net.tcp import TcpResult
 from fieldkit.net.traceroute import TraceResult, analyse
 
 CHECK = "network"
-
-
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=CHECK, subject=subject, status=status, summary=summary, **kw)
-
-
-def _level(value: float | None, warn: float, crit: float) -> Status:
-    if value is None:
-        return Status.OK
-    return Status.CRITICAL if value >= crit else Status.WARNING if value >= warn else Status.OK
-
-
-def _fmt(ms: float | None) -> str:
-    return "-" if ms is None else (f"{ms:.2f}" if ms < 10 else f"{ms:.0f}")
+_f = finding_maker(CHECK)
 
 
 # ---------------------------------------------------------------------------- local configuration
@@ -164,11 +152,11 @@ def ping(ctx: Context, host: str, result: PingResult, subject: str | None = None
         return [_f(subject, Status.CRITICAL, f"{subject} did not answer any of {stats.sent} probes ({method})",
                    rule="ping-no-reply", metrics=metrics, data=data, advice=advice or _unreachable_advice(host),
                    tier=Tier.ON_SITE, detail=f"{result.address}; {result.note}".strip("; "))]
-    loss_status = _level(stats.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
-    rtt_status = _level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
+    loss_status = level(stats.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
+    rtt_status = level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
     status = worst([loss_status, rtt_status])
-    summary = (f"{subject}: {stats.loss_pct:g}% loss, RTT median {_fmt(stats.median_ms)} ms "
-               f"(min {_fmt(stats.min_ms)}, p95 {_fmt(stats.p95_ms)}, max {_fmt(stats.max_ms)}) via {method}")
+    summary = (f"{subject}: {stats.loss_pct:g}% loss, RTT median {fmt_ms(stats.median_ms)} ms "
+               f"(min {fmt_ms(stats.min_ms)}, p95 {fmt_ms(stats.p95_ms)}, max {fmt_ms(stats.max_ms)}) via {method}")
     out_advice = Advice()
     if status is not Status.OK:
         out_advice = advice or Advice(
@@ -235,8 +223,8 @@ def tcp(ctx: Context, result: TcpResult) -> list[Finding]:
                Metric("connected", sum(s == "open" for s in result.states), "c")]
     if result.state == "open":
         failed = [s for s in result.states if s != "open"]
-        status = _level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
-        summary = f"TCP {subject} open, connect {_fmt(stats.median_ms)} ms median"
+        status = level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
+        summary = f"TCP {subject} open, connect {fmt_ms(stats.median_ms)} ms median"
         if failed:
             status = worst([status, Status.WARNING])
             summary += f" ({len(failed)} of {len(result.states)} attempts failed: {', '.join(sorted(set(failed)))})"
@@ -287,8 +275,8 @@ def resolver(ctx: Context, server: str, probe: dict[str, Any]) -> list[Finding]:
         failures = [a for a in answers if not a.answered or a.status in ("SERVFAIL", "REFUSED")]
         names_without = sorted({a.name for a in answers if a.name not in probes and
                                 not any(b.answers for b in answers if b.name == a.name)})
-        status = _level(worst_ms, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms"))
-        parts = [f"answered {len(answers) - len(dead)}/{len(answers)} queries, slowest {_fmt(worst_ms)} ms"]
+        status = level(worst_ms, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms"))
+        parts = [f"answered {len(answers) - len(dead)}/{len(answers)} queries, slowest {fmt_ms(worst_ms)} ms"]
         if names_without:
             status = worst([status, Status.CRITICAL])
             parts.append("no address for " + ", ".join(names_without))
@@ -344,7 +332,7 @@ def sip_domain(ctx: Context, server: str, domain: str, answers: list[DnsAnswer])
                                         "address and port on the phones.",
                                  prevention="Keep the provider's SIP domain and server list documented."))]
     text = "; ".join(f"{a.name} {a.rdtype}: {', '.join(a.answers)}" for a in found)
-    return [_f(subject, _level(metrics[0].value, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms")),
+    return [_f(subject, level(metrics[0].value, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms")),
                f"SIP records for {domain}: {text}", rule="sip-dns", data=data, metrics=metrics)]
 
 
@@ -366,8 +354,8 @@ def url(ctx: Context, result: HttpResult) -> list[Finding]:
     if not result.ok:
         return [_f(result.url, Status.CRITICAL, f"{result.url}: {result.error}", rule=f"http-{result.error_kind}",
                    data=data, metrics=metrics, advice=site_advice, tier=Tier.ON_SITE)]
-    statuses = [_level(result.total_ms, ctx.option("http_warn_ms"), ctx.option("http_crit_ms"))]
-    parts = [f"HTTP {result.status} {result.reason} in {_fmt(result.total_ms)} ms"]
+    statuses = [level(result.total_ms, ctx.option("http_warn_ms"), ctx.option("http_crit_ms"))]
+    parts = [f"HTTP {result.status} {result.reason} in {fmt_ms(result.total_ms)} ms"]
     if result.status and result.status >= 500:
         statuses.append(Status.CRITICAL)
     elif result.status and result.status >= 400:
@@ -434,7 +422,7 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
                                              f"{verdict.explanation}; path {path}",
                    rule="traceroute-unreached", data=data, metrics=metrics, tier=Tier.ON_SITE,
                    advice=_unreachable_advice(result.host))]
-    status = _level(verdict.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
+    status = level(verdict.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
     count = len(result.hops)
     summary = f"{result.host} reached in {count} hop{'s' if count != 1 else ''} ({result.method}): {path}"
     if verdict.kind != "clean":
@@ -449,7 +437,7 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
                         prevention="Use cables for fixed devices and keep network equipment up to date.")
     return [_f(subject, status, summary, rule=f"traceroute-{verdict.kind}", data=data, metrics=metrics, advice=advice,
                tier=Tier.ON_SITE if status is not Status.OK else None,
-               detail="; ".join(f"{h.ttl} {h.address or '*'} {_fmt(h.rtt_ms)} ms {h.loss_pct:g}%" for h in result.hops))]
+               detail="; ".join(f"{h.ttl} {h.address or '*'} {fmt_ms(h.rtt_ms)} ms {h.loss_pct:g}%" for h in result.hops))]
 
 
 def pmtu(ctx: Context, result: PmtuResult) -> list[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fieldkit.findings import Status
-from fieldkit.net import verdicts
+from fieldkit.checks.network import verdicts
 from fieldkit.net.dns import DnsAnswer, NxdomainResult
 from fieldkit.net.http import HttpResult, PortalResult, TlsInfo
 from fieldkit.net.icmp import PingResult

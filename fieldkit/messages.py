@@ -33,7 +33,7 @@ class Msg(str):
     def __new__(cls, template: str, plural: str | None = None, **params: Any) -> "Msg":
         count = params.get("n")
         chosen = plural if plural is not None and count != 1 else template
-        text = chosen.format(**params) if params else chosen
+        text = chosen.format(**params)
         obj = super().__new__(cls, text)
         obj.template = template
         obj.plural = plural

@@ -69,11 +69,38 @@ class ScanResult:
 
     @property
     def status(self) -> Status:
-        return worst(f.status for f in self.findings)
+        """The worst finding; a scan that did not run every planned check is never better than UNKNOWN."""
+        measured = worst(f.status for f in self.findings)
+        return worst([measured, Status.UNKNOWN]) if self.incomplete else measured
 
     @property
     def exit_code(self) -> int:
         return int(self.status)
+
+    def planned_checks(self) -> list[str]:
+        """The checks the scan's profile asked for (empty when the file does not say)."""
+        planned = (self.profile or {}).get("checks")
+        return [str(name) for name in planned] if isinstance(planned, dict) else []
+
+    def unanswered(self) -> list[str]:
+        """Planned checks without an answer: never recorded (crash, kill, full disk) or interrupted."""
+        outcomes = {c.name: c.outcome for c in self.checks}
+        return [name for name in self.planned_checks() if outcomes.get(name, "interrupted") == "interrupted"]
+
+    @property
+    def incomplete(self) -> bool:
+        """True when the scan did not run to its end: such a result can never read as good."""
+        return not self.complete or self.interrupted or bool(self.unanswered())
+
+    def incomplete_reason(self) -> str:
+        """One line saying why the result is incomplete ("" when it is complete)."""
+        if not self.incomplete:
+            return ""
+        missing = self.unanswered()
+        why = "was interrupted" if self.interrupted else "did not finish"
+        if missing:
+            return f"the scan {why}: no answer from {', '.join(missing)}"
+        return f"the scan {why}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -12,10 +12,18 @@ as the technician's log. The file format is shared with the history issue, keep 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; visit commands run unserialised
+    fcntl = None  # type: ignore[assignment]
 
 from fieldkit import paths
 from fieldkit.result import write_atomic
@@ -41,6 +49,47 @@ def open_path() -> Path:
 
 def visits_dir() -> Path:
     return paths.data_dir() / "visits"
+
+
+#: How long a visit command waits for another one to finish its write (a write takes milliseconds).
+LOCK_WAIT_S = 30.0
+
+
+def lock_path() -> Path:
+    return paths.state_dir() / "visit.lock"
+
+
+@contextmanager
+def _serialised(wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``visit.lock`` around a read-modify-write of the visit.
+
+    Twenty ``visit note`` commands started at once each read the open visit, append and
+    rename their copy over it: without a lock all but the last rename are lost. The
+    kernel drops the lock when its holder dies (even by SIGKILL), so it never goes stale.
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path = lock_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise VisitError(f"{path}: cannot create the visit lock: {exc.strerror or exc}") from None
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise VisitError(f"{path}: another visit command has held the visit for more than "
+                                     f"{wait_s:g} s; try again") from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _clean(value: str | None, what: str, required: bool = False) -> str | None:
@@ -78,6 +127,13 @@ def _write_open(visit: dict[str, Any]) -> None:
 
 def start(customer: str, site: str, ticket: str | None = None, technician: str | None = None,
           now: datetime | None = None) -> dict[str, Any]:
+    """Open a visit; of several concurrent starts exactly one succeeds, the others get VisitError."""
+    with _serialised():
+        return _start_locked(customer, site, ticket, technician, now)
+
+
+def _start_locked(customer: str, site: str, ticket: str | None, technician: str | None,
+                  now: datetime | None) -> dict[str, Any]:
     existing = current()
     if existing is not None:
         raise VisitError(f"a visit is already open ({existing['id']}, {existing.get('customer')} / "
@@ -108,6 +164,11 @@ def _require_open(action: str) -> dict[str, Any]:
 
 def note(text: str, action: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Append a note (or an action taken) to the open visit; returns the note."""
+    with _serialised():
+        return _note_locked(text, action, now)
+
+
+def _note_locked(text: str, action: bool, now: datetime | None) -> dict[str, Any]:
     visit = _require_open("note")
     entry = {"time": _stamp(now or _now()), "text": _clean(text, "the note", required=True),
              "kind": "action" if action else "note"}
@@ -118,6 +179,11 @@ def note(text: str, action: bool = False, now: datetime | None = None) -> dict[s
 
 def end(now: datetime | None = None) -> tuple[dict[str, Any], Path]:
     """Close the open visit into the visit log; returns it and where it was written."""
+    with _serialised():
+        return _end_locked(now)
+
+
+def _end_locked(now: datetime | None) -> tuple[dict[str, Any], Path]:
     visit = _require_open("end")
     visit["ended_at"] = _stamp(now or _now())
     target = visits_dir() / f"{visit['id']}.json"

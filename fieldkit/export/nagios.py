@@ -100,8 +100,10 @@ def status_text(result: Any) -> str:
                   for s in (Status.CRITICAL, Status.WARNING, Status.UNKNOWN) if any(f.status == s for f in problems)]
         text = ", ".join(counts) + ": " + "; ".join(
             f.summary if f.summary.startswith(f.subject) else f"{f.subject}: {f.summary}" for f in problems)
-    if getattr(result, "interrupted", False):
-        text += " (interrupted: partial result)"
+    reason = result.incomplete_reason() if hasattr(result, "incomplete_reason") else ""
+    if reason:
+        # the reason first: a line cut at MAX_TEXT must still say the result is partial
+        text = f"{reason} (partial result); {text}"
     text = " ".join(text.replace("|", "/").split())  # '|' would start the perfdata; one line only
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 

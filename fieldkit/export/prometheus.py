@@ -84,14 +84,20 @@ def render(result: Any) -> str:
          "version": str(result.version)}, 1)
     fam(f"{PREFIX}_scan_status", "Overall verdict of the last scan: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN").add(
         common, int(result.status))
-    fam(f"{PREFIX}_scan_complete", "1 if the last scan ran to the end, 0 if it was interrupted").add(
-        common, 1 if result.complete else 0)
+    incomplete = bool(getattr(result, "incomplete", not result.complete))
+    fam(f"{PREFIX}_scan_complete", "1 if the last scan ran every planned check to the end, 0 if it was "
+        "interrupted, killed or cut short").add(common, 0 if incomplete else 1)
+    fam(f"{PREFIX}_scan_incomplete", "1 if the last scan did not run every planned check (its verdict is at best "
+        "UNKNOWN), else 0").add(common, 1 if incomplete else 0)
+    for name in (result.unanswered() if hasattr(result, "unanswered") else []):
+        fam(f"{PREFIX}_check_unanswered", "1 for each planned check of the last scan that gave no answer").add(
+            {**common, "check": name}, 1)
     fam(f"{PREFIX}_scan_start_timestamp_seconds", "Start of the last scan, seconds since the Unix epoch").add(
         common, _epoch(result.started_at))
     if result.finished_at is not None:
         fam(f"{PREFIX}_scan_duration_seconds", "Duration of the last scan in seconds").add(
             common, round(_epoch(result.finished_at) - _epoch(result.started_at), 3))
-        if result.complete:
+        if not incomplete:
             fam(f"{PREFIX}_last_success_timestamp_seconds",
                 "End of the last complete scan, seconds since the Unix epoch (alert when stale)").add(
                 common, _epoch(result.finished_at))

@@ -45,6 +45,9 @@ EN: dict[str, str] = {
     "verdict.OK": "Everything we checked is in good order.",
     "verdict.UNKNOWN": "We could not check everything: see the parts we could not examine below.",
     "verdict.NONE": "No check produced a result, so this report cannot say whether anything is healthy.",
+    "verdict.INCOMPLETE": "The scan did not finish, so this report cannot say that everything is in good order: "
+                          "no answer from {checks}.",
+    "area.unfinished_detail": "The scan stopped before this part was examined.",
     "verdict.count": "{count} item(s) need attention.",
     "verdict.none_attention": "No item needs attention.",
     # areas
@@ -199,6 +202,9 @@ ES: dict[str, str] = {
     "verdict.OK": "Todo lo que comprobamos está en buen estado.",
     "verdict.UNKNOWN": "No pudimos comprobarlo todo: vea abajo las partes que no pudimos examinar.",
     "verdict.NONE": "Ninguna comprobación dio resultado, así que este informe no puede decir si algo está bien.",
+    "verdict.INCOMPLETE": "La exploración no terminó, así que este informe no puede decir que todo esté en buen "
+                          "estado: sin respuesta de {checks}.",
+    "area.unfinished_detail": "La exploración se detuvo antes de examinar esta parte.",
     "verdict.count": "{count} punto(s) requieren atención.",
     "verdict.none_attention": "Ningún punto requiere atención.",
     "area.heading": "De un vistazo",

@@ -177,6 +177,8 @@ class ReportModel:
     changes: list[ChangeView]
     machines: list[MachineView]
     assets: list[AssetView]
+    #: scans that did not run every planned check: "machine: check, check" (empty when all finished)
+    unfinished: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- building
@@ -194,6 +196,7 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
     machines = [_machine(scan, name, i, t) for i, (scan, name) in enumerate(zip(scans, names))]
     all_findings = [(name, f) for scan, name in zip(scans, names) for f in scan.findings]
     overall = worst(f.status for _, f in all_findings)
+    unfinished = _unfinished(scans, names, site=len(scans) > 1)
     attention = sum(1 for _, f in all_findings if f.status in (Status.WARNING, Status.CRITICAL))
     problems = _problems(scans, names, t)
     site = len(scans) > 1
@@ -203,13 +206,36 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         generated_at=_when(now), report_id="-".join(ids[:3]) + ("…" if len(ids) > 3 else ""), redacted=redacted,
         version=__version__, visit=_visit(visit, scans, t, now),
         # No finding at all is not "all good": nothing was examined (every check skipped, say).
-        state=status_view(overall if all_findings else None, t),
-        verdict=t(f"verdict.{overall.name}" if all_findings else "verdict.NONE"), attention=attention,
-        areas=_areas([f for _, f in all_findings], [c for s in scans for c in s.checks], t),
+        # A scan cut short (crash, kill, Ctrl-C, full disk) is never "good": at best UNKNOWN.
+        state=status_view(worst([overall, Status.UNKNOWN]) if unfinished
+                          else overall if all_findings else None, t),
+        verdict=_verdict(overall if all_findings else None, unfinished, t), attention=attention,
+        areas=_areas([f for _, f in all_findings], [c for s in scans for c in s.checks], t,
+                     [c for s in scans for c in s.unanswered()]),
         problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
-        assets=_assets(scans, names, t))
+        assets=_assets(scans, names, t), unfinished=unfinished)
+
+
+def _unfinished(scans: Sequence[ScanResult], names: Sequence[str], site: bool) -> list[str]:
+    """For each incomplete scan, the planned checks without an answer ("alpha: smart, voip" in a site report)."""
+    out = []
+    for scan, name in zip(scans, names):
+        if not scan.incomplete:
+            continue
+        missing = ", ".join(scan.unanswered()) or "?"
+        out.append(f"{name}: {missing}" if site else missing)
+    return out
+
+
+def _verdict(overall: Status | None, unfinished: Sequence[str], t: Translator) -> str:
+    if not unfinished:
+        return t(f"verdict.{overall.name}" if overall is not None else "verdict.NONE")
+    text = t("verdict.INCOMPLETE", checks="; ".join(unfinished))
+    if overall in (Status.CRITICAL, Status.WARNING):
+        text = f"{t(f'verdict.{overall.name}')} {text}"
+    return text
 
 
 def _machine_names(scans: Sequence[ScanResult]) -> list[str]:
@@ -269,14 +295,20 @@ def _visit(visit: dict[str, Any] | None, scans: Sequence[ScanResult], t: Transla
                      notes=notes)
 
 
-def _areas(findings: Sequence[Finding], records: Sequence[CheckRecord], t: Translator) -> list[AreaView]:
+def _areas(findings: Sequence[Finding], records: Sequence[CheckRecord], t: Translator,
+           unanswered: Sequence[str] = ()) -> list[AreaView]:
     out = []
     for area in AREAS:
         mine = [f for f in findings if area_of(f.check) == area]
+        cut_short = any(area_of(name) == area for name in unanswered)
         if not mine:
-            out.append(AreaView(area, t(f"area.{area}"), status_view(None, t), t("area.not_checked_detail")))
+            if cut_short:  # planned but the scan stopped first: not the plain "not checked"
+                out.append(AreaView(area, t(f"area.{area}"), status_view(Status.UNKNOWN, t),
+                                    t("area.unfinished_detail")))
+            else:
+                out.append(AreaView(area, t(f"area.{area}"), status_view(None, t), t("area.not_checked_detail")))
             continue
-        status = worst(f.status for f in mine)
+        status = worst([*(f.status for f in mine), *([Status.UNKNOWN] if cut_short else [])])
         bad = sum(1 for f in mine if f.status in (Status.WARNING, Status.CRITICAL))
         unknown = sum(1 for f in mine if f.status is Status.UNKNOWN)
         if bad:
@@ -343,8 +375,12 @@ def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator
                                       if finding.subject != finding.check else finding.summary))
         for record in scan.checks:
             if record.outcome != "completed" and record.name not in covered:
+                covered.add(record.name)
                 out.append(IncompleteView(name, record.name, _outcome_words(record, t),
                                           record.skip_reason or record.error or record.outcome))
+        for check in scan.unanswered():
+            if check not in covered:  # planned, never recorded: the scan was killed or crashed first
+                out.append(IncompleteView(name, check, t("incomplete.unknown"), t("area.unfinished_detail")))
     return out
 
 
@@ -434,11 +470,12 @@ def _machine(scan: ScanResult, name: str, index: int, t: Translator) -> MachineV
         name=name, anchor=f"m{index}", os=str(m.get("os_release") or m.get("os") or "–"),
         state=status_view(scan.status, t),
         attention=sum(1 for f in scan.findings if f.status in (Status.WARNING, Status.CRITICAL)),
-        scanned_at=_when(scan.started_at), areas=_areas(scan.findings, scan.checks, t), findings=findings,
+        scanned_at=_when(scan.started_at), areas=_areas(scan.findings, scan.checks, t, scan.unanswered()),
+        findings=findings,
         checks=checks, facts=facts,
         scan_line=t("appendix.scan", id=scan.scan_id, profile=(scan.profile or {}).get("name", "?"),
                     version=scan.version),
-        partial=scan.interrupted or not scan.complete)
+        partial=scan.incomplete)
 
 
 def _num(value: Any) -> str:

@@ -941,18 +941,15 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
     for line in done:
         click.echo(line)
 # --------------------------------------------------------------------------- check notices (BEFORE_RUN)
-# A check module may declare ``BEFORE_RUN``: a string, or a function of the check's options
-# returning a string or None, telling the technician what to do before it runs (issue 4: where
-# to put the microphone, keep quiet). Printed on stderr by `scan` and `check`, never with
-# --quiet or --json (stdout stays machine-readable).
+# What the technician must do before a check runs (CheckSpec.notice). Printed on stderr by
+# `scan` and `check`, never with --quiet or --json (stdout stays machine-readable).
 
 def _print_before_run(profile: Any) -> None:
     from fieldkit import checks
 
     for name, config in profile.checks.items():
         try:
-            notice = getattr(checks.load(name).module, "BEFORE_RUN", None)
-            text = notice(dict(config.options)) if callable(notice) else notice
+            text = checks.load(name).notice(config.options)
         except Exception:  # noqa: BLE001 - a notice must never stop a scan; the runner reports broken checks
             continue
         if text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import tempfile
@@ -17,6 +18,31 @@ from fieldkit.findings import Finding, Status, _jsonable, worst
 SCHEMA_VERSION = 1
 SCHEMA_ID = "fieldkit.scan/1"
 
+#: The report's areas, in the order the report lists them; a check declares one as ``AREA``.
+AREAS: tuple[str, ...] = ("disks", "disk_sounds", "network", "voip", "system")
+#: Results written before the runner stamped each check's area into ``profile.checks``
+#: only had these checks; a check without a stamped or known area is reported under "system".
+_AREAS_OF_UNSTAMPED_RESULTS = {"smart": "disks", "acoustic": "disk_sounds", "network": "network", "voip": "voip",
+                               "system": "system"}
+
+
+class Outcome(enum.StrEnum):
+    """How one check run ended (the ``outcome`` of a check record in the JSON)."""
+
+    COMPLETED = "completed"
+    TIMEOUT = "timeout"          # cut off at its time budget
+    ERROR = "error"              # raised an exception
+    SKIPPED = "skipped"          # ``applicable()`` said it cannot apply here
+    INTERRUPTED = "interrupted"  # Ctrl-C or cancelled before it finished
+
+    @classmethod
+    def parse(cls, value: object) -> "Outcome | None":
+        """The outcome named by ``value``, or None for a word this fieldkit does not know."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
 
 class ResultError(ValueError):
     """A scan file that cannot be read; the message names the file and the problem."""
@@ -26,12 +52,11 @@ class ResultError(ValueError):
 class CheckRecord:
     """How one check run went, independent of what it found.
 
-    ``outcome`` is ``completed``, ``timeout``, ``error``, ``skipped`` or ``interrupted``.
     The report must say loudly which checks did not complete (sos ``timeout_hit``).
     """
 
     name: str
-    outcome: str
+    outcome: Outcome
     duration_s: float = 0.0
     timeout_s: float | None = None
     error: str = ""
@@ -39,15 +64,21 @@ class CheckRecord:
     skip_reason: str = ""
     findings: int = 0
 
+    def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "outcome": self.outcome, "duration_s": round(self.duration_s, 3),
+        return {"name": self.name, "outcome": self.outcome.value, "duration_s": round(self.duration_s, 3),
                 "timeout_s": self.timeout_s, "timed_out": self.outcome == "timeout",
                 "error": self.error, "traceback": self.traceback, "skip_reason": self.skip_reason,
                 "findings": self.findings}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CheckRecord":
-        return cls(d["name"], d["outcome"], d.get("duration_s", 0.0), d.get("timeout_s"), d.get("error", ""),
+        outcome, error = Outcome.parse(d["outcome"]), d.get("error", "")
+        if outcome is None:  # written by a newer or edited fieldkit: not completed, and say what it was
+            outcome, error = Outcome.ERROR, error or f"unknown outcome {d['outcome']!r}"
+        return cls(d["name"], outcome, d.get("duration_s", 0.0), d.get("timeout_s"), error,
                    d.get("traceback", ""), d.get("skip_reason", ""), d.get("findings", 0))
 
 
@@ -81,6 +112,26 @@ class ScanResult:
         """The checks the scan's profile asked for (empty when the file does not say)."""
         planned = (self.profile or {}).get("checks")
         return [str(name) for name in planned] if isinstance(planned, dict) else []
+
+    def stamp_check(self, name: str, *, area: str, description: str) -> None:
+        """Record what consumers need to know about a planned check (the runner calls this).
+
+        The facts go into ``profile.checks.NAME`` beside the time budget, so the report and
+        the exports read them from the document and never load the check module.
+        """
+        planned = self.profile.setdefault("checks", {})
+        facts = planned.setdefault(name, {})
+        if isinstance(facts, dict):
+            facts.update(area=area, description=description)
+
+    def area_of(self, check: str) -> str:
+        """The report area of ``check``: as stamped by the runner, else as known for older results."""
+        planned = (self.profile or {}).get("checks")
+        facts = planned.get(check) if isinstance(planned, dict) else None
+        area = facts.get("area") if isinstance(facts, dict) else None
+        if area in AREAS:
+            return str(area)
+        return _AREAS_OF_UNSTAMPED_RESULTS.get(check, "system")
 
     def unanswered(self) -> list[str]:
         """Planned checks without an answer: never recorded (crash, kill, full disk) or interrupted."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from fieldkit.findings import Evidence
+from fieldkit.findings import Evidence, Finding
 
 
 @dataclass
@@ -122,6 +122,18 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+class History(Protocol):
+    """What a check may ask the scan history (``ctx.history``): the past of this machine only.
+
+    Implemented by :class:`fieldkit.history.store.HistoryView`; a test passes any object
+    with this method. Never raises: a history problem must not break a check.
+    """
+
+    def previous_findings(self, check: str) -> list[Finding]:
+        """Findings of the most recent earlier scan of this machine in which ``check`` completed."""
+        ...
+
+
 class Cancelled(Exception):
     """Raised by :meth:`Context.checkpoint` when the runner has given up on the check."""
 
@@ -141,9 +153,8 @@ class Context:
     env: Environment = field(default_factory=Environment)
     deadline: float = float("inf")
     cancel: threading.Event = field(default_factory=threading.Event)
-    history: Any = None
+    history: History | None = None
     progress: Callable[[str], None] = lambda message: None
-    runner: CommandRunner | None = None
 
     def option(self, name: str, default: Any = None) -> Any:
         value = self.options.get(name)
@@ -169,14 +180,9 @@ class Context:
         programs exist) unless ``env`` is given.
         """
         budget = max(0.05, min(timeout, self.time_left()))
-        runner = self.runner or self.env.runner or run_command
+        runner = self.env.runner or run_command
         return runner(argv, timeout=budget, input=input, env=env if env is not None else self.env.environ,
                       cancel=self.cancel)
-
-    def secret(self, option_name: str) -> str | None:
-        """The secret held by the environment variable an option names; never logged."""
-        var = self.options.get(option_name)
-        return self.env.environ.get(var) if var else None
 
 
 def _clip(text: str, max_chars: int) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from fieldkit import checks
-from fieldkit.context import Cancelled, Context, Environment
+from fieldkit.context import Cancelled, Context, Environment, History
 from fieldkit.findings import Advice, Finding, Status, Tier
 from fieldkit.profiles import CheckConfig, Profile
 from fieldkit.result import CheckRecord, Outcome, ScanResult, utcnow
@@ -45,7 +45,7 @@ class _Outcome:
 
 def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[str, Any] | None = None,
              on_update: Callable[[ScanResult], None] | None = None, progress: Progress | None = None,
-             history: Any = None, argv: Sequence[str] = (), visit: dict[str, Any] | None = None) -> ScanResult:
+             history: History | None = None, argv: Sequence[str] = (), visit: dict[str, Any] | None = None) -> ScanResult:
     env = env or Environment()
     progress = progress or Progress()
     if machine is None:

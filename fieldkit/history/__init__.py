@@ -1,7 +1,7 @@
-"""Scan history (issue 8): every scan stored in SQLite, compared, trended and exported.
+"""Scan history: every scan stored in SQLite, compared, trended and exported.
 
 ``store`` holds the database; ``compare`` says what changed between scans; ``stats``
-is the technician's log. :func:`changes_since_last` is what the scan puts into
+is the technician's log. :func:`compare_with_history` gives what the scan puts into
 ``result.extra["changes_since_last"]`` for the visit report.
 """
 
@@ -12,12 +12,7 @@ from typing import Any
 from fieldkit.history.compare import compare
 from fieldkit.history.store import HistoryError, HistoryStore, HistoryView, db_path
 
-__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "compare_with_history"]
-
-
-def changes_since_last(store: HistoryStore, result: Any) -> list[dict[str, Any]]:
-    """Status changes and new/resolved problems of ``result`` against this machine's earlier scans."""
-    return compare_with_history(store, result)[0]
+__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "compare_with_history"]
 
 
 def compare_with_history(store: HistoryStore, result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

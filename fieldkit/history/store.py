@@ -1,6 +1,6 @@
 """The scan history: every scan of this machine in one SQLite database.
 
-Design choices (issue 8; ecosystem notes 2.4 and 5):
+Design choices:
 
 * One file, ``<data_dir>/history.sqlite``, in WAL mode with short transactions, so a
   reader (``fieldkit history``, osquery ATC, a backup) never blocks a scan and a scan

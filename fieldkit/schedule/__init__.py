@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-EVERY_WORDS = ("hourly", "daily", "weekly")
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SCHEDULED_LOCK_WAIT_S = 3600
 

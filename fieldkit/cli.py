@@ -844,6 +844,7 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
                      dry_run: bool) -> int:
     """Install a scheduled scan that stores into the history (and the Prometheus textfile)."""
     from fieldkit import profiles, schedule
+    from fieldkit.privileges import is_root
     from fieldkit.schedule import cron, systemd
     from fieldkit.schedule.cronexpr import CronError
 
@@ -853,7 +854,7 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
         calendar = schedule.parse_every(every, seed=f"{spec_name}:{_host_seed()}")
     except (profiles.ProfileError, schedule.ScheduleError, CronError) as exc:
         raise fail(str(exc)) from None
-    system = schedule.is_root()
+    system = is_root()
     chosen = _schedule_backend(backend)
     spec = schedule.ScheduleSpec(
         name=spec_name, profile=profile_name, calendar=calendar, system=system,
@@ -897,10 +898,11 @@ def _host_seed() -> str:
 def schedule_list(root_dir: str | None) -> int:
     """List fieldkit's scheduled scans (systemd timers and cron entries)."""
     from fieldkit import schedule
+    from fieldkit.privileges import is_root
     from fieldkit.schedule import cron, systemd
 
     root = Path(root_dir).absolute() if root_dir else None
-    system = schedule.is_root()
+    system = is_root()
     found = systemd.installed(system, root)
     found += cron.installed_system(root) if system else []
     if not system and root is None:
@@ -922,10 +924,11 @@ def schedule_list(root_dir: str | None) -> int:
 def schedule_remove(name: str, root_dir: str | None) -> int:
     """Remove a scheduled scan by name (see 'fieldkit schedule list')."""
     from fieldkit import schedule
+    from fieldkit.privileges import is_root
     from fieldkit.schedule import cron, systemd
 
     root = Path(root_dir).absolute() if root_dir else None
-    system = schedule.is_root()
+    system = is_root()
     done: list[str] = []
     errors: list[str] = []
     attempts = [lambda: systemd.remove(name, system, root)]

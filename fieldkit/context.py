@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from fieldkit.findings import Evidence, Finding
+from fieldkit.privileges import is_root
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Environment:
     stdin: Any = field(default_factory=lambda: sys.stdin)
     stdout: Any = field(default_factory=lambda: sys.stdout)
     stderr: Any = field(default_factory=lambda: sys.stderr)
-    is_root: bool = field(default_factory=lambda: hasattr(os, "geteuid") and os.geteuid() == 0)
+    is_root: bool = field(default_factory=is_root)
     clock: Callable[[], float] = time.time          # wall clock, seconds since the epoch
     monotonic: Callable[[], float] = time.monotonic
     root: Path = Path("/")                           # prefix for /proc, /sys reads (tests point it elsewhere)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import enum
 import json
 import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fieldkit import __version__
+from fieldkit.files import write_atomic
 from fieldkit.findings import Finding, Status, _jsonable, worst
+from fieldkit.timestamps import iso_utc, parse_iso
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "fieldkit.scan/1"
@@ -162,8 +163,8 @@ class ScanResult:
             "argv": self.argv,
             "profile": self.profile,
             "machine": _jsonable(self.machine),
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at) if self.finished_at else None,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at) if self.finished_at else None,
             "duration_s": round((self.finished_at - self.started_at).total_seconds(), 3)
             if self.finished_at else None,
             "complete": self.complete,
@@ -191,8 +192,8 @@ class ScanResult:
             return cls(
                 machine=d.get("machine") or {},
                 profile=d.get("profile") or {},
-                started_at=_parse_time(d["started_at"]),
-                finished_at=_parse_time(d["finished_at"]) if d.get("finished_at") else None,
+                started_at=parse_iso(d["started_at"]),
+                finished_at=parse_iso(d["finished_at"]) if d.get("finished_at") else None,
                 findings=[Finding.from_dict(f) for f in d.get("findings", [])],
                 checks=[CheckRecord.from_dict(c) for c in d.get("checks", [])],
                 scan_id=d.get("scan_id") or uuid.uuid4().hex,
@@ -224,41 +225,4 @@ class ScanResult:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write atomically (temp file + rename): a reader or a crash never sees half a file."""
-        return write_atomic(Path(path), self.to_json())
-
-
-def write_atomic(path: Path, text: str, mode: int | None = None) -> Path:
-    """Write ``text`` to a hidden ``.tmp`` file beside ``path``, fsync, then rename over ``path``.
-
-    :param mode: file permissions; the default (0600 from mkstemp) suits scan data, a
-        Prometheus textfile needs 0644 because node_exporter runs as its own user.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return write_atomic(path, self.to_json())

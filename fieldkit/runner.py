@@ -21,7 +21,8 @@ from fieldkit import checks
 from fieldkit.context import Cancelled, Context, Environment, History
 from fieldkit.findings import Advice, Finding, Status, Tier
 from fieldkit.profiles import CheckConfig, Profile
-from fieldkit.result import CheckRecord, Outcome, ScanResult, utcnow
+from fieldkit.result import CheckRecord, Outcome, ScanResult
+from fieldkit.timestamps import utcnow
 
 
 class Progress:

@@ -18,7 +18,8 @@ import pytest
 from conftest import ROOT, write_profile
 from fieldkit import checks, profiles
 from fieldkit.findings import Finding, Status
-from fieldkit.result import AREAS, CheckRecord, Outcome, ScanResult, utcnow
+from fieldkit.result import AREAS, CheckRecord, Outcome, ScanResult
+from fieldkit.timestamps import utcnow
 from fieldkit.runner import run_scan
 
 SITE_CHECK = '''

@@ -11,8 +11,6 @@ The machinery lives in :mod:`fieldkit.voip`; this module only runs it and classi
 
 from __future__ import annotations
 
-from typing import Any
-
 from fieldkit.checks._build import finding_maker
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Finding, Status

@@ -191,9 +191,9 @@ def _family_text(family: Family) -> str:
 
 def write_textfile(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` atomically; the temp file ends in ``.tmp`` so the collector never reads it half-written."""
-    from fieldkit.result import write_atomic
+    from fieldkit.files import write_atomic
 
-    return write_atomic(Path(path), text, mode=0o644)  # node_exporter runs as its own user
+    return write_atomic(path, text, mode=0o644)  # node_exporter runs as its own user
 
 
 def textfile_name(result: ScanResult) -> str:

@@ -44,7 +44,7 @@ class ScanSession:
     def history_for(self, machine: dict[str, Any]) -> Any:
         """The ``ctx.history`` object for this machine, or None (with a warning) when the history is unusable."""
         from fieldkit.history import HistoryError, HistoryStore, HistoryView
-        from fieldkit.history.store import now_iso
+        from fieldkit.timestamps import now_iso
 
         try:
             # --no-history still lets growth rules read an existing history, but creates nothing.

@@ -23,7 +23,6 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -620,6 +619,3 @@ def _scan_row(r: Sequence[Any]) -> ScanRow:
     return ScanRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], Status(r[7]), bool(r[8]), bool(r[9]),
                    r[10], r[11])
 
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

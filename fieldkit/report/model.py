@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 from fieldkit.findings import Finding, Status, worst
 from fieldkit.report import svg
 from fieldkit.report.i18n import Translator
+from fieldkit.timestamps import parse_iso
 from fieldkit.result import AREAS, CheckRecord, ScanResult
 
 STATUS_CSS = {Status.OK: "ok", Status.WARNING: "warn", Status.CRITICAL: "crit", Status.UNKNOWN: "unknown",
@@ -244,7 +245,7 @@ def _parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         return None
 

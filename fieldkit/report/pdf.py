@@ -44,7 +44,9 @@ def headless_args(browser: str, profile_dir: str) -> list[str]:
     args = [browser, "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-extensions", "--disable-default-apps", "--mute-audio", f"--user-data-dir={profile_dir}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    from fieldkit.privileges import is_root
+
+    if is_root():
         args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
     return args
 

@@ -10,7 +10,6 @@ the Prometheus textfile. Root installs use the system paths (``FIELDKIT_SYSTEM=1
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -87,10 +86,6 @@ def scan_command(profile: str, *, system: bool, textfile_dir: str | None = None,
     if textfile_dir:
         argv += ["--textfile-dir", str(Path(textfile_dir).absolute())]
     return argv
-
-
-def is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def systemd_running() -> bool:

@@ -569,6 +569,10 @@ def _envelope_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
 
 def _rtt_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
     rtt = data.get("rtt_ms")
+    if isinstance(rtt, dict):
+        # older VoIP results keep a summary under rtt_ms; the per-probe values are in the series
+        series = data.get("series")
+        rtt = series.get("rtt_ms") if isinstance(series, dict) else None
     if not isinstance(rtt, list) or not rtt:
         return None
     lost = sum(1 for v in rtt if v is None)

@@ -19,9 +19,12 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fieldkit.findings import Finding, Metric, Status
+
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
 
 VALID_UOM = {"", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"}
 _PLAIN_LABEL = re.compile(r"^[A-Za-z0-9_.\-/:]+$")
@@ -87,7 +90,7 @@ def perfdata(findings: list[Finding]) -> str:
     return " ".join(items)
 
 
-def status_text(result: Any) -> str:
+def status_text(result: ScanResult) -> str:
     findings: list[Finding] = list(result.findings)
     problems = sorted((f for f in findings if f.status != Status.OK), key=lambda f: -f.status.severity)
     profile = result.profile.get("name") or "?"
@@ -108,7 +111,7 @@ def status_text(result: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
-def render(result: Any) -> str:
+def render(result: ScanResult) -> str:
     """The whole plugin output line for a scan result (print it and exit with ``result.exit_code``)."""
     line = f"FIELDKIT {result.status.name} - {status_text(result)}"
     data = perfdata(list(result.findings))

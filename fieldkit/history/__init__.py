@@ -7,15 +7,18 @@ is the technician's log. :func:`compare_with_history` gives what the scan puts i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.history.compare import compare
 from fieldkit.history.store import HistoryError, HistoryStore, HistoryView, db_path
 
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
+
 __all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "compare_with_history"]
 
 
-def compare_with_history(store: HistoryStore, result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def compare_with_history(store: HistoryStore, result: ScanResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``(changes, compared_with)`` for ``result``.
 
     Each check is compared with the most recent earlier scan in which *that check*

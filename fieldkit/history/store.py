@@ -24,9 +24,12 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from fieldkit.findings import Finding, Status
+
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
 
 DB_NAME = "history.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -288,7 +291,7 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ writing
 
-    def store(self, result: Any, *, verify: bool = True) -> int:
+    def store(self, result: ScanResult, *, verify: bool = True) -> int:
         """Store a :class:`~fieldkit.result.ScanResult` (again: same ``scan_id`` replaces it). Returns its id.
 
         One transaction: a kill at any point leaves either the old state or the new one.
@@ -409,7 +412,7 @@ class HistoryStore:
                     raise HistoryError(f"scan {ref!r} is ambiguous: give more characters of the scan id")
         raise HistoryError(f"no scan {ref!r} in the history (see 'fieldkit history list')")
 
-    def load(self, scan: int) -> Any:
+    def load(self, scan: int) -> ScanResult:
         """The stored scan as a :class:`~fieldkit.result.ScanResult`."""
         from fieldkit.result import ScanResult
 

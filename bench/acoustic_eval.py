@@ -42,7 +42,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fieldkit.audio import detect, synth  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))   # the synthetic sounds live with the tests, not in the package
+
+import audiosynth as synth  # noqa: E402
+from fieldkit.audio import analysis as detect  # noqa: E402
+from fieldkit.audio.clicks import passes  # noqa: E402
+from fieldkit.audio.thresholds import Thresholds  # noqa: E402
+from fieldkit.checks.acoustic.verdicts import classify  # noqa: E402
 from fieldkit.audio.wav import read_wav, write_wav  # noqa: E402
 
 FS = 48000
@@ -147,14 +153,14 @@ def bucket(period: float) -> str:
     return BUCKETS[0] if period < 1 else BUCKETS[1] if period < 2 else BUCKETS[2]
 
 
-GATES_ONLY = dataclasses.replace(detect.Thresholds(), click_score=0.0)
+GATES_ONLY = dataclasses.replace(Thresholds(), click_score=0.0)
 
 
 def gated(a: detect.Analysis) -> float:
     """The click-train score when every other test of the detector passes, else 0: the detector's
     own ranking (the raw folding score ranks a few loud knocks or head parking high)."""
     c = a.candidate
-    return c.score if c is not None and detect._passes(c, GATES_ONLY) else 0.0
+    return c.score if c is not None and passes(c, GATES_ONLY) else 0.0
 
 
 def auc(pos: list[float], neg: list[float]) -> float:
@@ -203,7 +209,7 @@ def main() -> int:
     started = time.monotonic()
 
     print(f"acoustic detector benchmark: {CLIP_S:g} s clips at {FS} Hz, seed {args.seed}")
-    print(f"thresholds: {detect.Thresholds()}")
+    print(f"thresholds: {Thresholds()}")
     scores_pos: dict[int, list[float]] = {}
     raw_pos: list[float] = []
     raw_neg: list[float] = []
@@ -219,9 +225,9 @@ def main() -> int:
             a = detect.analyse(x, FS, with_pictures=False)
             scores_pos[snr].append(gated(a))
             raw_pos.append(a.score)
-            detected[snr].append(bool(CLICK_VERDICTS & set(a.verdicts)))
+            detected[snr].append(bool(CLICK_VERDICTS & set(classify(a, Thresholds()))))
             by_period.setdefault((snr, bucket(period)), []).append(detected[snr][-1])
-            critical[snr] += "click-of-death" in a.verdicts
+            critical[snr] += "click-of-death" in classify(a, Thresholds())
 
     bank = speech_bank(rng)
     healthy, healthy_dir = healthy_bank()
@@ -248,7 +254,7 @@ def main() -> int:
             a = detect.analyse(clip, FS, with_pictures=False)
             scores_neg.append(gated(a))
             raw_neg.append(a.score)
-            bad = ALARM_VERDICTS & set(a.verdicts)
+            bad = ALARM_VERDICTS & set(classify(a, Thresholds()))
             if bad:
                 alarms += 1
                 if args.save_alarms is not None:
@@ -296,7 +302,7 @@ def main() -> int:
                 print(f"  {name:<52} {y.size / FS:5.2f} s  too short (< 2 s), only used in the room mixes")
                 continue
             a = detect.analyse(y, FS, with_pictures=False)
-            print(f"  {name:<52} {y.size / FS:5.2f} s  {', '.join(a.verdicts):<22} score {a.score:5.1f}"
+            print(f"  {name:<52} {y.size / FS:5.2f} s  {', '.join(classify(a, Thresholds())):<22} score {a.score:5.1f}"
                   + (f"  spindle {a.spindle.freq_hz:.1f} Hz" if a.spindle else ""))
     else:
         print("\nReal healthy-drive recordings: ../shared/audio-healthy not found, skipped")

@@ -159,7 +159,7 @@ def _open_visit() -> dict[str, Any] | None:
         return None
 
 
-def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quiet: bool) -> None:
+def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quiet: bool) -> Path | None:
     """The HTML report next to the JSON (issue 7). A report failure must not cost the scan."""
     from fieldkit import report
 
@@ -169,9 +169,10 @@ def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quie
     except Exception as exc:  # noqa: BLE001 - the JSON result is already safe on disk
         _warn(f"the HTML report could not be written ({exc.__class__.__name__}: {exc}); "
               f"make it later with 'fieldkit report {target}'")
-        return
+        return None
     if not (as_json or quiet):
         click.echo(f"Report written to {html_path}")
+    return html_path
 
 
 def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
@@ -220,28 +221,16 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
                     report_lang: str | None = None) -> int:
     from contextlib import nullcontext
 
-    from fieldkit.console import RichProgress, print_summary
+    from fieldkit.console import RichProgress
     from fieldkit.context import Environment
     from fieldkit.machine import identify
     from fieldkit.runner import run_scan
 
-    env = Environment()
-    target: Path | None = None
-    if out_dir is not None:
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise fail(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}") from None
+    from fieldkit.interrupt import CtrlC
+    from fieldkit.resultfile import ResultFile
 
-    def save(result: Any) -> None:
-        nonlocal target
-        if out_dir is None:
-            return
-        if target is None:
-            stamp = result.started_at.strftime("%Y%m%dT%H%M%SZ")
-            host = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(result.machine.get("hostname", "host")))
-            target = out_dir / f"fieldkit-{host}-{stamp}.json"
-        result.write(target)
+    env = Environment()
+    result_file = ResultFile(out_dir, warn=_warn)  # an unwritable folder is a warning, never the scan's end
 
     if not (as_json or quiet):
         _print_before_run(profile)
@@ -249,24 +238,53 @@ def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, o
     progress = RichProgress(env.stderr) if show_progress else None
     machine = identify(env)
     history = session.history_for(machine)
-    with progress if progress else nullcontext():
-        result = run_scan(profile, env=env, machine=machine, on_update=save, progress=progress, argv=sys.argv,
-                          history=history, visit=_open_visit())
+    ctrl_c = CtrlC(notice=lambda text: click.echo(f"fieldkit: {text}", err=True))
+    with ctrl_c:
+        try:
+            with progress if progress else nullcontext():
+                result = run_scan(profile, env=env, machine=machine, on_update=result_file.save, progress=progress,
+                                  argv=sys.argv, history=history, visit=_open_visit())
+            ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)
+            return _finish_scan(result, session, result_file, ctrl_c, as_json=as_json, quiet=quiet, nagios=nagios,
+                                prometheus_file=prometheus_file, textfile_dir=textfile_dir,
+                                report_lang=report_lang, stdout=env.stdout)
+        except KeyboardInterrupt:
+            partial = [f"the result file {result_file.path} (as of the last finished check)"] \
+                if result_file.written and not any(str(result_file.path) in s for s in ctrl_c.saved) else []
+            click.echo(f"fieldkit: {ctrl_c.stopped_line(partial)}", err=True)
+            return EXIT_USAGE
+
+
+def _finish_scan(result: Any, session: Any, result_file: Any, ctrl_c: Any, *, as_json: bool, quiet: bool,
+                 nagios: bool, prometheus_file: str | None, textfile_dir: str | None, report_lang: str | None,
+                 stdout: Any) -> int:
+    """After the checks: history, final result file, Prometheus, stdout, HTML report."""
+    from fieldkit.console import print_summary
+
     session.finish(result)  # changes_since_last into result.extra, then into the history
-    save(result)            # the final file carries changes_since_last
+    if session.scan_row is not None:
+        ctrl_c.done("the history")
+    result_file.save(result)  # the final file carries changes_since_last
+    if result_file.written:
+        ctrl_c.done(f"the result file {result_file.path}")
     _write_prometheus(result, prometheus_file, textfile_dir)
     if nagios:
         from fieldkit.export import nagios as nagios_out
 
         click.echo(nagios_out.render(result))
     elif as_json:
-        click.echo(result.to_json())
+        from fieldkit.interrupt import write_all
+
+        write_all(click.get_text_stream("stdout"), result.to_json() + "\n")
+        ctrl_c.done("the JSON document on stdout")
     elif not quiet:
-        print_summary(result, env.stdout)
-        if target is not None:
-            click.echo(f"Result written to {target}")
-    if target is not None and report_lang is not None:
-        _write_html_report(result, target, report_lang, as_json, quiet)
+        print_summary(result, stdout)
+        if result_file.written:
+            click.echo(f"Result written to {result_file.path}")
+    if result_file.written and report_lang is not None:
+        html = _write_html_report(result, result_file.path, report_lang, as_json, quiet)
+        if html is not None:
+            ctrl_c.done(f"the report {html}")
     return result.exit_code
 
 

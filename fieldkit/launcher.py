@@ -18,6 +18,12 @@ def main() -> None:
         else:
             sys.stdout.write(TOP_LEVEL_HELP)
             sys.exit(0)
-    from fieldkit.cli import main as cli_main
+    try:
+        from fieldkit.cli import main as cli_main
 
-    cli_main()
+        cli_main()
+    except KeyboardInterrupt:
+        # Ctrl-C while Python is still importing, before Click's own handling is in place:
+        # one line and the usage/UNKNOWN exit code, never a traceback.
+        sys.stderr.write("fieldkit: aborted\n")
+        sys.exit(3)

@@ -107,6 +107,9 @@ class ScanResult:
 
     @property
     def exit_code(self) -> int:
+        """The Nagios exit code; a result file that could not be written makes it at least UNKNOWN (3)."""
+        if self.extra.get("output_errors"):
+            return int(worst([self.status, Status.UNKNOWN]))
         return int(self.status)
 
     def planned_checks(self) -> list[str]:

@@ -90,8 +90,10 @@ def test_bad_profile_is_one_line_naming_the_key(tmp_path):
 def test_unwritable_output_folder_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    proc = run_cli("scan", "--out", str(blocker / "sub"))
-    assert proc.returncode == 3 and "cannot create the output folder" in proc.stderr
+    proc = run_cli("scan", "--out", str(blocker / "sub"), "--json")
+    # the scan still runs and prints its result; the exit code is at least as severe as UNKNOWN
+    assert proc.returncode in (1, 2, 3) and proc.returncode == json.loads(proc.stdout)["exit_code"]
+    assert proc.stderr.count("\n") == 1 and "cannot create the output folder" in proc.stderr
 
 
 def test_real_scan_with_hanging_and_crashing_checks_finishes_within_budget(tmp_path):
@@ -150,7 +152,8 @@ def test_killed_scan_keeps_what_was_measured(tmp_path, sig):
     else:
         assert document["interrupted"] is True and document["complete"] is False
         assert {c["name"]: c["outcome"] for c in document["checks"]}["fixed"] == "interrupted"
-        assert proc.returncode == 3
+        # UNKNOWN at least: the system check may honestly WARN on the test machine (a full disk)
+        assert proc.returncode in (1, 2, 3) and proc.returncode == document["exit_code"]
 
 
 def test_version_and_help():

@@ -47,6 +47,8 @@ class Recording:
     overflows: int
     first_block_delay_s: float
     wall_time_s: float
+    started_monotonic: float = 0.0   # time.monotonic() of the first sample (first block's arrival less its
+                                     # length: within a block's latency, ~0.1 s)
     notes: list[str] = field(default_factory=list)
 
 
@@ -221,4 +223,5 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
     except Exception:  # noqa: BLE001 - cosmetic only
         pass
     return Recording(samples=samples, samplerate=samplerate, device=device["name"], hostapi=hostapi, blocks=count,
-                     overflows=overflows, first_block_delay_s=first_at - started, wall_time_s=wall)
+                     overflows=overflows, first_block_delay_s=first_at - started, wall_time_s=wall,
+                     started_monotonic=first_at - first_block / samplerate)

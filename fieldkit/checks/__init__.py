@@ -49,7 +49,7 @@ from fieldkit.options import Option
 from fieldkit.result import AREAS
 
 #: the built-in checks, in the order they are listed (names only: listing imports no check module)
-REGISTRY: tuple[str, ...] = ("system", "smart", "acoustic", "network", "voip")
+REGISTRY: tuple[str, ...] = ("system", "smart", "acoustic", "network", "lan", "voip")
 
 #: what ``BEFORE_RUN`` may be: a fixed text, or a function of the check's options
 BeforeRun = str | Callable[[dict[str, Any]], "str | None"] | None

@@ -104,6 +104,8 @@ def status_text(result: ScanResult) -> str:
         text = ", ".join(counts) + ": " + "; ".join(
             f.summary if f.summary.startswith(f.subject) else f"{f.subject}: {f.summary}" for f in problems)
     reason = result.incomplete_reason() if hasattr(result, "incomplete_reason") else ""
+    for line in reversed((getattr(result, "extra", None) or {}).get("output_errors") or []):
+        text = f"{line}; {text}"
     if reason:
         # the reason first: a line cut at MAX_TEXT must still say the result is partial
         text = f"{reason} (partial result); {text}"
@@ -113,7 +115,8 @@ def status_text(result: ScanResult) -> str:
 
 def render(result: ScanResult) -> str:
     """The whole plugin output line for a scan result (print it and exit with ``result.exit_code``)."""
-    line = f"FIELDKIT {result.status.name} - {status_text(result)}"
+    # the exit code, not only the findings: a result file that could not be written is UNKNOWN
+    line = f"FIELDKIT {Status(result.exit_code).name} - {status_text(result)}"
     data = perfdata(list(result.findings))
     return f"{line} | {data}" if data else line
 

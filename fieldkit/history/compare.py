@@ -21,7 +21,7 @@ class Change:
     subject: str
     before: Status | None
     after: Status | None
-    kind: str          # new, worse, better, resolved, gone, changed
+    kind: str          # new, worse, better, resolved, gone, changed (a declared fact such as a switch port)
     summary: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,9 +51,15 @@ def compare(before: Iterable[Finding], after: Iterable[Finding], completed_after
             if finding.status in PROBLEM:
                 changes.append(Change(*key, None, finding.status, "new", f"New problem: {finding.summary}"))
             continue
+        moved = _identity_change(previous, finding)
         if previous.status == finding.status:
+            if moved:
+                changes.append(Change(*key, previous.status, finding.status, "changed", f"Changed: {moved}"))
             continue
-        changes.append(_status_change(previous, finding))
+        change = _status_change(previous, finding)
+        if moved:
+            change.summary += f" ({moved})"
+        changes.append(change)
     for key, previous in old.items():
         if key in new or previous.status not in PROBLEM or previous.check not in completed_after:
             continue
@@ -61,6 +67,21 @@ def compare(before: Iterable[Finding], after: Iterable[Finding], completed_after
                               f"No longer reported (was {previous.status.name}: {previous.summary})"))
     changes.sort(key=lambda c: (-(c.after or Status.OK).severity, c.check, c.subject))
     return changes
+
+
+def _identity_change(previous: Finding, finding: Finding) -> str:
+    """What changed in the facts a finding declares in ``data["compare"]`` (a switch port, a VLAN).
+
+    Such facts are not judged good or bad, so their change keeps the status; it is still
+    what the technician must see ("this socket was on another switch port last time").
+    """
+    old, new = previous.data.get("compare"), finding.data.get("compare")
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return ""
+    parts = [f"{label} {old.get(label) if old.get(label) is not None else '-'} -> "
+             f"{new.get(label) if new.get(label) is not None else '-'}"
+             for label in new if old.get(label) != new.get(label)]
+    return "; ".join(parts)
 
 
 def _status_change(previous: Finding, finding: Finding) -> Change:

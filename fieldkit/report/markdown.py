@@ -103,6 +103,15 @@ def render_markdown(model: ReportModel) -> str:
         out += [f"- {md(n['time'])} · **{n['kind']}:** {md(n['text'])}" for n in model.visit.notes] or \
                [t("visit.no_notes")]
         out.append("")
+    if model.connections:
+        out += [f"## {t('connection.heading')}", ""]
+        out += _table(([t("connection.machine")] if model.site else []) + [
+            t("connection.interface"), t("connection.switch"), t("connection.port"), t("connection.vlan"),
+            t("connection.voice_vlan"), t("connection.dhcp"), t("connection.speed")],
+            [([cell(c.machine)] if model.site else []) + [cell(c.interface), cell(c.switch), cell(c.port),
+                                                          cell(c.vlan), cell(c.voice_vlan), cell(c.dhcp),
+                                                          cell(c.speed)]
+             for c in model.connections])
     out += [f"## {t('assets.heading')}", ""]
     out += _table([t("assets.machine"), t("assets.item"), t("assets.model"), t("assets.serial"), t("assets.firmware"),
                    t("assets.age"), t("assets.status")],

@@ -89,6 +89,20 @@ class AssetView:
 
 
 @dataclass
+class ConnectionView:
+    """One wired or Wi-Fi port of one machine: what the lan check learned about where it is plugged in."""
+
+    machine: str
+    interface: str
+    switch: str
+    port: str
+    vlan: str
+    voice_vlan: str
+    dhcp: str
+    speed: str
+
+
+@dataclass
 class FindingView:
     anchor: str
     check: str
@@ -155,6 +169,7 @@ class ReportModel:
     assets: list[AssetView]
     #: scans that did not run every planned check: "machine: check, check" (empty when all finished)
     unfinished: list[str] = field(default_factory=list)
+    connections: list[ConnectionView] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- building
@@ -190,7 +205,7 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
-        assets=_assets(scans, names, t), unfinished=unfinished)
+        assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names))
 
 
 def _unfinished(scans: Sequence[ScanResult], names: Sequence[str], site: bool) -> list[str]:
@@ -422,6 +437,34 @@ def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) ->
                                  str(drive.get("model") or "–"), str(drive.get("serial") or "–"),
                                  str(drive.get("firmware") or "–"), _age(drive.get("power_on_hours"), t),
                                  status_view(worst(statuses), t)))
+    return out
+
+
+def _connections(scans: Sequence[ScanResult], names: Sequence[str]) -> list[ConnectionView]:
+    """Merge the ``data["connection"]`` facts findings declare (switch, port, VLAN, DHCP server, speed) per port."""
+    out = []
+    for scan, name in zip(scans, names):
+        ports: dict[str, dict[str, Any]] = {}
+        for finding in scan.findings:
+            facts = finding.data.get("connection") if isinstance(finding.data, dict) else None
+            if not isinstance(facts, dict):
+                continue
+            port = str(facts.get("interface") or finding.subject.split(" ")[0])
+            merged = ports.setdefault(port, {})
+            merged.update({k: v for k, v in facts.items() if v not in (None, "", [])})
+        for port, facts in ports.items():
+            speed = facts.get("speed_mbps")
+            speed_text = "–" if not isinstance(speed, (int, float)) else (
+                f"{speed / 1000:g} Gb/s" if speed >= 1000 else f"{speed:g} Mb/s")
+            if facts.get("ssid"):
+                speed_text = f"Wi-Fi {facts['ssid']}" + (f", {facts['signal_dbm']:g} dBm"
+                                                         if isinstance(facts.get("signal_dbm"), (int, float)) else "")
+            servers = facts.get("dhcp_servers") or ([facts["dhcp_server"]] if facts.get("dhcp_server") else [])
+            out.append(ConnectionView(
+                machine=name, interface=port, switch=str(facts.get("switch") or "–"),
+                port=str(facts.get("port") or facts.get("port_description") or "–"),
+                vlan=_plain(facts.get("vlan")), voice_vlan=_plain(facts.get("voice_vlan")),
+                dhcp=", ".join(str(s) for s in servers) or "–", speed=speed_text))
     return out
 
 

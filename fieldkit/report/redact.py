@@ -35,7 +35,7 @@ _HOSTLIKE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A
 _SERIAL_KEYS = {"serial", "serial_number", "system_serial", "board_serial", "chassis_serial", "wwn",
                 "product_serial", "uuid", "system_uuid", "imei"}
 _HOST_KEYS = {"hostname", "fqdn", "host", "node", "nodename", "computer_name", "domain", "server", "target",
-              "address", "peer", "gateway", "ptr", "reverse_dns", "ssid"}
+              "address", "peer", "gateway", "ptr", "reverse_dns", "ssid", "switch"}
 _USER_KEYS = {"user", "username", "user_name", "owner", "login", "logged_in_user", "users"}
 #: never treat these as machine identifiers (loopback and placeholder names carry no identity)
 _NOT_IDENTIFIERS = {"localhost", "localhost.localdomain", "localdomain", "none", "unknown", "root", "n/a", "-",

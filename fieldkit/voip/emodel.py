@@ -5,8 +5,9 @@ G.107 Table 3 default values (a standard handset on both ends, no extra noise, T
 which gives the familiar R = 93.2 ceiling (MOS 4.41) for G.711.
 
 Delay mapping (printed with every result): the mouth-to-ear delay d = one-way network delay
-(RTT / 2) + jitter buffer (2 x RFC 3550 jitter, at least one packet) + packetisation and
-codec look-ahead; G.107 is fed T = Ta = d and Tr = 2 d.
+(the fastest packet's RTT / 2) + the jitter-buffer delay of the emulated receiver
+(:mod:`fieldkit.voip.playout`) + packetisation and codec look-ahead; G.107 is fed T = Ta = d
+and Tr = 2 d.  The loss is the effective loss (network + discarded late) with its BurstR.
 """
 
 from __future__ import annotations
@@ -133,19 +134,27 @@ class Rating:
 
 
 def rate_path(*, model: str, codec: str, one_way_ms: float, rtt_ms: float, jitter_ms: float, loss_pct: float,
-              burst_r: float = 1.0) -> Rating:
-    """R and MOS for a measured path, with the assumptions spelled out."""
+              burst_r: float = 1.0, buffer_ms: float | None = None, buffer_label: str = "") -> Rating:
+    """R and MOS for a measured path, with the assumptions spelled out.
+
+    ``buffer_ms`` is the jitter-buffer delay of the emulated receiver, and ``loss_pct`` then the
+    effective loss (network + discarded late); without it the buffer is taken as 2 x jitter.
+    """
     if model == "simple":
         r = simple_r(rtt_ms, jitter_ms, loss_pct)
         return Rating("simple", r, mos_from_r(r), None, {},
                       f"vendor formula: effective latency = RTT {rtt_ms:.1f} + 2 x jitter {jitter_ms:.1f} + 10 ms, "
                       f"R0 94.768, 2.5 R per % loss ({loss_pct:.2f}%); codec ignored")
     c = CODEC_IMPAIRMENT[codec]
-    buffer_ms = max(2 * jitter_ms, float(c["frame_ms"]))
+    if buffer_ms is None:
+        buffer_ms = max(2 * jitter_ms, float(c["frame_ms"]))
+        buffer_text = "2 x jitter, at least one packet"
+    else:
+        buffer_text = buffer_label or "emulated receiver"
     d = one_way_ms + buffer_ms + float(c["frame_ms"]) + float(c["lookahead_ms"])
     parts = r_factor(t_ms=d, ie=float(c["ie"]), bpl=float(c["bpl"]), ppl=loss_pct, burst_r=burst_r)
     return Rating("g107", parts["r"], mos_from_r(parts["r"]), d, parts,
                   f"ITU-T G.107, {c['label']}, loss {loss_pct:.2f}% BurstR {burst_r:.2f}; mouth-to-ear "
-                  f"{d:.1f} ms = one-way {one_way_ms:.1f} (RTT/2) + jitter buffer {buffer_ms:.1f} "
-                  f"(2 x jitter, at least one packet) + packetisation {c['frame_ms']:.0f} + look-ahead "
+                  f"{d:.1f} ms = one-way {one_way_ms:.1f} + jitter buffer {buffer_ms:.1f} "
+                  f"({buffer_text}) + packetisation {c['frame_ms']:.0f} + look-ahead "
                   f"{c['lookahead_ms']:.0f}; other parameters G.107 defaults")

@@ -35,6 +35,9 @@ class JitterResult:
     ipdv_p99_ms: float | None
     pdv_p99_ms: float | None       # p99(delay) - min(delay), RFC 5481 PDV
     running_ms: list[float] = field(default_factory=list)  # J after each packet (arrival order)
+    # The running J averaged over the whole stream: the final J reflects only the last ~200 ms
+    # (its EWMA half-life is ~11 packets), so two runs over the same path can differ by a third.
+    mean_ms: float | None = None
 
 
 def rfc3550_jitter(transits_ms: Sequence[float]) -> JitterResult:
@@ -61,7 +64,8 @@ def rfc3550_jitter(transits_ms: Sequence[float]) -> JitterResult:
         final_ms=jitter if abs_d else None, max_ms=peak if abs_d else None,
         mean_abs_d_ms=(sum(abs_d) / len(abs_d)) if abs_d else None,
         ipdv_p50_ms=percentile(abs_d, 50), ipdv_p95_ms=percentile(abs_d, 95), ipdv_p99_ms=percentile(abs_d, 99),
-        pdv_p99_ms=(percentile(transits_ms, 99) or 0.0) - base, running_ms=running)
+        pdv_p99_ms=(percentile(transits_ms, 99) or 0.0) - base, running_ms=running,
+        mean_ms=(sum(running[1:]) / len(abs_d)) if abs_d else None)
 
 
 @dataclass

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import re
 import selectors
 import socket
 import threading
@@ -24,25 +23,16 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from fieldkit.voip import sockets, twamp
+# The SIP framing is shared with the SIP client (fieldkit.voip.sip), which must not depend on the reflector.
+from fieldkit.voip.sipwire import (SCRAMBLE_KEY, SIP_REQUEST_RE, TCP_MAX_MESSAGE, is_sip_request,  # noqa: F401
+                                   read_sip_message, scramble)
 
-SIP_REQUEST_RE = re.compile(rb"^[A-Z]{3,20} sips?:[^\s]+ SIP/2\.0\r?\n")
-SCRAMBLE_KEY = 0x5A
 MAX_SESSIONS = 65536
 MAX_SOURCES = 16384
 SESSION_IDLE_S = 120.0
 TCP_MAX_CONNECTIONS = 64
 TCP_TIMEOUT_S = 5.0
-TCP_MAX_MESSAGE = 65536
 NEW_STREAM_GAP = 100_000  # a sender sequence jump larger than this starts a new session count
-
-
-def scramble(data: bytes) -> bytes:
-    """Reversible, length-preserving; applying it twice gives the original back."""
-    return bytes(b ^ SCRAMBLE_KEY for b in data)
-
-
-def is_sip_request(data: bytes) -> bool:
-    return bool(SIP_REQUEST_RE.match(data[:300]))
 
 
 @dataclass
@@ -266,24 +256,3 @@ class Reflector:
         finally:
             conn.close()
             self._tcp_slots.release()
-
-
-def read_sip_message(conn: socket.socket, limit: int = TCP_MAX_MESSAGE) -> bytes:
-    """Read one SIP message from a stream: headers up to the blank line, then Content-Length bytes."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = conn.recv(4096)
-        if not chunk:
-            return buf
-        buf += chunk
-        if len(buf) > limit:
-            return b""
-    head, _, body = buf.partition(b"\r\n\r\n")
-    match = re.search(rb"(?im)^(?:content-length|l)[ \t]*:[ \t]*(\d+)", head)
-    length = min(int(match.group(1)), limit) if match else 0
-    while len(body) < length:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body[:length]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from fieldkit import __version__
 from fieldkit.options import join_hostport
-from fieldkit.voip import reflector
+from fieldkit.voip import sipwire
 
 USER_AGENT = f"fieldkit/{__version__}"
 T1_S, T2_S = 0.5, 4.0
@@ -243,9 +243,9 @@ def _options_stream(result: OptionsResult, info: tuple, host: str, port: int, ti
         result.attempts = 1
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         try:
-            data = reflector.read_sip_message(sock)
+            data = sipwire.read_sip_message(sock)
             while data and (parsed := parse_response(data)) is not None and parsed.status < 200:
-                data = reflector.read_sip_message(sock)  # skip provisional answers (100 Trying)
+                data = sipwire.read_sip_message(sock)  # skip provisional answers (100 Trying)
         except socket.timeout:
             result.error, result.kind = f"connected, but no SIP answer within {timeout_s:g} s", "timeout"
             return
@@ -406,8 +406,8 @@ def alg_echo_test(host: str, port: int, transport: str, timeout_s: float = 3.0) 
     if not echo:
         result.error = "the connection closed without an echo"
         return result
-    arrived = reflector.scramble(echo)
-    if not reflector.is_sip_request(arrived):
+    arrived = sipwire.scramble(echo)
+    if not sipwire.is_sip_request(arrived):
         result.error = "the answer is not a fieldkit reflector echo (another service on that port?)"
         return result
     result.echoed = True

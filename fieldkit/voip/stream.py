@@ -230,6 +230,11 @@ class DirectionStats:
     # RFC 3550 jitter as an RTP receiver would compute it, from the *scheduled* send times: it
     # includes the sender's own lateness, which ``jitter`` (from actual send times) excludes.
     nominal_jitter_ms: float | None = None
+    # Per packet of this direction in the far end's sending order: the one-way delay with an
+    # unknown constant offset (None: not known) and whether it was lost in this direction.
+    # Input of the receiver emulation (fieldkit.voip.playout).
+    transits_ms: list[float | None] = field(default_factory=list, repr=False)
+    lost_flags: list[bool] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -314,16 +319,62 @@ def _directions(run: StreamRun, unique: list[Reply], sent: int,
         up_lost, down_lost = max(0, sent - reached), max(0, reached - len(unique))
     lateness = {s.seq: s.actual_ns - s.scheduled_ns for s in run.sent}
     nominal = [(r.t2_ns - (r.t1_ns - lateness.get(r.seq, 0))) / 1e6 for r in by_reflector]
+    up_slots, down_slots = _slots(run, unique, sent, stateful)
     up = DirectionStats(metrics.rfc3550_jitter(up_transit), up_lost,
                         100.0 * up_lost / sent if up_lost is not None and sent else None,
                         metrics.count_reordered([r.seq for r in by_reflector]),
                         metrics.percentile(up_transit, 50) - theta,
-                        metrics.rfc3550_jitter(nominal).final_ms)
+                        metrics.rfc3550_jitter(nominal).final_ms, *up_slots)
     down = DirectionStats(metrics.rfc3550_jitter(down_transit), down_lost,
                           100.0 * down_lost / max(1, sent - (up_lost or 0)) if down_lost is not None else None,
                           metrics.count_reordered([r.reflector_seq for r in unique]),
-                          metrics.percentile(down_transit, 50) + theta)
+                          metrics.percentile(down_transit, 50) + theta, None, *down_slots)
     return up, down, stateful
+
+
+Slots = tuple[list[float | None], list[bool]]
+
+
+def _slots(run: StreamRun, unique: list[Reply], sent: int, stateful: bool) -> tuple[Slots, Slots]:
+    """Per-direction packet slots (delay, lost) for the receiver emulation.
+
+    Upstream: one slot per packet we sent.  Downstream: one slot per packet the reflector sent.
+    A stateful reflector numbers what it received, so between two answered packets the gap in
+    our numbers minus the gap in its numbers is what was lost on the way there, the rest was
+    lost on the way back.  A stateless reflector copies our numbers: each loss is then counted
+    in both directions (the conservative reading: the directions cannot be told apart).
+    """
+    by_seq = sorted(unique, key=lambda r: r.seq)
+    up_t: list[float | None] = [None] * sent
+    up_lost = [True] * sent
+    for r in by_seq:
+        if 0 <= r.seq < sent:
+            up_t[r.seq] = (r.t2_ns - r.t1_ns) / 1e6
+            up_lost[r.seq] = False
+    if not stateful:
+        down_t: list[float | None] = [None] * sent
+        for r in by_seq:
+            if 0 <= r.seq < sent:
+                down_t[r.seq] = (r.t4_ns - r.t3_ns) / 1e6
+        return (up_t, up_lost), (down_t, list(up_lost))
+    base = 0   # a stateful reflector counts from 0 per session (as the loss split above assumes)
+    reached = max(r.reflector_seq for r in unique) - base + 1
+    # Attribute each run of unanswered sequence numbers: reflector numbers skipped in it were
+    # received there (lost downstream); the remaining ones never arrived (lost upstream).
+    anchors = [(-1, -1)] + [(r.seq, r.reflector_seq - base) for r in by_seq] + [(sent, reached)]
+    for (s_a, r_a), (s_b, r_b) in zip(anchors, anchors[1:]):
+        gap_sent, gap_reflected = s_b - s_a - 1, max(0, r_b - r_a - 1)
+        for k, seq in enumerate(range(s_a + 1, s_b)):
+            if k >= max(0, gap_sent - gap_reflected):
+                up_lost[seq] = False      # reached the reflector; its delay is unknown
+    down_t = [None] * reached
+    down_lost = [True] * reached
+    for r in unique:
+        index = r.reflector_seq - base
+        if 0 <= index < reached:
+            down_t[index] = (r.t4_ns - r.t3_ns) / 1e6
+            down_lost[index] = False
+    return (up_t, up_lost), (down_t, down_lost)
 
 
 def _mode(values: list[int]) -> int | None:

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from conftest import IS_ROOT, fieldkit_cmd, need
-from fieldkit.audio import synth
+import audiosynth as synth
 from fieldkit.audio.wav import write_wav
 from fieldkit.findings import Status
 
@@ -76,6 +76,15 @@ class Pulse:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.players.append(player)
         return player
+
+    def wait_for_recording(self, timeout: float) -> None:
+        """Wait until a client records from the server (a source output exists)."""
+        deadline = time.monotonic() + timeout
+        while not subprocess.run(["pactl", "list", "short", "source-outputs"], env=self.env,
+                                 capture_output=True, text=True).stdout.strip():
+            if time.monotonic() > deadline:
+                raise AssertionError("nobody started recording from the sound server")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         for player in self.players:
@@ -155,7 +164,8 @@ def test_real_device_vanishing_mid_recording(pulse: Pulse, tmp_path: Path) -> No
     cli = subprocess.Popen(fieldkit_cmd() + ["check", "acoustic", "--duration", "10", "--json"], env=pulse.env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(4.0)                    # import + ~1.2 s to the first block + a little recording
+        pulse.wait_for_recording(timeout=60)   # fieldkit's stream is open on the server (a loaded
+        time.sleep(3.0)                        # machine takes long to import): ~1.2 s to the first block
         pulse.proc.send_signal(signal.SIGKILL)   # the sound server dies: the device is gone
         out, err = cli.communicate(timeout=30)
     finally:
@@ -325,7 +335,7 @@ def test_import_fieldkit_and_help_stay_light() -> None:
 def test_option_defaults_are_the_detector_thresholds() -> None:
     # The check writes its defaults out (listing options must not import numpy); a drift would
     # make `fieldkit check acoustic` stricter or looser than what bench/acoustic_eval.py measured.
-    from fieldkit.audio.detect import Thresholds
+    from fieldkit.audio.thresholds import Thresholds
     from fieldkit.checks import acoustic
 
     defaults = {o.name: o.default for o in acoustic.OPTIONS}

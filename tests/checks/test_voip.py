@@ -59,9 +59,20 @@ def test_no_reflector_answering_is_a_clear_finding_within_budget(make_ctx):
     assert stream.status is Status.UNKNOWN and stream.rule == "stream-no-answer"
     assert "port is closed" in stream.summary  # loopback answers with ICMP port unreachable
     # gives up after 3 s of silence (~150 packets) instead of sending for the full 30 s (1500)
-    assert "stopped after" in stream.summary and stream.data["sent"] < 300
+    assert "stopped early" in stream.summary and stream.data["sent"] < 300
+    # the ALG test was not asked for and cannot run here: not run with the reason, not UNKNOWN
+    assert by_subject(findings, "SIP ALG") == []
+    assert [n["part"] for n in stream.data["not_run"]] == [f"SIP ALG test over {t} to 127.0.0.1:{port}"
+                                                           for t in ("UDP", "TCP")]
+    assert "refused" in stream.data["not_run"][0]["reason"] and "not run: SIP ALG" in stream.detail
+
+
+def test_a_required_alg_test_that_cannot_run_stays_unknown(make_ctx):
+    port = free_port()
+    findings = voip.run(make_ctx("voip", timeout=30, reflector=f"127.0.0.1:{port}", duration=1.0, alg_port=port,
+                                 alg_test="required"))
     alg = by_subject(findings, "SIP ALG UDP")[0]
-    assert alg.status is Status.UNKNOWN and "not tested" in alg.summary
+    assert alg.status is Status.UNKNOWN and "asked for but could not run" in alg.summary
 
 
 def test_reflector_answering_garbage(make_ctx):
@@ -89,9 +100,9 @@ def test_reflector_answering_garbage(make_ctx):
         sock.close()
     stream = by_subject(findings, "call quality")[0]
     assert stream.rule == "stream-garbage" and stream.status is Status.UNKNOWN
-    assert "not TWAMP-light reflections" in stream.summary
-    alg = by_subject(findings, "SIP ALG UDP")[0]
-    assert "not a fieldkit reflector echo" in alg.summary
+    assert "not reflections of the test call" in stream.summary and "50 packets" in stream.summary
+    assert by_subject(findings, "SIP ALG UDP") == []
+    assert "not a fieldkit reflector echo" in stream.data["not_run"][0]["reason"]
 
 
 def test_closed_sip_port_is_critical(make_ctx):
@@ -141,7 +152,9 @@ def test_cli_check_voip_json_has_the_named_metrics():
         proc.wait(10)
     data = json.loads(result.stdout)
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(voip.__file__).parent.parent / "schemas" / "scan.schema.json").read_text())
+    import fieldkit
+
+    schema = json.loads((Path(fieldkit.__file__).parent / "schemas" / "scan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(data)
     stream = next(f for f in data["findings"] if f["subject"].startswith("call quality"))
     names = {m["name"] for m in stream["metrics"]}
@@ -151,6 +164,30 @@ def test_cli_check_voip_json_has_the_named_metrics():
     r = next(m["value"] for m in stream["metrics"] if m["name"] == "r_factor")
     assert 78 < r < 82.5
     assert set(stream["data"]["series"]) == {"t_s", "rtt_ms", "jitter_ms"} and len(stream["data"]["series"]["t_s"]) == 50
+    # per-direction receiver metrics, and counts in packets (never the Nagios counter unit "c")
+    assert {"mos_min_window", "late_loss_pct", "effective_loss_pct", "jitter_max_ms", "pdv_up_p50_ms",
+            "pdv_up_p95_ms", "pdv_up_p99_ms", "pdv_down_p99_ms", "late_loss_down_pct", "buffer_up_ms"} <= names
+    assert {m["unit"] for m in stream["metrics"] if m["name"] in ("sent", "received", "reordered")} == {"packets"}
+    assert all(m["unit"] != "c" for f in data["findings"] for m in f["metrics"])
+    assert stream["data"]["rtt_ms"] == stream["data"]["series"]["rtt_ms"] and len(stream["data"]["rtt_ms"]) == 50
+
+
+def test_a_clean_path_exits_0_although_the_alg_test_cannot_run_on_this_reflector():
+    port, alg_port = free_port(), free_port()
+    proc = subprocess.Popen(fieldkit_cmd() + ["reflect", "--listen", f"127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port)
+        result = subprocess.run(fieldkit_cmd() + ["check", "voip", "--reflector", f"127.0.0.1:{port}",
+                                                  "--duration", "1", "--alg-port", str(alg_port), "--json"],
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    data = json.loads(result.stdout)
+    assert result.returncode == 0, [(f["subject"], f["status"], f["summary"]) for f in data["findings"]]
+    assert {f["status"] for f in data["findings"]} == {"OK"}
+    stream = next(f for f in data["findings"] if f["subject"].startswith("call quality"))
+    assert len(stream["data"]["not_run"]) == 2 and "adaptive jitter buffer" in stream["summary"]
 
 
 # ------------------------------------------------------------------------------- real SIP peers
@@ -239,8 +276,9 @@ def test_kamailio_answers_options_over_udp_and_tcp(kamailio, make_ctx):
         assert finding.metric("sip_response_ms").value > 0
     assert udp.data["attempts"] == 1
     assert tls.status is Status.OK and tls.rule == "sip-tls-not-offered"
-    alg = by_subject(findings, "SIP ALG (heuristic)")[0]
-    assert alg.status is Status.UNKNOWN and "inconclusive" in alg.summary
+    # no reflector: the conclusive ALG test cannot run and was not asked for, so it is "not run"
+    assert by_subject(findings, "SIP ALG (heuristic)") == []
+    assert udp.data["not_run"][0]["part"] == "SIP ALG echo test" and "no reflector" in udp.data["not_run"][0]["reason"]
 
 
 @pytest.mark.real
@@ -575,3 +613,139 @@ def test_dscp_bleached_on_the_return_leg_only(lab):
     dscp = next(f for f in result["findings"] if f["subject"].startswith("DSCP"))
     assert dscp["data"]["at_reflector"] == 46 and dscp["data"]["at_client"] == 0
     assert dscp["status"] == "WARNING" and "back from the reflector: 0" in dscp["summary"]
+
+
+# ------------------------------------------------------------------------------- jitter and bursts
+
+def _nfqueue_ready():
+    need(bool(_which("iptables")), "iptables (nft backend) is not installed")
+    try:
+        import netfilterqueue  # noqa: F401
+    except ImportError:
+        need(False, "NetfilterQueue is not installed (pip install '.[test]')")
+
+
+def _quality(stream):
+    return {m["name"]: m["value"] for m in stream["metrics"]}
+
+
+@pytest.mark.real
+def test_jitter_raises_late_loss_and_lowers_mos(lab):
+    """Uniform 0-60 ms extra delay toward the reflector (reordering allowed) against a clean path:
+    the emulated receiver discards late packets upstream only, and the MOS falls."""
+    _nfqueue_ready()
+    import speechlab
+
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
+    clean = _quality(speechlab.fieldkit_only(lab, 0, "none", 3))
+    jittery_stream = speechlab.fieldkit_only(lab, 60, "none", 3)
+    jittery = _quality(jittery_stream)
+    assert clean["late_loss_pct"] == 0 and clean["effective_loss_pct"] == 0
+    assert jittery["late_loss_up_pct"] > 1.0 and jittery["late_loss_down_pct"] == 0
+    assert jittery["loss_pct"] == 0 and jittery["effective_loss_pct"] == jittery["late_loss_up_pct"]
+    assert jittery["pdv_up_p95_ms"] > 30 > jittery["pdv_down_p95_ms"]
+    assert jittery["jitter_up_ms"] > 5 * max(clean["jitter_up_ms"], 0.5)
+    assert jittery["mos"] < clean["mos"] - 0.1 and jittery["mos_min_window"] <= jittery["mos"]
+    assert jittery["mos_up"] < jittery["mos_down"]       # only the upstream was disturbed
+    assert jittery_stream["data"]["worse_direction"] == "upstream"
+    # a deep fixed buffer absorbs the same jitter: no late loss, but its delay counts
+    fixed = _quality(speechlab.fieldkit_only(lab, 60, "none", 3, "--jitter-buffer", "fixed",
+                                             "--jitter-buffer-ms", "100"))
+    assert fixed["late_loss_pct"] == 0 and fixed["buffer_up_ms"] == 100
+    assert fixed["mos"] > jittery["mos"]
+
+
+BURSTS = {
+    # 6 of 150 packets each: every 25th alone, or runs of 3
+    "random": "numgen inc mod 25 == 0 counter drop",
+    "bursty": "numgen inc mod 75 < 3 counter drop",
+}
+
+
+@pytest.mark.real
+def test_bursts_lower_mos_more_than_random_loss_of_the_same_rate(lab):
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
+    results = {}
+    for kind, rule in BURSTS.items():
+        lab.nft(lab.router, f"""table inet fkvburst {{
+  chain forward_f {{
+    type filter hook forward priority 0; policy accept;
+    ip daddr {voiplab.SERVER_IP} udp dport 862 {rule}
+  }}
+}}""")
+        rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "3", "--alg-test", "off",
+                                        "--timeout", "40")
+        lab.run(lab.router, ["nft", "delete", "table", "inet", "fkvburst"])
+        results[kind] = next(f for f in result["findings"] if f["subject"].startswith("call quality"))
+    random_q, bursty_q = _quality(results["random"]), _quality(results["bursty"])
+    assert random_q["loss_up_pct"] == bursty_q["loss_up_pct"] == pytest.approx(4.0)
+    assert results["bursty"]["data"]["receiver"]["upstream"]["bursts"]["burst_ratio"] > 2
+    assert results["random"]["data"]["receiver"]["upstream"]["bursts"]["burst_ratio"] < 1.2
+    assert bursty_q["max_consecutive_lost"] == 3 and random_q["max_consecutive_lost"] == 1
+    assert bursty_q["mos"] < random_q["mos"]
+
+
+@pytest.mark.real
+def test_readiness_preset_lists_each_published_limit(lab):
+    lab.start_reflector(f"{voiplab.SERVER_IP}:862")
+    rc, result = lab.fieldkit_check("--reflector", voiplab.SERVER_IP, "--duration", "2", "--alg-test", "off",
+                                    "--preset", "teams", "--timeout", "40")
+    preset = next(f for f in result["findings"] if f["subject"].startswith("readiness for Microsoft Teams"))
+    assert preset["status"] == "OK" and "meets the published network requirements" in preset["summary"]
+    assert [lim["label"] for lim in preset["data"]["limits"]][:2] == ["one-way latency < 30 ms", "round trip < 60 ms"]
+    assert "the 15 s limits were judged on the whole stream" in preset["detail"]
+    assert rc == 0
+
+
+def test_a_path_that_misses_a_preset_says_which_limit(make_ctx):
+    from fieldkit.checks.voip import presets, verdicts
+    from fieldkit.voip import stream as vstream
+
+    run = _constructed_stream(loss_every=10)
+    report = vstream.analyse(run)
+    directions = verdicts.rate_directions(report, codec="g711", mos_model="g107", buffer="adaptive", fixed_ms=60,
+                                          interval_ms=20.0)
+    finding = presets.readiness_finding("ringcentral", report, directions, 20.0, "192.0.2.1", 862)
+    assert finding.status is Status.WARNING and "packet loss < 1%" in finding.summary
+    assert "delay < 150 ms one-way: measured" in finding.detail and "-> meets" in finding.detail
+    assert finding.metric("ringcentral_loss_pct").warn == 1.0
+
+
+def _constructed_stream(loss_every: int):
+    """A 10 s reflected stream with every ``loss_every``-th packet lost upstream (stateful reflector)."""
+    from fieldkit.voip import stream as vstream
+
+    run = vstream.StreamRun("192.0.2.1:862", ("192.0.2.1", 862), 20.0, 172, 184, True, seq_base=1 << 20)
+    t0 = 1_700_000_000_000_000_000
+    reflector_seq = 0
+    for seq in range(500):
+        sent = t0 + seq * 20_000_000
+        run.sent.append(vstream.Sent(seq, seq * 20_000_000, seq * 20_000_000, sent))
+        if seq % loss_every == 0:
+            continue
+        t2 = sent + 5_000_000
+        run.replies.append(vstream.Reply(seq, sent, t2, t2 + 50_000, t2 + 5_100_000, reflector_seq, 184, 184, 64,
+                                         True))
+        reflector_seq += 1
+    return run
+
+
+def test_the_voip_rtt_chart_is_drawn_in_the_report(make_ctx):
+    """The per-probe round trips are a list, as the network check's: the report draws them."""
+    from fieldkit.report.model import charts_for
+
+    run = _constructed_stream(loss_every=50)
+    from fieldkit.checks.voip import verdicts
+
+    ctx = make_ctx("voip", reflector="192.0.2.1")
+    from fieldkit.voip import stream as vstream
+
+    report = vstream.analyse(run)
+    directions = verdicts.rate_directions(report, codec="g711", mos_model="g107", buffer="adaptive", fixed_ms=60,
+                                          interval_ms=20.0)
+    finding = verdicts._quality_finding(ctx, run, report, directions, "call quality to 192.0.2.1:862")
+    assert isinstance(finding.data["rtt_ms"], list) and len(finding.data["rtt_ms"]) == 500
+    assert finding.data["rtt_ms"].count(None) == 10
+    titles = [c.title for c in charts_for(finding)]
+    assert "Round-trip times to call quality to 192.0.2.1:862" in titles
+    assert any(title.startswith("Latency and jitter over time") for title in titles)

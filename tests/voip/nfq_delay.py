@@ -1,4 +1,6 @@
-"""nfq_delay.py QNUM DELAY_MS JITTER_MS SECONDS LOG [SEED]: delay queued packets (netem substitute, lab §8).
+"""nfq_delay.py QNUM DELAY_MS JITTER_MS SECONDS LOG [SEED [gauss|uniform]]: delay queued packets (netem substitute, lab §8).
+
+gauss (default): DELAY + N(0, JITTER) ms, at least 0; uniform: DELAY + U(0, JITTER) ms.
 
 Each packet's TWAMP-light sequence number (first 4 bytes of the UDP payload) is logged with
 the delay actually applied (release time - kernel queueing time, wall clock) and the UDP destination
@@ -19,6 +21,11 @@ from netfilterqueue import NetfilterQueue
 qnum, delay, jitter, secs = int(sys.argv[1]), float(sys.argv[2]) / 1000, float(sys.argv[3]) / 1000, float(sys.argv[4])
 log_path = sys.argv[5]
 random.seed(int(sys.argv[6]) if len(sys.argv) > 6 else 1)
+uniform = len(sys.argv) > 7 and sys.argv[7] == "uniform"
+
+
+def draw() -> float:
+    return delay + random.uniform(0.0, jitter) if uniform else max(0.0, random.gauss(delay, jitter))
 heap, cv, counter = [], threading.Condition(), 0
 log = open(log_path, "w", buffering=1)
 
@@ -40,7 +47,7 @@ def on_packet(pkt) -> None:
     pkt.retain()  # keep the payload after the callback; the verdict is issued later
     with cv:
         counter += 1
-        heapq.heappush(heap, (arrived + max(0.0, random.gauss(delay, jitter)), counter, arrived, pkt))
+        heapq.heappush(heap, (arrived + draw(), counter, arrived, pkt))
         cv.notify()
 
 

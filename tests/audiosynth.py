@@ -1,4 +1,5 @@
-"""Seeded synthetic sounds for tests and ``bench/acoustic_eval.py`` (acoustic.md §5).
+"""Seeded synthetic sounds for the acoustic tests and ``bench/acoustic_eval.py`` (which imports this
+file by path: it is not part of the installed package).
 
 There are no public recordings of failing drives with a usable licence, so positives are
 synthesised: a click is 2-4 damped sines at 1-8 kHz plus a short noise burst (an impact
@@ -211,3 +212,106 @@ def grinding(duration: float, fs: int, rng: Any, rotation_hz: float = 90.0) -> A
     hf = sosfilt(sos, rng.standard_normal(n))
     y = 0.03 * hf / np.std(hf) * (1 + 0.8 * np.sin(2 * math.pi * rotation_hz * t))
     return (bg + y).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- a real room: mixtures
+
+def keystrokes(duration: float, fs: int, rng: Any, n: int, rate: tuple[float, float] = (4.0, 10.0),
+               snr_db: tuple[float, float] = (10.0, 20.0), reference: Any = None) -> Any:
+    """Someone typing next to the PC: bursts of keys at 4-10 keys/s with pauses, each key one of
+    a dozen different clicks, 10-20 dB over ``reference`` (event SNR). Returns only the keys."""
+    import numpy as np
+
+    keys_per_s = rng.uniform(*rate)
+    times, t = [], rng.uniform(0, 1.0)
+    while t < duration - 0.02:
+        burst_end = t + rng.uniform(1.0, 5.0)
+        while t < min(burst_end, duration - 0.02):
+            times.append(t)
+            t += rng.exponential(1 / keys_per_s) + 0.03
+        t = burst_end + rng.uniform(0.3, 2.0)
+    shapes = [click_shape(fs, rng) for _ in range(12)]
+    picks = [shapes[int(rng.integers(0, len(shapes)))] for _ in times]
+    ref = reference if reference is not None else pink_noise(n, rng) * np.float32(0.05)
+    gain = event_snr_scale(shapes[0], ref, fs, rng.uniform(*snr_db))
+    return place(n, fs, times, picks, [gain * rng.uniform(0.5, 1.5) for _ in times])
+
+
+def seek_ticks(duration: float, fs: int, rng: Any, n: int, reference: Any) -> Any:
+    """The drive's own seeks while the system retries reads: bursts of ticks 15-120 ms apart."""
+    shape = click_shape(fs, rng)
+    times, t = [], rng.uniform(0, 1)
+    while t < duration:
+        burst_end = t + rng.uniform(0.2, 2.0)
+        while t < min(burst_end, duration - 0.02):
+            times.append(t)
+            t += rng.uniform(0.015, 0.12)
+        t = burst_end + rng.exponential(1.0)
+    gain = event_snr_scale(shape, reference, fs, rng.uniform(5, 20))
+    return place(n, fs, times, [shape] * len(times), [gain * rng.uniform(0.3, 1.2) for _ in times])
+
+
+def level_steps(n: int, fs: int, rng: Any, steps: int = 1, db: float = 10.0) -> Any:
+    """Gain envelope of a room whose level changes while recording: ``steps`` jumps of +-``db`` dB."""
+    import numpy as np
+
+    gain = np.ones(n, dtype=np.float32)
+    level = 0.0
+    for at in sorted(rng.uniform(0.15, 0.85, steps)):
+        level += db if rng.random() < 0.5 else -db
+        gain[int(at * n):] = np.float32(10 ** (level / 20))
+    return gain
+
+
+def partial_times(duration: float, period: float, rng: Any, coverage: float, bursts: int,
+                  jitter: float = 0.01) -> list[float]:
+    """Click times of a train present in ``coverage`` of the recording, in ``bursts`` bursts
+    separated by pauses (a drive that clicks while it is asked to read, and stops between)."""
+    import numpy as np
+
+    active = coverage * duration
+    lengths = rng.dirichlet(np.ones(bursts) * 3) * active if bursts > 1 else [active]
+    pause_total = duration - active
+    pauses = rng.dirichlet(np.ones(bursts + 1)) * pause_total
+    times, t = [], float(pauses[0])
+    for i, length in enumerate(lengths):
+        k = t + rng.uniform(0, period * 0.5)
+        while k < t + length and k < duration - 0.02:
+            times.append(k + rng.normal(0, jitter * period))
+            k += period
+        t += length + float(pauses[i + 1])
+    return sorted(max(0.0, s) for s in times)
+
+
+def train_in_room(duration: float, fs: int, period: float, snr_db: float, rng: Any, background: Any,
+                  times: list[float] | None = None, jitter: float = 0.01) -> tuple[Any, list[float]]:
+    """A click-of-death train at an event SNR over ``background`` (already mixed: room noise and
+    whatever else), on ``times`` or a full train."""
+    import numpy as np
+
+    n = int(duration * fs)
+    bg = background[:n]
+    shape = click_shape(fs, rng)
+    if times is None:
+        times = click_train_times(duration, period, rng, jitter)
+    gain = event_snr_scale(shape, bg, fs, snr_db)
+    amps = [gain * rng.uniform(0.8, 1.2) for _ in times]
+    return (bg + place(n, fs, times, [shape] * len(times), amps)).astype(np.float32), times
+
+
+def quartz_clock(duration: float, fs: int, rng: Any, snr_db: float | None = None) -> Any:
+    """A quartz wall clock ticking once a second near the microphone: a short, bright, very
+    regular tick (the quartz keeps the period to parts per million)."""
+    import numpy as np
+
+    n = int(duration * fs)
+    bg = pink_noise(n, rng) * np.float32(0.05)
+    length = int(0.006 * fs)
+    t = np.arange(length) / fs
+    f = rng.uniform(2500, 6000)
+    tick = (np.sin(2 * math.pi * f * t) * np.exp(-t / rng.uniform(0.0005, 0.0015))).astype(np.float32)
+    start = rng.uniform(0, 1)
+    times = list(np.arange(start, duration - 0.02, 1.0) + rng.normal(0, 0.0002, int(np.ceil(duration))
+                                                                    )[:len(np.arange(start, duration - 0.02, 1.0))])
+    gain = event_snr_scale(tick, bg, fs, snr_db if snr_db is not None else rng.uniform(0, 20))
+    return (bg + place(n, fs, times, [tick] * len(times), [gain] * len(times))).astype(np.float32)

@@ -1,0 +1,549 @@
+"""Click-train search: the click band's whitened onset functions, the strongest periodic
+train in them, and the slot-by-slot tests that tell a click of death from the room."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldkit.audio.dsp import power_stft, robust_z
+from fieldkit.audio.periodicity import Folder, consistency, fold, pool, search_period
+from fieldkit.audio.thresholds import Thresholds
+
+
+@dataclass
+class ClickSpectrogram:
+    """4 ms frames of the 1-8 kHz band whitened per bin, and the onset z of each band."""
+
+    w: Any                     # frames x bins, power over each bin's median
+    ref: Any                   # each bin's median power
+    freqs: Any                 # bin frequencies (Hz)
+    z: Any                     # the whole band's onset z
+    zs: list[Any]              # onset z of the whole band, each sub-band (and a joined band)
+    subbands: list[tuple[int, int]]
+    band_power: Any            # power summed over the band, per frame
+    rate: float                # frames per second
+    t0: float                  # time of frame 0's centre (s)
+    fs: float
+    compressed: dict[int, Any] = field(default_factory=dict)   # log(1 + z+) per band, cached
+
+    def log_onset(self, band: int) -> Any:
+        """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
+        once per band (the search, the grid and the consistency test all read it)."""
+        import numpy as np
+
+        if band not in self.compressed:
+            self.compressed[band] = np.log1p(np.clip(self.zs[band], 0.0, None)).astype(np.float32, copy=False)
+        return self.compressed[band]
+
+
+@dataclass
+class ClickTrain:
+    period_s: float
+    times_s: list[float]
+    score: float
+    fill: float
+    jitter: float | None
+    similarity: float | None
+    snr_db: float
+    band_hz: tuple[float, float]
+    slots: int
+    median_z: float
+    on_grid: float | None = None
+    consistency: float = 0.0
+    slot_z_p90: float = 0.0         # strength of the strongest slots
+    uniformity: float = 0.0         # share of slots at least a fifth as strong: near 1 for a train of
+                                    # equal clicks, low when a few loud clicks (head parking every
+                                    # 8 s seen on a 4 s grid, knocks) carry a grid of empty slots
+    slot_median: float = 0.0        # median slot strength (onset z): above event_z every slot holds a click
+    contrast: float = 0.0           # mean of the 3 strongest slots over the median slot: a few loud
+                                    # clicks among noise-filled slots score high, a train of equal
+                                    # clicks near 1-2 whatever its level
+    subgrid: float = 0.0            # strongest ratio of every k-th slot's (k = 2-6) mean strength to the
+                                    # other slots': high when a train k times slower (head parking
+                                    # every 9 s on a 4.5 s grid) fills every k-th slot
+
+    # the train judged on its active slots only (a drive clicks while it is asked to read and
+    # stops between; typing or seeks around it add impulses the grid does not explain)
+    segments_s: list[tuple[float, float]] = field(default_factory=list)   # when the clicks occur
+    active_slots: int = 0
+    active_fill: float = 0.0
+    active_consistency: float = 0.0
+    click_level_db: float = float("-inf")   # the clicks' power over the background's, absolute (dB
+                                            # re full scale, 1-8 kHz): compares two recordings
+    chance_log10: float = 0.0       # log10 of the chance that the room's other impulses fill that
+                                    # many active slots (binomial tail): very negative for a real train
+
+    @property
+    def rate_hz(self) -> float:
+        return 1.0 / self.period_s
+
+    @property
+    def regularity(self) -> float | None:
+        """1 = perfectly periodic; from the timing residual relative to the period."""
+        return max(0.0, 1.0 - self.jitter) if self.jitter is not None else None
+
+
+def click_spectrogram(x: Any, fs: int, th: Thresholds) -> ClickSpectrogram:
+    """4 ms frames, 2 ms hop, 1-8 kHz, whitened per bin by its median over time.
+
+    Besides the whole band, eight sub-bands get their own onset function: a click whose
+    energy sits in one region (a resonance of the housing) is diluted by the empty bins
+    of a single broadband sum, so the train search picks the band where it is strongest.
+    At 32 kHz and above the signal is first halved in rate by averaging sample pairs: the
+    click band ends at 8 kHz, and half the samples halve the STFT's cost. The pair average
+    passes 8 kHz at -1.2 dB (at 48 kHz) and folds 16-24 kHz onto 0-8 kHz at -6 dB and
+    below, where a room's 1/f noise is already 3-5 dB under the band it lands in.
+    """
+    import numpy as np
+
+    if fs >= 32000:
+        n = x.size // 2
+        x = (x[0:2 * n:2] + x[1:2 * n:2]) * np.float32(0.5)
+        fs = fs / 2
+    win = int(round(th.frame_s * fs)) // 2 * 2
+    hop = win // 2
+    p, freqs = power_stft(x, fs, win, hop, 1000.0, min(8000.0, 0.45 * fs))
+    # the median of every 4th frame is the same background estimate at a quarter of the cost
+    ref = np.median(p[::4], axis=0) + np.float32(1e-20)
+    w = p / ref
+    nbins = w.shape[1]
+    edges = np.unique(np.linspace(0, nbins, th.subbands + 1).astype(int))
+    subbands = [(0, nbins)] + [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a >= 2]
+    # band means from one cumulative sum over the bins (13 strided means cost more)
+    means = w @ _band_matrix(nbins, subbands)   # every band's mean in one matrix product
+    zs = [robust_z(means[:, i]) for i in range(len(subbands))]
+    return ClickSpectrogram(w=w, ref=ref, freqs=freqs, z=zs[0], zs=zs, subbands=subbands, band_power=p.sum(axis=1),
+                            rate=fs / hop, t0=win / 2 / fs, fs=fs)
+
+
+def _band_matrix(nbins: int, bands: list[tuple[int, int]]) -> Any:
+    """(bins x bands) weights whose product with a spectrogram gives each band's mean."""
+    import numpy as np
+
+    m = np.zeros((nbins, len(bands)), dtype=np.float32)
+    for i, (a, b) in enumerate(bands):
+        m[a:b, i] = 1.0 / (b - a)
+    return m
+
+
+def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> ClickTrain | None:
+    """Search every band's onset function for the strongest periodic train."""
+
+    rate = c.rate
+    # 8 % beyond the longest period: a jittered train at the limit still forms a peak
+    lo, hi = th.min_period_s * rate, max_period * rate * 1.08
+    if hi <= lo + 2 or hi >= c.z.size:
+        return None
+    comps = [c.log_onset(i) for i in range(len(c.zs))]
+    pooled = pool(comps, th.search_pool)
+    found = search_period(pooled, rate, lo, hi, th)
+    if found is None:
+        return None
+    period, b = found
+    score, phase = fold(comps[b], period)
+    if th.union_bands:
+        b, score, phase = _union_band(c, th, pooled, period, b, score, phase)
+    train = _grid(c, th, period, phase, score, b)
+    # The comb can still settle on a multiple of the true period (every k-th click): a grid at
+    # P/k whose slots are as full and as even is the same train at its real rate.
+    if train.times_s:   # the grid's refitted period, anchored on its first click
+        period = train.period_s * rate
+        phase = int(round((train.times_s[0] - c.t0) * rate))
+    for k in range(6, 1, -1):
+        if period / k < lo:
+            continue
+        # cheap look first: does a grid k times as dense hold clicks in most slots?
+        z = c.zs[b]
+        _hits, _z, slot_z = _scan_slots(z, period / k, phase % (period / k), max(3, int(0.05 * period / k)),
+                                        th.hit_z)
+        if not slot_z or len(_hits) / len(slot_z) < max(th.min_fill, 0.9 * train.fill):
+            continue
+        shorter = _grid(c, th, period / k, int(phase % (period / k)), score, b)
+        if (shorter.fill >= max(th.min_fill, 0.9 * train.fill) and shorter.uniformity >= th.min_uniformity
+                and (shorter.on_grid or 0) >= (train.on_grid or 0)):
+            shorter.score = fold(c.log_onset(b), shorter.period_s * rate)[0]
+            return shorter
+    return train
+
+
+def _union_band(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int, score: float,
+                phase: int) -> tuple[int, float, int]:
+    """A click rings several resonances: join the sub-bands where the train shows at the same
+    phase into one band and keep it when its fold beats the single best band's."""
+    import numpy as np
+
+    # which sub-bands show the train: folded on 4 ms steps (as in the search), phase within 3 %
+    pperiod, pphase = period / th.search_pool, phase / th.search_pool
+    tol = max(1.0, 0.03 * pperiod)
+    chosen = []
+    for i, (lo, hi) in enumerate(c.subbands[1:], start=1):   # [0] is the whole band
+        sc, ph = Folder(pooled[i]).fold(pperiod)
+        shift = abs(ph - pphase) % pperiod
+        if sc >= th.union_min_score and min(shift, pperiod - shift) <= tol:
+            chosen.append((lo, hi))
+    if len(chosen) < 2:
+        return b, score, phase
+    # mean whitened power over the joined bins
+    weights = np.zeros(c.w.shape[1], dtype=np.float32)
+    for lo, hi in chosen:
+        weights[lo:hi] = 1.0
+    z = robust_z(c.w @ (weights / weights.sum()))
+    c.zs.append(z)   # the joined band's onset z: _grid and the pictures read it by index
+    joined = len(c.zs) - 1
+    sc, ph = fold(c.log_onset(joined), period)
+    if sc <= score:
+        c.zs.pop()
+        c.compressed.pop(joined, None)
+        return b, score, phase
+    return joined, sc, ph
+
+
+def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score: float, band: int) -> ClickTrain:
+    """Look for the click in each slot of the grid; measure fill, jitter, similarity, SNR, band.
+
+    The grid is refitted once on the clear clicks it finds (least squares over cycle numbers)
+    and scanned again: a period off by 1 % drifts a slot by a tenth of a period after ten cycles.
+    """
+    import numpy as np
+
+    z, rate = c.zs[band], c.rate
+    # +-5 % of the period: clicks jitter by a few % (2.5 sigma of 2 %); the adaptive threshold
+    # below keeps a wide window from counting noise as clicks
+    tol = max(3, int(round(0.05 * period)))
+    # A slot "holds a click" when its maximum beats what noise alone usually reaches in a window
+    # of that width (80th percentile of window maxima at arbitrary places: the train's own
+    # clicks fill at most ~15 % of such windows), and at least hit_z.
+    picks = np.random.default_rng(0).integers(0, max(1, z.size - 2 * tol - 1), 256)
+    noise_max = float(np.percentile(np.max(z[picks[:, None] + np.arange(2 * tol + 1)], axis=1), 80))
+    threshold = max(th.hit_z, noise_max)
+    jitter = None
+    for _attempt in range(2):
+        hits, hit_z, slot_z = _scan_slots(z, period, phase, tol, threshold)
+        # timing is judged on the clear clicks only: at low SNR a weak slot's maximum is noise
+        strong = [i for i, v in zip(hits, hit_z) if v >= 2 * th.hit_z]
+        if len(strong) < 3:
+            break
+        idx = np.array(strong, dtype=float)
+        cycle = np.round((idx - idx[0]) / period)
+        if np.unique(cycle).size < 3:
+            break
+        slope, intercept = np.polyfit(cycle, idx, 1)
+        jitter = float(np.std(idx - (slope * cycle + intercept)) / period)
+        if slope <= 0 or abs(slope - period) > 0.05 * period:
+            break
+        moved = abs(slope - period) * len(slot_z) > 0.3 * tol
+        period = float(slope)
+        phase = int(round(intercept - np.floor(intercept / period) * period)) % max(1, int(period))
+        if not moved:
+            break
+    times = [c.t0 + i / rate for i in hits]
+    p90 = float(np.percentile(slot_z, 90)) if slot_z else 0.0
+    train = ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
+                       fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=_similarity(c, hits),
+                       snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=len(slot_z),
+                       click_level_db=_click_level_db(c, hits),
+                       median_z=float(np.median(hit_z)) if hit_z else 0.0,
+                       on_grid=_on_grid(c, th, hits, period),
+                       slot_z_p90=p90,
+                       uniformity=float(np.mean(np.array(slot_z) >= 0.2 * p90)) if slot_z else 0.0,
+                       contrast=_contrast(slot_z), subgrid=_subgrid(slot_z),
+                       slot_median=float(np.median(slot_z)) if slot_z else 0.0,
+                       # in the chosen band, or in the whole band: with 2-3 cycles per third a
+                       # narrow band's heavy-tailed noise can hide one third's clicks
+                       consistency=max(consistency(c.log_onset(band), period, phase),
+                                       consistency(c.log_onset(0), period, phase)
+                                       if band != 0 else float("-inf")))
+    _active(c, th, train, z, period, phase, tol, threshold, band)
+    return train
+
+
+def _active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any, period: float, phase: int, tol: int,
+            threshold: float, band: int) -> None:
+    """Judge the train on the slots where it is present: runs of slots that hold a click,
+    bridging up to ``th.max_gap_slots`` empty ones. Measures their fill, their consistency
+    (the onset function of the active stretches only, folded in thirds) and the chance that
+    the other impulses of the recording fill that many slots (binomial tail)."""
+    import numpy as np
+    from scipy.stats import binom
+
+    first = phase - int(phase // period) * period
+    centres = np.round(first + np.arange(train.slots) * period).astype(int)
+    # A narrow window (+-3 % of the period): a click keeps its time, other impulses fall anywhere.
+    # The threshold and the chance of a hit by accident come from windows of the same width
+    # between the slots (a quarter, half and three quarters of a period off), which hear the same
+    # room (noise, typing, seeks) but not the train.
+    narrow = max(2, int(round(0.03 * period)))
+    offsets = np.arange(-narrow, narrow + 1)
+
+    def window_max(at: Any) -> Any:
+        idx = np.clip(at[:, None] + offsets[None, :], 0, z.size - 1)
+        return z[idx].max(axis=1)
+
+    on = window_max(centres)
+    off = [window_max(np.round(centres + f * period).astype(int) % z.size) for f in (0.25, 0.5, 0.75)]
+    level = max(th.hit_z, float(np.percentile(np.concatenate(off), 80)))
+    hit = on >= level
+    q = float(np.median([np.mean(o >= level) for o in off]))
+    segments: list[tuple[int, int]] = []
+    start = last = None
+    for k in np.flatnonzero(hit):
+        if start is not None and k - last <= th.max_gap_slots + 1:
+            last = k
+            continue
+        if start is not None:
+            segments.append((start, last))
+        start = last = int(k)
+    if start is not None:
+        segments.append((start, last))
+    segments = [(a, b) for a, b in segments if hit[a:b + 1].sum() >= 3]
+    if not segments:
+        return
+    active = np.zeros(train.slots, dtype=bool)
+    for a, b in segments:
+        active[a:b + 1] = True
+    m, k = int(active.sum()), int((hit & active).sum())
+    q = min(0.999, max(0.02, q))
+    train.chance_log10 = float(binom.logsf(k - 1, m, q) / math.log(10))
+    train.active_slots, train.active_fill = m, k / m
+    train.segments_s = [(round(c.t0 + max(0.0, float(centres[a]) - tol) / c.rate, 2),
+                         round(c.t0 + min(float(z.size), float(centres[b]) + tol) / c.rate, 2)) for a, b in segments]
+    # consistency over the active stretches joined end to end (each cut at slot boundaries,
+    # so the train keeps its phase), in the chosen band or the whole band
+    half = int(period // 2)
+    best = float("-inf")
+    for comp in (c.log_onset(band), c.log_onset(0)) if band != 0 else (c.log_onset(band),):
+        pieces = []
+        for a, b in segments:
+            lo = max(0, int(centres[a]) - half)
+            hi = min(comp.size, lo + int(round((b - a + 1) * period)))
+            pieces.append(comp[lo:hi])
+        joined = np.concatenate(pieces)
+        if joined.size > 3 * period:
+            best = max(best, consistency(joined, period, min(half, int(centres[segments[0][0]]))))
+    train.active_consistency = best if best > float("-inf") else 0.0
+
+
+def _contrast(slot_z: list[float]) -> float:
+    if len(slot_z) < 4:
+        return 0.0
+    ordered = sorted(slot_z)
+    return float(sum(ordered[-3:]) / 3 / max(ordered[len(ordered) // 2], 1.0))
+
+
+def _subgrid(slot_z: list[float]) -> float:
+    import numpy as np
+
+    z = np.maximum(np.asarray(slot_z), 0.0)
+    best = 0.0
+    for k in range(2, 7):   # the search limits: 5 s grids, parking every 6-10 s on a 1-5 s grid
+        if z.size < 2 * k:
+            continue
+        for r in range(k):
+            mine = np.zeros(z.size, dtype=bool)
+            mine[r::k] = True
+            best = max(best, float(z[mine].mean() / max(z[~mine].mean(), 1.0)))
+    return best
+
+
+def _scan_slots(z: Any, period: float, phase: float, tol: int,
+                threshold: float) -> tuple[list[int], list[float], list[float]]:
+    """Maximum of the onset z in each slot of the grid; the slots whose maximum is a click."""
+    import numpy as np
+
+    hits, hit_z, slot_z = [], [], []
+    first = phase - int(phase // period) * period
+    k = 0
+    while True:
+        centre = int(round(first + k * period))
+        k += 1
+        if centre >= z.size:
+            break
+        lo, hi = max(0, centre - tol), min(z.size, centre + tol + 1)
+        i = lo + int(np.argmax(z[lo:hi]))
+        slot_z.append(float(z[i]))
+        if z[i] >= threshold:
+            hits.append(i)
+            hit_z.append(float(z[i]))
+    return hits, hit_z, slot_z
+
+
+def _on_grid(c: ClickSpectrogram, th: Thresholds, hits: list[int], period: float) -> float | None:
+    """Share of the unmistakable impulses that the train explains (its grid, or a second click
+    at a fixed offset: in-stop/out-stop pairs). Typing and seeks leave most impulses off-grid."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    if len(hits) < 2:
+        return None
+    z, rate = c.z, c.rate
+    strong, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    if strong.size < 4:
+        return None
+    tol = max(3, int(round(0.03 * period)))
+    phase = (strong - hits[0]) % period
+    dist = np.minimum(phase, period - phase)
+    on = dist <= tol
+    rest = phase[~on]
+    if rest.size:
+        hist, edges = np.histogram(rest, bins=max(1, int(period // (2 * tol))), range=(0, period))
+        j = int(np.argmax(hist))
+        centre = (edges[j] + edges[j + 1]) / 2
+        on = on | (np.abs(phase - centre) <= tol)
+    return float(on.mean())
+
+
+def _similarity(c: ClickSpectrogram, hits: list[int]) -> float | None:
+    """Median cosine similarity of each click's 12-band log spectrum to the median click."""
+    import numpy as np
+
+    if len(hits) < 3:
+        return None
+    w = c.w
+    edges = np.unique(np.geomspace(1, w.shape[1], 13).astype(int))
+    frames = np.maximum(w[hits], w[np.minimum(np.array(hits) + 1, w.shape[0] - 1)])
+    bands = np.stack([frames[:, a:b].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1)
+    vec = 10 * np.log10(bands + 1e-6)
+    vec = vec - vec.mean(axis=1, keepdims=True)
+    template = np.median(vec, axis=0)
+    norms = np.linalg.norm(vec, axis=1) * np.linalg.norm(template) + 1e-9
+    return float(np.median(vec @ template / norms))
+
+
+def _snr_db(c: ClickSpectrogram, hits: list[int]) -> float:
+    """Click power over background power in the 1-8 kHz band (8 ms frames)."""
+    import numpy as np
+
+    if not hits:
+        return float("-inf")
+    bp = c.band_power
+    background = float(np.median(bp))
+    excess = float(np.median(bp[hits])) - background
+    return 10 * math.log10(max(excess, 1e-12 * background) / background) if background > 0 else float("inf")
+
+
+def _click_level_db(c: ClickSpectrogram, hits: list[int]) -> float:
+    """Power the clicks add to the 1-8 kHz band, in dB (same scale in every recording)."""
+    import numpy as np
+
+    if not hits:
+        return float("-inf")
+    bp = c.band_power
+    excess = float(np.median(bp[hits])) - float(np.median(bp))
+    return 10 * math.log10(max(excess, 1e-20))
+
+
+def _band(c: ClickSpectrogram, hits: list[int]) -> tuple[float, float]:
+    """10th-90th percentile frequencies of the clicks' energy above the background."""
+    import numpy as np
+
+    freqs = c.freqs
+    if not hits:
+        return (float(freqs[0]), float(freqs[-1]))
+    excess = np.clip(c.w[hits].mean(axis=0) - 1.0, 0, None) * c.ref
+    total = float(excess.sum())
+    if total <= 0:
+        return (float(freqs[0]), float(freqs[-1]))
+    cum = np.cumsum(excess) / total
+    return (float(freqs[int(np.searchsorted(cum, 0.1))]), float(freqs[min(len(freqs) - 1, int(np.searchsorted(cum, 0.9)))]))
+
+
+def impulses(c: ClickSpectrogram, th: Thresholds) -> tuple[list[float], float, float | None]:
+    """Unmistakable impulses whatever their pattern: for seek activity and isolated clicks."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    z, rate = c.z, c.rate
+    peaks, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    times = [round(c.t0 + p / rate, 4) for p in peaks]
+    duration = z.size / rate
+    cv = None
+    if len(peaks) >= 3:
+        ioi = np.diff(peaks) / rate
+        cv = float(np.std(ioi) / np.mean(ioi))
+    return times, len(peaks) / duration, cv
+
+
+def passes(c: ClickTrain, th: Thresholds) -> bool:
+    """The candidate is a click train: it passes the whole-recording tests, or it stands out
+    on its active slots (a train among typing or seeks, or in part of the recording)."""
+    return _passes_whole(c, th) or stands_out(c, th)
+
+
+def stands_out(c: ClickTrain, th: Thresholds) -> bool:
+    """A train judged on its active slots: present in enough of them that the room's other
+    impulses cannot explain it, consistent over its active stretches, regular and alike."""
+    if c.score < th.click_score or c.period_s > th.max_period_s * 1.02:
+        return False
+    if c.active_slots < th.min_active_slots or c.active_fill < th.min_fill:
+        return False
+    if c.chance_log10 > th.max_chance_log10 or c.active_consistency < th.min_consistency:
+        return False
+    if c.jitter is None or c.jitter > th.max_jitter:
+        return False
+    return c.similarity is not None and c.similarity >= th.min_similarity
+
+
+def _passes_whole(c: ClickTrain, th: Thresholds) -> bool:
+    if c.score < th.click_score or c.slots < th.min_clicks or c.consistency < th.min_consistency:
+        return False
+    if not _one_train_in_range(c, th):
+        return False
+    # Loud clicks are unmistakable: then most slots must hold one (a grid at half the period
+    # of head parking, or through a few loud knocks, leaves most slots empty).
+    if c.median_z >= th.event_z and c.fill < th.min_fill:
+        return False
+    if c.slot_z_p90 >= th.event_z and c.uniformity < th.min_uniformity:
+        return False
+    if c.jitter is not None and c.jitter > th.max_jitter:
+        return False
+    if c.on_grid is not None and c.on_grid < th.min_on_grid:
+        return False
+    # Similarity is only meaningful when the clicks clearly stand out of the noise.
+    if c.similarity is not None and c.median_z >= th.event_z and c.similarity < th.min_similarity:
+        return False
+    return True
+
+
+def _one_train_in_range(c: ClickTrain, th: Thresholds) -> bool:
+    """False when the grid is a few loud clicks of a slower pattern (head parking every 6-10 s)
+    filled out with noise: a train slower than the range, every k-th slot carrying the
+    clicks, or a handful of slots far stronger than the rest."""
+    if c.period_s > th.max_period_s * 1.02:
+        return False
+    if c.slot_median >= th.event_z:
+        return True   # the median slot holds an unmistakable click: every slot does, whatever the spread
+    return c.contrast <= th.max_contrast and c.subgrid <= th.max_subgrid and c.contrast * c.subgrid <= th.max_few_loud
+
+
+def suspicious(c: ClickTrain, th: Thresholds) -> bool:
+    """A strong periodic pattern that failed only the shape test: neither OK nor a verdict."""
+    return (c.score >= th.click_score * 1.5 and c.slots >= th.min_clicks and c.consistency >= th.min_consistency
+            and _one_train_in_range(c, th)
+            and (c.median_z < th.event_z or c.fill >= th.min_fill)
+            and (c.slot_z_p90 < th.event_z or c.uniformity >= th.min_uniformity)
+            and (c.jitter is None or c.jitter <= th.max_jitter)
+            and (c.on_grid is None or c.on_grid >= th.min_on_grid))
+
+
+def train_at(c: ClickSpectrogram, th: Thresholds, period_s: float) -> ClickTrain | None:
+    """The best train at a known period (from another recording) in this one: folded in every
+    band, the best band's grid. None when the recording is too short for three cycles."""
+    period = period_s * c.rate
+    if period * 3 >= c.z.size:
+        return None
+    best = max(((fold(c.log_onset(b), period), b) for b in range(len(c.zs))), key=lambda item: item[0][0])
+    (score, phase), band = best
+    return _grid(c, th, period, phase, score, band)
+
+
+def other_impulses(events_s: list[float], train: ClickTrain | None) -> list[float]:
+    """The unmistakable impulses that are not the train's clicks (within 3 % of a period or 20 ms)."""
+    if train is None or not train.times_s:
+        return list(events_s)
+    import numpy as np
+
+    clicks = np.asarray(train.times_s)
+    tol = max(0.02, 0.03 * train.period_s)
+    return [t for t in events_s if float(np.min(np.abs(clicks - t))) > tol]

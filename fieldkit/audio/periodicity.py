@@ -1,0 +1,269 @@
+"""Period search over onset functions: autocorrelation with a comb over multiples, a phase
+histogram of onset peaks for slow trains, and epoch folding to score every candidate."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fieldkit.audio.thresholds import Thresholds
+
+
+def pool(comps: list[Any], size: int) -> Any:
+    """(bands x frames/SEARCH_POOL) maximum of each band's onset function over ``size`` hops."""
+    import numpy as np
+
+    m = comps[0].size // size
+    stacked = np.stack(comps)
+    pooled = stacked[:, 0:m * size:size]
+    for k in range(1, size):
+        pooled = np.maximum(pooled, stacked[:, k:m * size:size])
+    return np.ascontiguousarray(pooled)
+
+
+def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds) -> tuple[float, int] | None:
+    """Period (full-rate frames) and band of the strongest periodic train, or None.
+
+    ``pooled``: every band's onset function from :func:`_pool`. Candidates: each band's
+    autocorrelation fundamental, and for slow trains (>= 1 s, a handful of clicks that give
+    the autocorrelation few pairs per lag) the periods at which a band's onset peaks line up
+    best. Every candidate is judged by folding."""
+    m = pooled.shape[1]
+    prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
+    acs = _autocorrelations(pooled, prate)
+    widened = _widened(acs)
+    folders = [Folder(p) for p in pooled]
+    scored: list[tuple[float, float, int]] = []
+    for b, folder in enumerate(folders):
+        p = _fundamental(acs[b], widened[:, b], m, plo, phi)
+        if p is not None:
+            scored.append((folder.score(p), p, b))
+    # a phase candidate must beat the autocorrelation's best clearly: folding at a multiple of a
+    # fast train's period, or at a chance alignment of its clicks, scores nearly as high
+    lead = max((sc for sc, _p, _b in scored), default=0.0)
+    for p, b in _phase_candidates(pooled, max(plo, th.phase_min_s * prate), phi, prate, th):
+        score = folders[b].score(p)
+        if score > lead + th.phase_margin:
+            scored.append((score, p, b))
+    if not scored:
+        return None
+    _score, p, b = max(scored)
+    return p * th.search_pool, b
+
+
+def _phase_candidates(comps: Any, lo: float, hi: float, rate: float, th: Thresholds) -> list[tuple[float, int]]:
+    """(period, band) pairs at which a band's onset peaks line up best.
+
+    A phase histogram over a fine grid of trial frequencies, every band at once (as pulsar
+    searches fold photon arrival times): the few clicks of a slow train give the
+    autocorrelation few pairs per lag, folding their times keeps all their weight. Each
+    band's histogram peak is judged against that band's own spread over the trials."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    bands, n = comps.shape
+    if hi <= lo:
+        return []
+    per_band = th.phase_peaks
+    pos = np.zeros((bands, per_band), dtype=np.float64)
+    weight = np.zeros((bands, per_band), dtype=np.float64)
+    for b in range(bands):
+        peaks, props = find_peaks(comps[b], height=math.log1p(3.0), distance=max(1, int(0.02 * rate)))
+        keep = np.argsort(props["peak_heights"])[-per_band:]
+        pos[b, :keep.size], weight[b, :keep.size] = peaks[keep], props["peak_heights"][keep]
+    # trial frequencies 0.03 / n apart: a train drifts by at most 3 % of its period in the recording
+    freqs = np.arange(1.0 / hi, 1.0 / lo, 0.03 / n)
+    nb = 25
+    # phase bin of every peak at every trial (float32: positions < 2^15 frames, 25 bins)
+    bins = ((pos * nb).astype(np.float32)[:, None, :] * freqs.astype(np.float32)[None, :, None]).astype(np.int32)
+    bins %= nb                                                                       # bands x trials x peaks
+    bins += (np.arange(bands * freqs.size, dtype=np.int32) * nb).reshape(bands, freqs.size)[:, :, None]
+    hist = np.zeros(bands * freqs.size * nb, dtype=np.float32)
+    np.add.at(hist, bins.ravel(), np.broadcast_to(weight.astype(np.float32)[:, None, :], bins.shape).ravel())
+    hist = hist.reshape(bands, freqs.size, nb)
+    score = (hist + np.roll(hist, -1, axis=2)).max(axis=2)                       # bands x trials
+    med = np.median(score, axis=1, keepdims=True)
+    mad = np.median(np.abs(score - med), axis=1, keepdims=True) + 1e-9
+    z = ((score - med) / mad).ravel()
+    out: list[tuple[float, int]] = []
+    for i in np.argsort(z)[::-1]:
+        b, p = int(i // freqs.size), float(1.0 / freqs[i % freqs.size])
+        if all(b != c or abs(p - q) > 0.03 * q for q, c in out):
+            out.append((p, b))
+        if len(out) >= th.phase_top:
+            break
+    # every click also lines up at P/2, P/3...: the histogram cannot tell a train from its
+    # subharmonics, the fold can (empty cycles lower its average)
+    return [(k * p, b) for p, b in out for k in range(1, 6) if k * p <= hi]
+
+
+def _autocorrelations(comps: Any, rate: float) -> Any:
+    """Normalised, unbiased autocorrelation of every band's onset function (one batched FFT)."""
+    import numpy as np
+    import scipy.fft
+    from scipy.ndimage import maximum_filter1d
+
+    n = comps[0].size
+    size = 2 * max(1, int(round(0.008 * rate))) + 1   # +-8 ms timing tolerance
+    tolerant = maximum_filter1d(np.asarray(comps), size=size, axis=1)
+    tolerant -= tolerant.mean(axis=1, keepdims=True)
+    spec = scipy.fft.rfft(tolerant, n=scipy.fft.next_fast_len(2 * n, real=True), axis=1, workers=1)
+    ac = scipy.fft.irfft(spec.real * spec.real + spec.imag * spec.imag, axis=1, workers=1)[:, :n // 2 + 3]
+    return ac / (ac[:, :1] + 1e-12) * (n / (n - np.arange(ac.shape[1])))
+
+
+#: widths of the autocorrelation's tolerant reads (see _fundamental)
+_WIDTHS = (5, 9, 17, 33, 65, 129)
+
+
+def _widened(acs: Any) -> Any:
+    """Every band's autocorrelation read as its maximum over each of ``_WIDTHS`` lags."""
+    import numpy as np
+    from scipy.ndimage import maximum_filter1d
+
+    return np.stack([maximum_filter1d(acs, size=k, axis=-1) for k in _WIDTHS])
+
+
+def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float | None:
+    """Period (frames, sub-frame precision) of the onset function's strongest periodicity.
+
+    A train at P also correlates at 2P, 3P...: every divisor of the highest autocorrelation
+    peaks is a candidate, scored by the mean autocorrelation over its multiples (a comb);
+    the shortest period whose comb is nearly as good as the best one is the fundamental.
+    Timing jitter splits the peak at lag L into spikes over a few % of L, so the
+    autocorrelation is read as its maximum over +-1.5 % of the lag (``widened``: the
+    band's rows of :func:`_widened`). The period is then refined on ever higher multiples,
+    which divides the error of a frame by the multiple.
+    """
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    last = n // 2
+    sizes = np.asarray(_WIDTHS)
+
+    def peak_value(lags: Any) -> Any:
+        want = 2 * np.maximum(2, np.round(0.015 * lags)) + 1
+        return widened[np.minimum(np.searchsorted(sizes, want), sizes.size - 1), lags]
+
+    ilo, ihi = int(lo), min(int(hi), last - 3)
+    if ihi <= ilo + 2:
+        return None
+    lags = np.arange(ilo, ihi + 1)
+    widest = peak_value(lags)
+    peaks, _ = find_peaks(widest, distance=3)
+    if peaks.size == 0:
+        return None
+    top = lags[peaks[np.argsort(widest[peaks])[::-1][:3]]]
+    # a dozen divisors per peak is plenty: the highest peaks of a jittered train are its first few
+    candidates = np.array([lag / k for lag in top for k in range(1, min(12, int(lag // lo)) + 1)])
+    candidates = candidates[candidates <= ihi]
+    if candidates.size == 0:
+        return None
+    counts = (ihi // candidates).astype(int)
+    multiples = np.round(candidates[:, None] * np.arange(1, counts.max() + 1)[None, :]).astype(int)
+    valid = np.arange(1, counts.max() + 1)[None, :] <= counts[:, None]
+    values = peak_value(np.where(valid, multiples, ilo))
+    combs = (values * valid).sum(axis=1) / counts
+    best = float(combs.max())
+    period = float(candidates[combs >= best - 0.2 * abs(best)].min())
+    j = 2
+    while j * period <= last - 3:
+        window = max(3, int(0.1 * period))
+        centre = int(round(j * period))
+        near = np.arange(max(1, centre - window), min(ac.size - 2, centre + window) + 1)
+        values = ac[near]
+        i = int(np.argmax(values))
+        offset = 0.0
+        if 0 < i < values.size - 1:
+            denom = values[i - 1] - 2 * values[i] + values[i + 1]
+            offset = 0.5 * (values[i - 1] - values[i + 1]) / denom if denom < 0 else 0.0
+        refined = (near[i] + offset) / j
+        if abs(refined - period) > 0.03 * period:
+            break
+        period = refined
+        j *= 2
+    return float(period)
+
+
+def fold(comp: Any, period: float) -> tuple[float, int]:
+    """Epoch folding of ``comp`` at ``period`` frames: (score, phase). See :class:`Folder`."""
+    return Folder(comp).fold(period)
+
+
+class Folder:
+    """Epoch folding: average the onset function over cycles; score the peak of the profile.
+
+    Timing jitter of a few % moves each click by up to ~2 % of the period, so each cycle
+    contributes its *maximum* within that tolerance (a max filter before averaging): the
+    average of maxima keeps the click's full height, a maximum of averages would not.
+    The max-filtered signals are kept per tolerance: the period search folds one onset
+    function at many periods.
+    """
+
+    def __init__(self, comp: Any) -> None:
+        import numpy as np
+
+        self.comp = comp
+        self.std = float(np.std(comp))
+        self._tolerant: dict[int, Any] = {}
+
+    def tolerant(self, tol: int) -> Any:
+        from scipy.ndimage import maximum_filter1d
+
+        if tol not in self._tolerant:
+            self._tolerant[tol] = maximum_filter1d(self.comp, size=2 * tol + 1)
+        return self._tolerant[tol]
+
+    def fold(self, period: float, with_phase: bool = True) -> tuple[float, int]:
+        import numpy as np
+
+        comp = self.comp
+        width = int(period)
+        cycles = int((comp.size - width) // period) + 1
+        if cycles < 3:
+            return 0.0, 0
+        starts = np.round(np.arange(cycles) * period).astype(int)
+        index = starts[:, None] + np.arange(width)[None, :]
+        tol = max(1, int(round(0.03 * period)))
+        profile = self.tolerant(tol)[index].mean(axis=0)
+        half = width // 2   # upper median by partition: np.median's overhead dominates short profiles
+        med = np.partition(profile, half)[half]
+        mad = 1.4826 * np.partition(np.abs(profile - med), half)[half]
+        spread = max(float(mad), self.std / math.sqrt(cycles) * 0.5, 1e-6)
+        top = int(np.argmax(profile))
+        score = float((profile[top] - med) / spread)
+        if not with_phase:
+            return score, top
+        # the centre: the raw profile's maximum inside the tolerant profile's peak region
+        raw = comp[index].mean(axis=0)
+        region = np.arange(top - tol, top + tol + 1) % width
+        return score, int(region[np.argmax(raw[region])])
+
+    def score(self, period: float) -> float:
+        return self.fold(period, with_phase=False)[0]
+
+
+def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
+    """Fold each third of the recording separately at the train's period and phase: a real
+    train stands out in every part, a chance alignment of a few loud keys in one part only.
+    Returns the weakest part's robust z near the train's phase."""
+    import numpy as np
+    from scipy.ndimage import maximum_filter1d
+
+    width = int(period)
+    cycles = int((comp.size - width) // period) + 1
+    if cycles < parts:
+        return 0.0
+    starts = np.round(np.arange(cycles) * period).astype(int)
+    tol = max(1, int(round(0.03 * period)))
+    tolerant = maximum_filter1d(comp, size=2 * tol + 1)
+    weakest = float("inf")
+    for chunk in np.array_split(starts, parts):
+        profile = tolerant[chunk[:, None] + np.arange(width)[None, :]].mean(axis=0)
+        med = np.median(profile)
+        mad = max(1.4826 * float(np.median(np.abs(profile - med))), 1e-6)
+        # each third may sit a little off the whole recording's phase (timing jitter of a few
+        # % drifts a 2-3 cycle average): its best point within the tolerance of the phase
+        near = profile[np.arange(phase - tol, phase + tol + 1) % width]
+        weakest = min(weakest, float((near.max() - med) / mad))
+    return weakest

@@ -1,0 +1,54 @@
+"""Tuning of the acoustic detectors in one place: every threshold and search setting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: nominal spindle rotation frequencies f_r = rpm / 60 (4200 ... 15000 rpm)
+SPINDLE_HZ = (70.0, 90.0, 98.33, 120.0, 166.67, 250.0)
+
+#: below this a click's 1-8 kHz energy is not in the recording
+MIN_SAMPLERATE = 8000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds; the defaults were tuned with ``bench/acoustic_eval.py``."""
+
+    click_score: float = 6.0        # folded onset peak, robust z, to call a click train
+    min_clicks: int = 4              # clicks on the grid needed for any periodic claim
+    min_fill: float = 0.6            # share of grid slots that hold a click (reported)
+    min_consistency: float = 1.5     # the train must stand out in each third of the recording
+    max_jitter: float = 0.06         # timing residual / period
+    min_similarity: float = 0.4      # cosine similarity of click spectra (loud clicks only)
+    min_on_grid: float = 0.5         # share of unmistakable impulses the train must explain
+    min_uniformity: float = 0.75     # share of slots near the strong ones' strength, when clicks are loud
+    hit_z: float = 3.0               # onset z that counts as a click in a slot
+    event_z: float = 8.0             # onset z of an unmistakable impulse (isolated clicks, seeks)
+    fast_period_s: float = 2.05      # at or below: click of death; above: suspicious (head parking?)
+    min_period_s: float = 0.2
+    max_period_s: float = 5.0
+    clip_fraction: float = 0.001     # share of samples at full scale that makes a recording unusable
+    whine_db: float = 20.0           # prominence of a persistent line over the local spectrum
+    grind_db: float = 15.0           # envelope-spectrum line over its neighbourhood
+    grind_depth: float = 0.5         # and this amplitude-modulation depth
+    beep_db: float = 18.0            # tonal frame: peak over the frame's median spectrum
+    max_contrast: float = 3.5        # strongest slots over the median slot (trains measured <= 3.0)
+    max_subgrid: float = 2.5         # every k-th slot over the others (trains measured <= 2.3)
+    max_few_loud: float = 6.0        # their product: trains measured <= 4.6, parking 8+ (bench seeds)
+    max_gap_slots: int = 2           # empty slots bridged inside one stretch of a train
+    min_active_slots: int = 8        # slots a train judged on its active stretches must span
+    max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
+    # ---- the click search's own settings
+    frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise
+    subbands: int = 8                # sub-bands of the click band with their own onset function
+    search_pool: int = 2             # the period search runs on 4 ms steps (max of two 2 ms hops): half
+                                     # the cost, and a click's peak survives the pooling
+    phase_min_s: float = 1.0         # the phase search covers periods from here up (the autocorrelation
+                                     # is reliable below)
+    phase_top: int = 3               # (band, period) pairs of the phase search folded, with multiples
+    phase_margin: float = 1.0        # fold score by which a phase candidate must beat the autocorrelation's
+    phase_peaks: int = 40            # strongest onset peaks per band in the phase histogram (a slow
+                                     # train has <= 30 clicks)
+    union_bands: bool = True         # join the sub-bands that show the train at the same phase
+    union_min_score: float = 2.0     # fold score a sub-band must reach at the train's period to be joined

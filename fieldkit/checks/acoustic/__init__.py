@@ -1,0 +1,268 @@
+"""acoustic: listen to the machine through the microphone for a dying hard disk.
+
+Measuring lives in ``fieldkit.audio`` (capture, WAV I/O, the analysis, the disk exercise);
+:mod:`.verdicts` decides what the measurements mean and :mod:`.findings` writes the
+findings. A second recording tells a disk from the room: ``--compare-with FILE`` (made with
+the microphone farther away) or ``--exercise DEVICE`` (an idle segment, then a segment while
+fieldkit reads the drive).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fieldkit.context import Context
+from fieldkit.checks.acoustic.findings import Extra, exercise_finding, finding, unknown
+from fieldkit.findings import Evidence, Finding
+from fieldkit.options import Option
+
+NAME = "acoustic"
+DESCRIPTION = "Listens through the microphone for a dying hard disk: click of death, stall beeps, whine, grinding"
+AREA = "disk_sounds"
+TIMEOUT_S = 100
+# Record after the other checks, alone: the microphone must hear the disk, not the scan's own
+# SMART queries, traceroutes and VoIP stream, nor a drive kept seeking by them (acoustic.md §2.6:
+# healthy seek noise sits near the click detector's boundary).
+RUNS_ALONE = True
+
+OPTIONS = [
+    Option("duration", "float", 30.0, "Seconds to record (slow click patterns need 20-30 s)", min=5, max=60,
+           metavar="S"),
+    Option("device", "str", None, "Input device: index or part of the name (see 'fieldkit audio devices')",
+           metavar="ID"),
+    Option("samplerate", "int", None, "Sample rate in Hz (default: 48000 or what the device supports)",
+           min=8000, max=192000, metavar="HZ"),
+    Option("from_wav", "path", None, "Analyse this WAV recording instead of recording (e.g. made with a phone)",
+           profile=False, metavar="FILE"),
+    Option("save_wav", "path", None, "Keep the recording in this WAV file (evidence for the report)",
+           profile=False, metavar="FILE"),
+    Option("compare_with", "path", None, "A second recording of the same sound made with the microphone farther "
+           "from the computer: a click train that is clearly louder near the computer comes from it",
+           profile=False, metavar="FILE"),
+    Option("exercise", "str", None, "Read this disk (read-only) while listening: records an idle segment, then "
+           "one while the disk is read, and compares them (needs root)", metavar="DEVICE"),
+    # defaults from audio.thresholds.Thresholds (the values bench/acoustic_eval.py measured), written out
+    # so listing the options does not import numpy; a test keeps them equal
+    Option("click_threshold", "float", 6.0, "Folded click-train score needed to report clicks (higher = stricter)",
+           min=3, max=100),
+    Option("min_clicks", "int", 4, "Clicks (grid cycles) needed before a pattern counts as periodic", min=3, max=30),
+]
+
+
+def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI hook's documented name
+    """What the technician must do before the recording starts (printed by the CLI)."""
+    if options.get("from_wav"):
+        return None
+    seconds = options.get("duration") or 30.0
+    if options.get("exercise"):
+        return (f"acoustic: recording {seconds:g} s with the disk idle, then {seconds:g} s while fieldkit reads "
+                f"{options['exercise']} (read-only). Put the microphone on the computer case, as close to the hard "
+                "disk as you can. Keep quiet during the recording: no talking, no typing, no moving the mouse.")
+    return (f"acoustic: recording {seconds:g} s through the microphone, after any other checks have finished. "
+            "Put the microphone (or the laptop) on the computer case, as close to the hard disk as you can. "
+            "Keep quiet during the recording: no talking, no typing, no moving the mouse.")
+
+
+# --------------------------------------------------------------------------- run
+
+def run(ctx: Context) -> list[Finding]:
+    from fieldkit.audio.capture import CaptureError
+    from fieldkit.audio.wav import WavError, check_writable
+
+    save = ctx.option("save_wav")
+    if save and (problem := check_writable(save)):
+        return [unknown("audio-save-path", f"Cannot keep the recording: {problem}", source=str(save))]
+    if ctx.option("exercise"):
+        return _run_exercise(ctx)
+    far = None
+    try:
+        if ctx.option("compare_with"):
+            from fieldkit.audio.wav import read_wav
+
+            far = read_wav(ctx.option("compare_with"))[:2]   # read first: a bad file fails before recording
+        samples, rate, source, evidence, notes = _acquire(ctx)
+    except CaptureError as exc:
+        return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
+    except WavError as exc:
+        return [unknown("audio-bad-wav", str(exc), source=str(ctx.option("from_wav") or ctx.option("compare_with")))]
+    return _analyse(ctx, samples, rate, source, evidence, notes, far=far)
+
+
+def _acquire(ctx: Context) -> tuple[Any, int, str, list[Evidence], list[str]]:
+    from fieldkit.audio import capture
+    from fieldkit.audio.wav import read_wav
+
+    if ctx.option("from_wav"):
+        path = ctx.option("from_wav")
+        samples, rate, description = read_wav(path)
+        return samples, rate, f"WAV file {path}", [Evidence(source=str(path), excerpt=description)], []
+    duration = float(ctx.option("duration"))
+    if ctx.time_left() < duration + 8:
+        raise capture.CaptureError("audio-budget", f"a {duration:g} s recording does not fit the check's remaining "
+                                                   f"time budget of {ctx.time_left():.0f} s; raise --timeout")
+    rec = _record(ctx, duration)
+    label, ev = _label(rec)
+    notes = []
+    save = ctx.option("save_wav")
+    if save:
+        notes.append(_save(save, rec.samples, rec.samplerate))
+    return rec.samples, rec.samplerate, label, [ev], notes
+
+
+def _record(ctx: Context, duration: float, what: str = "") -> Any:
+    from fieldkit.audio import capture
+
+    sd = capture.import_sounddevice()
+    device = capture.resolve_device(sd, ctx.option("device"))
+    rate = capture.negotiate_samplerate(sd, device, ctx.option("samplerate"))
+    ctx.progress(f"recording {duration:g} s{what} from {device['name']} at {rate} Hz")
+    return capture.record(sd, device, rate, duration, checkpoint=ctx.checkpoint, progress=ctx.progress)
+
+
+def _label(rec: Any) -> tuple[str, Evidence]:
+    label = f"microphone {rec.device!r} ({rec.hostapi}) at {rec.samplerate} Hz"
+    excerpt = (f"{rec.samples.size / rec.samplerate:.2f} s recorded in {rec.blocks} blocks, 0 overflows, "
+               f"first block after {rec.first_block_delay_s:.2f} s")
+    return label, Evidence(source=label, excerpt=excerpt)
+
+
+def _save(path: str, samples: Any, rate: int) -> str:
+    from fieldkit.audio.wav import write_wav
+
+    try:
+        write_wav(path, samples, rate)
+    except OSError as exc:  # keep the analysis: the measurement is not lost because a copy failed
+        return f"The recording could not be saved to {path}: {exc.strerror or exc}"
+    return f"Recording saved to {path}"
+
+
+def _device_label(ctx: Context) -> str:
+    if ctx.option("from_wav"):
+        return str(ctx.option("from_wav"))
+    return f"microphone {ctx.option('device') or '(default input)'}"
+
+
+# --------------------------------------------------------------------------- analysis
+
+def _thresholds(ctx: Context) -> Any:
+    from fieldkit.audio.thresholds import Thresholds
+
+    return Thresholds(click_score=float(ctx.option("click_threshold")), min_clicks=int(ctx.option("min_clicks")))
+
+
+def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[Evidence],
+             notes: list[str], far: tuple[Any, int] | None = None) -> list[Finding]:
+    from fieldkit.audio.analysis import analyse, capture_problem, measure_train
+    from fieldkit.checks.acoustic.verdicts import classify, compare_positions
+
+    th = _thresholds(ctx)
+    problem = capture_problem(samples, rate, th.clip_fraction)
+    if problem:
+        rule, reason = problem
+        return [unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
+                        notes=notes)]
+    ctx.checkpoint()
+    a = analyse(samples, rate, th)
+    verdicts = classify(a, th)
+    extra = Extra()
+    if far is not None:
+        far_source = str(ctx.option("compare_with"))
+        evidence = list(evidence) + [Evidence(source=far_source, excerpt="second recording, microphone farther away")]
+        far_problem = capture_problem(far[0], far[1], th.clip_fraction)
+        if far_problem:
+            extra.notes.append(f"second recording {far_source} not used: {far_problem[1]}")
+        elif a.train is None:
+            extra.notes.append(f"second recording {far_source}: no click train in the first one to compare")
+        else:
+            ctx.checkpoint()
+            cmp = compare_positions(a.train, measure_train(far[0], far[1], a.train.period_s, th), th)
+            extra.positions = cmp
+            extra.notes.append(f"second recording {far_source} (farther away): clicks at {a.train.period_s:.3f} s "
+                               f"score {cmp.other_score:.1f}; level near minus far "
+                               + (f"{cmp.level_db:+.1f} dB" if cmp.level_db is not None else "n/a (not heard far away)")
+                               + f" -> {cmp.source}")
+            verdicts = _attribute(verdicts, a, th, {"machine": "disk", "room": "room"}.get(cmp.source))
+    findings = [finding(a, verdict, th, source, evidence, notes, extra) for verdict in verdicts]
+    findings[0].data.update(a.data)   # the pictures go with the headline finding
+    return findings
+
+
+def _attribute(verdicts: list[str], a: Any, th: Any, source: str | None) -> list[str]:
+    """Replace the train's verdict once a second recording has told where the clicks come from."""
+    train_codes = ("click-of-death", "slow-periodic-clicks", "clock-like-ticks")
+    if source is None or a.train is None:
+        return verdicts
+    if source == "room":
+        new = "room-clicks"
+    else:
+        new = "click-of-death" if a.train.period_s <= th.fast_period_s else "slow-periodic-clicks"
+    return [new if v in train_codes else v for v in verdicts]
+
+
+# --------------------------------------------------------------------------- exercise
+
+def _run_exercise(ctx: Context) -> list[Finding]:
+    """Record idle, then while reading the disk; compare the two segments."""
+    from fieldkit.audio.analysis import analyse, capture_problem, measure_train
+    from fieldkit.audio.capture import CaptureError
+    from fieldkit.audio.exercise import Exerciser, ExerciseError
+    from fieldkit.checks.acoustic.verdicts import classify, compare_exercise
+
+    device = str(ctx.option("exercise"))
+    if ctx.option("from_wav"):
+        return [unknown("exercise-needs-microphone", "--exercise reads the disk while the microphone listens; it "
+                        "cannot be combined with --from-wav", source=device)]
+    duration = float(ctx.option("duration"))
+    if ctx.time_left() < 2 * duration + 12:
+        return [unknown("audio-budget", f"two {duration:g} s recordings (idle, then reading {device}) do not fit the "
+                        f"check's remaining time budget of {ctx.time_left():.0f} s; raise --timeout or lower "
+                        "--duration", source=device)]
+    th = _thresholds(ctx)
+    try:
+        exerciser = Exerciser(device, seconds=duration + 6)   # opened now: no permission fails before recording
+    except ExerciseError as exc:
+        return [unknown(exc.rule, f"Cannot exercise the disk: {exc.reason}", source=device)]
+    try:
+        try:
+            idle = _record(ctx, duration, " with the disk idle")
+            ctx.progress(f"reading {device} (read-only) while recording")
+            exerciser.start()
+            busy = _record(ctx, duration, f" while reading {device}")
+        finally:
+            reads = exerciser.stop()
+    except CaptureError as exc:
+        return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
+    label, ev_idle = _label(idle)
+    _label_busy, ev_busy = _label(busy)
+    for rec in (idle, busy):
+        problem = capture_problem(rec.samples, rec.samplerate, th.clip_fraction)
+        if problem:
+            return [unknown(problem[0], f"The recording cannot be used: {problem[1]}", source=label)]
+    ctx.checkpoint()
+    a_idle = analyse(idle.samples, idle.samplerate, th, with_pictures=False)
+    a_busy = analyse(busy.samples, busy.samplerate, th)
+    rec_started = busy.started_monotonic
+    extra = Extra(reads=reads, rec_started_s=rec_started)
+    verdicts = classify(a_busy, th)
+    if a_busy.train is not None:
+        at_idle = measure_train(idle.samples, idle.samplerate, a_busy.train.period_s, th)
+        cmp = compare_exercise(a_busy.train, at_idle, th)
+        verdicts = _attribute(verdicts, a_busy, th, "disk" if cmp.source == "drive" else "room")
+        shown = a_busy
+    else:
+        cmp = compare_exercise(None, a_idle.train, th)
+        shown = a_busy
+        if a_idle.train is not None:   # clicks only without the reads: not the disk's reading
+            shown = a_idle
+            verdicts = _attribute(classify(a_idle, th), a_idle, th, "room")
+    extra.exercise = cmp
+    extra.notes.append(f"idle segment: {', '.join(classify(a_idle, th))}; click score {a_idle.score:.1f}")
+    extra.notes.append(f"reading segment: {', '.join(classify(a_busy, th))}; click score {a_busy.score:.1f}; "
+                       f"source of the clicks: {cmp.source}"
+                       + (f", reading minus idle {cmp.level_db:+.1f} dB" if cmp.level_db is not None else ""))
+    source = f"{label}, idle then reading {device}"
+    findings = [finding(shown, v, th, source, [ev_idle, ev_busy], [], extra) for v in verdicts]
+    findings[0].data.update(a_busy.data)
+    clicks = a_busy.train.times_s if a_busy.train is not None and cmp.source == "drive" else []
+    findings.append(exercise_finding(reads, clicks, rec_started))
+    return findings

@@ -22,9 +22,9 @@ FINDING_BUILDING = {("fieldkit.findings", "Finding"), ("fieldkit.findings", "Adv
                     ("fieldkit", "Finding"), ("fieldkit", "Advice"), ("fieldkit", "Tier"),
                     ("fieldkit.messages", "t"), ("fieldkit.messages", "tn")}
 #: Modules whose findings-building has not moved into their check yet. Their owners move
-#: it (SMART advice and self-test findings to checks/smart/, VoIP verdicts to checks/voip/)
+#: it (SMART advice and self-test findings to checks/smart/)
 #: and delete the line here; nothing may be added.
-NOT_YET_MOVED = {"fieldkit/smart/advice.py", "fieldkit/smart/selftest.py", "fieldkit/voip/verdicts.py"}
+NOT_YET_MOVED = {"fieldkit/smart/advice.py", "fieldkit/smart/selftest.py"}
 
 
 def test_import_contracts_hold() -> None:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fieldkit import __version__
+
+if TYPE_CHECKING:
+    from fieldkit.profiles import Profile
+    from fieldkit.result import ScanResult
+    from fieldkit.resultfile import ResultFile
 
 EXIT_USAGE = 3  # Status.UNKNOWN; not imported, to keep start-up light
 
@@ -147,44 +152,54 @@ def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_
                     report_lang=None if no_report else lang, **monitoring)
 
 
-def _open_visit() -> dict[str, Any] | None:
-    """The open visit (issue 7): scans run during it belong to it. A damaged visit file is reported,
-    never a reason to lose a scan."""
-    from fieldkit import visit
-
-    try:
-        return visit.current()
-    except visit.VisitError as exc:
-        _warn(f"{exc}; this scan is not attached to a visit")
-        return None
-
-
-def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quiet: bool) -> Path | None:
-    """The HTML report next to the JSON (issue 7). A report failure must not cost the scan."""
-    from fieldkit import report
-
-    html_path = target.with_suffix(".html")
-    try:
-        report.write_report([result], html_path, "html", lang=lang)
-    except Exception as exc:  # noqa: BLE001 - the JSON result is already safe on disk
-        _warn(f"the HTML report could not be written ({exc.__class__.__name__}: {exc}); "
-              f"make it later with 'fieldkit report {target}'")
-        return None
-    if not (as_json or quiet):
-        click.echo(f"Report written to {html_path}")
-    return html_path
-
-
-def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
+def _execute(profile: Profile, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
              no_history: bool = False, nagios: bool = False, prometheus_file: str | None = None,
              textfile_dir: str | None = None, lock_wait: float = 120.0) -> int:
-    from fieldkit.history.session import ScanSession
+    """Run the scan use case (:mod:`fieldkit.scan`) and show it the way the options ask."""
+    from fieldkit import scan as scan_case
+    from fieldkit.context import Environment
     from fieldkit.lock import LockTimeout
 
-    session = ScanSession(profile_name=profile.name, store_history=not no_history, lock_wait_s=lock_wait,
-                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {text}", err=True))
+    quiet = quiet or nagios
+    env = Environment()
+    progress = None
+    if not (as_json or quiet) and env.stderr_isatty:
+        from fieldkit.console import RichProgress
+
+        progress = RichProgress(env.stderr)
+
+    def show_result(result: ScanResult, result_file: ResultFile) -> str | None:
+        if nagios:
+            from fieldkit.export import nagios as nagios_out
+
+            click.echo(nagios_out.render(result))
+        elif as_json:
+            from fieldkit.interrupt import write_all
+
+            write_all(click.get_text_stream("stdout"), result.to_json() + "\n")
+            return "the JSON document on stdout"
+        elif not quiet:
+            from fieldkit.console import print_summary
+
+            print_summary(result, env.stdout)
+            if result_file.written:
+                click.echo(f"Result written to {result_file.path}")
+        return None
+
+    def inform(text: str) -> None:
+        click.echo(f"fieldkit: {text}", err=True)
+
+    request = scan_case.ScanRequest(
+        profile=profile, out_dir=out_dir, report_lang=report_lang, store_history=not no_history,
+        lock_wait_s=lock_wait, prometheus_file=Path(prometheus_file) if prometheus_file else None,
+        textfile_dir=Path(textfile_dir) if textfile_dir else None, argv=sys.argv, env=env)
+    callbacks = scan_case.ScanCallbacks(
+        warn=_warn, inform=inform, progress=progress, show_result=show_result,
+        before_run=(lambda text: None) if as_json or quiet else (lambda text: click.echo(text, err=True)),
+        report_written=(lambda path: None) if as_json or quiet
+        else (lambda path: click.echo(f"Report written to {path}")))
     try:
-        session.__enter__()
+        return scan_case.run(request, callbacks)
     except LockTimeout as exc:
         if nagios:
             from fieldkit.export import nagios as nagios_out
@@ -192,100 +207,6 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, 
             click.echo(nagios_out.unknown(str(exc)))
             return EXIT_USAGE
         raise fail(str(exc)) from None
-    try:
-        return _execute_locked(profile, session, as_json=as_json, quiet=quiet or nagios, out_dir=out_dir,
-                               nagios=nagios, prometheus_file=prometheus_file, textfile_dir=textfile_dir,
-                               report_lang=report_lang)
-    finally:
-        session.__exit__(None, None, None)
-
-
-def _write_prometheus(result: Any, prometheus_file: str | None, textfile_dir: str | None) -> None:
-    from fieldkit.export import prometheus
-
-    targets = [Path(prometheus_file)] if prometheus_file else []
-    if textfile_dir:
-        targets.append(Path(textfile_dir) / prometheus.textfile_name(result))
-    if not targets:
-        return
-    text = prometheus.render(result)
-    for target in targets:
-        try:
-            prometheus.write_textfile(target, text)
-        except OSError as exc:
-            _warn(f"{target}: cannot write the Prometheus file: {exc.strerror or exc}")
-
-
-def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, out_dir: Path | None,
-                    nagios: bool, prometheus_file: str | None, textfile_dir: str | None,
-                    report_lang: str | None = None) -> int:
-    from contextlib import nullcontext
-
-    from fieldkit.console import RichProgress
-    from fieldkit.context import Environment
-    from fieldkit.machine import identify
-    from fieldkit.runner import run_scan
-
-    from fieldkit.interrupt import CtrlC
-    from fieldkit.resultfile import ResultFile
-
-    env = Environment()
-    result_file = ResultFile(out_dir, warn=_warn)  # an unwritable folder is a warning, never the scan's end
-
-    if not (as_json or quiet):
-        _print_before_run(profile)
-    show_progress = not (as_json or quiet) and env.stderr_isatty
-    progress = RichProgress(env.stderr) if show_progress else None
-    machine = identify(env)
-    history = session.history_for(machine)
-    ctrl_c = CtrlC(notice=lambda text: click.echo(f"fieldkit: {text}", err=True))
-    with ctrl_c:
-        try:
-            with progress if progress else nullcontext():
-                result = run_scan(profile, env=env, machine=machine, on_update=result_file.save, progress=progress,
-                                  argv=sys.argv, history=history, visit=_open_visit())
-            ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)
-            return _finish_scan(result, session, result_file, ctrl_c, as_json=as_json, quiet=quiet, nagios=nagios,
-                                prometheus_file=prometheus_file, textfile_dir=textfile_dir,
-                                report_lang=report_lang, stdout=env.stdout)
-        except KeyboardInterrupt:
-            partial = [f"the result file {result_file.path} (as of the last finished check)"] \
-                if result_file.written and not any(str(result_file.path) in s for s in ctrl_c.saved) else []
-            click.echo(f"fieldkit: {ctrl_c.stopped_line(partial)}", err=True)
-            return EXIT_USAGE
-
-
-def _finish_scan(result: Any, session: Any, result_file: Any, ctrl_c: Any, *, as_json: bool, quiet: bool,
-                 nagios: bool, prometheus_file: str | None, textfile_dir: str | None, report_lang: str | None,
-                 stdout: Any) -> int:
-    """After the checks: history, final result file, Prometheus, stdout, HTML report."""
-    from fieldkit.console import print_summary
-
-    session.finish(result)  # changes_since_last into result.extra, then into the history
-    if session.scan_row is not None:
-        ctrl_c.done("the history")
-    result_file.save(result)  # the final file carries changes_since_last
-    if result_file.written:
-        ctrl_c.done(f"the result file {result_file.path}")
-    _write_prometheus(result, prometheus_file, textfile_dir)
-    if nagios:
-        from fieldkit.export import nagios as nagios_out
-
-        click.echo(nagios_out.render(result))
-    elif as_json:
-        from fieldkit.interrupt import write_all
-
-        write_all(click.get_text_stream("stdout"), result.to_json() + "\n")
-        ctrl_c.done("the JSON document on stdout")
-    elif not quiet:
-        print_summary(result, stdout)
-        if result_file.written:
-            click.echo(f"Result written to {result_file.path}")
-    if result_file.written and report_lang is not None:
-        html = _write_html_report(result, result_file.path, report_lang, as_json, quiet)
-        if html is not None:
-            ctrl_c.done(f"the report {html}")
-    return result.exit_code
 
 
 class CheckGroup(click.Group):
@@ -961,22 +882,6 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
         raise fail(f"no scheduled scan {name!r} ({'; '.join(errors)})")
     for line in done:
         click.echo(line)
-# --------------------------------------------------------------------------- check notices (BEFORE_RUN)
-# What the technician must do before a check runs (CheckSpec.notice). Printed on stderr by
-# `scan` and `check`, never with --quiet or --json (stdout stays machine-readable).
-
-def _print_before_run(profile: Any) -> None:
-    from fieldkit import checks
-
-    for name, config in profile.checks.items():
-        try:
-            text = checks.load(name).notice(config.options)
-        except Exception:  # noqa: BLE001 - a notice must never stop a scan; the runner reports broken checks
-            continue
-        if text:
-            click.echo(text, err=True)
-
-
 # --------------------------------------------------------------------------- audio (issue 4)
 
 @cli.group("audio")

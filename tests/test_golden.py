@@ -73,9 +73,9 @@ def _profile(port: int) -> Any:
 
 def _scan(profile: Any, out_dir: Path) -> dict[str, Any]:
     """Run the scan use case as ``fieldkit scan`` does, with the history, and read back the result file."""
-    from fieldkit.cli import _execute
+    from fieldkit import scan
 
-    _execute(profile, as_json=False, quiet=True, out_dir=out_dir)
+    scan.run(scan.ScanRequest(profile, out_dir=out_dir))
     [result_file] = out_dir.glob("*.json")
     return json.loads(result_file.read_text(encoding="utf-8"))
 

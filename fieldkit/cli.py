@@ -484,6 +484,11 @@ def _history_call(func: Any, *args: Any, **kwargs: Any) -> Any:
         raise fail(str(exc)) from None
 
 
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
 def _history_exists() -> bool:
     from fieldkit.history import db_path
 
@@ -512,15 +517,9 @@ def history_list(limit: int, host: str | None, as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return 0
-    click.echo(f"{'ID':>6}  {'started (UTC)':<19}  {'host':<16} {'profile':<14} {'status':<8} findings  "
-               f"{'scan id':<12}  visit")
-    for r in rows:
-        flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
-        visit = visits.get(r.visit_id or "", {})
-        where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
-        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {r.hostname[:16]:<16} "
-                   f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
-                   f"{where or '-'}{flags}")
+    from fieldkit.history import text
+
+    _echo_lines(text.scan_list(rows, visits))
     return 0
 
 
@@ -532,6 +531,7 @@ def history_show(ref: str, as_json: bool) -> int:
     import json
 
     from fieldkit.console import print_summary
+    from fieldkit.history import text
 
     with _open_history() as store:
         scan = _history_call(store.resolve, ref)
@@ -539,17 +539,9 @@ def history_show(ref: str, as_json: bool) -> int:
             click.echo(json.dumps(_history_call(store.scan_document, scan), indent=2, ensure_ascii=False))
             return 0
         result = _history_call(store.load, scan)
-    click.echo(f"Scan {scan} ({result.scan_id}) started {result.to_dict()['started_at']}")
-    if result.visit:
-        details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
-                            if result.visit.get(k))
-        click.echo(f"During visit {result.visit.get('id')}: {details}")
+    _echo_lines(text.scan_heading(scan, result))
     print_summary(result, sys.stdout)
-    changes = result.extra.get("changes_since_last") or []
-    if changes:
-        click.echo("Changes since the previous scan:")
-        for change in changes:
-            click.echo(f"  {change['check']} {change['subject']}: {change['summary']}")
+    _echo_lines(text.changes_since_last(result))
     return 0
 
 
@@ -574,19 +566,9 @@ def history_diff(a: str, b: str, as_json: bool) -> int:
                                "changes": [c.to_dict() for c in changes],
                                "metrics": [m.to_dict() for m in metrics]}, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"From scan {first} ({before.to_dict()['started_at']}, {before.status.name}) "
-               f"to scan {second} ({after.to_dict()['started_at']}, {after.status.name})")
-    if before.machine.get("host_id") != after.machine.get("host_id"):
-        click.echo("Note: the two scans are of different machines.")
-    click.echo("Status changes:" if changes else "No status changes.")
-    for c in changes:
-        click.echo(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
-                   f"{(c.after.name if c.after else '-'):<8} {c.summary}")
-    if metrics:
-        click.echo("Metric changes:")
-        for m in metrics:
-            click.echo(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
-                       f"({m.delta:+g})")
+    from fieldkit.history import text
+
+    _echo_lines(text.diff(first, second, before, after, changes, metrics))
     return 0
 
 
@@ -602,46 +584,21 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
     """One metric of one subject over the stored scans, oldest first."""
     import json
 
+    from fieldkit.history import text
     from fieldkit.history.store import current_host_id
 
     if not _history_exists():
         raise fail("no scans stored yet: nothing to trend")
     with _open_history() as store:
-        host_id = _pick_host(store, subject, metric, host, current_host_id())
+        host_id = _history_call(text.pick_host, store, subject, metric, host, current_host_id())
         points = _history_call(store.trend, subject, metric, host_id=host_id, check=check_name, limit=limit or None)
         if not points:
-            known = ", ".join(f"{s}/{m}" for s, m in _history_call(store.known_series, host_id)[:12])
-            raise fail(f"no values of metric {metric!r} for subject {subject!r}"
-                       + (f" (some known subject/metric pairs: {known})" if known else ""))
+            raise fail(_history_call(text.no_trend_values, store, subject, metric, host_id))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in points], indent=2))
         return 0
-    unit = points[-1].unit
-    click.echo(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans")
-    for p in points:
-        value = "-" if p.value is None else f"{p.value:g}"
-        click.echo(f"  {p.started_at[:19].replace('T', ' ')}  {value:>12}  {p.status.name}")
-    numbers = [p.value for p in points if p.value is not None]
-    if len(numbers) >= 2:
-        click.echo(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
-                   f"(min {min(numbers):g}, max {max(numbers):g})")
+    _echo_lines(text.trend(subject, metric, points))
     return 0
-
-
-def _pick_host(store: Any, subject: str, metric: str, host: str | None, here: str) -> str | None:
-    hosts = _history_call(store.series_hosts, subject, metric)
-    if host:
-        match = [h for h, name in hosts if host in (h, name)]
-        if not match:
-            raise fail(f"machine {host!r} has no values of {metric!r} for {subject!r}")
-        return match[0]
-    ids = {h for h, _ in hosts}
-    if len(ids) <= 1:
-        return next(iter(ids), None)
-    if here in ids:
-        return here
-    names = ", ".join(sorted(f"{name or '?'} ({h})" for h, name in hosts))
-    raise fail(f"several machines have this series, pass --host: {names}")
 
 
 @history_group.command("stats")
@@ -670,20 +627,15 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     """Every stored scan as JSON Lines, oldest first, for log shippers (Filebeat ndjson, OTel filelog)."""
     import json
 
-    if since:
-        from datetime import datetime, timezone
+    from fieldkit.history import HistoryError, text
 
+    if since:
         try:
-            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
-            raise click.BadParameter(f"{since!r} is not an RFC 3339 time such as 2026-11-01T00:00:00Z",
-                                     param_hint="--since") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        since = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            since = text.parse_since(since)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--since") from None
     if not _history_exists():
         return 0
-    from fieldkit.history import HistoryError
 
     try:
         out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
@@ -692,7 +644,7 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     try:
         with _open_history() as store:
             for doc in store.iter_documents(since=since):  # one scan in memory at a time
-                for line in _export_lines(doc, per_finding):
+                for line in text.export_lines(doc, per_finding):
                     out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
     except HistoryError as exc:
         raise fail(str(exc)) from None
@@ -700,17 +652,6 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
         if out_file:
             out.close()
     return 0
-
-
-def _export_lines(doc: dict[str, Any], per_finding: bool) -> list[dict[str, Any]]:
-    if not per_finding:
-        return [doc]
-    context = {"scan_id": doc["scan_id"], "started_at": doc["started_at"],
-               "host_id": (doc.get("machine") or {}).get("host_id"),
-               "hostname": (doc.get("machine") or {}).get("hostname"),
-               "profile": (doc.get("profile") or {}).get("name"),
-               "visit_id": (doc.get("visit") or {}).get("id") if doc.get("visit") else None}
-    return [{"schema": "fieldkit.finding/1", **context, **finding} for finding in doc.get("findings", [])]
 
 
 # --------------------------------------------------------------------------- export (issue 8)

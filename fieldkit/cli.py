@@ -29,7 +29,7 @@ class FieldkitGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        # Issue 8: under --nagios a monitoring system reads only stdout, so every failure
+        # Under --nagios a monitoring system reads only stdout, so every failure
         # also gets a plugin status line there ("FIELDKIT UNKNOWN - why", exit 3).
         nagios = "--nagios" in (sys.argv[1:] if args is None else list(args))
         try:
@@ -89,7 +89,7 @@ def _output_options(func: Any) -> Any:
     return func
 
 
-# Issue 8 options of scan and check: history, lock, Nagios and Prometheus output.
+# Options of scan and check for monitoring: history, lock, Nagios and Prometheus output.
 _MONITORING_PARAMS: list[tuple[list[str], dict[str, Any]]] = [
     (["--no-history", "no_history"], {"is_flag": True, "default": False,
                                       "help": "Do not store this scan in the history."}),
@@ -356,7 +356,7 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
     return EXIT_USAGE if bad else 0
 
 
-# --------------------------------------------------------------------------- report and visit (issue 7)
+# --------------------------------------------------------------------------- report and visit
 
 @cli.command("report")
 @click.argument("scan_files", nargs=-1, required=True, metavar="SCAN.json...")
@@ -464,7 +464,7 @@ def visit_show(as_json: bool) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- history (issue 8)
+# --------------------------------------------------------------------------- history
 
 def _open_history(create: bool = False) -> Any:
     from fieldkit.history import HistoryError, HistoryStore
@@ -654,7 +654,7 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     return 0
 
 
-# --------------------------------------------------------------------------- export (issue 8)
+# --------------------------------------------------------------------------- export
 
 @cli.group("export")
 def export_group() -> None:
@@ -685,7 +685,7 @@ def export_prometheus(out_file: str | None, ref: str) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- schedule (issue 8)
+# --------------------------------------------------------------------------- schedule
 
 @cli.group("schedule")
 def schedule_group() -> None:
@@ -823,7 +823,7 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
         raise fail(f"no scheduled scan {name!r} ({'; '.join(errors)})")
     for line in done:
         click.echo(line)
-# --------------------------------------------------------------------------- audio (issue 4)
+# --------------------------------------------------------------------------- audio
 
 @cli.group("audio")
 def audio_group() -> None:

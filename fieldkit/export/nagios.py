@@ -1,7 +1,7 @@
 """Nagios / Icinga / Checkmk / RMM plugin output: one status line with performance data.
 
 Follows the Monitoring Plugins Development Guidelines (monitoring-plugin-guidelines,
-``03.Output.md`` and ``01.range_expressions.md``; ecosystem notes 2.1):
+``03.Output.md`` and ``01.range_expressions.md``):
 
 * ``FIELDKIT <STATUS> - <text> | <perfdata>`` on one line, exit code 0/1/2/3;
 * perfdata ``'label'=value[UOM];[warn];[crit];[min];[max]``, separated by spaces; the

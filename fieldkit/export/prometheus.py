@@ -1,7 +1,6 @@
 """Prometheus text exposition for node_exporter's textfile collector.
 
-Rules followed (node_exporter README "Textfile Collector"; prometheus.io naming practice;
-ecosystem notes 2.2):
+Rules followed (node_exporter README "Textfile Collector"; prometheus.io naming practice):
 
 * no timestamps on samples: the collector rejects them;
 * one family per measured quantity (``fieldkit_smart_reallocated_sectors``), never a

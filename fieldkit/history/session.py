@@ -1,6 +1,6 @@
-"""What a scan does around the runner for issue 8: lock, history, changes, store.
+"""What a scan does around the runner: lock, history, changes, store.
 
-The CLI's ``_execute`` wires this in; keeping it here keeps ``cli.py`` thin. The rule
+The scan use case (:mod:`fieldkit.scan`) enters it around the runner. The rule
 is that nothing here may lose a measured scan: every history problem becomes one
 warning line and the scan goes on (its result file is written regardless).
 """

@@ -1,6 +1,6 @@
 """PDF through a headless Chromium/Chrome/Edge (``--print-to-pdf``), else WeasyPrint if installed.
 
-Neither is a hard dependency (``shared/notes/ecosystem.md`` section 3): the HTML report
+Neither is a hard dependency: the HTML report
 is canonical and prints cleanly from any browser. Chromium runs with a fresh, empty
 profile and without background networking (on a closed network its background
 connections fail noisily and can delay start-up), inside a time limit; its whole

@@ -24,7 +24,7 @@ from fieldkit.findings import Status
 
 if TYPE_CHECKING:
     from fieldkit.console import RichProgress
-    from fieldkit.history.session import ScanSession
+    from fieldkit.scan.session import ScanSession
     from fieldkit.interrupt import CtrlC
     from fieldkit.profiles import Profile
     from fieldkit.result import ScanResult
@@ -83,7 +83,7 @@ def run(request: ScanRequest, callbacks: ScanCallbacks | None = None) -> int:
 
     :raises fieldkit.lock.LockTimeout: another scan held the lock longer than ``lock_wait_s``.
     """
-    from fieldkit.history.session import ScanSession
+    from fieldkit.scan.session import ScanSession
 
     callbacks = callbacks or ScanCallbacks()
     with ScanSession(profile_name=request.profile.name, store_history=request.store_history,

@@ -59,8 +59,11 @@ def _profile(port: int) -> Any:
     parts = [
         profiles.ad_hoc("smart", {"from_file": [str(FIXTURES / "smart" / name) for name in SMART_CAPTURES]}),
         profiles.ad_hoc("acoustic", {"from_wav": str(FIXTURES / "golden" / "clicks.wav")}),
+        # thresholds far above any loopback time, so a loaded test machine cannot turn OK into WARNING
         profiles.ad_hoc("network", {"local": False, "gateway": False, "dns": False, "ping_method": "tcp",
-                                    "tcp_ping_port": port, "count": 3, "interval": 0.05,
+                                    "tcp_ping_port": port, "count": 3, "interval": 0.05, "probe_timeout": 10.0,
+                                    "rtt_warn_ms": 5000.0, "rtt_crit_ms": 9000.0,
+                                    "http_warn_ms": 20000.0, "http_crit_ms": 30000.0,
                                     "target": [f"127.0.0.1:{port}", "127.0.0.1:1"],
                                     "url": [f"http://127.0.0.1:{port}/"]}),
     ]

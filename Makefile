@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PROFILE ?= quick
 
-.PHONY: scan test venv test-deps bench clean
+.PHONY: scan test venv test-deps bench clean i18n-update i18n-compile i18n-check
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "cannot create a virtual environment: install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -38,5 +38,18 @@ test: test-deps $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# Translations (TRANSLATING.md): extract the texts and update every domain's .po in every language;
+# compile the .mo beside each .po (a build step: fieldkit also compiles on first use into its cache);
+# check that every catalog is complete, without fuzzy entries, with the English placeholders.
+i18n-update: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py update
+
+i18n-compile: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py compile
+
+i18n-check: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py check
+
 clean:
 	rm -rf $(VENV) reports .pytest_cache build dist
+	find fieldkit/locale -name '*.mo' -delete

@@ -11,6 +11,13 @@ bursts, head parking every 5.5-10 s, and excerpts of the real healthy-drive reco
 ``../shared/audio-healthy`` dropped into room noise (skipped when that folder is absent;
 the files are read in place, never copied).
 
+Mixtures (a real room): the same trains among other sounds and in part of the recording,
+one table per background and SNR with the same seeds in every column: typing at 4-10 keys/s
+(10-20 dB over the room), the drive's own seek bursts, 3-talker babble, a fan, a train present
+in 30-100 % of the recording in one to three bursts, and the same with background level steps
+of +-10 dB. Event SNR there is the click's energy over the continuous background's (room noise,
+babble or fan; typing and seeks come on top at their own levels).
+
 Prints: detection rate per SNR, false alarms per hour per noise type (with the Poisson 95 %
 upper bound), ROC AUC of the click-train score, and the analysis speed as a multiple of real
 time for 48 kHz audio on one core.
@@ -193,6 +200,46 @@ def speed() -> str:
             f"(best {CLIP_S / min(runs):.0f}x); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
+MIX_SNRS = (10, 0, -6, -10)
+MIXES = ("typing", "seeks", "babble", "fan", "partial", "partial+steps")
+
+
+def mixture(kind: str, snr: float, seed: tuple[int, ...], bank: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """One positive of the mixture table; the same seed gives the same clip at every SNR."""
+    rng = np.random.default_rng(seed)
+    n = int(CLIP_S * FS)
+    period = float(math.exp(rng.uniform(math.log(0.2), math.log(5.0))))
+    jitter = rng.uniform(0, 0.02)
+    room = synth.pink_noise(n, rng) * np.float32(0.05)
+    times = None
+    if kind == "typing":
+        bg = room + synth.keystrokes(CLIP_S, FS, rng, n, reference=room)
+        ref = room
+    elif kind == "seeks":
+        bg = room + synth.seek_ticks(CLIP_S, FS, rng, n, room)
+        ref = room
+    elif kind == "babble":
+        bg = ref = babble(rng, bank)
+    elif kind == "fan":
+        bg = ref = synth.fan_with_hum(CLIP_S, FS, rng)
+    else:
+        bg = ref = room * synth.level_steps(n, FS, rng) if kind == "partial+steps" else room
+        times = synth.partial_times(CLIP_S, period, rng, rng.uniform(0.3, 1.0), int(rng.integers(1, 4)), jitter)
+    x, _ = synth.train_in_room(CLIP_S, FS, period, snr, rng, bg, times=times, jitter=jitter, reference=ref)
+    return x, period
+
+
+def print_false_alarms(fa_rows: list) -> None:
+    print("\nFalse alarms (any WARNING/CRITICAL verdict) on negatives")
+    print(f"{'noise type':<14} {'clips':>6} {'hours':>6} {'alarms':>7} {'per hour':>9} {'95% upper':>10}  kinds")
+    for name, alarms, n, hours, kinds in fa_rows:
+        if alarms is None:
+            print(f"{name:<14} {'-':>6} {'-':>6} {'-':>7} {'-':>9} {'-':>10}  {kinds}")
+            continue
+        print(f"{name:<14} {n:>6} {hours:>6.2f} {alarms:>7} {alarms / hours:>9.2f} {poisson_upper(alarms, hours):>10.2f}"
+              f"  {kinds}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=2026)
@@ -201,6 +248,8 @@ def main() -> int:
     ap.add_argument("--save-alarms", metavar="DIR", type=Path,
                     help="write every negative clip that raised an alarm to DIR as a WAV, for study")
     ap.add_argument("--speed-only", action="store_true", help="only measure the analysis speed")
+    ap.add_argument("--per-mix", type=int, default=20, help="positive clips per background and SNR (default 20)")
+    ap.add_argument("--only-mixtures", action="store_true", help="only the mixture table and its negatives")
     args = ap.parse_args()
     if args.speed_only:
         print(speed())
@@ -210,13 +259,25 @@ def main() -> int:
 
     print(f"acoustic detector benchmark: {CLIP_S:g} s clips at {FS} Hz, seed {args.seed}")
     print(f"thresholds: {Thresholds()}")
+    bank = speech_bank(np.random.default_rng([args.seed, 99]))   # its own generator: the clips below keep theirs
+    mix: dict[tuple[str, int], list[bool]] = {}
+    mix_started = time.monotonic()
+    for k, kind in enumerate(MIXES):
+        if kind == "babble" and not bank:
+            continue
+        for i in range(args.per_mix):
+            for snr in MIX_SNRS:
+                x, _period = mixture(kind, snr, (args.seed, k, i), bank)
+                a = detect.analyse(x, FS, with_pictures=False)
+                mix.setdefault((kind, snr), []).append(bool(CLICK_VERDICTS & set(classify(a, Thresholds()))))
+    mix_s = time.monotonic() - mix_started
     scores_pos: dict[int, list[float]] = {}
     raw_pos: list[float] = []
     raw_neg: list[float] = []
     detected: dict[int, list[bool]] = {}
     critical: dict[int, int] = {}
     by_period: dict[tuple[int, str], list[bool]] = {}
-    for snr in SNRS:
+    for snr in SNRS if not args.only_mixtures else ():
         scores_pos[snr], detected[snr], critical[snr] = [], [], 0
         for _ in range(args.per_snr):
             period = float(math.exp(rng.uniform(math.log(0.2), math.log(5.0))))
@@ -229,7 +290,6 @@ def main() -> int:
             by_period.setdefault((snr, bucket(period)), []).append(detected[snr][-1])
             critical[snr] += "click-of-death" in classify(a, Thresholds())
 
-    bank = speech_bank(rng)
     healthy, healthy_dir = healthy_bank()
     clips = max(1, int(round(args.hours * 3600 / CLIP_S)))
     negatives = {
@@ -237,10 +297,19 @@ def main() -> int:
         "fan+hum": lambda: synth.fan_with_hum(CLIP_S, FS, rng),
         "babble": (lambda: babble(rng, bank)) if bank else None,
         "typing": lambda: synth.typing(CLIP_S, FS, rng),
+        "typing 4-10/s": lambda: (lambda room: room + synth.keystrokes(CLIP_S, FS, rng, room.size, reference=room))(
+            synth.pink_noise(int(CLIP_S * FS), rng) * np.float32(0.05)),
+        "typing+seeks": lambda: (lambda room: room + synth.keystrokes(CLIP_S, FS, rng, room.size, reference=room)
+                                 + synth.seek_ticks(CLIP_S, FS, rng, room.size, room))(
+            synth.pink_noise(int(CLIP_S * FS), rng) * np.float32(0.05)),
+        "quartz clock": lambda: synth.quartz_clock(CLIP_S, FS, rng),
         "seeks": lambda: synth.seek_bursts(CLIP_S, FS, rng),
         "head parking": lambda: synth.head_parking(CLIP_S, FS, rng),
         "real healthy": (lambda: healthy_in_room(rng, healthy)) if healthy else None,
     }
+    if args.only_mixtures:
+        negatives = {k: v for k, v in negatives.items() if k in ("typing 4-10/s", "seeks", "typing+seeks",
+                                                                  "quartz clock", "head parking")}
     scores_neg: list[float] = []
     fa_rows = []
     for name, make in negatives.items():
@@ -265,6 +334,22 @@ def main() -> int:
         hours = clips * CLIP_S / 3600
         fa_rows.append((name, alarms, clips, hours, ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))))
 
+    print(f"\nDetection among other sounds and in part of the recording ({args.per_mix} clips per cell, the same "
+          f"seeds in every column; {mix_s:.0f} s)")
+    print(f"{'background':<14} " + " ".join(f"{snr:>+7} dB" for snr in MIX_SNRS))
+    for kind in MIXES:
+        cells = [mix.get((kind, snr)) for snr in MIX_SNRS]
+        if not cells[0]:
+            print(f"{kind:<14} skipped (espeak-ng not installed)")
+            continue
+        print(f"{kind:<14} " + " ".join(f"{100 * np.mean(c):>9.1f}%" for c in cells))
+    allmix = {snr: [d for kind in MIXES for d in mix.get((kind, snr), [])] for snr in MIX_SNRS}
+    print(f"{'all':<14} " + " ".join(f"{100 * np.mean(allmix[snr]):>9.1f}%" for snr in MIX_SNRS))
+    if args.only_mixtures:
+        print_false_alarms(fa_rows)
+        print(f"bench time {time.monotonic() - started:.0f} s")
+        return 0
+
     print("\nDetection of click-of-death trains (verdict click-of-death, slow-periodic or irregular-periodic)")
     print(f"{'event SNR':>10} {'clips':>6} {'detected':>9} {'as CRITICAL':>12} {'AUC vs all negatives':>21}")
     for snr in SNRS:
@@ -286,14 +371,7 @@ def main() -> int:
             cells.append(f"{100 * np.mean(hits):6.1f}% ({len(hits):>2})" if hits else f"{'-':>14}")
         print(f"{snr:>+8} dB " + " ".join(f"{c:>14}" for c in cells))
 
-    print("\nFalse alarms (any WARNING/CRITICAL verdict) on negatives")
-    print(f"{'noise type':<14} {'clips':>6} {'hours':>6} {'alarms':>7} {'per hour':>9} {'95% upper':>10}  kinds")
-    for name, alarms, n, hours, kinds in fa_rows:
-        if alarms is None:
-            print(f"{name:<14} {'-':>6} {'-':>6} {'-':>7} {'-':>9} {'-':>10}  {kinds}")
-            continue
-        print(f"{name:<14} {n:>6} {hours:>6.2f} {alarms:>7} {alarms / hours:>9.2f} {poisson_upper(alarms, hours):>10.2f}"
-              f"  {kinds}")
+    print_false_alarms(fa_rows)
 
     if healthy_dir is not None:
         print(f"\nReal healthy-drive recordings analysed as they are ({healthy_dir})")
@@ -313,8 +391,8 @@ def main() -> int:
     # the slowdown, so its cause (machine load, this process's memory) is not known.
     fresh = subprocess.run([sys.executable, __file__, "--speed-only"], capture_output=True, text=True, timeout=600)
     print("\n" + (fresh.stdout.strip() or f"speed measurement failed: {fresh.stderr.strip()[-300:]}"))
-    print("\nTargets (issue 4): >= 95% at 0 dB, >= 80% at -10 dB, <= 1 false alarm/hour per noise type, "
-          ">= 500x real time")
+    print("\nTargets: >= 95% at 0 dB, >= 80% at -10 dB on clean backgrounds; >= 95% at +10 and 0 dB and >= 80% at "
+          "-6 dB on the mixtures; 0 false alarms/hour on every click-free type; >= 500x real time")
     print(f"bench time {time.monotonic() - started:.0f} s")
     return 0
 

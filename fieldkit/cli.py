@@ -39,17 +39,26 @@ class FieldkitGroup(click.Group):
             sys.exit(0)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "fieldkit"
-            _fail_line(f"{where}: error: {exc.format_message()} (see '{where} --help')", nagios)
+            _fail_line(t("{command}: error: {message} (see '{command} --help')", command=where,
+                         message=exc.format_message()), nagios)
         except click.ClickException as exc:
-            _fail_line(f"fieldkit: error: {exc.format_message()}", nagios)
+            _fail_line("fieldkit: " + t("error: {message}", message=exc.format_message()), nagios)
         except click.Abort:
-            _fail_line("fieldkit: aborted", nagios)
+            _fail_line("fieldkit: " + t("aborted"), nagios)
         except Exception as exc:  # noqa: BLE001 - never a bare traceback to a monitoring system
             if os.environ.get("FIELDKIT_DEBUG"):
                 raise
-            _fail_line(f"fieldkit: internal error: {exc.__class__.__name__}: {exc} "
-                       "(set FIELDKIT_DEBUG=1 for the traceback)", nagios)
+            error = exc.__class__.__name__ + ": " + str(exc)
+            _fail_line("fieldkit: " + t("internal error: {error} (set FIELDKIT_DEBUG=1 for the traceback)",
+                                        error=error), nagios)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def t(template: str, **params: Any) -> str:
+    """A line for the technician in this machine's language (gettext domain ``cli``; loaded on first use)."""
+    from fieldkit.i18n.console import t as translate
+
+    return translate(template, **params)
 
 
 def _fail_line(message: str, nagios: bool) -> None:
@@ -78,9 +87,9 @@ def cli() -> None:
 # --------------------------------------------------------------------------- scan / check
 
 def _report_languages() -> list[str]:
-    from fieldkit.report.i18n import languages  # plain dicts: cheap enough for --help
+    from fieldkit.i18n.domains import LANGUAGES  # a tuple: cheap enough for --help
 
-    return languages()
+    return list(LANGUAGES)
 
 
 def _output_options(func: Any) -> Any:
@@ -117,7 +126,7 @@ def _monitoring_params() -> list[click.Parameter]:
 
 def _check_monitoring_options(as_json: bool, monitoring: dict[str, Any]) -> None:
     if as_json and monitoring.get("nagios"):
-        raise click.UsageError("--json and --nagios both claim stdout: choose one")
+        raise click.UsageError(t("--json and --nagios both claim stdout: choose one"))
 
 
 def _warn(text: str) -> None:
@@ -130,11 +139,12 @@ def _warn(text: str) -> None:
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the result file.")
 @click.option("--no-report", is_flag=True, help="Do not write the HTML visit report next to the result file.")
-@click.option("--lang", type=click.Choice(_report_languages()), default="en", show_default=True,
-              help="Language of the HTML report.")
+@click.option("--lang", type=click.Choice(_report_languages()), default=None,
+              help="Language of the HTML report (default: the open visit's, the profile's, else this machine's "
+                   "LANG, else en).")
 @_output_options
 @_monitoring_options
-def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_json: bool, quiet: bool,
+def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str | None, as_json: bool, quiet: bool,
          **monitoring: Any) -> int:
     """Scan this machine with a profile and write the result (JSON) and the visit report (HTML)."""
     from fieldkit import profiles
@@ -148,6 +158,11 @@ def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str, as_
     # file is written only where --out says (the history keeps the scan anyway).
     explicit_out = click.get_current_context().get_parameter_source("out_dir") != click.core.ParameterSource.DEFAULT
     target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
+    if not no_report:
+        from fieldkit.i18n import choose_lang
+        from fieldkit.scan import open_visit
+
+        lang = choose_lang(lang, visit=open_visit(_warn) if lang is None else None, profile=profile)
     return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target,
                     report_lang=None if no_report else lang, **monitoring)
 
@@ -183,7 +198,7 @@ def _execute(profile: Profile, *, as_json: bool, quiet: bool, out_dir: Path | No
 
             print_summary(result, env.stdout)
             if result_file.written:
-                click.echo(f"Result written to {result_file.path}")
+                click.echo(t("Result written to {path}", path=str(result_file.path)))
         return None
 
     def inform(text: str) -> None:
@@ -197,7 +212,7 @@ def _execute(profile: Profile, *, as_json: bool, quiet: bool, out_dir: Path | No
         warn=_warn, inform=inform, progress=progress, show_result=show_result,
         before_run=(lambda text: None) if as_json or quiet else (lambda text: click.echo(text, err=True)),
         report_written=(lambda path: None) if as_json or quiet
-        else (lambda path: click.echo(f"Report written to {path}")))
+        else (lambda path: click.echo(t("Report written to {path}", path=str(path)))))
     try:
         return scan_case.run(request, callbacks)
     except LockTimeout as exc:
@@ -366,14 +381,19 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
               help="Output file ('-' for stdout with html/md/json; default: a name derived from the scan).")
 @click.option("--redact", is_flag=True, help="Replace serial numbers, MAC/IP addresses, host and user names "
                                              "with consistent stand-ins.")
-@click.option("--lang", type=click.Choice(_report_languages()), default="en", show_default=True,
-              help="Language of the report.")
-def report_cmd(scan_files: tuple[str, ...], fmt: str, out_file: str | None, redact: bool, lang: str) -> int:
+@click.option("--lang", type=click.Choice(_report_languages()), default=None,
+              help="Language of the report (default: the visit's language, the profile's, else this machine's "
+                   "LANG, else en).")
+def report_cmd(scan_files: tuple[str, ...], fmt: str, out_file: str | None, redact: bool, lang: str | None) -> int:
     """Make the visit report from one scan, or a site report from several (one per PC)."""
     from fieldkit import report
+    from fieldkit.i18n import choose_lang
 
     try:
         scans = report.load_scans(scan_files)
+        lang = choose_lang(lang, visit=report.resolve_visit(scans) if lang is None else None,
+                           profile=next((s.profile for s in scans if isinstance(s.profile, dict)
+                                         and s.profile.get("lang")), None))
         if out_file == "-":
             if fmt == "pdf":
                 raise report.ReportError("a PDF cannot go to stdout: give --out FILE.pdf")
@@ -383,7 +403,7 @@ def report_cmd(scan_files: tuple[str, ...], fmt: str, out_file: str | None, reda
         written = report.write_report(scans, target, fmt, lang=lang, redact=redact)
     except report.ReportError as exc:
         raise fail(str(exc)) from None
-    click.echo(f"Report written to {written}")
+    click.echo(t("Report written to {path}", path=str(written)))
     return 0
 
 
@@ -400,7 +420,8 @@ def _visit_call(func: Any, *args: Any, **kwargs: Any) -> Any:
     except visit.VisitError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
-        raise fail(f"cannot write the visit: {exc.filename or ''} {exc.strerror or exc}".strip()) from None
+        reason = f"{exc.filename or ''} {exc.strerror or exc}".strip()
+        raise fail(t("cannot write the visit: {reason}", reason=reason)) from None
 
 
 @visit_group.command("start")
@@ -408,12 +429,16 @@ def _visit_call(func: Any, *args: Any, **kwargs: Any) -> Any:
 @click.option("--site", required=True, help="Site (office, branch, address).")
 @click.option("--ticket", default=None, help="Ticket or job reference.")
 @click.option("--technician", default=None, help="Your name, as the customer should read it.")
-def visit_start(customer: str, site: str, ticket: str | None, technician: str | None) -> int:
+@click.option("--lang", type=click.Choice(_report_languages()), default=None,
+              help="The customer's language: the visit's reports are made in it (default: the report's --lang, "
+                   "else this machine's LANG).")
+def visit_start(customer: str, site: str, ticket: str | None, technician: str | None, lang: str | None) -> int:
     """Open a visit; scans run until 'visit end' belong to it."""
     from fieldkit import visit
 
-    opened = _visit_call(visit.start, customer, site, ticket, technician)
-    click.echo(f"Visit {opened['id']} started: {opened['customer']} / {opened['site']} at {opened['started_at']}")
+    opened = _visit_call(visit.start, customer, site, ticket, technician, lang=lang)
+    click.echo(t("Visit {id} started: {customer} / {site} at {time}", id=opened["id"], customer=opened["customer"],
+                 site=opened["site"], time=opened["started_at"]))
     return 0
 
 
@@ -425,18 +450,23 @@ def visit_note(text: tuple[str, ...], action: bool) -> int:
     from fieldkit import visit
 
     entry = _visit_call(visit.note, " ".join(text), action=action)
-    click.echo(f"{'Action' if action else 'Note'} recorded at {entry['time']}")
+    click.echo(t("Action recorded at {time}", time=entry["time"]) if action
+               else t("Note recorded at {time}", time=entry["time"]))
     return 0
 
 
 @visit_group.command("end")
-def visit_end() -> int:
+@click.option("--signed-by", "signed_by", default=None, metavar="NAME",
+              help="Who acknowledged the visit for the customer (shown in the report's sign-off).")
+def visit_end(signed_by: str | None) -> int:
     """Close the open visit and file it in the visit log."""
     from fieldkit import visit
+    from fieldkit.i18n.console import tn
 
-    closed, path = _visit_call(visit.end)
-    click.echo(f"Visit {closed['id']} ended at {closed['ended_at']} ({len(closed['notes'])} notes); "
-               f"log written to {path}")
+    closed, path = _visit_call(visit.end, signed_by=signed_by)
+    click.echo(tn("Visit {id} ended at {time} ({n} note); log written to {path}",
+                  "Visit {id} ended at {time} ({n} notes); log written to {path}", n=len(closed["notes"]),
+                  id=closed["id"], time=closed["ended_at"], path=str(path)))
     return 0
 
 
@@ -450,7 +480,7 @@ def visit_show(as_json: bool) -> int:
 
     current = _visit_call(visit.current)
     if current is None:
-        raise fail("no visit is open (start one with 'fieldkit visit start --customer NAME --site NAME')")
+        raise fail(t("no visit is open (start one with 'fieldkit visit start --customer NAME --site NAME')"))
     if as_json:
         click.echo(json.dumps(current, indent=2, ensure_ascii=False))
         return 0
@@ -588,7 +618,7 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
     from fieldkit.history.store import current_host_id
 
     if not _history_exists():
-        raise fail("no scans stored yet: nothing to trend")
+        raise fail(t("no scans stored yet: nothing to trend"))
     with _open_history() as store:
         host_id = _history_call(text.pick_host, store, subject, metric, host, current_host_id())
         points = _history_call(store.trend, subject, metric, host_id=host_id, check=check_name, limit=limit or None)
@@ -640,7 +670,7 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     try:
         out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
     except OSError as exc:
-        raise fail(f"{out_file}: cannot write: {exc.strerror or exc}") from None
+        raise fail(t("{path}: cannot write: {reason}", path=out_file, reason=exc.strerror or exc)) from None
     try:
         with _open_history() as store:
             for doc in store.iter_documents(since=since):  # one scan in memory at a time
@@ -671,7 +701,7 @@ def export_prometheus(out_file: str | None, ref: str) -> int:
     from fieldkit.export import prometheus
 
     if not _history_exists():
-        raise fail("no scans stored yet: run 'fieldkit scan' first")
+        raise fail(t("no scans stored yet: run 'fieldkit scan' first"))
     with _open_history() as store:
         result = _history_call(store.load, _history_call(store.resolve, ref))
     text = prometheus.render(result)
@@ -681,7 +711,7 @@ def export_prometheus(out_file: str | None, ref: str) -> int:
     try:
         prometheus.write_textfile(out_file, text)
     except OSError as exc:
-        raise fail(f"{out_file}: cannot write: {exc.strerror or exc}") from None
+        raise fail(t("{path}: cannot write: {reason}", path=out_file, reason=exc.strerror or exc)) from None
     return 0
 
 
@@ -820,7 +850,7 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
         except schedule.ScheduleError as exc:
             errors.append(str(exc))
     if not done:
-        raise fail(f"no scheduled scan {name!r} ({'; '.join(errors)})")
+        raise fail(t("no scheduled scan {name!r} ({errors})", name=name, errors="; ".join(errors)))
     for line in done:
         click.echo(line)
 # --------------------------------------------------------------------------- audio
@@ -876,9 +906,9 @@ def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
         try:
             host, port = split_hostport(item, None)
         except ValueError:
-            raise fail(f"--listen {item!r}: expected ADDR:PORT, e.g. 0.0.0.0:862") from None
+            raise fail(t("--listen {item!r}: expected ADDR:PORT, e.g. 0.0.0.0:862", item=item)) from None
         if port is None:
-            raise fail(f"--listen {item!r}: a port is required, e.g. {item}:862")
+            raise fail(t("--listen {item!r}: a port is required, e.g. {item}:862", item=item))
         addresses.append((host, port))
     log = (lambda line: None) if quiet else (lambda line: click.echo(f"reflect: {line}", err=True))
     server = Reflector(addresses, rate_limit_pps=rate_limit, log=log)
@@ -886,7 +916,7 @@ def reflect(listen: tuple[str, ...], rate_limit: float, quiet: bool) -> int:
     for error in server.errors:
         click.echo(f"reflect: cannot listen on {error}", err=True)
     if not bound:
-        raise fail("no address could be opened (a port below 1024 needs root; try --listen 0.0.0.0:8620)")
+        raise fail(t("no address could be opened (a port below 1024 needs root; try --listen 0.0.0.0:8620)"))
     for host, port in bound:
         click.echo(f"reflect: listening on {host}:{port} (UDP TWAMP-light + SIP echo, TCP SIP echo)", err=True)
     signal.signal(signal.SIGTERM, lambda *_: server.request_stop())

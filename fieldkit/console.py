@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import IO, Sequence
 
 from fieldkit.findings import Finding, Status
+from fieldkit.i18n.console import t, text, tn
 from fieldkit.result import CheckRecord, ScanResult
 from fieldkit.runner import Progress
 
@@ -33,27 +34,32 @@ def print_summary(result: ScanResult, stream: IO[str]) -> None:
 
     console = _console(stream)
     machine = result.machine
-    console.print(Text(f"fieldkit {result.version} · {machine.get('hostname', '?')} · profile "
-                       f"{result.profile.get('name', '?')} · {len(result.findings)} findings", style="bold"))
+    console.print(Text(tn("fieldkit {version} · {host} · profile {profile} · {n} finding",
+                          "fieldkit {version} · {host} · profile {profile} · {n} findings", n=len(result.findings),
+                          version=result.version, host=str(machine.get("hostname", "?")),
+                          profile=str(result.profile.get("name", "?"))), style="bold"))
     table = Table(show_lines=False, header_style="bold")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Check", no_wrap=True)
-    table.add_column("Subject", overflow="fold")
-    table.add_column("Finding", overflow="fold")
+    table.add_column(t("Status"), no_wrap=True)
+    table.add_column(t("Check"), no_wrap=True)
+    table.add_column(t("Subject"), overflow="fold")
+    table.add_column(t("Finding"), overflow="fold")
     for finding in sorted(result.findings, key=lambda f: (-f.status.severity, f.check, f.subject)):
         table.add_row(Text(status_label(finding.status), style=STYLES[finding.status]), finding.check,
-                      finding.subject, finding.summary)
+                      finding.subject, text(finding.summary, finding.check))
     console.print(table)
     not_done = [c for c in result.checks if c.outcome != "completed"]
     for record in not_done:
         why = record.skip_reason or record.error or record.outcome
-        console.print(Text(f"  {record.outcome.upper()}: check '{record.name}': {why}", style="yellow"))
+        console.print(Text(f"  {record.outcome.upper()}: " + t("check '{name}': {why}", name=record.name, why=why),
+                           style="yellow"))
     overall = result.status
     attention = sum(1 for f in result.findings if f.status in (Status.WARNING, Status.CRITICAL))
-    console.print(Text(f"Overall: {status_label(overall)}"
-                       + (f" — {attention} item(s) need attention" if attention else "")
-                       + ("  (interrupted: results are partial)" if result.interrupted else ""),
-                       style=STYLES[overall]))
+    line = t("Overall: {status}", status=status_label(overall))
+    if attention:
+        line += " — " + tn("{n} item needs attention", "{n} items need attention", n=attention)
+    if result.interrupted:
+        line += "  " + t("(interrupted: results are partial)")
+    console.print(Text(line, style=STYLES[overall]))
 
 
 class RichProgress(Progress):

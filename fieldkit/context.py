@@ -147,6 +147,9 @@ class Context:
     :ivar deadline: monotonic time by which the check must have returned.
     :ivar cancel: set by the runner when the budget is exhausted or the user pressed Ctrl-C.
     :ivar history: previous results for growth rules (None when no history is available).
+    :ivar earlier: findings of the checks of the same scan that finished before this one started
+        (a check that runs alone, after the others, can act on them: the acoustic check
+        exercises the drives SMART found suspect).
     """
 
     check: str
@@ -155,6 +158,7 @@ class Context:
     deadline: float = float("inf")
     cancel: threading.Event = field(default_factory=threading.Event)
     history: History | None = None
+    earlier: list[Finding] = field(default_factory=list)
     progress: Callable[[str], None] = lambda message: None
 
     def option(self, name: str, default: Any = None) -> Any:

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from fieldkit.messages import Msg
+
 
 class Status(enum.IntEnum):
     """Finding status with the Nagios plugin exit values (0/1/2/3)."""
@@ -121,10 +123,17 @@ class Advice:
     def to_dict(self) -> dict[str, str]:
         return {"meaning": self.meaning, "action": self.action, "prevention": self.prevention}
 
+    def i18n(self) -> dict[str, Any]:
+        """The translatable form of each part that is a :class:`Msg` (see ``Finding.to_dict``)."""
+        return {part: text.to_dict() for part, text in
+                (("meaning", self.meaning), ("action", self.action), ("prevention", self.prevention))
+                if isinstance(text, Msg)}
+
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> "Advice":
+    def from_dict(cls, d: dict[str, Any] | None, i18n: dict[str, Any] | None = None) -> "Advice":
         d = d or {}
-        return cls(d.get("meaning", ""), d.get("action", ""), d.get("prevention", ""))
+        i18n = i18n if isinstance(i18n, dict) else {}
+        return cls(*(_text(d.get(part, ""), i18n.get(part)) for part in ("meaning", "action", "prevention")))
 
     def __bool__(self) -> bool:
         return bool(self.meaning or self.action or self.prevention)
@@ -155,6 +164,22 @@ class Finding:
         return next((m for m in self.metrics if m.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
+        out = self._to_dict()
+        # How each customer text was made (template and parameters), so the report can be made later in
+        # another language. Absent when no text is translatable; the English text is always there too.
+        i18n: dict[str, Any] = {}
+        if isinstance(self.subject, Msg):  # a subject that is a word ("memory"), not a name ("/dev/sda")
+            i18n["subject"] = self.subject.to_dict()
+        if isinstance(self.summary, Msg):
+            i18n["summary"] = self.summary.to_dict()
+        advice = self.advice.i18n()
+        if advice:
+            i18n["advice"] = advice
+        if i18n:
+            out["i18n"] = i18n
+        return out
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
             "subject": self.subject,
@@ -172,19 +197,27 @@ class Finding:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Finding":
+        i18n = d.get("i18n") if isinstance(d.get("i18n"), dict) else {}
         return cls(
             check=d["check"],
-            subject=d["subject"],
+            subject=_text(d["subject"], i18n.get("subject")),
             status=Status.parse(d["status"]),
-            summary=d.get("summary", ""),
+            summary=_text(d.get("summary", ""), i18n.get("summary")),
             metrics=[Metric.from_dict(m) for m in d.get("metrics", [])],
             evidence=[Evidence.from_dict(e) for e in d.get("evidence", [])],
-            advice=Advice.from_dict(d.get("advice")),
+            advice=Advice.from_dict(d.get("advice"), i18n.get("advice")),
             detail=d.get("detail", ""),
             tier=d.get("tier"),
             rule=d.get("rule", ""),
             data=d.get("data") or {},
         )
+
+
+def _text(shown: Any, form: Any) -> Any:
+    """The text read back from JSON: a :class:`Msg` when its translatable form is there and still fits."""
+    if isinstance(shown, str) and isinstance(form, dict):
+        return Msg.from_dict(shown, form)
+    return shown
 
 
 def _json_number(value: Any) -> Any:

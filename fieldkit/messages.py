@@ -20,7 +20,109 @@ translated, only a whole one can.
 
 from __future__ import annotations
 
+import string
+from datetime import date, datetime, timezone
 from typing import Any
+
+#: kinds of :class:`Quantity`: how the report formats the value for the reader's locale
+QUANTITY_KINDS = ("size", "memsize", "duration", "date", "datetime")
+
+
+class Quantity:
+    """A value the report formats for the locale in a way of its own: a size in bytes, a duration
+    in seconds, a date or a moment. In the English text (and in ``str.format``) it reads as English.
+
+    ``t("{size} free on this disk", size=size(free_bytes))`` -> "12.3 GB free on this disk",
+    "12,3 GB libres ..." in Spanish; ``duration(3 * 86400)`` -> "3 days", "3 дня".
+    """
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: Any) -> None:
+        if kind not in QUANTITY_KINDS:
+            raise ValueError(f"unknown quantity kind {kind!r}")
+        if kind in ("date", "datetime") and isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if kind == "date":
+                value = value.date()
+        self.kind = kind
+        self.value = value
+
+    def render(self, locale: str = "en") -> str:
+        from fieldkit.i18n.format import format_quantity  # Babel is imported only when a quantity is shown
+
+        return format_quantity(self, locale)
+
+    def __format__(self, spec: str) -> str:
+        return self.render("en")
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.kind!r}, {self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Quantity) and (self.kind, self.value) == (other.kind, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.value))
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            value = value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        return {"$q": self.kind, "value": value}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Quantity":
+        return cls(str(d["$q"]), d.get("value"))
+
+
+def size(n_bytes: int | float) -> Quantity:
+    """A size in bytes, shown with a unit the reader knows (kB, MB, GB, TB; powers of 1000 as disks are sold)."""
+    return Quantity("size", n_bytes)
+
+
+def memory_size(n_bytes: int | float) -> Quantity:
+    """A memory size in bytes, in powers of 1024 as operating systems show memory (16 GiB reads "16 GB")."""
+    return Quantity("memsize", n_bytes)
+
+
+def duration(seconds: int | float) -> Quantity:
+    """A length of time, shown in the largest sensible unit ("3 days", "5 minutes")."""
+    return Quantity("duration", seconds)
+
+
+def day(moment: date | datetime) -> Quantity:
+    """A calendar date ("2 Dec 2026", "2 dic 2026")."""
+    return Quantity("date", moment.date() if isinstance(moment, datetime) else moment)
+
+
+def moment(when: datetime) -> Quantity:
+    """A date and time ("2 Dec 2026, 09:30")."""
+    return Quantity("datetime", when)
+
+
+def _param_to_json(value: Any) -> Any:
+    if isinstance(value, (Msg, Quantity)):
+        return value.to_dict()
+    return value
+
+
+def _param_from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "id" in value:
+        return Msg.from_dict("", value)
+    if isinstance(value, dict) and "$q" in value:
+        try:
+            return Quantity.from_dict(value)
+        except (ValueError, TypeError, KeyError):
+            return value.get("value")
+    return value
 
 
 class Msg(str):
@@ -46,7 +148,7 @@ class Msg(str):
         if self.plural is not None:
             out["plural"] = self.plural
         if self.params:
-            out["params"] = {k: (v.to_dict() if isinstance(v, Msg) else v) for k, v in self.params.items()}
+            out["params"] = {k: _param_to_json(v) for k, v in self.params.items()}
         return out
 
     @classmethod
@@ -54,12 +156,25 @@ class Msg(str):
         """Rebuild a message read back from JSON; a bare string stays a bare string."""
         if not d or "id" not in d:
             return text
-        params = {k: (cls.from_dict("", v) if isinstance(v, dict) and "id" in v else v)
-                  for k, v in (d.get("params") or {}).items()}
+        params = {k: _param_from_json(v) for k, v in (d.get("params") or {}).items()}
         try:
+            wanted = {name for form in (d["id"], d.get("plural") or "")
+                      for _, name, _, _ in string.Formatter().parse(form) if name}
+            if params and not wanted <= set(params) or not params and wanted:
+                return text  # the template names a value the document lacks: keep what was shown
             return cls(d["id"], d.get("plural"), **params)
-        except (KeyError, IndexError, ValueError):
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
             return text  # a template that no longer matches its parameters: keep what was shown
+
+    def map_params(self, fn: Any) -> "Msg":
+        """The same message with ``fn`` applied to every text parameter (redaction, secret scrubbing):
+        the template stays translatable, only the machine's strings change."""
+        params = {k: (v.map_params(fn) if isinstance(v, Msg) else fn(v) if isinstance(v, str) else v)
+                  for k, v in self.params.items()}
+        try:
+            return Msg(self.template, self.plural, **params)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+            return self
 
     # str methods return plain str; that is intended (see the module docstring).
 

@@ -23,7 +23,7 @@ from fieldkit import checks, paths
 from fieldkit.options import OptionError
 
 DEFAULT_PROFILE = "quick"
-_TOP_KEYS = {"description", "checks", "name"}
+_TOP_KEYS = {"description", "checks", "name", "lang"}
 _MAX_TIMEOUT_S = 24 * 3600
 
 
@@ -44,11 +44,15 @@ class Profile:
     description: str
     source: str
     checks: dict[str, CheckConfig] = field(default_factory=dict)
+    lang: str | None = None  # the customer's language for reports of scans made with this profile
 
     def to_dict(self) -> dict[str, Any]:
         """What goes into a scan's JSON: names and budgets, never option values that could hold secrets."""
-        return {"name": self.name, "description": self.description, "source": self.source,
-                "checks": {n: {"timeout_s": c.timeout_s} for n, c in self.checks.items()}}
+        out = {"name": self.name, "description": self.description, "source": self.source,
+               "checks": {n: {"timeout_s": c.timeout_s} for n, c in self.checks.items()}}
+        if self.lang:
+            out["lang"] = self.lang
+        return out
 
 
 def builtin_dir() -> Path:
@@ -117,7 +121,13 @@ def parse(data: dict[str, Any], source: str, default_name: str) -> Profile:
     if not isinstance(tables, dict) or not tables:
         raise fail("checks", "expected at least one [checks.NAME] table naming a check to run")
 
-    profile = Profile(name=name, description=description, source=source)
+    lang = data.get("lang")
+    if lang is not None:
+        from fieldkit.i18n.domains import LANGUAGES
+
+        if lang not in LANGUAGES:
+            raise fail("lang", f"expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+    profile = Profile(name=name, description=description, source=source, lang=lang)
     for check_name, table in tables.items():
         key = f"checks.{check_name}"
         if not checks.exists(check_name):

@@ -64,7 +64,7 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
     def start(name: str) -> None:
         config = profile.checks[name]
         ctx = Context(check=name, options=dict(config.options), env=env,
-                      deadline=env.monotonic() + config.timeout_s, history=history,
+                      deadline=env.monotonic() + config.timeout_s, history=history, earlier=list(result.findings),
                       progress=lambda text, _n=name: progress.message(_n, text))
         running[name] = (ctx, config)
         progress.started(name, config.timeout_s)

@@ -127,14 +127,22 @@ def _write_open(visit: dict[str, Any]) -> None:
 
 
 def start(customer: str, site: str, ticket: str | None = None, technician: str | None = None,
-          now: datetime | None = None) -> dict[str, Any]:
-    """Open a visit; of several concurrent starts exactly one succeeds, the others get VisitError."""
+          now: datetime | None = None, lang: str | None = None) -> dict[str, Any]:
+    """Open a visit; of several concurrent starts exactly one succeeds, the others get VisitError.
+
+    ``lang`` is the customer's language: the visit's reports are made in it, whatever the
+    technician's machine is set to."""
+    if lang is not None:
+        from fieldkit.i18n.domains import LANGUAGES
+
+        if lang not in LANGUAGES:
+            raise VisitError(f"unknown language {lang!r} (available: {', '.join(LANGUAGES)})")
     with _serialised():
-        return _start_locked(customer, site, ticket, technician, now)
+        return _start_locked(customer, site, ticket, technician, now, lang)
 
 
 def _start_locked(customer: str, site: str, ticket: str | None, technician: str | None,
-                  now: datetime | None) -> dict[str, Any]:
+                  now: datetime | None, lang: str | None = None) -> dict[str, Any]:
     existing = current()
     if existing is not None:
         raise VisitError(f"a visit is already open ({existing['id']}, {existing.get('customer')} / "
@@ -151,6 +159,8 @@ def _start_locked(customer: str, site: str, ticket: str | None, technician: str 
         "ended_at": None,
         "notes": [],
     }
+    if lang:
+        visit["lang"] = lang
     _write_open(visit)
     return visit
 
@@ -178,15 +188,21 @@ def _note_locked(text: str, action: bool, now: datetime | None) -> dict[str, Any
     return entry
 
 
-def end(now: datetime | None = None) -> tuple[dict[str, Any], Path]:
-    """Close the open visit into the visit log; returns it and where it was written."""
+def end(now: datetime | None = None, signed_by: str | None = None) -> tuple[dict[str, Any], Path]:
+    """Close the open visit into the visit log; returns it and where it was written.
+
+    ``signed_by``: who acknowledged the visit for the customer (shown in the report's sign-off)."""
     with _serialised():
-        return _end_locked(now)
+        return _end_locked(now, signed_by)
 
 
-def _end_locked(now: datetime | None) -> tuple[dict[str, Any], Path]:
+def _end_locked(now: datetime | None, signed_by: str | None = None) -> tuple[dict[str, Any], Path]:
     visit = _require_open("end")
+    signer = _clean(signed_by, "the name of who signed")
     visit["ended_at"] = _stamp(now or _now())
+    if signer:
+        visit["signed_by"] = signer
+        visit["signed_at"] = visit["ended_at"]
     target = visits_dir() / f"{visit['id']}.json"
     write_atomic(target, json.dumps(visit, indent=2, ensure_ascii=False) + "\n")
     open_path().unlink()

@@ -284,9 +284,11 @@ def partial_times(duration: float, period: float, rng: Any, coverage: float, bur
 
 
 def train_in_room(duration: float, fs: int, period: float, snr_db: float, rng: Any, background: Any,
-                  times: list[float] | None = None, jitter: float = 0.01) -> tuple[Any, list[float]]:
-    """A click-of-death train at an event SNR over ``background`` (already mixed: room noise and
-    whatever else), on ``times`` or a full train."""
+                  times: list[float] | None = None, jitter: float = 0.01,
+                  reference: Any = None) -> tuple[Any, list[float]]:
+    """A click-of-death train added to ``background`` (already mixed: room noise and whatever
+    else), on ``times`` or a full train, at an event SNR over ``reference`` (the continuous
+    room noise; default the background itself)."""
     import numpy as np
 
     n = int(duration * fs)
@@ -294,7 +296,7 @@ def train_in_room(duration: float, fs: int, period: float, snr_db: float, rng: A
     shape = click_shape(fs, rng)
     if times is None:
         times = click_train_times(duration, period, rng, jitter)
-    gain = event_snr_scale(shape, bg, fs, snr_db)
+    gain = event_snr_scale(shape, bg if reference is None else reference[:n], fs, snr_db)
     amps = [gain * rng.uniform(0.8, 1.2) for _ in times]
     return (bg + place(n, fs, times, [shape] * len(times), amps)).astype(np.float32), times
 

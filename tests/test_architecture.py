@@ -21,10 +21,6 @@ MEASURING = ("smart", "net", "voip", "audio")
 FINDING_BUILDING = {("fieldkit.findings", "Finding"), ("fieldkit.findings", "Advice"), ("fieldkit.findings", "Tier"),
                     ("fieldkit", "Finding"), ("fieldkit", "Advice"), ("fieldkit", "Tier"),
                     ("fieldkit.messages", "t"), ("fieldkit.messages", "tn")}
-#: Modules whose findings-building has not moved into their check yet. Their owners move
-#: it (SMART advice and self-test findings to checks/smart/)
-#: and delete the line here; nothing may be added.
-NOT_YET_MOVED = {"fieldkit/smart/advice.py", "fieldkit/smart/selftest.py"}
 
 
 def test_import_contracts_hold() -> None:
@@ -48,12 +44,6 @@ def test_measuring_packages_build_no_findings() -> None:
         for path in sorted((ROOT / "fieldkit" / package).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             names = _finding_building_imports(path)
-            if names and relative not in NOT_YET_MOVED:
+            if names:
                 offenders[relative] = names
     assert not offenders, f"measuring code builds findings (move it into the check): {offenders}"
-
-
-def test_the_allowance_for_unmoved_modules_only_shrinks() -> None:
-    """A module in NOT_YET_MOVED that has moved (or stopped building findings) must leave the list."""
-    stale = [m for m in NOT_YET_MOVED if not (ROOT / m).exists() or not _finding_building_imports(ROOT / m)]
-    assert not stale, f"remove from NOT_YET_MOVED: {stale}"

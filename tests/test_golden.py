@@ -102,6 +102,8 @@ def _normalise(doc: dict[str, Any], port: int) -> dict[str, Any]:
             finding[key] = _no_times(finding[key])
         for evidence in finding["evidence"]:
             evidence["excerpt"] = _no_times(evidence["excerpt"])
+        if "i18n" in finding:  # the parameters of the translatable texts carry the same times
+            finding["i18n"] = _strings(finding["i18n"], _no_times)
     return doc
 
 

@@ -105,9 +105,21 @@ def click_spectrogram(x: Any, fs: int, th: Thresholds) -> ClickSpectrogram:
     win = int(round(th.frame_s * fs)) // 2 * 2
     hop = win // 2
     p, freqs = power_stft(x, fs, win, hop, 1000.0, min(8000.0, 0.45 * fs))
-    # the median of every 4th frame is the same background estimate at a quarter of the cost
-    ref = np.median(p[::4], axis=0) + np.float32(1e-20)
-    w = p / ref
+    # The room's level changes while the technician records (a fan speeds up, a door opens):
+    # whiten each stretch of th.whiten_s against its own median (every 4th frame: the same
+    # estimate at a quarter of the cost), so that a louder stretch's noise does not read as
+    # clicks and a quieter stretch's clicks are not drowned.
+    hop_s = hop / fs
+    block = max(8, int(round(th.whiten_s / hop_s)))
+    nblocks = p.shape[0] // block
+    if nblocks >= 2:
+        local = np.median(p[:nblocks * block].reshape(nblocks, block, -1)[:, ::4], axis=1) + np.float32(1e-20)
+        ref = np.median(local, axis=0)   # the whole recording's background, for the click band's shape
+        which = np.minimum(np.arange(p.shape[0]) // block, nblocks - 1)
+        w = p / local[which]
+    else:
+        ref = np.median(p[::4], axis=0) + np.float32(1e-20)
+        w = p / ref
     nbins = w.shape[1]
     edges = np.unique(np.linspace(0, nbins, th.subbands + 1).astype(int))
     subbands = [(0, nbins)] + [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a >= 2]

@@ -41,6 +41,7 @@ class Thresholds:
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
     # ---- the click search's own settings
     frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise
+    whiten_s: float = 2.0            # stretch whitened against its own median (level changes)
     subbands: int = 8                # sub-bands of the click band with their own onset function
     search_pool: int = 2             # the period search runs on 4 ms steps (max of two 2 ms hops): half
                                      # the cost, and a click's peak survives the pooling

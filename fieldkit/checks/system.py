@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from fieldkit.checks._build import finding_maker, level
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
+from fieldkit.messages import day, duration, memory_size, moment, size, t, tn
 from fieldkit.options import Option
 
 NAME = "system"
@@ -71,8 +72,9 @@ def _inventory(ctx: Context, psutil: Any) -> Finding:
             "mac": next((a.address for a in addrs if a.family == psutil.AF_LINK), None),
         })
     cores = psutil.cpu_count(logical=False) or psutil.cpu_count()
-    summary = (f"{platform.system()} {platform.release()}, {cores} CPU cores, "
-               f"{vm.total / 2**30:.1f} GiB memory, {len(partitions)} filesystems, {len(interfaces)} network interfaces")
+    summary = t("{os} {release}; processor cores: {cores}; memory: {memory}; storage areas: {filesystems}; "
+                "network connections: {interfaces}", os=platform.system(), release=platform.release(), cores=cores,
+                memory=memory_size(vm.total), filesystems=len(partitions), interfaces=len(interfaces))
     return _f(socket.gethostname(), Status.OK, summary, rule="inventory",
               metrics=[Metric("cpu_cores", cores, ""), Metric("cpu_logical", psutil.cpu_count(), ""),
                        Metric("memory_total_bytes", vm.total, "B")],
@@ -93,18 +95,19 @@ def _filesystems(ctx: Context, psutil: Any) -> list[Finding]:
             continue
         seen.add((part.device, usage.total))
         status = level(usage.percent, warn, crit)
-        free_gib = usage.free / 2**30
         advice = Advice()
         if status is not Status.OK:
             advice = Advice(
-                meaning=f"The storage at {part.mountpoint} is {usage.percent:.0f}% full. When it fills up, programs "
-                        "stop saving work, updates fail and the computer can become unstable.",
-                action="Delete or move files you no longer need (old downloads, duplicates, large videos), "
-                       "empty the recycle bin, or add storage.",
-                prevention="Keep at least 15% of each disk free; archive old files regularly.")
+                meaning=t("The storage at {mount} is {pct:.0f}% full. When it fills up, programs stop saving work, "
+                          "updates fail and the computer can become unstable.",
+                          mount=part.mountpoint, pct=usage.percent),
+                action=t("Delete or move files you no longer need (old downloads, duplicates, large videos), "
+                         "empty the recycle bin, or add storage."),
+                prevention=t("Keep at least 15% of each disk free; archive old files regularly."))
         out.append(_f(part.mountpoint, status,
-                      f"Filesystem {part.mountpoint} ({part.device}, {part.fstype}) {usage.percent:.1f}% used, "
-                      f"{free_gib:.1f} GiB free", rule="fs-usage",
+                      t("Storage {mount} ({device}, {fstype}) is {pct:.1f}% full, {free} free",
+                        mount=part.mountpoint, device=part.device, fstype=part.fstype, pct=usage.percent,
+                        free=size(usage.free)), rule="fs-usage",
                       metrics=[Metric("used_pct", round(usage.percent, 1), "%", warn, crit, 0, 100),
                                Metric("free_bytes", usage.free, "B"), Metric("total_bytes", usage.total, "B")],
                       advice=advice, tier=Tier.ON_SITE if status is not Status.OK else None))
@@ -118,11 +121,12 @@ def _memory(ctx: Context, psutil: Any) -> list[Finding]:
     status = level(avail_pct, warn, crit, lower_is_worse=True)
     advice = Advice()
     if status is not Status.OK:
-        advice = Advice(meaning="The computer is running short of memory, which makes it slow and can make "
-                                "programs close unexpectedly.",
-                        action="Close programs that are not needed; if this happens every day, add memory.",
-                        prevention="Avoid keeping many heavy programs and browser tabs open at once.")
-    return [_f("memory", status, f"{avail_pct:.1f}% of {vm.total / 2**30:.1f} GiB memory available",
+        advice = Advice(meaning=t("The computer is running short of memory, which makes it slow and can make "
+                                  "programs close unexpectedly."),
+                        action=t("Close programs that are not needed; if this happens every day, add memory."),
+                        prevention=t("Avoid keeping many heavy programs and browser tabs open at once."))
+    return [_f(t("memory"), status, t("{pct:.1f}% of the {total} of memory is free", pct=avail_pct,
+                                     total=memory_size(vm.total)),
                rule="memory-available",
                metrics=[Metric("available_pct", round(avail_pct, 1), "%", warn, crit, 0, 100),
                         Metric("available_bytes", vm.available, "B"), Metric("total_bytes", vm.total, "B")],
@@ -137,10 +141,11 @@ def _swap(ctx: Context, psutil: Any) -> list[Finding]:
     status = level(sw.percent, warn, crit)
     advice = Advice()
     if status is not Status.OK:
-        advice = Advice(meaning="The computer is using its disk as overflow memory a lot, which makes it slow.",
-                        action="Restart heavy programs; if it persists, add memory.",
-                        prevention="Match the memory to the work the computer does.")
-    return [_f("swap", status, f"Swap {sw.percent:.1f}% used of {sw.total / 2**30:.1f} GiB", rule="swap-usage",
+        advice = Advice(meaning=t("The computer is using its disk as overflow memory a lot, which makes it slow."),
+                        action=t("Restart heavy programs; if it persists, add memory."),
+                        prevention=t("Match the memory to the work the computer does."))
+    return [_f(t("swap"), status, t("Overflow memory on the disk (swap) is {pct:.1f}% used of {total}", pct=sw.percent,
+                                 total=memory_size(sw.total)), rule="swap-usage",
                metrics=[Metric("used_pct", round(sw.percent, 1), "%", warn, crit, 0, 100),
                         Metric("used_bytes", sw.used, "B")], advice=advice)]
 
@@ -165,12 +170,15 @@ def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
         status = level(hottest.current, warn, crit)
         advice = Advice()
         if status is not Status.OK:
-            advice = Advice(meaning="The processor is running very hot. Heat shortens its life and makes the "
-                                    "computer slow down or switch off suddenly.",
-                            action="Clean dust from the fans and vents and make sure air can flow around the computer.",
-                            prevention="Keep the computer off carpets and away from heaters; have it cleaned yearly.")
+            advice = Advice(meaning=t("The processor is running very hot. Heat shortens its life and makes the "
+                                      "computer slow down or switch off suddenly."),
+                            action=t("Clean dust from the fans and vents and make sure air can flow around the "
+                                     "computer."),
+                            prevention=t("Keep the computer off carpets and away from heaters; have it cleaned "
+                                         "yearly."))
         label = hottest.label or chip
-        out.append(_f(f"cpu temperature ({chip})", status, f"CPU temperature {hottest.current:.0f} °C ({label})",
+        out.append(_f(t("cpu temperature ({chip})", chip=chip), status,
+                      t("Processor temperature {temp:.0f} °C ({sensor})", temp=hottest.current, sensor=label),
                       rule="cpu-temperature",
                       metrics=[Metric("temperature_c", round(hottest.current, 1), "C", warn, crit)],
                       advice=advice, tier=Tier.ON_SITE if status is not Status.OK else None))
@@ -195,15 +203,17 @@ def _battery(ctx: Context, psutil: Any) -> list[Finding]:
         status = level(wear, warn, crit)
         advice = Advice()
         if status is not Status.OK:
-            advice = Advice(meaning=f"The battery holds only {100 - wear:.0f}% of the charge it held when new, "
-                                    "so the laptop runs out of power much sooner.",
-                            action="Plan a battery replacement; a swollen or very worn battery should be replaced soon.",
-                            prevention="Avoid leaving the laptop at 100% charge and in hot places all the time.")
+            advice = Advice(meaning=t("The battery holds only {pct:.0f}% of the charge it held when new, so the "
+                                      "laptop runs out of power much sooner.", pct=100 - wear),
+                            action=t("Plan a battery replacement; a swollen or very worn battery should be replaced "
+                                     "soon."),
+                            prevention=t("Avoid leaving the laptop at 100% charge and in hot places all the time."))
         metrics = [Metric("wear_pct", round(wear, 1), "%", warn, crit, 0, 100)]
         if cycles:
             metrics.append(Metric("cycle_count", cycles, "c"))
-        out.append(_f(f"battery {supply.name}", status,
-                      f"Battery {supply.name} has lost {wear:.0f}% of its design capacity", rule="battery-wear",
+        out.append(_f(t("battery {name}", name=supply.name), status,
+                      t("Battery {name} has lost {pct:.0f}% of the capacity it had when new", name=supply.name,
+                        pct=wear), rule="battery-wear",
                       metrics=metrics, advice=advice, tier=Tier.HARDWARE if status is not Status.OK else None,
                       evidence=[Evidence(source=str(supply), excerpt=f"full={full} design={design}")]))
     return out
@@ -220,10 +230,13 @@ def _load(ctx: Context, psutil: Any) -> list[Finding]:
     status = Status.WARNING if per_core >= warn else Status.OK
     advice = Advice()
     if status is not Status.OK:
-        advice = Advice(meaning="The computer has been working at full capacity for a while, which makes it slow.",
-                        action="The technician will look for the program that keeps it busy.",
-                        prevention="Keep startup programs to what is needed.")
-    return [_f("cpu load", status, f"15-minute load average {load15:.2f} on {cores} logical CPUs", rule="cpu-load",
+        advice = Advice(meaning=t("The computer has been working at full capacity for a while, which makes it "
+                                  "slow."),
+                        action=t("The technician will look for the program that keeps it busy."),
+                        prevention=t("Keep startup programs to what is needed."))
+    return [_f(t("cpu load"), status, tn("Processor load over the last 15 minutes: {load:.2f} for {n} logical processor",
+                                      "Processor load over the last 15 minutes: {load:.2f} for {n} logical processors",
+                                      n=cores, load=load15), rule="cpu-load",
                metrics=[Metric("load15_per_core", round(per_core, 2), "", warn)], advice=advice)]
 
 
@@ -233,16 +246,18 @@ def _uptime(ctx: Context, psutil: Any) -> list[Finding]:
     days = (now - boot) / 86400
     warn = ctx.option("uptime_warn_days")
     if days < 0:
-        return [_f("uptime", Status.WARNING, "The boot time lies in the future: the clock was changed after start-up",
+        return [_f(t("uptime"), Status.WARNING, t("The start-up time lies in the future: the clock was changed after "
+                                               "start-up"),
                    rule="uptime-negative", metrics=[Metric("uptime_days", round(days, 2), "d")])]
     status = Status.WARNING if days >= warn else Status.OK
     advice = Advice()
     if status is not Status.OK:
-        advice = Advice(meaning=f"The computer has not been restarted for {days:.0f} days, so security updates "
-                                "that need a restart have not taken effect.",
-                        action="Restart the computer at a convenient time.",
-                        prevention="Restart at least once a month, after updates.")
-    return [_f("uptime", status, f"Up {days:.1f} days since the last restart", rule="uptime",
+        advice = Advice(meaning=t("The computer has not been restarted for {uptime}, so security updates that "
+                                  "need a restart have not taken effect.", uptime=duration(now - boot)),
+                        action=t("Restart the computer at a convenient time."),
+                        prevention=t("Restart at least once a month, after updates."))
+    return [_f(t("uptime"), status, t("Running for {uptime} since the last restart", uptime=duration(now - boot)),
+               rule="uptime",
                metrics=[Metric("uptime_days", round(days, 2), "d", warn)], advice=advice)]
 
 
@@ -250,14 +265,15 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
     now = ctx.env.clock()
     out = []
     if now < _EARLIEST_PLAUSIBLE:
-        out.append(_f("clock", Status.CRITICAL,
-                      f"The system clock says {time.strftime('%Y-%m-%d', time.gmtime(now))}, which is in the past",
+        out.append(_f(t("clock"), Status.CRITICAL,
+                      t("The computer's clock says {date}, which is in the past",
+                        date=day(datetime.fromtimestamp(now, timezone.utc))),
                       rule="clock-implausible", metrics=[Metric("clock_epoch_s", round(now), "s")],
-                      advice=Advice(meaning="The computer's clock is wrong. Secure websites, e-mail and updates fail "
-                                            "when the date is wrong.",
-                                    action="Set the correct date and time; if it resets after every power-off, "
-                                           "replace the small battery on the motherboard.",
-                                    prevention="Let the computer set its time automatically from the internet."),
+                      advice=Advice(meaning=t("The computer's clock is wrong. Secure websites, e-mail and updates "
+                                              "fail when the date is wrong."),
+                                    action=t("Set the correct date and time; if it resets after every power-off, "
+                                             "replace the small battery on the motherboard."),
+                                    prevention=t("Let the computer set its time automatically from the internet.")),
                       tier=Tier.ON_SITE))
         return out
     rtc = _read_int(ctx.env.path("/sys/class/rtc/rtc0/since_epoch"))
@@ -265,21 +281,24 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
         drift = now - rtc
         warn = ctx.option("clock_drift_warn_s")
         status = Status.WARNING if abs(drift) >= warn else Status.OK
-        hint = ""
         if status is not Status.OK and abs(abs(drift) % 1800) < 120:
-            hint = " (a whole number of half hours: the hardware clock probably keeps local time, as Windows does)"
+            summary = t("The hardware clock differs from the system clock by {drift:+.0f} s, a whole number of half "
+                        "hours: the hardware clock probably keeps local time, as Windows does", drift=drift)
+        else:
+            summary = t("The hardware clock differs from the system clock by {drift:+.0f} s", drift=drift)
         advice = Advice()
         if status is not Status.OK:
-            advice = Advice(meaning="The computer's built-in clock disagrees with the system time, so the time can "
-                                    "be wrong after a restart.",
-                            action="Synchronise the hardware clock with the correct time.",
-                            prevention="Let the computer set its time automatically from the internet.")
-        out.append(_f("clock", status, f"Hardware clock differs from system clock by {drift:+.0f} s{hint}",
+            advice = Advice(meaning=t("The computer's built-in clock disagrees with the system time, so the time can "
+                                      "be wrong after a restart."),
+                            action=t("Synchronise the hardware clock with the correct time."),
+                            prevention=t("Let the computer set its time automatically from the internet."))
+        out.append(_f(t("clock"), status, summary,
                       rule="clock-rtc-drift", metrics=[Metric("rtc_drift_s", round(drift, 1), "s", warn)],
                       advice=advice, evidence=[Evidence(source="/sys/class/rtc/rtc0/since_epoch", excerpt=str(rtc))]))
     else:
-        out.append(_f("clock", Status.OK, f"System clock {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(now))} "
-                                          "is plausible (no hardware clock readable to compare)", rule="clock-plausible"))
+        out.append(_f(t("clock"), Status.OK, t("The computer's clock ({when}) is plausible (no hardware clock readable "
+                                            "to compare)", when=moment(datetime.fromtimestamp(now, timezone.utc))),
+                      rule="clock-plausible"))
     return out
 
 

@@ -1,6 +1,7 @@
 """The history as text for the technician (``fieldkit history list|show|diff|trend``) and as JSON Lines.
 
-Each function returns lines; the command line prints them. The technician's log has its
+Each function returns lines; the command line prints them. Messages for the technician are
+in the language of the machine (gettext domain ``cli``, like the command line's). The technician's log has its
 own renderer (:func:`fieldkit.history.stats.render_text`).
 """
 
@@ -86,10 +87,14 @@ def trend(subject: str, metric: str, points: Sequence[TrendPoint]) -> list[str]:
 
 
 def no_trend_values(store: HistoryStore, subject: str, metric: str, host_id: str | None) -> str:
-    """Why ``history trend`` has nothing to show, with some series that do exist."""
+    """Why ``history trend`` has nothing to show, with some series that do exist (technician's language)."""
+    from fieldkit.i18n.console import t
+
     known = ", ".join(f"{s}/{m}" for s, m in store.known_series(host_id)[:12])
-    return (f"no values of metric {metric!r} for subject {subject!r}"
-            + (f" (some known subject/metric pairs: {known})" if known else ""))
+    if known:
+        return t("no values of metric {metric!r} for subject {subject!r} (some known subject/metric pairs: "
+                 "{known})", metric=metric, subject=subject, known=known)
+    return t("no values of metric {metric!r} for subject {subject!r}", metric=metric, subject=subject)
 
 
 def pick_host(store: HistoryStore, subject: str, metric: str, host: str | None, here: str) -> str | None:
@@ -98,11 +103,14 @@ def pick_host(store: HistoryStore, subject: str, metric: str, host: str | None, 
     :raises HistoryError: the asked machine has no such series, or several machines have it
         and none is this one (the message lists them).
     """
+    from fieldkit.i18n.console import t
+
     hosts = store.series_hosts(subject, metric)
     if host:
         match = [h for h, name in hosts if host in (h, name)]
         if not match:
-            raise HistoryError(f"machine {host!r} has no values of {metric!r} for {subject!r}")
+            raise HistoryError(t("machine {host!r} has no values of {metric!r} for {subject!r}", host=host,
+                                 metric=metric, subject=subject))
         return match[0]
     ids = {h for h, _ in hosts}
     if len(ids) <= 1:
@@ -110,7 +118,7 @@ def pick_host(store: HistoryStore, subject: str, metric: str, host: str | None, 
     if here in ids:
         return here
     names = ", ".join(sorted(f"{name or '?'} ({h})" for h, name in hosts))
-    raise HistoryError(f"several machines have this series, pass --host: {names}")
+    raise HistoryError(t("several machines have this series, pass --host: {names}", names=names))
 
 
 def parse_since(text: str) -> str:

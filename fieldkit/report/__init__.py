@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from fieldkit.findings import Advice, Evidence, Finding
 from fieldkit.files import write_atomic
+from fieldkit.messages import Msg
 from fieldkit.result import ResultError, ScanResult
 from fieldkit.timestamps import iso_utc, utcnow
 
@@ -108,12 +109,20 @@ def _normalise(scan: ScanResult) -> ScanResult:
         findings=[dataclasses.replace(f, data=obj(f.data)) for f in scan.findings])
 
 
+def _map_text(value: Any, fn: Callable[[Any], Any]) -> Any:
+    """``fn`` on a text; on a translatable message, on its parameters only, so it stays translatable."""
+    if isinstance(value, Msg):
+        return value.map_params(fn)
+    return fn(value)
+
+
 def _map_finding(finding: Finding, fn: Callable[[Any], Any]) -> Finding:
     return dataclasses.replace(
-        finding, subject=fn(finding.subject), summary=fn(finding.summary), detail=fn(finding.detail),
+        finding, subject=_map_text(finding.subject, fn), summary=_map_text(finding.summary, fn), detail=fn(finding.detail),
         metrics=[dataclasses.replace(m, value=fn(m.value)) if isinstance(m.value, str) else m for m in finding.metrics],
         evidence=[Evidence(fn(e.command), e.exit_code, fn(e.excerpt), fn(e.source)) for e in finding.evidence],
-        advice=Advice(fn(finding.advice.meaning), fn(finding.advice.action), fn(finding.advice.prevention)),
+        advice=Advice(_map_text(finding.advice.meaning, fn), _map_text(finding.advice.action, fn),
+                      _map_text(finding.advice.prevention, fn)),
         data=fn(finding.data))
 
 
@@ -154,12 +163,16 @@ def _redact_visit(visit: dict[str, Any], redactor: Any) -> dict[str, Any]:
 def build(scans: Sequence[ScanResult], *, lang: str = "en", redact: bool = False,
           visit: dict[str, Any] | None = None, now: datetime | None = None):
     """The view model (see :mod:`.model`) after scrubbing/redaction, the cleaned scans and visit."""
+    from fieldkit.report.branding import BrandingError
     from fieldkit.report.model import build_model
 
     if visit is None:
         visit = resolve_visit(scans)
     clean, visit = prepare(scans, redact=redact, visit=visit)
-    return build_model(clean, lang=lang, redacted=redact, visit=visit, now=now), clean, visit
+    try:
+        return build_model(clean, lang=lang, redacted=redact, visit=visit, now=now), clean, visit
+    except BrandingError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def render(scans: Sequence[ScanResult], fmt: str = "html", *, lang: str = "en", redact: bool = False,

@@ -30,4 +30,4 @@ def _environment():  # -> jinja2.Environment (imported lazily: `fieldkit --help`
 
 def render_html(model: ReportModel) -> str:
     template = _environment().get_template("report.html.j2")
-    return template.render(m=model, t=model.t)
+    return template.render(m=model, t=model.t, tn=model.t.tn)

@@ -51,76 +51,105 @@ def _fence(text: str) -> list[str]:
     return [fence, text.rstrip("\n"), fence]
 
 
+def _signoff(model: ReportModel) -> list[str]:
+    t, s = model.t, model.signoff
+    assert s is not None
+    out = [f"## {t('Sign-off')}", "", f"### {t('Work done')}", ""]
+    out += [f"- {md(w)}" for w in s.work_done] or [t("We examined the computers listed above; no repair was recorded.")]
+    out += ["", f"### {t('Recommended next steps')}", ""]
+    if s.steps:
+        out += _table([t("When"), t("What to do"), t("Where")],
+                      [[f"**{cell(x.when)}**", cell(x.what), cell(x.where)] for x in s.steps])
+    else:
+        out += [t("Nothing needs to be done until the next regular check-up."), ""]
+    out += [f"{t('Technician')}: {md(s.technician)}  ", "", f"{t('Signature')}: ______________________", "",
+            f"{t('Customer')}: {md(s.signed_by)}" if s.signed_by else f"{t('Customer')}:", ""]
+    if s.signed_at:
+        out += [t("Acknowledged on {when}", when=s.signed_at), ""]
+    out += [f"{t('Signature')}: ______________________  {t('Date')}: ____________", ""]
+    return out
+
+
 def render_markdown(model: ReportModel) -> str:
     t = model.t
-    out: list[str] = [f"# {md(model.title)}", ""]
+    out: list[str] = []
+    brand = model.brand
+    if brand:
+        out += [f"**{md(brand.name)}**" + ("  " if brand.contacts else ""),
+                *([md(" · ".join(brand.contacts))] if brand.contacts else []), ""]
+    out += [f"# {md(model.title)}", ""]
+    if model.english_note:
+        out += [f"*{model.english_note}*", ""]
     if model.visit:
         v = model.visit
-        out += [f"**{t('visit.customer')}:** {md(v.customer or '–')}  ",
-                f"**{t('visit.site')}:** {md(v.site or '–')}  "]
+        out += [f"**{t('Customer')}:** {md(v.customer or '–')}  ",
+                f"**{t('Site')}:** {md(v.site or '–')}  "]
         if v.ticket:
-            out.append(f"**{t('visit.ticket')}:** {md(v.ticket)}  ")
-        out += [f"**{t('visit.technician')}:** {md(v.technician or '–')}  ",
-                f"**{t('visit.arrival')}:** {md(v.arrival or '–')} · **{t('visit.departure')}:** "
-                f"{md(v.departure or t('visit.still_open'))} · **{t('visit.time_on_site')}:** {md(v.duration or '–')}",
+            out.append(f"**{t('Ticket')}:** {md(v.ticket)}  ")
+        out += [f"**{t('Technician')}:** {md(v.technician or '–')}  ",
+                f"**{t('Arrival')}:** {md(v.arrival or '–')} · **{t('Departure')}:** "
+                f"{md(v.departure or t('visit still open'))} · **{t('Time on site')}:** {md(v.duration or '–')}",
                 ""]
-    out += [f"## {t('verdict.heading')}", "", f"{_status(model.state)} {md(model.verdict)}", "",
-            t("verdict.count", count=model.attention) if model.attention else t("verdict.none_attention"), ""]
+    out += [f"## {t('Summary')}", "", f"{_status(model.state)} {md(model.verdict)}", "",
+            t.tn("{n} item needs attention.", "{n} items need attention.", n=model.attention) if model.attention
+            else t("No item needs attention."), ""]
     if model.incomplete:
-        out.append(f"> ⚠ **{t('incomplete.heading')}:** " + "; ".join(
+        out.append(f"> ⚠ **{t('Parts we could not examine')}:** " + "; ".join(
             (f"{md(i.machine)}: " if model.site else "") + f"{md(i.check)} ({md(i.how)}): {md(i.reason)}"
             for i in model.incomplete))
         out.append("")
-    out += [f"## {t('area.heading')}", ""]
-    out += _table([t("area.column"), t("area.status"), t("area.what")],
+    out += [f"## {t('At a glance')}", ""]
+    out += _table([t("Area"), t("Status"), t("What we saw")],
                   [[cell(a.name), _status(a.state), cell(a.text)] for a in model.areas])
     if model.site:
-        out += [f"## {t('machines.heading')}", ""]
-        out += _table([t("machines.name"), t("machines.overall"), t("machines.problems"), t("machines.scanned")],
+        out += [f"## {t('Computers examined')}", ""]
+        out += _table([t("Computer"), t("Overall"), t("Items needing attention"), t("Examined at")],
                       [[cell(mc.name), _status(mc.state), str(mc.attention), cell(mc.scanned_at)]
                        for mc in model.machines])
-    out += [f"## {t('problems.heading')}", ""]
+    out += [f"## {t('What we found and what to do')}", ""]
     if not model.problems:
-        out += [t("problems.none"), ""]
+        out += [t("We found no problems."), ""]
     for p in model.problems:
         where = (f"{md(p.machine)}, " if model.site else "") + md(p.subject)
         out += [f"### {_status(p.state)} {md(p.area)}: {where}", "",
-                f"- **{t('problems.found')}:** {md(p.found)}"]
-        for label, text in (("problems.meaning", p.meaning), ("problems.action", p.action),
-                            ("problems.prevention", p.prevention)):
+                f"- **{t('What we found')}:** {md(p.found)}"]
+        for label, text in ((t("What it means for you"), p.meaning), (t("What we did or what to do next"), p.action),
+                            (t("How to avoid it next time"), p.prevention)):
             if text:
-                out.append(f"- **{t(label)}:** {md(text)}")
+                out.append(f"- **{label}:** {md(text)}")
         out.append("")
     if model.changes:
-        out += [f"## {t('changes.heading')}", ""]
-        out += _table(([t("problems.machine")] if model.site else []) + [t("changes.what"), t("changes.before"),
-                                                                         t("changes.after")],
+        out += [f"## {t('What changed since the last visit')}", ""]
+        out += _table(([t("Computer")] if model.site else []) + [t("Change"), t("Before"),
+                                                                         t("Now")],
                       [([cell(c.machine)] if model.site else []) + [cell(c.summary or f"{c.check} {c.subject}"),
                                                                     cell(c.before), cell(c.after)]
                        for c in model.changes])
     if model.visit:
-        out += [f"## {t('visit.notes')}", ""]
+        out += [f"## {t('Notes and actions taken')}", ""]
         out += [f"- {md(n['time'])} · **{n['kind']}:** {md(n['text'])}" for n in model.visit.notes] or \
-               [t("visit.no_notes")]
+               [t("No notes were recorded.")]
         out.append("")
     if model.connections:
-        out += [f"## {t('connection.heading')}", ""]
-        out += _table(([t("connection.machine")] if model.site else []) + [
-            t("connection.interface"), t("connection.switch"), t("connection.port"), t("connection.vlan"),
-            t("connection.voice_vlan"), t("connection.dhcp"), t("connection.speed")],
+        out += [f"## {t('Network connection')}", ""]
+        out += _table(([t("Computer")] if model.site else []) + [
+            t("Port"), t("Switch"), t("Switch port"), t("VLAN"),
+            t("Voice VLAN"), t("DHCP server"), t("Link speed")],
             [([cell(c.machine)] if model.site else []) + [cell(c.interface), cell(c.switch), cell(c.port),
                                                           cell(c.vlan), cell(c.voice_vlan), cell(c.dhcp),
                                                           cell(c.speed)]
              for c in model.connections])
-    out += [f"## {t('assets.heading')}", ""]
-    out += _table([t("assets.machine"), t("assets.item"), t("assets.model"), t("assets.serial"), t("assets.firmware"),
-                   t("assets.age"), t("assets.status")],
+    out += [f"## {t('Equipment list')}", ""]
+    out += _table([t("Computer"), t("Item"), t("Model"), t("Serial number"), t("Firmware"),
+                   t("Age (powered on)"), t("Status")],
                   [[cell(a.machine), cell(a.item), cell(a.model), cell(a.serial), cell(a.firmware), cell(a.age),
                     _status(a.state)]
                    for a in model.assets])
-    out += [f"## {t('appendix.heading')}", ""]
+    if model.signoff:
+        out += _signoff(model)
+    out += [f"## {t('Technical appendix')}", ""]
     for mc in model.machines:
-        out += [f"### {md(t('appendix.machine', name=mc.name))} ({_status(mc.state)})", "", md(mc.scan_line), ""]
+        out += [f"### {md(t('Machine {name}', name=mc.name))} ({_status(mc.state)})", "", md(mc.scan_line), ""]
         bad_checks = [c for c in mc.checks if c["bad"]]
         for c in bad_checks:
             out.append(f"- **{md(c['name'])}: {c['outcome'].upper()}** {md(c['reason'])}")
@@ -129,18 +158,18 @@ def render_markdown(model: ReportModel) -> str:
         for f in mc.findings:
             out += [f"#### {_status(f.state)} {md(f.check)} · {md(f.subject)}", "", md(f.summary), ""]
             if f.rule:
-                out += [f"{t('appendix.rule')}: `{f.rule.replace('`', '')}`", ""]
+                out += [f"{t('Rule')}: `{f.rule.replace('`', '')}`", ""]
             if f.metrics:
-                out += _table([t("appendix.metric"), t("appendix.value"), t("appendix.unit"), t("appendix.warn"),
-                               t("appendix.crit")], [[cell(c) for c in row[:5]] for row in f.metrics])
+                out += _table([t("Metric"), t("Value"), t("Unit"), t("Warning at"),
+                               t("Critical at")], [[cell(c) for c in row[:5]] for row in f.metrics])
             for e in f.evidence:
                 if e["command"]:
-                    out.append(f"{t('appendix.command')} (exit {md(e['exit_code'] or '?')}):")
+                    out.append(f"{t('Command')} ({t('Exit code')} {md(e['exit_code'] or '?')}):")
                     out += _fence(e["command"])
                 if e["excerpt"]:
                     out += _fence(e["excerpt"])
                 out.append("")
-    footer = t("doc.redacted") if model.redacted else t("doc.not_redacted")
-    out += ["---", f"{t('doc.report_id', id=model.report_id)} · {t('doc.generated', when=model.generated_at)} · "
-            f"{t('footer.tool', version=model.version)}", "", footer, ""]
+    footer = t("Identifiers (serial numbers, network and machine names, user names) are replaced by stand-ins in this report.") if model.redacted else t("This report contains the machines' real identifiers (serial numbers, addresses, names).")
+    out += ["---", f"{t('Report {id}', id=model.report_id)} · {t('Report generated {when}', when=model.generated_at)} · "
+            f"{t('Made with fieldkit {version}', version=model.version)}", "", footer, ""]
     return "\n".join(out)

@@ -15,9 +15,9 @@ from typing import Any, Callable, Sequence
 
 from fieldkit.findings import Finding, Status, worst
 from fieldkit.report import svg
-from fieldkit.report.i18n import Translator
-from fieldkit.timestamps import parse_iso
+from fieldkit.i18n import Translator
 from fieldkit.result import AREAS, CheckRecord, ScanResult
+from fieldkit.timestamps import parse_iso
 
 STATUS_CSS = {Status.OK: "ok", Status.WARNING: "warn", Status.CRITICAL: "crit", Status.UNKNOWN: "unknown",
               None: "none"}
@@ -33,9 +33,48 @@ class StatusView:
     name: str  # OK/WARNING/CRITICAL/UNKNOWN/NONE, for JSON and tests
 
 
+def status_word(name: str, t: Translator) -> str:
+    """The word printed next to every status colour (never colour alone)."""
+    if name == "OK":
+        return t("Good")
+    if name == "WARNING":
+        return t("Needs attention")
+    if name == "CRITICAL":
+        return t("Urgent")
+    if name == "UNKNOWN":
+        return t("Could not check")
+    return t("Not checked")
+
+
+def area_name(area: str, t: Translator) -> str:
+    names = {"disks": t("Disks"), "disk_sounds": t("Disk sounds"), "network": t("Network"),
+             "voip": t("Phone line / VoIP"), "system": t("System")}
+    return names.get(area, area)
+
+
+def verdict_text(name: str, t: Translator) -> str:
+    if name == "CRITICAL":
+        return t("Something needs fixing soon to avoid losing data or service.")
+    if name == "WARNING":
+        return t("Some things need attention, but nothing is urgent.")
+    if name == "OK":
+        return t("Everything we checked is in good order.")
+    if name == "UNKNOWN":
+        return t("We could not check everything: see the parts we could not examine below.")
+    return t("No check produced a result, so this report cannot say whether anything is healthy.")
+
+
+def tier_text(tier: int, t: Translator) -> str:
+    if tier == 1:
+        return t("1 on site")
+    if tier == 2:
+        return t("2 hardware / vendor")
+    return t("3 engineering")
+
+
 def status_view(status: Status | None, t: Translator) -> StatusView:
     name = status.name if status is not None else "NONE"
-    return StatusView(status, t(f"status.{name}"), STATUS_CSS[status], STATUS_ICON[status], name)
+    return StatusView(status, status_word(name, t), STATUS_CSS[status], STATUS_ICON[status], name)
 
 
 @dataclass
@@ -145,6 +184,8 @@ class VisitView:
     duration: str = ""
     open: bool = False
     notes: list[dict[str, str]] = field(default_factory=list)
+    signed_by: str = ""
+    signed_at: str = ""
 
 
 @dataclass
@@ -170,6 +211,48 @@ class ReportModel:
     #: scans that did not run every planned check: "machine: check, check" (empty when all finished)
     unfinished: list[str] = field(default_factory=list)
     connections: list[ConnectionView] = field(default_factory=list)
+    signoff: "SignoffView | None" = None
+    brand: Any = None
+    english_note: str = ""    # said when some customer texts could not be shown in this language
+    page_label: tuple[str, str, str] = ("", "", "")  # "Page {page} of {pages}" split for the PDF footer
+
+    @property
+    def page_css(self) -> str:
+        """CSS ``content`` of the page-number box: "Page " counter(page) " of " counter(pages)."""
+        before, middle, after = self.page_label
+        return f"{css_string(before)} counter(page) {css_string(middle)} counter(pages) {css_string(after)}"
+
+    @property
+    def footer_css(self) -> str:
+        """CSS ``content`` of the footer's left box: the company and its phone, else the report's title."""
+        brand = self.brand
+        parts = [brand.name, brand.phone or brand.email or brand.website] if brand else []
+        parts = [p for p in parts if p] or [self.title + (f" – {self.visit.customer}" if self.visit and
+                                                          self.visit.customer else "")]
+        return css_string(" · ".join(parts))
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that no text can break out of (every character that is not a letter, digit or
+    space is written as a CSS hex escape, so ``"``, ``\\`` and ``</style>`` stay literal)."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
+@dataclass
+class StepView:
+    urgency: str        # css class: crit / warn
+    when: str           # "Now", "In the coming weeks"
+    what: str           # the action, in the customer's words
+    where: str          # machine and subject
+
+
+@dataclass
+class SignoffView:
+    work_done: list[str]
+    steps: list[StepView]
+    technician: str
+    signed_by: str
+    signed_at: str
 
 
 # --------------------------------------------------------------------------- building
@@ -183,6 +266,8 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
 
     t = Translator(lang)
     now = now or datetime.now(timezone.utc)
+    global _when_lang
+    _when_lang = lang
     names = _machine_names(scans)
     machines = [_machine(scan, name, i, t) for i, (scan, name) in enumerate(zip(scans, names))]
     all_findings = [(name, f) for scan, name in zip(scans, names) for f in scan.findings]
@@ -192,8 +277,8 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
     problems = _problems(scans, names, t)
     site = len(scans) > 1
     ids = sorted(scan.scan_id[:8] for scan in scans)
-    return ReportModel(
-        lang=lang, t=t, title=t("doc.title_site") if site else t("doc.title"), site=site,
+    model = ReportModel(
+        lang=lang, t=t, title=t("Site visit report") if site else t("Visit report"), site=site,
         generated_at=_when(now), report_id="-".join(ids[:3]) + ("…" if len(ids) > 3 else ""), redacted=redacted,
         version=__version__, visit=_visit(visit, scans, t, now),
         # No finding at all is not "all good": nothing was examined (every check skipped, say).
@@ -206,6 +291,16 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
         assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names))
+    model.signoff = _signoff(model, visit, t)
+    from fieldkit.report.branding import load_brand
+
+    model.brand = load_brand()
+    before, _, after = t("Page {page} of {pages}").partition("{page}")
+    middle, _, tail = after.partition("{pages}")
+    model.page_label = (before, middle, tail)
+    if t.untranslated:
+        model.english_note = t("Some texts from the checks (summaries and advice) are shown in English.")
+    return model
 
 
 def _unfinished(scans: Sequence[ScanResult], names: Sequence[str], site: bool) -> list[str]:
@@ -221,10 +316,11 @@ def _unfinished(scans: Sequence[ScanResult], names: Sequence[str], site: bool) -
 
 def _verdict(overall: Status | None, unfinished: Sequence[str], t: Translator) -> str:
     if not unfinished:
-        return t(f"verdict.{overall.name}" if overall is not None else "verdict.NONE")
-    text = t("verdict.INCOMPLETE", checks="; ".join(unfinished))
+        return verdict_text(overall.name if overall is not None else "NONE", t)
+    text = t("The scan did not finish, so this report cannot say that everything is in good order: no answer "
+             "from {checks}.", checks="; ".join(unfinished))
     if overall in (Status.CRITICAL, Status.WARNING):
-        text = f"{t(f'verdict.{overall.name}')} {text}"
+        text = f"{verdict_text(overall.name, t)} {text}"
     return text
 
 
@@ -242,18 +338,23 @@ def _machine_names(scans: Sequence[ScanResult]) -> list[str]:
     return out
 
 
+_when_lang = "en"  # the language of the model being built (set by build_model; one build at a time)
+
+
 def _when(moment: datetime | None) -> str:
+    """A date and time for the reader: the locale's month names, in the report machine's time zone."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    from fieldkit.i18n.format import format_when
+
+    return format_when(moment, _when_lang)
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, t: Translator) -> str:
     minutes = int(round(seconds / 60))
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    padded = str(minutes).zfill(2)
+    return t("{hours} h {minutes} min", hours=hours, minutes=padded) if hours else t("{minutes} min", minutes=minutes)
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -272,17 +373,18 @@ def _visit(visit: dict[str, Any] | None, scans: Sequence[ScanResult], t: Transla
     started, ended = _parse_time(visit.get("started_at")), _parse_time(visit.get("ended_at"))
     duration = ""
     if started:
-        duration = _duration(((ended or now) - started).total_seconds())
+        duration = _duration(((ended or now) - started).total_seconds(), t)
         if not ended:
-            duration += f" ({t('visit.still_open')})"
+            duration = t("{duration} (visit still open)", duration=duration)
     notes = [{"time": _when(_parse_time(n.get("time"))), "text": str(n.get("text", "")),
-              "kind": t("visit.kind.action") if n.get("kind") == "action" else t("visit.kind.note"),
+              "kind": t("Action taken") if n.get("kind") == "action" else t("Note"),
               "is_action": n.get("kind") == "action"}
              for n in visit.get("notes") or [] if isinstance(n, dict)]
     return VisitView(customer=str(visit.get("customer") or ""), site=str(visit.get("site") or ""),
                      ticket=str(visit.get("ticket") or ""), technician=str(visit.get("technician") or ""),
                      arrival=_when(started), departure=_when(ended), duration=duration, open=ended is None,
-                     notes=notes)
+                     notes=notes, signed_by=str(visit.get("signed_by") or ""),
+                     signed_at=_when(_parse_time(visit.get("signed_at"))))
 
 
 def _areas(scans: Sequence[ScanResult], t: Translator) -> list[AreaView]:
@@ -295,22 +397,44 @@ def _areas(scans: Sequence[ScanResult], t: Translator) -> list[AreaView]:
         cut_short = area in cut
         if not mine:
             if cut_short:  # planned but the scan stopped first: not the plain "not checked"
-                out.append(AreaView(area, t(f"area.{area}"), status_view(Status.UNKNOWN, t),
-                                    t("area.unfinished_detail")))
+                out.append(AreaView(area, area_name(area, t), status_view(Status.UNKNOWN, t),
+                                    t("The scan stopped before this part was examined.")))
             else:
-                out.append(AreaView(area, t(f"area.{area}"), status_view(None, t), t("area.not_checked_detail")))
+                out.append(AreaView(area, area_name(area, t), status_view(None, t),
+                                    t("This part was not examined on this visit.")))
             continue
         status = worst([*(f.status for f in mine), *([Status.UNKNOWN] if cut_short else [])])
         bad = sum(1 for f in mine if f.status in (Status.WARNING, Status.CRITICAL))
         unknown = sum(1 for f in mine if f.status is Status.UNKNOWN)
         if bad:
-            text = t("area.summary_bad", bad=bad, total=len(mine))
+            text = t.tn("{n} of {total} items needs attention.", "{n} of {total} items need attention.", n=bad,
+                        total=len(mine))
         elif unknown:
-            text = t("area.summary_unknown", unknown=unknown, total=len(mine))
+            text = t.tn("{n} of {total} items could not be checked.", "{n} of {total} items could not be checked.",
+                        n=unknown, total=len(mine))
         else:
-            text = t("area.summary_ok", total=len(mine))
-        out.append(AreaView(area, t(f"area.{area}"), status_view(status, t), text))
+            text = t.tn("{n} item checked, all good.", "{n} items checked, all good.", n=len(mine))
+        out.append(AreaView(area, area_name(area, t), status_view(status, t), text))
     return out
+
+
+def _signoff(model: ReportModel, visit: dict[str, Any] | None, t: Translator) -> SignoffView:
+    """The end of the customer part: what was done, what to do next and how soon, who signs."""
+    done = [n["text"] for n in (model.visit.notes if model.visit else []) if n.get("is_action")]
+    steps = []
+    for p in model.problems:
+        urgent = p.state.status is Status.CRITICAL
+        steps.append(StepView("crit" if urgent else "warn",
+                              t("Right away") if urgent else t("In the coming weeks"),
+                              p.action or p.meaning or p.found,
+                              (f"{p.machine}, " if model.site else "") + p.subject))
+    for i in model.incomplete:
+        steps.append(StepView("unknown", t("At the next visit"),
+                              t("Check again what could not be examined: {what}", what=i.check),
+                              i.machine))
+    v = model.visit
+    return SignoffView(work_done=done, steps=steps, technician=v.technician if v else "",
+                       signed_by=v.signed_by if v else "", signed_at=v.signed_at if v else "")
 
 
 def _sort_key(finding: Finding) -> tuple[int, int, str, str]:
@@ -330,8 +454,8 @@ def _problems(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) 
             area = scan.area_of(finding.check)
             meaning, action, prevention = _advice(finding, area, t)
             rows.append(((*_sort_key(finding)[:2], name), ProblemView(
-                machine=name, area=t(f"area.{area}"), state=status_view(finding.status, t),
-                subject=finding.subject, found=finding.summary, meaning=meaning, action=action,
+                machine=name, area=area_name(area, t), state=status_view(finding.status, t),
+                subject=t.subject(finding.subject, finding.check), found=t.text(finding.summary, finding.check), meaning=meaning, action=action,
                 prevention=prevention, anchor=_anchor(mi, fi))))
     rows.sort(key=lambda item: item[0])
     return [view for _, view in rows]
@@ -339,17 +463,54 @@ def _problems(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) 
 
 def _advice(finding: Finding, area: str, t: Translator) -> tuple[str, str, str]:
     """The check's own plain-language advice, filled in with generic text per area and status."""
-    status = finding.status.name
+    texts = _generic_advice(t)
 
     def generic(part: str) -> str:
-        for key in (f"advice.{area}.{status}.{part}", f"advice.{area}.{part}", f"advice.{status}.{part}"):
-            if t.has(key):
-                return t(key)
+        status = finding.status.name
+        for key in (f"{area}.{status}.{part}", f"{area}.{part}", f"{status}.{part}"):
+            if key in texts:
+                return texts[key]
         return ""
 
     advice = finding.advice
-    return (advice.meaning or generic("meaning"), advice.action or generic("action"),
-            advice.prevention or generic("prevention"))
+    return (t.text(advice.meaning, finding.check) or generic("meaning"),
+            t.text(advice.action, finding.check) or generic("action"),
+            t.text(advice.prevention, finding.check) or generic("prevention"))
+
+
+def _generic_advice(t: Translator) -> dict[str, str]:
+    """Plain-language advice by area and status, for a finding whose check wrote none."""
+    cached = getattr(t, "_generic_advice", None)
+    if cached is not None:
+        return cached
+    texts = {
+        "CRITICAL.meaning": t("This is a serious problem that can cause loss of data or service soon."),
+        "CRITICAL.action": t("Act on it now: the technician will advise on a repair or replacement."),
+        "CRITICAL.prevention": t("Regular check-ups catch problems like this before they cause damage."),
+        "WARNING.meaning": t("This is not failing yet, but it is a sign of trouble."),
+        "WARNING.action": t("Plan to deal with it in the coming weeks; we will check it again on the next visit."),
+        "WARNING.prevention": t("Regular check-ups show whether it is getting worse."),
+        "UNKNOWN.meaning": t("We could not examine this part, so we cannot say whether it is healthy."),
+        "UNKNOWN.action": t("The technician will repeat this check or examine it by hand."),
+        "disks.WARNING.meaning": t("A disk shows early signs of wear or damage. Disks that start like this often "
+                                   "fail later."),
+        "disks.WARNING.action": t("Make sure your files are backed up; plan to replace the disk."),
+        "disks.CRITICAL.meaning": t("A disk is failing. You can lose the files stored on it at any moment."),
+        "disks.CRITICAL.action": t("Back up your files today and replace the disk as soon as possible."),
+        "disks.prevention": t("Keep a current backup of everything important, and replace disks before they "
+                              "get old."),
+        "disk_sounds.WARNING.meaning": t("A disk makes unusual sounds, which can be a sign of mechanical wear."),
+        "disk_sounds.CRITICAL.meaning": t("A disk makes sounds typical of a mechanical failure (clicking)."),
+        "disk_sounds.CRITICAL.action": t("Stop using the computer for important work, back up your files and "
+                                         "replace the disk."),
+        "network.WARNING.meaning": t("The network connection is slower or less reliable than it should be."),
+        "network.CRITICAL.meaning": t("The network connection is losing data or very slow; work online will "
+                                      "suffer."),
+        "voip.WARNING.meaning": t("Phone calls over the internet may sound choppy or have delays."),
+        "voip.CRITICAL.meaning": t("Phone calls over the internet will sound bad or drop."),
+    }
+    t._generic_advice = texts  # type: ignore[attr-defined]
+    return texts
 
 
 def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[IncompleteView]:
@@ -361,10 +522,11 @@ def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator
             if finding.status is not Status.UNKNOWN:
                 continue
             record = by_check.get(finding.check)
-            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("incomplete.unknown")
+            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("no answer")
             covered.add(finding.check)
-            out.append(IncompleteView(name, finding.check, how, f"{finding.subject}: {finding.summary}"
-                                      if finding.subject != finding.check else finding.summary))
+            summary = t.text(finding.summary, finding.check)
+            out.append(IncompleteView(name, finding.check, how, f"{t.subject(finding.subject, finding.check)}: "
+                                      f"{summary}" if finding.subject != finding.check else summary))
         for record in scan.checks:
             if record.outcome != "completed" and record.name not in covered:
                 covered.add(record.name)
@@ -372,16 +534,21 @@ def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator
                                           record.skip_reason or record.error or record.outcome))
         for check in scan.unanswered():
             if check not in covered:  # planned, never recorded: the scan was killed or crashed first
-                out.append(IncompleteView(name, check, t("incomplete.unknown"), t("area.unfinished_detail")))
+                out.append(IncompleteView(name, check, t("no answer"),
+                                          t("The scan stopped before this part was examined.")))
     return out
 
 
 def _outcome_words(record: CheckRecord, t: Translator) -> str:
     if record.outcome == "timeout":
-        return t("incomplete.timeout", seconds=f"{record.timeout_s or record.duration_s:g}")
-    if record.outcome in ("error", "skipped", "interrupted"):
-        return t(f"incomplete.{record.outcome}")
-    return t("incomplete.unknown")
+        return t("timed out after {seconds} s", seconds=float(record.timeout_s or record.duration_s))
+    if record.outcome == "error":
+        return t("the check failed")
+    if record.outcome == "skipped":
+        return t("skipped")
+    if record.outcome == "interrupted":
+        return t("interrupted")
+    return t("no answer")
 
 
 def _changes(scans: Sequence[ScanResult], names: Sequence[str]) -> list[ChangeView]:
@@ -413,7 +580,7 @@ def _plain(value: Any) -> str:
 def _age(hours: Any, t: Translator) -> str:
     if not isinstance(hours, (int, float)) or isinstance(hours, bool):
         return "–"
-    return t("age.hours", hours=f"{int(hours):,}".replace(",", "\u202f"), years=f"{hours / 8766:.1f}")
+    return t("{hours} h ({years} years)", hours=int(hours), years=round(hours / 8766, 1))
 
 
 def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[AssetView]:
@@ -421,7 +588,7 @@ def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) ->
     for scan, name in zip(scans, names):
         m = scan.machine or {}
         model = " ".join(str(x) for x in (m.get("system_vendor"), m.get("system_product")) if x) or "–"
-        out.append(AssetView(name, t("assets.computer"), model, str(m.get("system_serial") or "–"),
+        out.append(AssetView(name, t("Computer"), model, str(m.get("system_serial") or "–"),
                              str(m.get("bios_version") or "–"), "–", status_view(scan.status, t)))
         drives: dict[str, tuple[dict[str, Any], list[Status]]] = {}
         for finding in scan.findings:
@@ -433,7 +600,7 @@ def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) ->
             known.update({k: v for k, v in drive.items() if v is not None})
             statuses.append(finding.status)
         for drive, statuses in drives.values():
-            out.append(AssetView(name, t("assets.drive", device=drive.get("device") or "?"),
+            out.append(AssetView(name, t("Drive {device}", device=drive.get("device") or "?"),
                                  str(drive.get("model") or "–"), str(drive.get("serial") or "–"),
                                  str(drive.get("firmware") or "–"), _age(drive.get("power_on_hours"), t),
                                  status_view(worst(statuses), t)))
@@ -477,11 +644,13 @@ def _machine(scan: ScanResult, name: str, index: int, t: Translator) -> MachineV
     findings = [_finding(f, _anchor(index, fi), scan.area_of(f.check), t)
                 for fi, f in enumerate(_sorted_findings(scan))]
     facts = [(label, str(m[key])) for key, label in (
-        ("hostname", "hostname"), ("fqdn", "fqdn"), ("os_release", "os"), ("kernel", "kernel"),
-        ("architecture", "architecture"), ("cpu_model", "cpu"), ("cpu_cores_logical", "logical cpus"),
-        ("memory_bytes", "memory (bytes)"), ("system_vendor", "vendor"), ("system_product", "product"),
-        ("system_serial", "system serial"), ("board_name", "board"), ("board_serial", "board serial"),
-        ("bios_version", "bios"), ("virtualization", "virtualization"), ("host_id", "host id"))
+        ("hostname", t("Host name")), ("fqdn", t("Full network name")), ("os_release", t("Operating system")),
+        ("kernel", t("Kernel")), ("architecture", t("Architecture")), ("cpu_model", t("Processor")),
+        ("cpu_cores_logical", t("Logical processors")), ("memory_bytes", t("Memory (bytes)")),
+        ("system_vendor", t("Manufacturer")), ("system_product", t("Product")),
+        ("system_serial", t("Serial number of the computer")), ("board_name", t("Motherboard")),
+        ("board_serial", t("Serial number of the motherboard")), ("bios_version", t("BIOS version")),
+        ("virtualization", t("Virtualisation")), ("host_id", t("Machine identifier")))
         if m.get(key) not in (None, "")]
     checks = [{"name": c.name, "outcome": c.outcome, "duration": f"{c.duration_s:.1f}",
                "budget": f"{c.timeout_s:g}" if c.timeout_s else "–",
@@ -494,7 +663,7 @@ def _machine(scan: ScanResult, name: str, index: int, t: Translator) -> MachineV
         scanned_at=_when(scan.started_at), areas=_areas([scan], t),
         findings=findings,
         checks=checks, facts=facts,
-        scan_line=t("appendix.scan", id=scan.scan_id, profile=(scan.profile or {}).get("name", "?"),
+        scan_line=t("Scan {id}, profile {profile}, fieldkit {version}", id=scan.scan_id, profile=(scan.profile or {}).get("name", "?"),
                     version=scan.version),
         partial=scan.incomplete)
 
@@ -526,22 +695,24 @@ def _finding(finding: Finding, anchor: str, area: str, t: Translator) -> Finding
                          "source": item.source, "excerpt": item.excerpt})
     return FindingView(
         anchor=anchor, check=finding.check, area=area, subject=finding.subject,
-        state=status_view(finding.status, t), summary=finding.summary, detail=finding.detail, rule=finding.rule,
-        tier=t(f"tier.{int(finding.tier)}") if finding.tier is not None else "",
-        metrics=metrics, evidence=evidence, charts=charts_for(finding))
+        state=status_view(finding.status, t), summary=t.text(finding.summary, finding.check, customer=False),
+        detail=finding.detail, rule=finding.rule,
+        tier=tier_text(int(finding.tier), t) if finding.tier is not None else "",
+        metrics=metrics, evidence=evidence, charts=charts_for(finding, t))
 
 
 # --------------------------------------------------------------------------- charts from Finding.data
 
-def charts_for(finding: Finding) -> list[svg.Chart]:
+def charts_for(finding: Finding, t: Translator | None = None) -> list[svg.Chart]:
     """Every chart the finding's data supports; malformed or absent data is skipped, never fatal."""
+    t = t or Translator("en")
     data = finding.data if isinstance(finding.data, dict) else {}
     out: list[svg.Chart] = []
-    builders: list[Callable[[Finding, dict[str, Any]], svg.Chart | None]] = [
+    builders: list[Callable[[Finding, dict[str, Any], Translator], svg.Chart | None]] = [
         _smart_chart, _spectrogram_chart, _envelope_chart, _rtt_chart, _hops_chart, _series_chart]
     for builder in builders:
         try:
-            chart = builder(finding, data)
+            chart = builder(finding, data, t)
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError, OverflowError):
             chart = None
         if chart is not None:
@@ -549,29 +720,34 @@ def charts_for(finding: Finding) -> list[svg.Chart]:
     return out
 
 
-def _smart_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _smart_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     attributes = data.get("attributes")
     if not isinstance(attributes, list) or not attributes:
         return None
     attributes = [a for a in attributes if isinstance(a, dict)]
     ata = [a for a in attributes if "thresh" in a or "worst" in a]
-    subject = finding.subject
+    subject = str(finding.subject)
     if ata:
         labels = [f"{a.get('id', '')} {a.get('name', '')}".strip() for a in ata]
         statuses = ["CRITICAL" if a.get("when_failed") else "" for a in ata]
         chart = svg.bar_chart(
-            f"SMART attributes of {subject}",
-            f"Normalised value of {len(ata)} SMART attributes of {subject} (higher is healthier) with the vendor "
-            "failure threshold as a dashed line; an attribute at or below its threshold has failed.",
+            t("SMART attributes of {subject}", subject=subject),
+            t.tn("Normalised value of {n} SMART attribute of {subject} (higher is healthier) with the vendor failure "
+                 "threshold as a dashed line; an attribute at or below its threshold has failed.",
+                 "Normalised value of {n} SMART attributes of {subject} (higher is healthier) with the vendor failure "
+                 "threshold as a dashed line; an attribute at or below its threshold has failed.",
+                 n=len(ata), subject=subject),
             labels, [a.get("value") for a in ata], markers=[a.get("thresh") for a in ata],
-            marker_label="vendor threshold", value_label="normalised value", statuses=statuses)
-        chart.columns = ["id", "attribute", "value", "worst", "threshold", "raw", "when failed"]
+            marker_label=t("vendor threshold"), value_label=t("normalised value"), statuses=statuses)
+        chart.columns = [t("id"), t("attribute"), t("value"), t("worst"), t("threshold"), t("raw"), t("when failed")]
         chart.rows = [[a.get("id", ""), a.get("name", ""), _num(a.get("value")), _num(a.get("worst")),
                        _num(a.get("thresh")), _num(a.get("raw")), a.get("when_failed") or "–"] for a in ata]
         return chart
     # NVMe/SCSI counters have unrelated scales: a table is the honest presentation.
-    return svg.Chart(f"SMART health counters of {subject}", f"{len(attributes)} health counters of {subject}",
-                     svg.Markup(""), ["counter", "value"],
+    return svg.Chart(t("SMART health counters of {subject}", subject=subject),
+                     t.tn("{n} health counter of {subject}", "{n} health counters of {subject}", n=len(attributes),
+                          subject=subject),
+                     svg.Markup(""), [t("counter"), t("value")],
                      [[str(a.get("name", "")), _num(a.get("value"))] for a in attributes])
 
 
@@ -580,37 +756,44 @@ def _clicks(data: dict[str, Any]) -> list[float]:
     return [c for c in clicks if isinstance(c, (int, float))] if isinstance(clicks, list) else []
 
 
-def _spectrogram_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _spectrogram_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     spec = data.get("spectrogram")
     if not isinstance(spec, dict) or not spec.get("db"):
         return None
     clicks = _clicks(data)
     times, freqs = list(spec.get("times_s") or []), list(spec.get("freqs_hz") or [])
-    return svg.heatmap(
-        f"Sound spectrogram of {finding.subject}",
-        f"Loudness over time ({len(times)} time steps) and frequency ({len(freqs)} bands) recorded near "
-        f"{finding.subject}; brighter is louder. {len(clicks)} click(s) detected"
-        + (f" at {', '.join(f'{c:.2f}' for c in clicks[:20])} s." if clicks else "."),
-        times, freqs, spec["db"], markers_x=clicks, marker_label="detected clicks")
+    subject = str(finding.subject)
+    description = t("Loudness over time ({steps} time steps) and frequency ({bands} bands) recorded near {subject}; "
+                    "brighter is louder.", steps=len(times), bands=len(freqs), subject=subject)
+    if clicks:
+        moments = ", ".join(t.number(c, ".2f") for c in clicks[:20])
+        description += " " + t.tn("{n} click detected at {times} s.", "{n} clicks detected at {times} s.",
+                                  n=len(clicks), times=moments)
+    else:
+        description += " " + t("No click detected.")
+    return svg.heatmap(t("Sound spectrogram of {subject}", subject=subject), description,
+                       times, freqs, spec["db"], markers_x=clicks, marker_label=t("detected clicks"))
 
 
-def _envelope_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     env = data.get("envelope")
     if not isinstance(env, dict) or not env.get("values"):
         return None
     clicks = _clicks(data)
     chart = svg.line_chart(
-        f"Sound level over time, {finding.subject}",
-        f"Sound envelope ({len(env['values'])} points) with {len(clicks)} detected click(s) marked.",
-        list(env.get("times_s") or range(len(env["values"]))), {"level": env["values"]},
-        y_label="level", markers_x=clicks, marker_label="detected clicks")
+        t("Sound level over time, {subject}", subject=str(finding.subject)),
+        t.tn("Sound envelope ({points} points) with {n} detected click marked.",
+             "Sound envelope ({points} points) with {n} detected clicks marked.", n=len(clicks),
+             points=len(env["values"])),
+        list(env.get("times_s") or range(len(env["values"]))), {t("level"): env["values"]},
+        y_label=t("level"), markers_x=clicks, marker_label=t("detected clicks"))
     if clicks:
-        chart.table_note = (chart.table_note + "; " if chart.table_note else "") + \
-            "clicks at " + ", ".join(f"{c:.3f} s" for c in clicks[:50])
+        moments = ", ".join(t.number(c, ".3f") + " s" for c in clicks[:50])
+        chart.table_note = (chart.table_note + "; " if chart.table_note else "") + t("clicks at {times}", times=moments)
     return chart
 
 
-def _rtt_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _rtt_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     rtt = data.get("rtt_ms")
     if isinstance(rtt, dict):
         # older VoIP results keep a summary under rtt_ms; the per-probe values are in the series
@@ -619,31 +802,39 @@ def _rtt_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
     if not isinstance(rtt, list) or not rtt:
         return None
     lost = sum(1 for v in rtt if v is None)
+    subject = str(finding.subject)
     return svg.line_chart(
-        f"Round-trip times to {finding.subject}",
-        f"{len(rtt)} probes to {finding.subject} in send order; {lost} lost (marked with a cross on the axis).",
-        list(range(1, len(rtt) + 1)), {"round trip": rtt}, x_label="probe", y_label="round trip", unit="ms")
+        t("Round-trip times to {subject}", subject=subject),
+        t.tn("{n} probe to {subject} in send order; lost: {lost} (marked with a cross on the axis).",
+             "{n} probes to {subject} in send order; lost: {lost} (marked with a cross on the axis).",
+             n=len(rtt), subject=subject, lost=lost),
+        list(range(1, len(rtt) + 1)), {t("round trip"): rtt}, x_label=t("probe"), y_label=t("round trip"),
+        unit="ms")
 
 
-def _hops_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _hops_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     hops = data.get("hops")
     if not isinstance(hops, list) or not hops:
         return None
     hops = [h for h in hops if isinstance(h, dict)]
-    return svg.hop_chart(f"Traceroute hops, {finding.subject}",
-                         f"{len(hops)} hops on the way to {finding.subject}: round-trip time per hop, with loss.",
+    subject = str(finding.subject)
+    return svg.hop_chart(t("Traceroute hops, {subject}", subject=subject),
+                         t.tn("{n} hop on the way to {subject}: round-trip time per hop, with loss.",
+                              "{n} hops on the way to {subject}: round-trip time per hop, with loss.",
+                              n=len(hops), subject=subject),
                          hops)
 
 
-def _series_chart(finding: Finding, data: dict[str, Any]) -> svg.Chart | None:
+def _series_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     series = data.get("series")
     if not isinstance(series, dict) or not series.get("t_s"):
         return None
-    lines = {label: series[key] for key, label in (("rtt_ms", "round trip"), ("jitter_ms", "jitter"))
+    lines = {label: series[key] for key, label in (("rtt_ms", t("round trip")), ("jitter_ms", t("jitter")))
              if isinstance(series.get(key), list)}
     if not lines:
         return None
     return svg.line_chart(
-        f"Latency and jitter over time, {finding.subject}",
-        f"{len(series['t_s'])} samples of {' and '.join(lines)} during the test stream to {finding.subject}.",
-        series["t_s"], lines, y_label="delay", unit="ms")
+        t("Latency and jitter over time, {subject}", subject=str(finding.subject)),
+        t("{samples} samples of {series} during the test stream to {subject}.", samples=len(series["t_s"]),
+          series=" / ".join(lines), subject=str(finding.subject)),
+        series["t_s"], lines, y_label=t("delay"), unit="ms")

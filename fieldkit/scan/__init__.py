@@ -110,7 +110,7 @@ def _run_locked(request: ScanRequest, session: ScanSession, callbacks: ScanCallb
             with progress if progress else nullcontext():
                 result = run_scan(request.profile, env=env, machine=machine, on_update=result_file.save,
                                   progress=progress, argv=request.argv, history=history,
-                                  visit=_open_visit(callbacks.warn))
+                                  visit=open_visit(callbacks.warn))
             ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)
             return _finish(request, result, session, result_file, ctrl_c, callbacks)
         except KeyboardInterrupt:
@@ -156,7 +156,7 @@ def before_run_notices(profile: Profile) -> list[str]:
     return notices
 
 
-def _open_visit(warn: Callable[[str], None]) -> dict[str, Any] | None:
+def open_visit(warn: Callable[[str], None]) -> dict[str, Any] | None:
     """The open visit: scans run during it belong to it. A damaged visit file is reported,
     never a reason to lose a scan."""
     from fieldkit import visit

@@ -80,6 +80,8 @@ class Drive:
     protocol: str | None = None              # "ATA", "NVMe", "SCSI"
     fmt: str = "json"                        # "json" or "text"
     model: str | None = None
+    model_family: str | None = None          # smartctl drive database family ("Model Family:")
+    in_drive_db: bool | None = None          # "Device is: In smartctl database" (attribute names are the model's)
     serial: str | None = None
     firmware: str | None = None
     capacity_bytes: int | None = None
@@ -98,6 +100,9 @@ class Drive:
     temperature_c: int | None = None
     temp_limit_warn_c: int | None = None     # the drive's own limits: NVMe WCTEMP, ATA SCT op limit
     temp_limit_crit_c: int | None = None     # NVMe CCTEMP, ATA SCT absolute limit, SCSI trip temperature
+    temp_lifetime_max_c: int | None = None   # highest temperature the drive has recorded in its life
+    phy_events: dict[int, int] = field(default_factory=dict)   # SATA Phy Event Counters (GP log 0x11): id -> value
+    device_stats: dict[str, int] = field(default_factory=dict)  # ATA Device Statistics (GP log 0x04): name -> value
     ata_error_count: int | None = None
     ata_errors: list[tuple[int, str]] = field(default_factory=list)  # (lifetime hours, "Error: UNC at LBA ...")
     self_tests: list[SelfTest] = field(default_factory=list)
@@ -133,6 +138,7 @@ class Drive:
         return {
             "device": self.device or self.source,
             "model": self.model,
+            "model_family": self.model_family,
             "serial": self.serial,
             "firmware": self.firmware,
             "capacity_bytes": self.capacity_bytes,

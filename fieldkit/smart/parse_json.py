@@ -66,6 +66,9 @@ def _protocol(value: Any, obj: dict[str, Any]) -> str | None:
 
 
 def _identity(drive: Drive, obj: dict[str, Any]) -> None:
+    drive.model_family = obj.get("model_family") or None
+    if isinstance(obj.get("in_smartctl_database"), bool):
+        drive.in_drive_db = obj["in_smartctl_database"]
     drive.model = obj.get("model_name") or obj.get("scsi_model_name") or _join(
         obj.get("scsi_vendor") or obj.get("vendor"), obj.get("scsi_product") or obj.get("product"))
     drive.serial = obj.get("serial_number")
@@ -94,6 +97,8 @@ def _temperature(drive: Drive, obj: dict[str, Any]) -> None:
     temp = obj.get("temperature") or {}
     if isinstance(temp, dict):
         drive.temperature_c = temp.get("current")
+        if isinstance(temp.get("lifetime_max"), int) and 0 < temp["lifetime_max"] < 120:
+            drive.temp_lifetime_max_c = temp["lifetime_max"]
         # ATA SCT: "op_limit_max" = recommended operating maximum, "limit_max" = absolute limit.
         drive.temp_limit_warn_c = temp.get("op_limit_max") or None
         drive.temp_limit_crit_c = temp.get("limit_max") or temp.get("drive_trip") or None
@@ -119,6 +124,16 @@ def _ata(drive: Drive, obj: dict[str, Any]) -> None:
     if 9 in drive.attributes and drive.power_on_hours is None:
         from fieldkit.smart.model import first_int
         drive.power_on_hours = first_int(drive.attributes[9].raw_string)
+    for row in (obj.get("sata_phy_event_counters") or {}).get("table") or []:
+        if isinstance(row, dict) and isinstance(row.get("id"), int) and isinstance(row.get("value"), int):
+            drive.phy_events[row["id"]] = row["value"]
+    for page in (obj.get("ata_device_statistics") or {}).get("pages") or []:
+        for row in (page or {}).get("table") or [] if isinstance(page, dict) else []:
+            if isinstance(row, dict) and isinstance(row.get("value"), int) and row.get("name"):
+                drive.device_stats.setdefault(str(row["name"]), row["value"])
+    highest = drive.device_stats.get("Highest Temperature")
+    if drive.temp_lifetime_max_c is None and isinstance(highest, int) and 0 < highest < 120:
+        drive.temp_lifetime_max_c = highest
     errlog = obj.get("ata_smart_error_log") or {}
     for key in ("extended", "summary"):
         if isinstance(errlog.get(key), dict) and "count" in errlog[key]:

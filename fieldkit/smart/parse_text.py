@@ -54,6 +54,8 @@ def parse(text: str, source: str) -> Drive:
     _scsi(drive, kv, lines, text)
     _self_tests(drive, lines)
     _errors(drive, text)
+    _temperature_history(drive, kv, lines)
+    _phy_events(drive, lines)
     for line in lines:
         if re.search(r"open device: .* failed|Unable to detect device type|Device is in \w+ mode|"
                      r"Read Device Identity failed|Unknown USB bridge|Permission denied", line):
@@ -90,6 +92,12 @@ def _identity(drive: Drive, kv: dict[str, str], text: str) -> None:
         drive.model = kv.get("Device Model") or kv.get("Model Number") or kv.get("Product")
         drive.firmware = kv.get("Firmware Version")
         drive.serial = kv.get("Serial Number")
+    drive.model_family = kv.get("Model Family") or None
+    device_is = kv.get("Device is", "")
+    if device_is.startswith("In smartctl database"):
+        drive.in_drive_db = True
+    elif device_is.startswith("Not in smartctl database"):
+        drive.in_drive_db = False
     if drive.serial in ("--", "-", ""):                     # hw-probe anonymises serials as "--" (f18)
         drive.serial = None
     cap = kv.get("User Capacity") or kv.get("Total NVM Capacity") or kv.get("Namespace 1 Size/Capacity")
@@ -263,3 +271,77 @@ def _errors(drive: Drive, text: str) -> None:
         drive.ata_error_count = int(m.group(1))
     elif re.search(r"SMART (?:Extended Comprehensive )?Error Log.*\n(?:.*\n)?No Errors Logged", text):
         drive.ata_error_count = 0
+
+
+# ``Device Statistics (GP Log 0x04)``: "0x05  0x020  1  56  ---  Highest Temperature"
+_DEVSTAT = re.compile(r"^0x[0-9a-fA-F]{2}\s+0x[0-9a-fA-F]{3}\s+\d+\s+(-?\d+)\s+[-A-Z]{3}\s+(\S.*?)\s*$")
+# ``SATA Phy Event Counters (GP Log 0x11)``: "0x0001  2  0  Command failed due to ICRC error"
+_PHY = re.compile(r"^0x([0-9a-fA-F]{4})\s+\d+\s+(\d+)\+?\s+\S")
+_PAIR = re.compile(r"(-?\d+)\s*/\s*(-?\d+)")
+
+# Plausible temperature limits a drive states for itself; SCT tables of some drives hold garbage
+# ("0/ 0", "?/ ?", "119/-42" on a SandForce controller), which must not become a threshold.
+# An operating maximum below 45 degrees is a longevity recommendation (Seagate SCT "10/40"),
+# not a limit; above 95 it is not a temperature a SATA drive can be specified for.
+_WARN_RANGE = (45, 95)
+_CRIT_RANGE = (50, 110)
+
+
+def _plausible(value: int | None, bounds: tuple[int, int] = _WARN_RANGE) -> bool:
+    return value is not None and bounds[0] <= value <= bounds[1]
+
+
+def _pair(text: str | None) -> tuple[int, int] | None:
+    m = _PAIR.search(text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _temperature_history(drive: Drive, kv: dict[str, str], lines: list[str]) -> None:
+    """Lifetime maximum and the drive's own limits from the SCT status and Device Statistics.
+
+    SCT "Min/Max recommended Temperature" is the operating range the maker recommends,
+    "Min/Max Temperature Limit" the absolute range (ATA8-ACS SCT Status, bytes 200-203);
+    Device Statistics page 5 repeats the maximum as "Specified Maximum Operating Temperature".
+    """
+    if drive.protocol != "ATA":
+        return
+    for line in lines:
+        m = _DEVSTAT.match(line.strip())
+        if m:
+            drive.device_stats.setdefault(m.group(2), int(m.group(1)))
+    lifetime = _pair(kv.get("Lifetime Min/Max Temperature"))
+    candidates = [lifetime[1]] if lifetime and 0 < lifetime[1] < 120 else []
+    highest = drive.device_stats.get("Highest Temperature")
+    if highest is not None and 0 < highest < 120:
+        candidates.append(highest)
+    if candidates:
+        drive.temp_lifetime_max_c = max(candidates)
+    recommended = _pair(kv.get("Min/Max recommended Temperature"))
+    limit = _pair(kv.get("Min/Max Temperature Limit"))
+    spec_max = drive.device_stats.get("Specified Maximum Operating Temperature")
+    warn = spec_max if _plausible(spec_max) else (
+        recommended[1] if recommended and _plausible(recommended[1]) else None)
+    crit = limit[1] if limit and _plausible(limit[1], _CRIT_RANGE) else None
+    if warn is not None and crit is not None and crit <= warn:
+        crit = None
+    if drive.temp_limit_warn_c is None:
+        drive.temp_limit_warn_c = warn
+    if drive.temp_limit_crit_c is None:
+        drive.temp_limit_crit_c = crit
+
+
+def _phy_events(drive: Drive, lines: list[str]) -> None:
+    inside = False
+    for line in lines:
+        if line.startswith("SATA Phy Event Counters"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        if not line.strip():
+            if drive.phy_events:
+                break
+            continue
+        m = _PHY.match(line.strip())
+        if m:
+            drive.phy_events[int(m.group(1), 16)] = int(m.group(2))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldkit.context import Context
-from fieldkit.findings import Evidence, Finding, Status
+from fieldkit.findings import Evidence
 
 
 class _SmartctlTimeout(RuntimeError):
@@ -71,7 +71,12 @@ class Session:
     before_newest: str | None = None  # the newest log entry before our test (to spot a new one)
 
 
-def run_all(ctx: Context, smartctl: str, drives: list[Any], kind: str, timeout: float) -> list[Finding]:
+def run_all(ctx: Context, smartctl: str, drives: list[Any], kind: str,
+            timeout: float) -> tuple[list[Session], list[Evidence]]:
+    """Start ``kind`` on every drive, wait (bounded), and return each session and the smartctl calls made.
+
+    The sessions are measurements (state, message, progress); the check turns them into findings.
+    """
     calls: list[Evidence] = []
     sessions = [_start(ctx, smartctl, d, kind, timeout, calls) for d in drives]
     wait_s = float(ctx.option("selftest_wait_s", 600.0))
@@ -87,7 +92,7 @@ def run_all(ctx: Context, smartctl: str, drives: list[Any], kind: str, timeout: 
                 _poll(ctx, smartctl, s, timeout)
                 ctx.progress(f"smart: {s.drive.device} {kind} self-test "
                              + (f"{s.progress}% done" if s.progress is not None else "running"))
-    return [_finding(s, kind, calls) for s in sessions]
+    return sessions, calls
 
 
 def _start(ctx: Context, smartctl: str, drive: Any, kind: str, timeout: float, calls: list[Evidence]) -> Session:
@@ -211,34 +216,3 @@ def _poll_plain(ctx: Context, smartctl: str, s: Session, timeout: float) -> None
         return   # not in the log yet
     s.message = f"{newest.kind}: {newest.status}" + (f", first bad LBA {newest.lba}" if newest.lba else "")
     s.state = {"passed": "passed", "failed": "failed"}.get(newest.outcome, "aborted")
-
-
-def _finding(s: Session, kind: str, calls: list[Evidence]) -> Finding:
-    from fieldkit.smart.advice import ADVICE, fault_advice
-
-    subject = s.drive.subject()
-    how = (f" (via {s.how})" if s.how else "") + (f" [{s.note}]" if s.note else "")
-    evidence = [e for e in calls if s.drive.device in " ".join(e.command or [])][-4:]
-    data = {"drive": s.drive.identity(), "selftest": {"kind": kind, "state": s.state, "message": s.message,
-                                                      "progress_pct": s.progress}}
-    if s.state == "passed":
-        return Finding("smart", subject, Status.OK, f"{kind} self-test passed: {s.message}", evidence=evidence,
-                       advice=ADVICE["ok"], detail=f"self-test {kind}{how}: {s.message}", rule="selftest-passed",
-                       data=data)
-    if s.state == "failed":
-        from fieldkit.findings import Tier
-        return Finding("smart", subject, Status.CRITICAL, f"failing: the {kind} self-test failed ({s.message})",
-                       evidence=evidence, advice=ADVICE["selftest"], tier=Tier.HARDWARE,
-                       detail=f"self-test {kind}{how}: {s.message}", rule="selftest-failed", data=data)
-    words = {
-        "running": f"{kind} self-test still running when fieldkit stopped waiting"
-                   + (f" ({s.progress}% done)" if s.progress is not None else "")
-                   + "; the drive finishes it by itself, scan again later for the result",
-        "aborted": f"{kind} self-test was aborted ({s.message})",
-        "unsupported": f"the drive does not support the {kind} self-test ({s.message})",
-        "timeout": f"smartctl hung while running the {kind} self-test ({s.message})",
-        "error": f"the {kind} self-test could not be run ({s.message})",
-    }
-    return Finding("smart", subject, Status.UNKNOWN, words.get(s.state, f"self-test state {s.state}"),
-                   evidence=evidence, advice=fault_advice("no-data"), detail=f"self-test {kind}{how}: {s.message}",
-                   rule=f"selftest-{s.state}", data=data)

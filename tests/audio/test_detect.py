@@ -168,3 +168,88 @@ def test_picture_arrays_follow_the_report_convention() -> None:
     assert 0 < len(env["times_s"]) == len(env["values"]) <= 1000
     assert len(a.data["clicks_s"]) >= 30
     json.dumps(a.data)   # plain JSON types only
+
+
+# --------------------------------------------------------------------------- a real room
+
+N30 = 30 * FS
+
+
+def room(r: np.random.Generator, n: int = N30) -> np.ndarray:
+    return synth.pink_noise(n, r) * np.float32(0.05)
+
+
+@pytest.mark.parametrize("seed,period,snr", [(1, 0.5, 10), (2, 0.8, 10), (3, 1.4, 10), (4, 0.3, 0)])
+def test_train_among_typing_is_still_a_click_of_death(seed: int, period: float, snr: float) -> None:
+    # Someone types at 4-10 keys/s, 10-20 dB over the room, while the disk clicks: the keys are
+    # off the grid, and the verdict used to be "normal seek activity".
+    r = rng(seed)
+    bg = room(r)
+    typing = bg + synth.keystrokes(30, FS, r, N30, reference=bg)
+    x, times = synth.train_in_room(30, FS, period, snr, r, typing, jitter=0.005, reference=bg)
+    a = detect.analyse(x, FS, with_pictures=False)
+    v = verdicts(a)
+    assert v[0] in ("click-of-death", "slow-periodic-clicks"), (v, a.candidate)
+    assert a.train.period_s == pytest.approx(period, rel=0.02)
+    assert len(a.other_events_s) > 30          # the keys, judged apart from the train
+    from fieldkit.checks.acoustic.verdicts import room_activity
+    assert room_activity(a) == "seek-activity"
+
+
+def test_train_among_seek_bursts_is_found() -> None:
+    r = rng(11)
+    bg = room(r)
+    x, _ = synth.train_in_room(30, FS, 0.6, 10, r, bg + synth.seek_ticks(30, FS, r, N30, bg), jitter=0.005,
+                               reference=bg)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    assert a.train.period_s == pytest.approx(0.6, rel=0.02)
+
+
+def test_train_starting_late_is_reported_with_when_it_clicks() -> None:
+    # 20 s of clicks after 10 s of quiet room: the whole-recording tests see a third without
+    # clicks; the active stretch is judged on its own and reported with its times.
+    r = rng(21)
+    times = [10.3 + k * 1.1 for k in range(18)]
+    x, _ = synth.train_in_room(30, FS, 1.1, 5, r, room(r), times=times)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    [(start, end)] = a.train.segments_s
+    assert start == pytest.approx(10.3, abs=0.3) and end == pytest.approx(times[-1], abs=0.3)
+
+
+def test_train_in_bursts_with_pauses_and_a_level_step() -> None:
+    r = rng(22)
+    n = N30
+    bg = room(r, n) * synth.level_steps(n, FS, r, steps=1, db=10)
+    times = [t for t in np.arange(1.0, 30, 0.45) if not 9 <= t < 16 and not 22 <= t < 25]
+    x, _ = synth.train_in_room(30, FS, 0.45, 0, r, bg, times=list(times))
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    assert len(a.train.segments_s) == 3
+    assert a.train.segments_s[1][0] == pytest.approx(16, abs=0.5)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_typing_and_seeks_alone_raise_no_alarm(seed: int) -> None:
+    r = rng(500 + seed)
+    bg = room(r)
+    x = bg + synth.keystrokes(30, FS, r, N30, reference=bg) + synth.seek_ticks(30, FS, r, N30, bg)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert not ALARMS & set(verdicts(a)), (verdicts(a), a.candidate)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quartz_clock_is_not_called_a_failing_disk(seed: int) -> None:
+    a = detect.analyse(synth.quartz_clock(30, FS, rng(600 + seed)), FS, with_pictures=False)
+    assert verdicts(a) == ["clock-like-ticks"]
+    assert a.train.period_s == pytest.approx(1.0, abs=0.003)
+
+
+def test_measure_train_reads_the_level_at_a_known_period() -> None:
+    r = rng(31)
+    x, times = synth.clicks_in_noise(20, FS, 0.7, 10, r, jitter=0.005)
+    near = detect.measure_train(x, FS, 0.7)
+    assert near is not None and near.click_level_db > -60
+    far = detect.measure_train(x * np.float32(0.316), FS, 0.7)      # the same sound 10 dB down
+    assert near.click_level_db - far.click_level_db == pytest.approx(10, abs=0.5)

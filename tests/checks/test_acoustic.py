@@ -341,3 +341,215 @@ def test_option_defaults_are_the_detector_thresholds() -> None:
     defaults = {o.name: o.default for o in acoustic.OPTIONS}
     assert defaults["click_threshold"] == Thresholds().click_score
     assert defaults["min_clicks"] == Thresholds().min_clicks
+
+
+# --------------------------------------------------------------------------- a second recording
+
+def two_positions(tmp_path: Path, far_gain_db: float, seed: int = 7) -> tuple[Path, Path]:
+    """The same click train heard near the machine and farther away: the clicks ``far_gain_db``
+    quieter there, the room's noise as loud (it comes from everywhere)."""
+    r = np.random.default_rng(seed)
+    n = 20 * FS
+    shape = synth.click_shape(FS, r)
+    times = synth.click_train_times(20, 0.7, r, jitter=0.005)
+    room_near, room_far = (synth.pink_noise(n, r) * np.float32(0.02) for _ in range(2))
+    clicks = synth.place(n, FS, times, [shape] * len(times), [0.3] * len(times))
+    near, far = tmp_path / "near.wav", tmp_path / "far.wav"
+    write_wav(near, room_near + clicks, FS)
+    write_wav(far, room_far + clicks * np.float32(10 ** (far_gain_db / 20)), FS)
+    return near, far
+
+
+def test_compare_with_a_far_recording_attributes_the_clicks_to_the_machine(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    near, far = two_positions(tmp_path, -12)
+    findings = acoustic.run(make_ctx("acoustic", from_wav=str(near), compare_with=str(far)))
+    assert findings[0].status is Status.CRITICAL and findings[0].rule == "acoustic-click-of-death"
+    assert findings[0].metric("near_minus_far_db").value == pytest.approx(12, abs=1.5)
+    assert "farther away" in findings[0].detail and "-> machine" in findings[0].detail
+    assert str(far) in [e.source for e in findings[0].evidence]
+
+
+def test_compare_with_clicks_as_loud_far_away_come_from_the_room(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    near, far = two_positions(tmp_path, 0)
+    findings = acoustic.run(make_ctx("acoustic", from_wav=str(near), compare_with=str(far)))
+    assert findings[0].rule == "acoustic-room-clicks" and findings[0].status is Status.OK
+    assert "come from the room" in findings[0].summary
+    assert abs(findings[0].metric("near_minus_far_db").value) < 2
+
+
+def test_clock_alone_asks_for_a_second_recording_and_the_far_one_settles_it(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    clock = tmp_path / "clock.wav"
+    write_wav(clock, synth.quartz_clock(20, FS, np.random.default_rng(3), snr_db=15), FS)
+    [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(clock)))
+    assert finding.status is Status.UNKNOWN and finding.rule == "acoustic-clock-like-ticks"
+    assert "--compare-with" in finding.advice.action and "--exercise" in finding.advice.action
+    # the same clock heard as loud farther from the computer: the room
+    [settled] = acoustic.run(make_ctx("acoustic", from_wav=str(clock), compare_with=str(clock)))
+    assert settled.rule == "acoustic-room-clicks" and settled.status is Status.OK
+
+
+def test_summaries_are_translatable_sentences(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+    from fieldkit.messages import Msg
+
+    wav = tmp_path / "late.wav"
+    r = np.random.default_rng(21)
+    times = [10.3 + k * 1.1 for k in range(18)]
+    x, _ = synth.train_in_room(30, FS, 1.1, 5, r, synth.pink_noise(30 * FS, r) * np.float32(0.05), times=times)
+    write_wav(wav, x, FS)
+    [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
+    assert finding.status is Status.CRITICAL
+    assert isinstance(finding.summary, Msg) and "{when}" in finding.summary.template
+    assert "heard at 10." in finding.summary
+    assert finding.data["click_segments_s"][0][0] == pytest.approx(10.3, abs=0.3)
+
+
+def test_exercise_with_a_wav_file_is_refused(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    wav = click_wav(tmp_path / "c.wav", seconds=10)
+    [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(wav), exercise="/dev/sda"))
+    assert finding.status is Status.UNKNOWN and finding.rule == "exercise-needs-microphone"
+
+
+def test_exercise_of_a_missing_device_says_so(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    [finding] = acoustic.run(make_ctx("acoustic", timeout=60, duration=5, exercise=str(tmp_path / "nodisk")))
+    assert finding.status is Status.UNKNOWN and finding.rule == "exercise-no-device"
+    assert "nodisk" in finding.summary
+
+
+def test_exercise_comparison_rules() -> None:
+    from fieldkit.audio.clicks import ClickTrain
+    from fieldkit.audio.thresholds import Thresholds
+    from fieldkit.checks.acoustic.verdicts import compare_exercise
+
+    def train(score: float, level: float) -> ClickTrain:
+        return ClickTrain(period_s=0.5, times_s=[0.5, 1.0], score=score, fill=1, jitter=0.01, similarity=0.9,
+                          snr_db=10, band_hz=(1000, 8000), slots=2, median_z=20, click_level_db=level)
+
+    th = Thresholds()
+    assert compare_exercise(train(20, 30), None, th).source == "drive"
+    assert compare_exercise(train(20, 30), train(1.0, 5), th).source == "drive"    # not a train while idle
+    assert compare_exercise(train(20, 30), train(18, 29), th).source == "room"
+    grown = compare_exercise(train(20, 30), train(12, 20), th)
+    assert grown.source == "drive" and grown.level_db == 10
+    assert compare_exercise(None, train(18, 29), th).source == "none"
+
+
+def test_slow_reads_while_clicking_are_the_strongest_evidence() -> None:
+    from fieldkit.audio.exercise import ExerciseResult, Read
+    from fieldkit.checks.acoustic.findings import exercise_finding
+
+    res = ExerciseResult(device="/dev/sdb", size_bytes=10**12, direct=True, started_s=100.0, ended_s=110.0,
+                         reads=[Read(100.5, 0, 1 << 20, 0.01), Read(103.0, 1 << 30, 1 << 20, 2.4),
+                                Read(108.0, 1 << 31, 1 << 20, 1.5)])
+    f = exercise_finding(res, clicks_at=[3.5, 4.0, 4.5], rec_started_s=100.0)
+    assert f.status is Status.CRITICAL and "while the heads clicked" in f.summary
+    assert f.metric("slow_reads_while_clicking").value == 1
+    quiet = exercise_finding(res, clicks_at=[], rec_started_s=100.0)
+    assert quiet.status is Status.WARNING and quiet.metric("read_latency_max_ms").value == 2400.0
+
+
+# --------------------------------------------------------------------------- exercise with a real microphone path
+
+def loop_over(tmp_path: Path) -> str:
+    need(IS_ROOT and shutil.which("losetup"), "needs root and losetup for a loop device")
+    backing = tmp_path / "disk.img"
+    backing.write_bytes(os.urandom(32 << 20))
+    proc = subprocess.run(["losetup", "--find", "--show", str(backing)], capture_output=True, text=True)
+    need(proc.returncode == 0, f"losetup failed: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def reads_of(dev: str) -> int:
+    return int(Path(f"/sys/block/{Path(dev).name}/stat").read_text().split()[0])
+
+
+def exercise_run(pulse: Pulse, dev: str, wav: Path, during_reads_only: bool) -> list[dict]:
+    """Run `fieldkit check acoustic --exercise DEV` and play ``wav`` into the null sink: from
+    the moment the kernel counts the first read of the device, or from the start. A quiet room
+    plays throughout (a null sink with nothing playing is digital silence, which no room is)."""
+    noise = wav.parent / "room.wav"
+    write_wav(noise, synth.pink_noise(40 * FS, np.random.default_rng(5)) * np.float32(0.01), FS)
+    pulse.play(noise)
+    if not during_reads_only:
+        pulse.play(wav)
+    cli = subprocess.Popen(fieldkit_cmd() + ["check", "acoustic", "--exercise", dev, "--duration", "6", "--json",
+                                             "--timeout", "60"],
+                           env=pulse.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        if during_reads_only:
+            start = reads_of(dev)
+            deadline = time.monotonic() + 40
+            while reads_of(dev) == start and cli.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            pulse.play(wav)
+        out, err = cli.communicate(timeout=90)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert out, err
+    return findings_of(subprocess.CompletedProcess([], cli.returncode, out, err))
+
+
+@pytest.mark.real
+def test_real_exercise_clicks_only_while_reading_are_the_drive(pulse: Pulse, tmp_path: Path) -> None:
+    dev = loop_over(tmp_path)
+    try:
+        before = reads_of(dev)
+        findings = exercise_run(pulse, dev, click_wav(tmp_path / "clicks.wav", seconds=9, period=0.5), True)
+        assert reads_of(dev) > before
+    finally:
+        subprocess.run(["losetup", "-d", dev], capture_output=True)
+    head, reads = findings[0], findings[-1]
+    assert head["status"] == "CRITICAL" and head["rule"] == "acoustic-click-of-death", head["summary"]
+    assert "came with the disk reads" in head["summary"]
+    assert "idle segment" in head["detail"] and "source of the clicks: drive" in head["detail"]
+    assert reads["rule"] == "acoustic-exercise-reads" and reads["subject"] == dev
+    metrics = {m["name"]: m["value"] for m in reads["metrics"]}
+    assert metrics["reads"] > 10 and metrics["failed_reads"] == 0
+
+
+@pytest.mark.real
+def test_real_exercise_clicks_throughout_are_the_room(pulse: Pulse, tmp_path: Path) -> None:
+    dev = loop_over(tmp_path)
+    try:
+        findings = exercise_run(pulse, dev, click_wav(tmp_path / "clicks.wav", seconds=30, period=0.5), False)
+    finally:
+        subprocess.run(["losetup", "-d", dev], capture_output=True)
+    head = findings[0]
+    assert head["rule"] == "acoustic-room-clicks" and head["status"] == "OK", head["summary"]
+    assert "without the disk reads" in head["summary"]
+    assert not any(f["status"] == "CRITICAL" for f in findings)
+
+
+def test_exercise_suspect_picks_the_disk_smart_flagged(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+    from fieldkit.findings import Finding
+
+    def smart(device: str, status: Status) -> Finding:
+        return Finding("smart", device, status, "x", data={"drive": {"device": device}})
+
+    ctx = make_ctx("acoustic", timeout=60, duration=5, exercise="suspect")
+    ctx.earlier = [smart("/dev/ok", Status.OK), smart("/dev/fk-missing-sdy", Status.WARNING),
+                   smart("/dev/fk-missing-sdz", Status.CRITICAL), smart("capture.json", Status.CRITICAL)]
+    [finding] = acoustic.run(ctx)
+    assert finding.rule == "exercise-no-device" and "fk-missing-sdz" in finding.summary   # the worst one
+
+    wav = click_wav(tmp_path / "c.wav", seconds=12)
+    ctx = make_ctx("acoustic", from_wav=str(wav), exercise="suspect")
+    ctx.earlier = [smart("/dev/sda", Status.OK)]
+    [finding] = acoustic.run(ctx)
+    assert finding.status is Status.CRITICAL and "SMART found no suspect disk" in finding.detail
+    ctx = make_ctx("acoustic", from_wav=str(wav), exercise="suspect")
+    [finding] = acoustic.run(ctx)
+    assert "SMART did not run" in finding.detail

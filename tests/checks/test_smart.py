@@ -109,7 +109,7 @@ def test_scan_reads_every_drive_with_json_all_standby_and_c_locale(fake: FakeSma
     assert findings["/dev/nvme0"].status is Status.WARNING and findings["/dev/nvme0"].rule == "nvme-media-errors"
     assert findings["/dev/sdb"].status is Status.OK
     drive = findings["/dev/sda"].data["drive"]
-    assert set(drive) == {"device", "model", "serial", "firmware", "capacity_bytes", "power_on_hours", "interface",
+    assert set(drive) == {"device", "model", "model_family", "serial", "firmware", "capacity_bytes", "power_on_hours", "interface",
                           "protocol", "rotation_rpm"}
     assert findings["/dev/sda"].data["counters"]["pending"] == 878
     assert findings["/dev/sda"].data["counters"]["uncorrectable"] == 1272
@@ -162,7 +162,8 @@ def test_vanished_device_is_unknown(fake: FakeSmartctl, make_ctx) -> None:
 def test_hanging_smartctl_is_killed_and_reported(fake: FakeSmartctl, make_ctx) -> None:
     fake.device("/dev/sda", "sat", json=corpus("h11"), sleep=60)
     fake.device("/dev/sdb", "sat", json=corpus("h09"))
-    findings = by_device(run_check(make_ctx, fake.env(), command_timeout_s=1))
+    # 4 s, not 1: on a loaded 2-CPU box the fake's own start-up for --scan-open took over a second
+    findings = by_device(run_check(make_ctx, fake.env(), command_timeout_s=4))
     assert findings["/dev/sda"].status is Status.UNKNOWN and findings["/dev/sda"].rule == "fault-timeout"
     assert "timed out" in findings["/dev/sda"].summary
     assert findings["/dev/sdb"].status is Status.OK   # the other drive is still judged
@@ -261,7 +262,8 @@ def test_from_file_folder_meets_the_corpus_targets(make_ctx) -> None:
         else:
             assert finding.status is not Status.CRITICAL, name
             if finding.status is Status.WARNING:   # only the cable rule may warn on a healthy capture
-                assert finding.rule == "crc-errors-cable", (name, finding.rule)
+                assert finding.rule in ("cable-crc-many", "cable-crc-rate", "cable-recent-interface-errors"), (
+                        name, finding.rule)
 
 
 def test_open_failed_capture_f19_is_unknown(make_ctx) -> None:
@@ -376,7 +378,9 @@ def test_selftest_via_pysmart_reports_a_read_failure(fake: FakeSmartctl, make_ct
     assert test_finding.status is Status.CRITICAL, test_finding.summary
     assert "read failure" in test_finding.summary and "123456" in test_finding.summary
     assert "via pysmart" in test_finding.detail
-    assert drive_finding.status is Status.CRITICAL and drive_finding.rule == "selftest-failed-last"
+    # The test just failed; the drive's bad-sector counters do not (yet) confirm it, so the drive's own
+    # finding asks for a re-check while the self-test finding carries the failing verdict.
+    assert drive_finding.status is Status.WARNING and drive_finding.rule == "selftest-failed-unconfirmed"
     assert any("self-test" in line for line in progress)
     argvs = [c["argv"] for c in fake.calls()]
     assert ["-d", "sat", "-t", "short", "/dev/sda"] in argvs          # pySMART's test_start

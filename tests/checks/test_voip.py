@@ -274,7 +274,8 @@ def test_kamailio_answers_options_over_udp_and_tcp(kamailio, make_ctx):
         assert finding.data["status_code"] == 200 and finding.data["server"] == "fieldkit-test-kamailio"
         assert finding.data["via_received"] == "127.0.0.1" and finding.data["nat_detected"] is False
         assert finding.metric("sip_response_ms").value > 0
-    assert udp.data["attempts"] == 1
+    # one request normally; a second is RFC 3261 Timer E (500 ms) firing on a loaded 2-core box
+    assert udp.data["attempts"] in (1, 2)
     assert tls.status is Status.OK and tls.rule == "sip-tls-not-offered"
     # no reflector: the conclusive ALG test cannot run and was not asked for, so it is "not run"
     assert by_subject(findings, "SIP ALG (heuristic)") == []

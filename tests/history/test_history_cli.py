@@ -63,7 +63,7 @@ def test_show_diff_and_trend() -> None:
     run("check", "system", "-q", *ROOT_CRITICAL)
     run("check", "system", "-q", *ROOT_OK)
     show = run("history", "show", "1")
-    assert show.exit_code == 0 and "CRITICAL" in show.stdout and "Filesystem /" in show.stdout
+    assert show.exit_code == 0 and "CRITICAL" in show.stdout and "Storage /" in show.stdout
     doc = json.loads(run("history", "show", "latest", "--json").stdout)
     assert doc["schema"] == "fieldkit.scan/1" and doc["findings"]
     diff = run("history", "diff", "1", "2", "--json")

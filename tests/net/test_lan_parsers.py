@@ -56,7 +56,8 @@ def _tlv(kind: int, value: bytes) -> bytes:
     return struct.pack("!H", kind << 9 | len(value)) + value
 
 
-def lldp_frame(name: str, port: str, descr: str, pvid: int, voice: int, dscp: int, poe_class: int) -> bytes:
+def lldp_frame(name: str, port: str, descr: str, pvid: int, voice: int, dscp: int, poe_class: int,
+               deciwatts: int = 154) -> bytes:
     body = (_tlv(1, b"\x04" + b"\x00\x11\x22\x33\x44\x55") + _tlv(2, b"\x05" + port.encode())
             + _tlv(3, b"\x00\x78") + _tlv(4, descr.encode()) + _tlv(5, name.encode())
             + _tlv(7, b"\x00\x14\x00\x04")                                   # bridge + router; bridge enabled
@@ -64,6 +65,7 @@ def lldp_frame(name: str, port: str, descr: str, pvid: int, voice: int, dscp: in
             + _tlv(127, b"\x00\x80\xc2\x01" + struct.pack("!H", pvid))
             + _tlv(127, b"\x00\x12\xbb\x02\x01" + (1 << 22 | voice << 9 | 5 << 6 | dscp).to_bytes(3, "big"))
             + _tlv(127, b"\x00\x12\x0f\x02\x07\x01" + bytes([poe_class + 1]))
+            + _tlv(127, b"\x00\x12\xbb\x04\x51" + struct.pack("!H", deciwatts))   # LLDP-MED extended power
             + _tlv(0, b""))
     return discovery.LLDP_MAC + b"\x00\x11\x22\x33\x44\x55" + b"\x88\xcc" + body
 
@@ -81,6 +83,7 @@ def test_lldp_fields_read_back_as_built(name: str, port: str, descr: str, pvid: 
     assert (n.system_name, n.port_id, n.port_description) == (name, port, descr)
     assert (n.native_vlan, n.voice_vlan, n.voice_dscp, n.voice_tagged) == (pvid, voice, dscp, True)
     assert n.poe_class == poe_class and n.management_address == "192.0.2.7" and n.capabilities == ["bridge"]
+    assert n.poe_watts == 15.4
     assert n.port == port   # an ifName port ID is what a technician reads, not the description
 
 

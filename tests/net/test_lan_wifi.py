@@ -89,6 +89,8 @@ def test_parsers_never_raise_on_arbitrary_text(text: str) -> None:
     assert isinstance(wifi.parse_link(text, "wlan0"), wifi.WifiLink)
     assert isinstance(wifi.parse_scan(text), list)
     assert isinstance(wifi.parse_station(text, wifi.WifiLink("wlan0")), wifi.WifiLink)
+    link, networks = wifi.parse_nmcli(text)
+    assert isinstance(networks, list) and (link is None or link.connected)
 
 
 @settings(deadline=None, max_examples=100)
@@ -100,3 +102,39 @@ def test_real_outputs_with_lines_dropped_still_parse(data: st.DataObject) -> Non
     for bss in wifi.parse_scan("\n".join(kept)):
         assert bss.bssid.count(":") == 5
         assert bss.signal_dbm is None or -100 <= bss.signal_dbm <= 0
+
+
+def test_nmcli_table_in_a_japanese_locale() -> None:
+    link, networks = wifi.parse_nmcli((WIFI / "nmcli_dev_wifi_ja.txt").read_text())
+    assert link is None                      # nothing in use in this capture
+    assert len(networks) == 12
+    first, docomo = networks[0], networks[4]
+    assert (first.bssid, first.ssid, first.channel, first.freq_mhz) == ("58:52:8a:10:f3:e7", "rs500m-10f3e4-1", 1, 2412)
+    assert first.signal_dbm is None          # 100 %: clamped by NetworkManager, the dBm is unknown
+    assert (docomo.ssid, docomo.signal_dbm) == ("0001docomo", -46.0)
+    assert [b.channel for b in networks] == [1, 1, 6, 6, 1, 1, 1, 3, 8, 6, 6, 6]
+
+
+def test_nmcli_in_use_row_is_the_association() -> None:
+    text = (WIFI / "nmcli_dev_wifi_ja.txt").read_text().replace("        04:AB:18:A4:63:9D", "*       04:AB:18:A4:63:9D")
+    link, _ = wifi.parse_nmcli(text)
+    assert link is not None and (link.ssid, link.channel, link.signal_dbm, link.tx_mbps) == ("elecom-a4639b", 3, -56.0,
+                                                                                           270.0)
+
+
+def test_without_iw_the_association_comes_from_networkmanager() -> None:
+    table = (WIFI / "nmcli_dev_wifi_ja.txt").read_text().replace("        10:66:82", "*       10:66:82")
+
+    def run(argv, timeout):
+        if argv[0] == "iw":
+            return CommandResult(list(argv), None, "", "", 0.0, not_found=True, error="iw: command not found")
+        return CommandResult(list(argv), 0, table, "", 0.05)
+
+    result = wifi.measure("wlp3s0", run)
+    assert result.error is None and result.link.ssid == "aterm-72e649-g" and result.link.interface == "wlp3s0"
+    assert result.link.signal_dbm == -56.0 and len(result.scan) == 12
+
+
+def test_signal_percentage_conversion_is_only_trusted_inside_the_clamp() -> None:
+    assert [wifi.percent_to_dbm(p) for p in (100, 99, 53, 45, 31, 30, 0)] == [None, -21.0, -67.0, -75.0, -89.0, None,
+                                                                           None]

@@ -88,7 +88,7 @@ def test_a_voip_result_with_the_older_rtt_summary_still_gets_its_rtt_chart() -> 
         "series": {"t_s": [0.0, 0.02, 0.04], "rtt_ms": [10.0, None, 12.0], "jitter_ms": [0.0, 0.1, 0.2]}})
     charts = {chart.title.split(" to ")[0].split(",")[0]: chart for chart in charts_for(finding)}
     assert set(charts) == {"Round-trip times", "Latency and jitter over time"}
-    assert "1 lost" in charts["Round-trip times"].description
+    assert "lost: 1" in charts["Round-trip times"].description
 
 
 def test_chart_data_that_breaks_the_description_is_refused_by_the_schema() -> None:

@@ -21,7 +21,7 @@ def test_sections_in_customer_order_then_appendix():
     html = _html([sample_scan(visit=sample_visit())])
     p = probe(html)
     ids = [a.get("id") for t, a in p.tags if t == "section"]
-    assert ids[:7] == ["summary", "areas", "problems", "incomplete", "visit", "assets", "appendix"]
+    assert ids[:8] == ["summary", "areas", "problems", "incomplete", "visit", "assets", "signoff", "appendix"]
     assert p.count("h1") == 1
     # headings are real headings, in order: the customer part uses h2, the appendix nests h3/h4
     assert p.count("h2") >= 7 and p.count("h3") >= 1 and p.count("h4") >= 1
@@ -70,7 +70,7 @@ def test_all_table_headers_have_scope():
 def test_overall_verdict_counts_problems_and_worst_first():
     html = _html([sample_scan()])
     assert 'data-overall="CRITICAL"' in html
-    assert "4 item(s) need attention." in html
+    assert "4 items need attention." in html
     statuses = re.findall(r'<article class="problem (crit|warn)">', html)
     assert statuses[0] == "crit" and "crit" not in statuses[1:]
 
@@ -116,7 +116,7 @@ def test_asset_table_lists_machine_and_drives_with_serial_firmware_and_age():
     html = _html([sample_scan()])
     assets = re.search(r'<section id="assets".*?</section>', html, re.S).group(0)
     for text in ("OptiPlex 7060", "SYS-XK1234", "WDC WD10EZEX-08WN4A0", "WD-WCC6Y7XK1234", "01.01A01",
-                 "Samsung SSD 980 PRO 1TB", "S6B0NL0T123456", "5B2QGXA7", "21\u202f034 h (2.4 years)", "Drive /dev/sda"):
+                 "Samsung SSD 980 PRO 1TB", "S6B0NL0T123456", "5B2QGXA7", "21,034 h (2.4 years)", "Drive /dev/sda"):
         assert text in assets, text
 
 
@@ -143,7 +143,7 @@ def test_charts_are_inline_svg_with_text_alternatives_and_data_tables():
         for ref in attrs["aria-labelledby"].split():
             assert ref in ids
     assert p.count("table", **{"class": "chart-data"}) >= 6
-    assert "3 click(s) detected at 1.20, 3.45, 6.10 s" in html
+    assert "3 clicks detected at 1.20, 3.45, 6.10 s" in html
     assert "data:image/png;base64," in html  # the spectrogram raster stays inside the file
     assert "4 core1.isp.example" in html and "10% loss" in html  # hops with loss
 

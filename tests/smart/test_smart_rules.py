@@ -6,16 +6,26 @@ import pytest
 
 from fieldkit.findings import Status
 from fieldkit.smart.model import Attribute, Drive, SelfTest
-from fieldkit.smart.rules import Thresholds, counter, counters, decode_188, evaluate, is_bogus
+from fieldkit.checks.smart.rules import Thresholds, evaluate
+from fieldkit.smart.counters import counter, counters, decode_188, is_bogus
+
+
+# smartctl's names for the attributes these tests use (drive database / default table).
+NAMES = {3: "Spin_Up_Time", 5: "Reallocated_Sector_Ct", 9: "Power_On_Hours", 10: "Spin_Retry_Count",
+         184: "End-to-End_Error", 187: "Reported_Uncorrect", 188: "Command_Timeout", 190: "Airflow_Temperature_Cel",
+         196: "Reallocated_Event_Count", 197: "Current_Pending_Sector", 198: "Offline_Uncorrectable",
+         199: "UDMA_CRC_Error_Count", 201: "Soft_Read_Error_Rate"}
 
 
 def ata(*attrs: tuple, **kw) -> Drive:
+    kw.setdefault("in_drive_db", True)
     drive = Drive(source="t", device="/dev/sda", protocol="ATA", health_passed=True, rotation_rpm=7200, **kw)
     for spec in attrs:
         ident, raw = spec[0], spec[1]
         when = spec[2] if len(spec) > 2 else ""
         prefail = spec[3] if len(spec) > 3 else ident in (5, 10, 184)
-        drive.attributes[ident] = Attribute(ident, f"A{ident}", 100, 100, 10, None, str(raw), when, prefail)
+        drive.attributes[ident] = Attribute(ident, NAMES.get(ident, f"A{ident}"), 100, 100, 10, None, str(raw), when,
+                                            prefail)
     return drive
 
 
@@ -74,17 +84,34 @@ def test_reallocation_events_without_reallocated_sectors_are_information() -> No
     assert verdict(ata((196, 3), (5, 2)))[0] is Status.WARNING
 
 
-def test_spin_retry_end_to_end_and_soft_read_errors_warn() -> None:
+def test_spin_retry_and_end_to_end_warn_soft_read_errors_never_alone() -> None:
     assert verdict(ata((10, 1))) == (Status.WARNING, "spin-retry")
     assert verdict(ata((10, 1), (5, 1)))[0] is Status.CRITICAL
     assert verdict(ata((184, 2))) == (Status.WARNING, "end-to-end-error")
-    assert verdict(ata((201, 5))) == (Status.WARNING, "soft-read-errors")
+    # Reads that succeeded on retry: shown, never a warning by themselves (the Maxtor case).
+    assert verdict(ata((201, 5))) == (Status.OK, "")
+    assert "soft-read-errors-info" in [r.rule for r in evaluate(ata((201, 5)))]
+
+
+def test_vendor_attributes_are_read_only_under_a_name_smartctl_knows_for_the_model() -> None:
+    unknown = ata((10, 3), (184, 2), in_drive_db=False)
+    assert verdict(unknown) == (Status.OK, "")          # default names of a drive not in the database
+    ssd = ata((10, 3))
+    ssd.rotation_rpm = 0
+    assert verdict(ssd) == (Status.OK, "")              # no spindle on a solid-state drive
+    renamed = ata((10, 3))
+    renamed.attributes[10].name = "Unknown_SSD_Attribute"
+    assert verdict(renamed) == (Status.OK, "")
+    note = [r.detail for r in evaluate(unknown) if r.rule == "vendor-attributes-not-judged"]
+    assert note and "10 Spin_Retry_Count raw 3" in note[0] and "184 End-to-End_Error raw 2" in note[0]
 
 
 def test_when_failed_now_prefail_vs_oldage_and_past() -> None:
     assert verdict(ata((3, 0, "now", True))) == (Status.CRITICAL, "attribute-failing-now")
     assert verdict(ata((9, 0, "now", False)))[0] is Status.WARNING
-    assert verdict(ata((190, 46, "past", False))) == (Status.WARNING, "attribute-failed-past")
+    assert verdict(ata((3, 46, "past", True))) == (Status.WARNING, "attribute-failed-past")
+    # a temperature that once crossed its limit is history
+    assert verdict(ata((190, 46, "past", False))) == (Status.OK, "")
 
 
 def test_the_drives_own_failed_line_is_critical() -> None:
@@ -103,8 +130,8 @@ def nvme(**log) -> Drive:
 def test_nvme_critical_warning_bits_in_words() -> None:
     reasons = evaluate(nvme(critical_warning=0x11))
     words = [r.message for r in reasons if r.status is Status.CRITICAL]
-    assert "NVMe critical warning: available spare below threshold" in words
-    assert "NVMe critical warning: volatile memory backup device failed" in words
+    assert "the drive raised its critical warning: available spare below threshold" in words
+    assert "the drive raised its critical warning: volatile memory backup device failed" in words
     assert verdict(nvme(critical_warning=0x02))[0] is Status.WARNING         # temperature only
     assert verdict(nvme(critical_warning=0x04, percentage_used=100))[0] is Status.CRITICAL   # worn-out: used>=100
     assert [r.status for r in evaluate(nvme(critical_warning=0x04, percentage_used=100))
@@ -137,9 +164,10 @@ def test_scsi_rules() -> None:
 
 
 def test_temperature_against_the_drives_own_limits_and_defaults() -> None:
-    hot = ata(temperature_c=56)
+    assert verdict(ata(temperature_c=56)) == (Status.OK, "")    # hard disks are specified up to 60 C
+    hot = ata(temperature_c=61)
     assert verdict(hot) == (Status.WARNING, "temperature-high")
-    ssd = ata(temperature_c=56)
+    ssd = ata(temperature_c=61)
     ssd.rotation_rpm = 0
     assert verdict(ssd)[0] is Status.OK
     own = nvme()
@@ -151,9 +179,15 @@ def test_temperature_against_the_drives_own_limits_and_defaults() -> None:
 
 
 def test_self_test_log_recency() -> None:
+    drive = ata((197, 1))
+    drive.self_tests = [SelfTest("Short offline", "Completed: read failure", "failed", 10, 99)]
+    assert verdict(drive)[0] is Status.CRITICAL
+    assert "selftest-failed-last" in [r.rule for r in evaluate(drive)]     # confirmed by a pending sector
     drive = ata()
     drive.self_tests = [SelfTest("Short offline", "Completed: read failure", "failed", 10, 99)]
-    assert verdict(drive) == (Status.CRITICAL, "selftest-failed-last")
+    assert verdict(drive) == (Status.WARNING, "selftest-failed-unconfirmed")
+    drive.power_on_hours = 5000                                             # 4990 h ago, counters clean: history
+    assert verdict(drive) == (Status.OK, "")
     drive.self_tests.insert(0, SelfTest("Short offline", "Completed without error", "passed", 20))
     assert verdict(drive) == (Status.WARNING, "selftest-failed-earlier")
     drive.self_tests.insert(0, SelfTest("Extended offline", "Completed without error", "passed", 30))
@@ -177,7 +211,7 @@ def test_growth_flags_small_increases_and_clears_old_crc() -> None:
     assert reasons[0].status is Status.CRITICAL and reasons[0].rule == "growth-reallocated"
     assert any(r.rule == "crc-errors-unchanged" and r.status is Status.OK for r in reasons)
     grown = evaluate(ata((199, 20)), baseline={"counters": {"crc_errors": 12}})
-    assert [r.rule for r in grown if r.status is Status.WARNING] == ["crc-errors-cable", "growth-crc-errors"]
+    assert [r.rule for r in grown if r.status is Status.WARNING] == ["growth-crc-errors"]
     assert counters(drive)["reallocated"] == 1 and counters(drive)["crc_errors"] == 12
 
 
@@ -193,7 +227,8 @@ def test_recent_unc_errors_warn_old_ones_do_not() -> None:
     drive.ata_errors.insert(0, (20, "Error: UNC at LBA = 0x100 = 256"))
     assert verdict(drive) == (Status.WARNING, "recent-unc-errors")
     drive.ata_errors = [(50, "Error: ICRC, ABRT at LBA = 0x07ffaa67 = 134195815")]
-    assert verdict(drive)[0] is Status.OK              # interface errors are not UNC
+    # interface errors are not UNC: a connection problem, not an unreadable sector
+    assert verdict(drive) == (Status.WARNING, "cable-recent-interface-errors")
 
 
 def test_text_error_log_entries_are_parsed() -> None:

@@ -14,8 +14,8 @@ Used by ``bench/voip_pesq.py`` (the grid) and by the lab tests (short cells).
   time-scale modification: a change of buffer depth is not heard as stretched audio.
 * Concealment: an equivalent of ITU-T G.711 Appendix I in structure: the lost frame is filled by
   repeating the last pitch period (autocorrelation pitch, 2.5-15 ms; the repetition starts where
-  the last period started, so it continues the waveform); after 10 ms of erasure the output fades by 20 % per 10 ms and is
-  silent after 60 ms; the first good frame after an erasure is cross-faded in over 4 ms.
+  the last period started, so it continues the waveform); after 10 ms of erasure the output
+  fades by 20 % per 10 ms and is silent after 60 ms; the first good frame after an erasure is cross-faded in over 4 ms.
   (Appendix I also overlap-adds a quarter period at the start and repeats up to three periods
   after 10 ms; this repeats one and has no start overlap-add.)
 * Score: ITU-T P.862 PESQ narrow-band via the ``pesq`` package (test extra only), reference =
@@ -264,7 +264,7 @@ def fieldkit_only(lab: "voiplab.Lab", jitter_ms: float, loss: str, seconds: floa
 
 
 def run_cell(lab: "voiplab.Lab", cell: Cell, reference: np.ndarray, *, buffer: str = "adaptive",
-             fixed_ms: float = 60.0) -> Cell:
+             fixed_ms: float = 60.0, plc_reach: bool = True) -> Cell:
     """fieldkit's check and the speech stream over the same impaired path at the same time."""
     from fieldkit.voip import playout
 
@@ -281,7 +281,9 @@ def run_cell(lab: "voiplab.Lab", cell: Cell, reference: np.ndarray, *, buffer: s
                 raise RuntimeError("the RTP receiver did not start")
             fk = subprocess.Popen(["ip", "netns", "exec", lab.client, sys.executable, "-m", "fieldkit", "check", "voip",
                                    "--json", "--reflector", voiplab.SERVER_IP, "--duration", f"{seconds:g}",
-                                   "--alg-test", "off", "--jitter-buffer", buffer, "--jitter-buffer-ms", f"{fixed_ms:g}",
+                                   "--alg-test", "off", "--jitter-buffer", buffer,
+                                   "--jitter-buffer-ms", f"{fixed_ms:g}",
+                                   "--plc-reach" if plc_reach else "--no-plc-reach",
                                    "--timeout", str(int(seconds + 40))], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
             lab.run(lab.client, [sys.executable, "-c", SENDER, voiplab.SERVER_IP, str(RTP_PORT), str(payload),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from fieldkit.checks.voip import presets, verdicts
-from fieldkit.voip import emodel, playout
+from fieldkit.voip import emodel, metrics, playout
 
 
 def uniform_jitter(n: int, jitter_ms: float, seed: int = 1, base: float = 12.0) -> list[float]:
@@ -118,3 +118,33 @@ def test_every_preset_cites_its_limits_and_measures_known_quantities():
         for lim in limits:
             assert lim.limit > 0 and lim.label
     assert verdicts.buffer_label("fixed", 60) == "fixed 60 ms jitter buffer"
+
+
+def test_concealment_reach_splits_long_runs_and_leaves_short_ones_to_g107():
+    isolated = [i % 20 == 7 for i in range(1000)]
+    runs_of_5 = [(i % 100) < 5 for i in range(1000)]
+    assert emodel.concealment_split(isolated, 3)[:2] == (5.0, 0.0)
+    inside, beyond, burst = emodel.concealment_split(runs_of_5, 3)
+    assert (inside, beyond) == (3.0, 2.0) and burst > 2
+
+    def mos(lost, reach):
+        return emodel.rate_path(model="g107", codec="g711", one_way_ms=5, rtt_ms=10, jitter_ms=0, loss_pct=5.0,
+                                burst_r=metrics.burst_ratio(lost), buffer_ms=20, lost=lost, plc_reach=reach)
+
+    # isolated loss: exactly G.107
+    assert mos(isolated, True).mos == pytest.approx(mos(isolated, False).mos)
+    # 100 ms dropouts: beyond G.711 Appendix I's 60 ms, rated much lower than plain G.107 rates them
+    assert mos(runs_of_5, True).mos < mos(runs_of_5, False).mos - 0.4
+    assert "beyond it (rated without concealment" in mos(runs_of_5, True).assumptions
+    # G.729 has no reach in the table: plain G.107
+    g729 = emodel.rate_path(model="g107", codec="g729", one_way_ms=5, rtt_ms=10, jitter_ms=0, loss_pct=5.0,
+                            burst_r=metrics.burst_ratio(runs_of_5), buffer_ms=20, lost=runs_of_5)
+    assert "within the concealment's reach" not in g729.assumptions
+
+
+def test_lower_is_worse_metrics_export_as_nagios_ranges():
+    from fieldkit.export.nagios import perfdata_item
+    from fieldkit.findings import Metric
+
+    item = perfdata_item("mos_min_window", Metric("mos_min_window", 3.2, "", 3.6, 1.0, 1, 4.5))
+    assert item == "mos_min_window=3.2;3.6:;1:;1;4.5"

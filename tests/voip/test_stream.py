@@ -151,3 +151,27 @@ def test_sender_lateness_is_kept_out_of_network_jitter():
     assert report.upstream.jitter.final_ms == pytest.approx(0.0)
     assert report.upstream.nominal_jitter_ms == pytest.approx(2.0, abs=0.01)
     assert report.pacing_ms["max"] == pytest.approx(2.0)
+
+
+def test_per_direction_slots_put_each_loss_where_it_happened():
+    """The receiver emulation gets, per direction, which packets that direction lost: upstream losses
+    in our numbering, downstream losses in the reflector's (stateful reflector)."""
+    report = stream.analyse(_constructed_run(drop_up={10, 11, 12, 40}, drop_down={50, 51}))
+    up, down = report.upstream, report.downstream
+    assert [i for i, lost in enumerate(up.lost_flags) if lost] == [10, 11, 12, 40]
+    assert len(up.lost_flags) == 100 and len(down.lost_flags) == 96     # the reflector sent 96
+    # reflector numbers: 0-9, then seq 13 -> 10 ... seq 50 -> 46, seq 51 -> 47
+    assert [i for i, lost in enumerate(down.lost_flags) if lost] == [46, 47]
+    # packets lost downstream reached the reflector: their upstream delay is unknown, not lost
+    assert up.transits_ms[50] is None and not up.lost_flags[50]
+    assert up.transits_ms[13] == pytest.approx(6.0) and down.transits_ms[0] == pytest.approx(7.0)
+
+
+def test_a_stateless_reflector_counts_each_loss_in_both_directions():
+    run = _constructed_run(drop_up={10}, drop_down={20})
+    for reply in run.replies:                     # a stateless reflector copies our numbers
+        reply.reflector_seq = reply.seq + run.seq_base
+    report = stream.analyse(run)
+    assert report.split_loss is False
+    for direction in (report.upstream, report.downstream):
+        assert [i for i, lost in enumerate(direction.lost_flags) if lost] == [10, 20]

@@ -40,7 +40,8 @@ OPTIONS = [
            "from the computer: a click train that is clearly louder near the computer comes from it",
            profile=False, metavar="FILE"),
     Option("exercise", "str", None, "Read this disk (read-only) while listening: records an idle segment, then "
-           "one while the disk is read, and compares them (needs root)", metavar="DEVICE"),
+           "one while the disk is read, and compares them (needs root); 'suspect': the disk SMART found suspect "
+           "earlier in the same scan", metavar="DEVICE"),
     # defaults from audio.thresholds.Thresholds (the values bench/acoustic_eval.py measured), written out
     # so listing the options does not import numpy; a test keeps them equal
     Option("click_threshold", "float", 6.0, "Folded click-train score needed to report clicks (higher = stricter)",
@@ -55,8 +56,9 @@ def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI h
         return None
     seconds = options.get("duration") or 30.0
     if options.get("exercise"):
+        disk = "the disk SMART found suspect, if any," if options["exercise"] == "suspect" else options["exercise"]
         return (f"acoustic: recording {seconds:g} s with the disk idle, then {seconds:g} s while fieldkit reads "
-                f"{options['exercise']} (read-only). Put the microphone on the computer case, as close to the hard "
+                f"{disk} (read-only). Put the microphone on the computer case, as close to the hard "
                 "disk as you can. Keep quiet during the recording: no talking, no typing, no moving the mouse.")
     return (f"acoustic: recording {seconds:g} s through the microphone, after any other checks have finished. "
             "Put the microphone (or the laptop) on the computer case, as close to the hard disk as you can. "
@@ -72,15 +74,20 @@ def run(ctx: Context) -> list[Finding]:
     save = ctx.option("save_wav")
     if save and (problem := check_writable(save)):
         return [unknown("audio-save-path", f"Cannot keep the recording: {problem}", source=str(save))]
+    notes: list[str] = []
     if ctx.option("exercise"):
-        return _run_exercise(ctx)
+        device, why = _exercise_target(ctx)
+        if device:
+            return _run_exercise(ctx, device)
+        notes.append(why)
     far = None
     try:
         if ctx.option("compare_with"):
             from fieldkit.audio.wav import read_wav
 
             far = read_wav(ctx.option("compare_with"))[:2]   # read first: a bad file fails before recording
-        samples, rate, source, evidence, notes = _acquire(ctx)
+        samples, rate, source, evidence, more = _acquire(ctx)
+        notes += more
     except CaptureError as exc:
         return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
     except WavError as exc:
@@ -201,14 +208,33 @@ def _attribute(verdicts: list[str], a: Any, th: Any, source: str | None) -> list
 
 # --------------------------------------------------------------------------- exercise
 
-def _run_exercise(ctx: Context) -> list[Finding]:
+def _exercise_target(ctx: Context) -> tuple[str | None, str]:
+    """The disk to exercise: the one named, or with 'suspect' the worst one SMART flagged earlier
+    in this scan (None and the reason when there is none)."""
+    from fieldkit.findings import Status
+
+    wanted = str(ctx.option("exercise"))
+    if wanted != "suspect":
+        return wanted, ""
+    smart = [f for f in ctx.earlier if f.check == "smart"]
+    if not smart:
+        return None, ("no disk exercised: SMART did not run before this check in this scan; name the disk with "
+                      "--exercise DEVICE")
+    suspects = sorted((f for f in smart if f.status in (Status.CRITICAL, Status.WARNING)
+                       and str(((f.data or {}).get("drive") or {}).get("device", "")).startswith("/dev/")),
+                      key=lambda f: f.status is not Status.CRITICAL)
+    if not suspects:
+        return None, "no disk exercised: SMART found no suspect disk in this scan"
+    return str(suspects[0].data["drive"]["device"]), ""
+
+
+def _run_exercise(ctx: Context, device: str) -> list[Finding]:
     """Record idle, then while reading the disk; compare the two segments."""
     from fieldkit.audio.analysis import analyse, capture_problem, measure_train
     from fieldkit.audio.capture import CaptureError
     from fieldkit.audio.exercise import Exerciser, ExerciseError
     from fieldkit.checks.acoustic.verdicts import classify, compare_exercise
 
-    device = str(ctx.option("exercise"))
     if ctx.option("from_wav"):
         return [unknown("exercise-needs-microphone", "--exercise reads the disk while the microphone listens; it "
                         "cannot be combined with --from-wav", source=device)]

@@ -43,6 +43,8 @@ OPTIONS = [
            choices=("adaptive", "fixed")),
     Option("jitter_buffer_ms", "float", 60.0, "Depth of the fixed jitter buffer in ms (phones use 40-80)",
            min=10, max=500, metavar="MS"),
+    Option("plc_reach", "bool", True,
+           "Rate runs of loss longer than the codec's concealment covers as unconcealed (off: plain G.107)"),
     Option("preset", "choice", "none",
            "Also judge the stream against a service's published network requirements",
            choices=("none", "teams", "teams-client", "ringcentral", "8x8", "twilio")),

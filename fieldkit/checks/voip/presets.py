@@ -124,9 +124,10 @@ def readiness_finding(preset: str, report: "StreamReport", directions: list["Dir
                     f"-> {'meets' if ok else 'does not meet'}")
         if not ok:
             failed.append(lim.label)
-        metrics.append(Metric(f"{preset}_{lim.quantity}", round(value, 3), lim.unit,
-                              None if lim.higher_is_better else lim.limit,
-                              lim.limit if lim.higher_is_better else None))
+        # A missed limit is a warning; for a higher-is-better limit crit is the scale's floor, so
+        # exports (Nagios ranges) read it as lower-is-worse.
+        metrics.append(Metric(f"{preset}_{lim.quantity}", round(value, 3), lim.unit, lim.limit,
+                              1.0 if lim.higher_is_better else None))
     duration_s = report.sent * interval_ms / 1000
     if duration_s < WINDOW_15S_MS / 1000 and any(lim.quantity.endswith("_15s_ms") or lim.quantity.endswith("_15s_pct")
                                                   for lim in limits):

@@ -178,6 +178,44 @@ def parse_scan(text: str) -> list[Bss]:
     return out
 
 
+_NMCLI_ROW = re.compile(
+    rf"^\s*(?P<inuse>\*)?\s*(?P<bssid>{_MAC})\s+(?P<ssid>.*?)\s+(?P<mode>\S+)\s+(?P<chan>\d+)\s+"
+    r"(?P<rate>\d+(?:\.\d+)?)\s+\S*bit/s\s+(?P<signal>\d+)\s+(?P<bars>\S+)\s*(?P<security>.*?)\s*$")
+
+
+def percent_to_dbm(percent: float) -> float | None:
+    """Undo NetworkManager's nl80211 signal percentage: 100 - 70 * (-20 - dBm) / 70, clamped to -90..-20 dBm.
+
+    Inside the clamp that is dBm = percent - 120; at either end the true value is unknown.
+    """
+    if percent <= 30 or percent >= 100:
+        return None
+    return float(percent) - 120.0
+
+
+def parse_nmcli(text: str) -> tuple[WifiLink | None, list[Bss]]:
+    """``nmcli device wifi list`` in its default table (IN-USE, BSSID, SSID, MODE, CHAN, RATE, SIGNAL, BARS,
+    SECURITY): the row marked ``*`` is the association. Signal comes as a percentage and is converted."""
+    link: WifiLink | None = None
+    networks: list[Bss] = []
+    for line in text.splitlines():
+        m = _NMCLI_ROW.match(line)
+        if not m:
+            continue
+        channel = int(m.group("chan"))
+        freq = (2407 + 5 * channel if channel <= 13 else 2484 if channel == 14 else 5000 + 5 * channel)
+        percent = float(m.group("signal"))
+        ssid = m.group("ssid").strip() or None
+        if ssid == "--":
+            ssid = None
+        bss = Bss(m.group("bssid").lower(), ssid, float(freq), percent_to_dbm(percent), channel,
+                  associated=bool(m.group("inuse")))
+        networks.append(bss)
+        if m.group("inuse") and link is None:
+            link = WifiLink("", True, ssid, bss.bssid, float(freq), bss.signal_dbm, float(m.group("rate")))
+    return link, networks
+
+
 def overlapping(link: WifiLink, networks: list[Bss]) -> list[Bss]:
     """Other networks on the same or an overlapping channel (2.4 GHz: within 4 channels; elsewhere: same channel)."""
     if link.freq_mhz is None:
@@ -198,11 +236,11 @@ def measure(interface: str, run) -> WifiResult:  # run: Context.run-like (argv, 
     result = WifiResult(interface)
     link_out = run(["iw", "dev", interface, "link"], timeout=5)
     result.evidence.append((list(link_out.argv), link_out.returncode, link_out.stdout[:2000] or link_out.stderr[:500]))
-    if link_out.not_found:
-        result.error = "the iw tool is not installed"
-        return result
-    if not link_out.ok:
-        result.error = (link_out.stderr or link_out.error or "iw failed").strip().splitlines()[0]
+    if link_out.not_found or not link_out.ok:
+        reason = ("the iw tool is not installed" if link_out.not_found else
+                  (link_out.stderr or link_out.error or "iw failed").strip().splitlines()[0])
+        if not _from_nmcli(interface, run, result, with_link=True):
+            result.error = reason
         return result
     result.link = parse_link(link_out.stdout, interface)
     if result.link.connected:
@@ -210,7 +248,24 @@ def measure(interface: str, run) -> WifiResult:  # run: Context.run-like (argv, 
         if station.ok:
             parse_station(station.stdout, result.link)
     scan = run(["iw", "dev", interface, "scan", "dump"], timeout=5)
-    if scan.ok:
+    if scan.ok and scan.stdout.strip():
         result.scan_available = True
         result.scan = parse_scan(scan.stdout)
+    else:
+        _from_nmcli(interface, run, result, with_link=False)
     return result
+
+
+def _from_nmcli(interface: str, run, result: WifiResult, *, with_link: bool) -> bool:
+    """NetworkManager's cached scan (no rescan): the neighbourhood, and the association when iw is missing."""
+    out = run(["nmcli", "-f", "IN-USE,BSSID,SSID,MODE,CHAN,RATE,SIGNAL,BARS,SECURITY", "device", "wifi", "list",
+               "ifname", interface, "--rescan", "no"], timeout=10)
+    if not out.ok:
+        return False
+    result.evidence.append((list(out.argv), out.returncode, out.stdout[:2000]))
+    link, networks = parse_nmcli(out.stdout)
+    result.scan, result.scan_available = networks, True
+    if with_link:
+        result.link = link or WifiLink(interface)
+        result.link.interface = interface
+    return True

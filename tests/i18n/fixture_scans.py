@@ -1,0 +1,122 @@
+"""A scan that holds at least one finding of every rule of every check, made by the checks' own code.
+
+The findings are built by the real classification code (a fake psutil and a fake /sys for
+``system``), so their texts are exactly the ``t()``/``tn()`` messages a customer gets; the
+report tests render this scan in every language. A check whose rules are added here must
+produce them through its own code, never through hand-written summaries.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from fieldkit.checks import system
+from fieldkit.context import Context, Environment
+from fieldkit.findings import Finding
+from fieldkit.result import CheckRecord, ScanResult
+
+T0 = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
+GIB = 2**30
+
+
+def _ctx(check: str, env: Environment, **options: Any) -> Context:
+    from fieldkit import checks
+
+    spec = checks.load(check)
+    merged = spec.defaults()
+    for key, value in options.items():
+        merged[key] = spec.option(key).convert(value)
+    return Context(check=check, options=merged, env=env, deadline=env.monotonic() + 60)
+
+
+def fake_psutil(*, used_pct: float = 97.0, avail_pct: float = 3.0, swap_pct: float = 90.0, temp_c: float = 99.0,
+                load15: float = 12.0, boot_age_s: float = 90 * 86400, now: float | None = None) -> SimpleNamespace:
+    """What psutil returns on a tired office PC: full disk, no memory, hot CPU, busy, never restarted."""
+    now = time.time() if now is None else now
+    total = 500 * 10**9
+    partitions = [SimpleNamespace(device="/dev/sda2", mountpoint="/", fstype="ext4"),
+                  SimpleNamespace(device="/dev/sdb1", mountpoint="/srv/data", fstype="ext4")]
+    usage = {"/": SimpleNamespace(total=total, used=total * used_pct / 100, free=total * (1 - used_pct / 100),
+                                  percent=used_pct),
+             "/srv/data": SimpleNamespace(total=total * 2, used=total * 1.7, free=total * 0.3, percent=85.0)}
+    return SimpleNamespace(
+        virtual_memory=lambda: SimpleNamespace(total=16 * GIB, available=16 * GIB * avail_pct / 100),
+        swap_memory=lambda: SimpleNamespace(total=4 * GIB, used=4 * GIB * swap_pct / 100, percent=swap_pct),
+        disk_partitions=lambda all=False: partitions,
+        disk_usage=lambda mount: usage[mount],
+        net_if_stats=lambda: {"eth0": SimpleNamespace(isup=True, speed=1000, mtu=1500)},
+        net_if_addrs=lambda: {"eth0": [SimpleNamespace(family=socket.AF_INET, address="192.0.2.10")]},
+        AF_LINK=17,
+        cpu_count=lambda logical=True: 4,
+        sensors_temperatures=lambda: {"coretemp": [SimpleNamespace(label="Package id 0", current=temp_c, high=84.0,
+                                                                   critical=100.0)]},
+        getloadavg=lambda: (load15, load15, load15),
+        boot_time=lambda: now - boot_age_s,
+    )
+
+
+def _sysfs(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def system_findings(tmp: Path) -> list[Finding]:
+    """Every rule of the system check, from its own code."""
+    now = time.time()
+    battery = {"sys/class/power_supply/BAT0/type": "Battery\n",
+               "sys/class/power_supply/BAT0/energy_full": "20000000\n",
+               "sys/class/power_supply/BAT0/energy_full_design": "50000000\n",
+               "sys/class/power_supply/BAT0/cycle_count": "912\n"}
+    drifted = tmp / "drifted"
+    _sysfs(drifted, {**battery, "sys/class/rtc/rtc0/since_epoch": f"{int(now) - 3600}\n"})
+    plain = tmp / "plain"
+    _sysfs(plain, {"sys/class/rtc/rtc0/since_epoch": f"{int(now) - 600}\n"})
+    out: list[Finding] = []
+    psutil = fake_psutil(now=now)
+    env = Environment(root=drifted, clock=lambda: now)
+    ctx = _ctx("system", env)
+    out.append(system._inventory(ctx, psutil))
+    for step in (system._filesystems, system._memory, system._swap, system._temperatures, system._battery,
+                 system._load, system._uptime, system._clock):
+        out.extend(step(ctx, psutil))
+    out.extend(system._clock(_ctx("system", Environment(root=plain, clock=lambda: now)), psutil))
+    past = Environment(root=tmp / "empty", clock=lambda: 978307200.0)  # 2001: a dead CMOS battery
+    out.extend(system._clock(_ctx("system", past), psutil))
+    out.extend(system._uptime(_ctx("system", past), fake_psutil(now=now)))  # boot time in the future
+    out.extend(system._clock(_ctx("system", Environment(root=tmp / "empty", clock=lambda: now)), psutil))
+    return out
+
+
+#: check name -> builder of findings covering every rule of that check (from the check's own code)
+BUILDERS: dict[str, Callable[[Path], list[Finding]]] = {"system": system_findings}
+
+
+def every_rule_scan(tmp: Path, *, visit: dict[str, Any] | None = None, hostname: str = "pc-recepcion") -> ScanResult:
+    findings: list[Finding] = []
+    for build in BUILDERS.values():
+        findings.extend(build(tmp))
+    checks = sorted({f.check for f in findings})
+    return ScanResult(machine={"hostname": hostname, "host_id": "host-every-rule", "os_release": "Debian 12"},
+                      profile={"name": "full"}, started_at=T0, finished_at=T0 + timedelta(minutes=3),
+                      findings=findings, checks=[CheckRecord(c, "completed", 2.0, 60.0) for c in checks],
+                      scan_id="0123456789abcdef0123456789abcdef", complete=True, visit=visit)
+
+
+def visit(lang: str | None = None, signed_by: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": "20261202T090000Z-abc123", "customer": "Clínica Dental Turia", "site": "Valencia",
+                           "ticket": "TCK-4711", "technician": "Marta Puig", "started_at": "2026-12-02T09:00:00Z",
+                           "ended_at": "2026-12-02T10:45:00Z",
+                           "notes": [{"time": "2026-12-02T09:40:00Z", "text": "cable SATA cambiado", "kind": "action"}]}
+    if lang:
+        out["lang"] = lang
+    if signed_by:
+        out["signed_by"] = signed_by
+        out["signed_at"] = out["ended_at"]
+    return out

@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PROFILE ?= quick
 
-.PHONY: scan test venv test-deps bench clean i18n-update i18n-compile i18n-check
+.PHONY: scan test venv test-deps bench clean portable i18n-update i18n-compile i18n-check
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "cannot create a virtual environment: install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -32,8 +32,14 @@ scan: $(VENV)/.installed
 test-deps:
 	@sh scripts/install-system-deps.sh
 
+# The portable build is made once here (reused when nothing changed) and tested by tests/portable/.
 test: test-deps $(VENV)/.test-installed
+	$(BIN)/python scripts/build_portable.py --if-stale
 	$(BIN)/python -m pytest
+
+# dist/fieldkit-<version>-linux-x86_64/ and its .tar.gz: runs on Linux x86_64 without Python (README).
+portable: $(VENV)/.test-installed
+	$(BIN)/python scripts/build_portable.py
 
 bench: $(VENV)/.test-installed
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -12,6 +12,7 @@ from fieldkit.findings import Finding, Status
 from fieldkit.i18n.console import t, text, tn
 from fieldkit.result import CheckRecord, ScanResult
 from fieldkit.runner import Progress
+from fieldkit.safetext import visible
 
 ICONS = {Status.OK: "✔", Status.WARNING: "▲", Status.CRITICAL: "✖", Status.UNKNOWN: "?"}
 STYLES = {Status.OK: "green", Status.WARNING: "yellow", Status.CRITICAL: "bold red", Status.UNKNOWN: "magenta"}
@@ -34,23 +35,26 @@ def print_summary(result: ScanResult, stream: IO[str]) -> None:
 
     console = _console(stream)
     machine = result.machine
+    # Every string from the machine or a file is shown with its control characters made
+    # visible and is given as Text, so rich never reads "[...]" in it as markup.
     console.print(Text(tn("fieldkit {version} · {host} · profile {profile} · {n} finding",
                           "fieldkit {version} · {host} · profile {profile} · {n} findings", n=len(result.findings),
-                          version=result.version, host=str(machine.get("hostname", "?")),
-                          profile=str(result.profile.get("name", "?"))), style="bold"))
+                          version=visible(result.version), host=visible(machine.get("hostname", "?")),
+                          profile=visible(result.profile.get("name", "?"))), style="bold"))
     table = Table(show_lines=False, header_style="bold")
     table.add_column(t("Status"), no_wrap=True)
     table.add_column(t("Check"), no_wrap=True)
     table.add_column(t("Subject"), overflow="fold")
     table.add_column(t("Finding"), overflow="fold")
     for finding in sorted(result.findings, key=lambda f: (-f.status.severity, f.check, f.subject)):
-        table.add_row(Text(status_label(finding.status), style=STYLES[finding.status]), finding.check,
-                      finding.subject, text(finding.summary, finding.check))
+        table.add_row(Text(status_label(finding.status), style=STYLES[finding.status]), Text(visible(finding.check)),
+                      Text(visible(finding.subject)), Text(visible(text(finding.summary, finding.check))))
     console.print(table)
     not_done = [c for c in result.checks if c.outcome != "completed"]
     for record in not_done:
         why = record.skip_reason or record.error or record.outcome
-        console.print(Text(f"  {record.outcome.upper()}: " + t("check '{name}': {why}", name=record.name, why=why),
+        console.print(Text(f"  {record.outcome.upper()}: " + t("check '{name}': {why}", name=visible(record.name),
+                                                                why=visible(why)),
                            style="yellow"))
     overall = result.status
     attention = sum(1 for f in result.findings if f.status in (Status.WARNING, Status.CRITICAL))
@@ -84,12 +88,17 @@ class RichProgress(Progress):
 
     def message(self, check: str, text: str) -> None:
         if check in self._tasks:
-            self._progress.update(self._tasks[check], description=f"{check}: {text}")
+            # the description is rendered as markup: escape it after making it visible
+            from rich.markup import escape
+
+            self._progress.update(self._tasks[check], description=escape(visible(f"{check}: {text}")))
 
     def finished(self, record: CheckRecord, findings: Sequence[Finding]) -> None:
         task = self._tasks.pop(record.name, None)
         if task is not None:
             self._progress.remove_task(task)
         worst = max((f.status for f in findings), key=lambda s: s.severity, default=Status.OK)
-        self._progress.console.print(f"{status_label(worst):<12} {record.name} ({record.outcome}, "
-                                     f"{record.duration_s:.1f} s)")
+        from rich.text import Text
+
+        self._progress.console.print(Text(f"{status_label(worst):<12} {visible(record.name)} ({record.outcome}, "
+                                          f"{record.duration_s:.1f} s)"))

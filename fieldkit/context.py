@@ -36,6 +36,8 @@ class Environment:
     monotonic: Callable[[], float] = time.monotonic
     root: Path = Path("/")                           # prefix for /proc, /sys reads (tests point it elsewhere)
     runner: "CommandRunner | None" = None            # replaces run_command (a fake in tests)
+    # The operating system fieldkit behaves as (fieldkit.platform: linux, windows, macos).
+    platform: str = field(default_factory=lambda: _current_platform())
 
     def which(self, program: str) -> str | None:
         return shutil.which(program, path=self.environ.get("PATH"))
@@ -47,6 +49,12 @@ class Environment:
     @property
     def stderr_isatty(self) -> bool:
         return bool(getattr(self.stderr, "isatty", lambda: False)())
+
+
+def _current_platform() -> str:
+    from fieldkit import platform
+
+    return platform.current()
 
 
 @dataclass

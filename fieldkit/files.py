@@ -22,7 +22,10 @@ def atomic_output(path: str | os.PathLike[str], *, binary: bool = False, mode: i
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
+        # backslashreplace: a lone surrogate (an undecodable byte in a mount point or a device
+        # name, via surrogateescape) is written as the JSON escape "\udcff", never a crash
+        text_mode = {} if binary else {"encoding": "utf-8", "errors": "backslashreplace"}
+        with os.fdopen(fd, "wb" if binary else "w", **text_mode) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -90,7 +90,7 @@ def write_all(stream: Any, text: str) -> None:
         stream.flush()
         return
     stream.flush()
-    data = memoryview(text.encode(getattr(stream, "encoding", None) or "utf-8", errors="replace"))
+    data = memoryview(text.encode(getattr(stream, "encoding", None) or "utf-8", errors="backslashreplace"))
     while data:
         written = os.write(fd, data)
         data = data[written:]

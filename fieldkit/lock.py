@@ -2,7 +2,7 @@
 
 cron has no overlap protection (Scrutiny #365, the "cron bomb") and a technician may
 start a scan while the nightly one runs, so fieldkit itself serialises scans with an
-``flock`` on ``<state_dir>/scan.lock``. The kernel drops the lock when the holder
+``flock`` (:mod:`fieldkit.platform.locking`) on ``<state_dir>/scan.lock``. The kernel drops the lock when the holder
 dies, even by SIGKILL, so a crashed scan never leaves a stale lock behind. A second
 scan waits a bounded time, then stops with a message naming the running scan.
 """
@@ -15,10 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; scans run unlocked with a warning
-    fcntl = None  # type: ignore[assignment]
+from fieldkit.platform import locking
 
 DEFAULT_WAIT_S = 120.0
 _POLL_S = 0.1
@@ -50,8 +47,8 @@ class ScanLock:
         self._fd: int | None = None
 
     def acquire(self) -> "ScanLock":
-        if fcntl is None:  # pragma: no cover
-            raise LockUnavailable("no file locking on this platform")
+        if not locking.available():  # pragma: no cover - neither flock nor msvcrt
+            raise LockUnavailable("no file locking on this system")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -60,19 +57,17 @@ class ScanLock:
         deadline = time.monotonic() + self.wait_s
         announced = False
         while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if locking.try_lock(fd):
                 break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise LockTimeout(f"another fieldkit scan is running ({describe_holder(self.path)}); "
-                                      f"gave up after waiting {self.wait_s:g} s (--lock-wait)") from None
-                if not announced and self.on_wait is not None:
-                    self.on_wait(f"waiting up to {self.wait_s:g} s for another fieldkit scan to finish "
-                                 f"({describe_holder(self.path)})")
-                    announced = True
-                time.sleep(_POLL_S)
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise LockTimeout(f"another fieldkit scan is running ({describe_holder(self.path)}); "
+                                  f"gave up after waiting {self.wait_s:g} s (--lock-wait)")
+            if not announced and self.on_wait is not None:
+                self.on_wait(f"waiting up to {self.wait_s:g} s for another fieldkit scan to finish "
+                             f"({describe_holder(self.path)})")
+                announced = True
+            time.sleep(_POLL_S)
         self._fd = fd
         self._write_holder()
         return self
@@ -91,7 +86,7 @@ class ScanLock:
                 os.ftruncate(self._fd, 0)
             except OSError:
                 pass
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            locking.unlock(self._fd)
             os.close(self._fd)
             self._fd = None
 

@@ -6,12 +6,12 @@ The DMI serial numbers are readable by root only (``/sys/class/dmi/id/*_serial``
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import socket
 from typing import Any
 
 from fieldkit.context import Environment
+from fieldkit.platform.hostid import host_id
 
 
 def _read(env: Environment, path: str) -> str | None:
@@ -31,7 +31,6 @@ def identify(env: Environment | None = None) -> dict[str, Any]:
 
     env = env or Environment()
     dmi = "/sys/class/dmi/id/"
-    machine_id = _read(env, "/etc/machine-id")
     try:
         cpu_model = _cpu_model(env)
     except Exception:  # noqa: BLE001 - identity is best effort
@@ -61,7 +60,7 @@ def identify(env: Environment | None = None) -> dict[str, Any]:
         "board_serial": _read(env, dmi + "board_serial"),
         "bios_version": _read(env, dmi + "bios_version"),
         # A stable id for history and fleets that does not reveal the machine-id itself.
-        "host_id": hashlib.sha256(("fieldkit:" + (machine_id or socket.gethostname())).encode()).hexdigest()[:16],
+        "host_id": host_id(env.root, env.platform),
         "virtualization": _virtualization(env),
     }
 

@@ -108,8 +108,31 @@ def moment(when: datetime) -> Quantity:
     return Quantity("datetime", when)
 
 
+class MsgList(str):
+    """Several translatable texts shown as one parameter ("a; b; c"): each is translated on its own, so a
+    list of sentence parts stays translatable where gluing them into one string would not."""
+
+    items: list[Any]
+    sep: str
+
+    def __new__(cls, items: Any, sep: str = "; ") -> "MsgList":
+        items = list(items)
+        obj = super().__new__(cls, sep.join(str(i) for i in items))
+        obj.items = items
+        obj.sep = sep
+        return obj
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"$list": [_param_to_json(i) for i in self.items], "sep": self.sep}
+
+
+def joined(items: Any, sep: str = "; ") -> MsgList:
+    """``t("... {what}", what=joined(t("gateway {gw}", gw=g) for g in ...))``: a list inside a sentence."""
+    return MsgList(items, sep)
+
+
 def _param_to_json(value: Any) -> Any:
-    if isinstance(value, (Msg, Quantity)):
+    if isinstance(value, (Msg, Quantity, MsgList)):
         return value.to_dict()
     return value
 
@@ -117,6 +140,8 @@ def _param_to_json(value: Any) -> Any:
 def _param_from_json(value: Any) -> Any:
     if isinstance(value, dict) and "id" in value:
         return Msg.from_dict("", value)
+    if isinstance(value, dict) and isinstance(value.get("$list"), list):
+        return MsgList([_param_from_json(i) for i in value["$list"]], str(value.get("sep", "; ")))
     if isinstance(value, dict) and "$q" in value:
         try:
             return Quantity.from_dict(value)
@@ -169,8 +194,14 @@ class Msg(str):
     def map_params(self, fn: Any) -> "Msg":
         """The same message with ``fn`` applied to every text parameter (redaction, secret scrubbing):
         the template stays translatable, only the machine's strings change."""
-        params = {k: (v.map_params(fn) if isinstance(v, Msg) else fn(v) if isinstance(v, str) else v)
-                  for k, v in self.params.items()}
+        def one(v: Any) -> Any:
+            if isinstance(v, Msg):
+                return v.map_params(fn)
+            if isinstance(v, MsgList):
+                return MsgList([one(i) for i in v.items], v.sep)
+            return fn(v) if isinstance(v, str) else v
+
+        params = {k: one(v) for k, v in self.params.items()}
         try:
             return Msg(self.template, self.plural, **params)
         except (KeyError, IndexError, ValueError, TypeError, AttributeError):
@@ -187,3 +218,9 @@ def t(template: str, **params: Any) -> Msg:
 def tn(singular: str, plural: str, n: int, **params: Any) -> Msg:
     """A translatable sentence whose form depends on the count ``n`` (placeholder ``{n}``)."""
     return Msg(singular, plural, n=n, **params)
+
+
+def N_(template: str) -> str:
+    """Mark a template kept in a table for a later ``t(table[key], ...)``: the catalog extraction finds it
+    (keyword ``N_``), and it is returned unchanged."""
+    return template

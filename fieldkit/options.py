@@ -210,13 +210,29 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
+#: at most this many characters of an offending value are quoted in an error message: a
+#: 500 KB target pasted into a profile must not become a 500 KB error line
+MAX_SHOWN = 80
+
+
+def shorten(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis and the full length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 1]}… ({len(text)} characters)"
+
+
+def show_value(value: Any) -> str:
+    """An offending value as an error message quotes it: short, repr'd, never the whole of a huge one."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, dict):
         return "a table"
-    return repr(value)
+    if isinstance(value, str) and len(value) > MAX_SHOWN:
+        return repr(value[:MAX_SHOWN - 1]) + f"… ({len(value)} characters)"
+    return shorten(repr(value))
+
+
+_show = show_value

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import checks, paths
-from fieldkit.options import OptionError
+from fieldkit.options import OptionError, shorten, show_value
 
 DEFAULT_PROFILE = "quick"
 _TOP_KEYS = {"description", "checks", "name", "lang"}
-_MAX_TIMEOUT_S = 24 * 3600
+#: a check's time budget in seconds: the one range for profiles and the command line
+TIMEOUT_MIN_S = 0.1
+TIMEOUT_MAX_S = 24 * 3600
 
 
 class ProfileError(ValueError):
@@ -108,7 +110,7 @@ def load(name_or_path: str | None = None) -> Profile:
 
 def parse(data: dict[str, Any], source: str, default_name: str) -> Profile:
     def fail(key: str, message: str) -> ProfileError:
-        return ProfileError(f"{source}: {key}: {message}")
+        return ProfileError(f"{source}: {shorten(key)}: {message}")
 
     for key in data:
         if key not in _TOP_KEYS:
@@ -140,8 +142,10 @@ def parse(data: dict[str, Any], source: str, default_name: str) -> Profile:
         for opt_name, value in table.items():
             opt_key = f"{key}.{opt_name}"
             if opt_name == "timeout":
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= _MAX_TIMEOUT_S:
-                    raise fail(opt_key, f"expected a number of seconds from 1 to {_MAX_TIMEOUT_S}, got {value!r}")
+                if (isinstance(value, bool) or not isinstance(value, (int, float))
+                        or not TIMEOUT_MIN_S <= value <= TIMEOUT_MAX_S):
+                    raise fail(opt_key, f"expected a number of seconds from {TIMEOUT_MIN_S:g} to "
+                                        f"{TIMEOUT_MAX_S:g}, got {show_value(value)}")
                 timeout = float(value)
                 continue
             option = spec.option(opt_name)

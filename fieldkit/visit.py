@@ -20,13 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; visit commands run unserialised
-    fcntl = None  # type: ignore[assignment]
-
 from fieldkit import paths
 from fieldkit.files import write_atomic
+from fieldkit.platform import locking
 from fieldkit.timestamps import file_stamp, iso_utc, utcnow
 
 MAX_TEXT = 4000  # a note is a sentence or a paragraph, not a log dump
@@ -68,7 +64,7 @@ def _serialised(wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     rename their copy over it: without a lock all but the last rename are lost. The
     kernel drops the lock when its holder dies (even by SIGKILL), so it never goes stale.
     """
-    if fcntl is None:  # pragma: no cover
+    if not locking.available():  # pragma: no cover - neither flock nor msvcrt
         yield
         return
     path = lock_path()
@@ -80,14 +76,12 @@ def _serialised(wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     try:
         deadline = time.monotonic() + wait_s
         while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if locking.try_lock(fd):
                 break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise VisitError(f"{path}: another visit command has held the visit for more than "
-                                     f"{wait_s:g} s; try again") from None
-                time.sleep(0.01)
+            if time.monotonic() >= deadline:
+                raise VisitError(f"{path}: another visit command has held the visit for more than "
+                                 f"{wait_s:g} s; try again")
+            time.sleep(0.01)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -8,7 +8,7 @@
 
 Which domain a text goes into is decided by its source file (``fieldkit/i18n/domains.py``):
 one .po per area and language, so translators of different areas never edit the same file.
-Extraction keywords: ``t`` and ``tn:1,2`` (``babel.cfg`` says the same for ``pybabel``).
+Extraction keywords: ``t``, ``tn:1,2`` and ``N_`` (a template kept in a table; ``babel.cfg`` says the same).
 English catalogs are filled with the source text itself (an English proof-reader may
 change it there without touching code); the other languages start empty, without fuzzy
 guesses (a fuzzy guess reads as translated to a customer when it is not).
@@ -34,7 +34,7 @@ from fieldkit import __version__  # noqa: E402
 from fieldkit.i18n import LANGUAGES, LOCALE_DIR, compile_po, po_path  # noqa: E402
 from fieldkit.i18n.domains import domain_of_path  # noqa: E402
 
-KEYWORDS = {"t": None, "tn": (1, 2)}
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
 SOURCES = ROOT / "fieldkit"
 
 

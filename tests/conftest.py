@@ -10,6 +10,8 @@ proves the real component ran.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,3 +91,21 @@ def write_profile(folder: Path, text: str, name: str = "test.toml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def portable_build() -> Path:
+    """Built once per test run: scripts/build_portable.py --if-stale reuses an up-to-date build."""
+    need(shutil.which("smartctl") or Path("/usr/sbin/smartctl").exists(), "smartctl (smartmontools) to bundle")
+    try:
+        import PyInstaller  # noqa: F401
+    except ImportError:
+        need(False, "PyInstaller (pip install -e '.[test]')")
+    where = subprocess.run([sys.executable, "scripts/build_portable.py", "--print-path"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    proc = subprocess.run([sys.executable, "scripts/build_portable.py", "--if-stale"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1500)
+    assert proc.returncode == 0, f"make portable failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    build = Path(where)
+    assert (build / "fieldkit").is_file() and os.access(build / "fieldkit", os.X_OK)
+    return build

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from fieldkit.checks._build import finding_maker, level
@@ -186,19 +184,24 @@ def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
 
 
 def _battery(ctx: Context, psutil: Any) -> list[Finding]:
+    from fieldkit.platform import Unsupported, label, power
+
     out = []
-    base = ctx.env.path("/sys/class/power_supply")
-    if not base.is_dir():
+    try:
+        batteries = power.batteries(ctx.env.root, ctx.env.platform)
+    except Unsupported:
+        try:
+            present = psutil.sensors_battery() is not None
+        except Exception:  # noqa: BLE001 - psutil has no battery support on some systems
+            present = False
+        if present:  # a desktop without a battery gets no finding, as on Linux
+            out.append(_f(t("battery"), Status.UNKNOWN,
+                          t("The battery wear could not be read: not supported on {system} yet",
+                            system=label(ctx.env.platform)), rule="battery-unsupported"))
         return out
-    for supply in sorted(base.iterdir()):
-        if _read(supply / "type") != "Battery":
-            continue
-        full = _read_int(supply / "energy_full") or _read_int(supply / "charge_full")
-        design = _read_int(supply / "energy_full_design") or _read_int(supply / "charge_full_design")
-        if not full or not design:
-            continue
+    for battery in batteries:
+        full, design, cycles = battery.full, battery.design, battery.cycles
         wear = max(0.0, 100.0 * (1 - full / design))
-        cycles = _read_int(supply / "cycle_count")
         warn, crit = ctx.option("battery_wear_warn_pct"), ctx.option("battery_wear_crit_pct")
         status = level(wear, warn, crit)
         advice = Advice()
@@ -211,11 +214,11 @@ def _battery(ctx: Context, psutil: Any) -> list[Finding]:
         metrics = [Metric("wear_pct", round(wear, 1), "%", warn, crit, 0, 100)]
         if cycles:
             metrics.append(Metric("cycle_count", cycles, "c"))
-        out.append(_f(t("battery {name}", name=supply.name), status,
-                      t("Battery {name} has lost {pct:.0f}% of the capacity it had when new", name=supply.name,
+        out.append(_f(t("battery {name}", name=battery.name), status,
+                      t("Battery {name} has lost {pct:.0f}% of the capacity it had when new", name=battery.name,
                         pct=wear), rule="battery-wear",
                       metrics=metrics, advice=advice, tier=Tier.HARDWARE if status is not Status.OK else None,
-                      evidence=[Evidence(source=str(supply), excerpt=f"full={full} design={design}")]))
+                      evidence=[Evidence(source=battery.source, excerpt=f"full={full} design={design}")]))
     return out
 
 
@@ -276,7 +279,16 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
                                     prevention=t("Let the computer set its time automatically from the internet.")),
                       tier=Tier.ON_SITE))
         return out
-    rtc = _read_int(ctx.env.path("/sys/class/rtc/rtc0/since_epoch"))
+    from fieldkit.platform import Unsupported, label, rtc as rtc_clock
+
+    try:
+        rtc = rtc_clock.rtc_epoch(ctx.env.root, ctx.env.platform)
+    except Unsupported:
+        out.append(_f(t("clock"), Status.UNKNOWN,
+                      t("The computer's clock ({when}) is plausible; the hardware clock could not be compared: "
+                        "not supported on {system} yet", when=moment(datetime.fromtimestamp(now, timezone.utc)),
+                        system=label(ctx.env.platform)), rule="clock-rtc-unsupported"))
+        return out
     if rtc:
         drift = now - rtc
         warn = ctx.option("clock_drift_warn_s")
@@ -294,21 +306,10 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
                             prevention=t("Let the computer set its time automatically from the internet."))
         out.append(_f(t("clock"), status, summary,
                       rule="clock-rtc-drift", metrics=[Metric("rtc_drift_s", round(drift, 1), "s", warn)],
-                      advice=advice, evidence=[Evidence(source="/sys/class/rtc/rtc0/since_epoch", excerpt=str(rtc))]))
+                      advice=advice, evidence=[Evidence(source=rtc_clock.SOURCE, excerpt=str(rtc))]))
     else:
         out.append(_f(t("clock"), Status.OK, t("The computer's clock ({when}) is plausible (no hardware clock readable "
                                             "to compare)", when=moment(datetime.fromtimestamp(now, timezone.utc))),
                       rule="clock-plausible"))
     return out
 
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(errors="replace").strip()
-    except OSError:
-        return None
-
-
-def _read_int(path: Path) -> int | None:
-    text = _read(path)
-    return int(text) if text and re.fullmatch(r"-?\d+", text) else None

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from fieldkit.findings import Finding, Metric, Status
+from fieldkit.safetext import one_line, visible
 
 if TYPE_CHECKING:
     from fieldkit.result import ScanResult
@@ -45,7 +46,7 @@ def number(value: float | int) -> str:
 
 def label_text(label: str) -> str:
     # ' and = cannot be in a label; | would end the plugin's text part for some parsers
-    label = label.replace("'", "_").replace("=", "_").replace("|", "/").strip() or "value"
+    label = visible(" ".join(label.split())).replace("'", "_").replace("=", "_").replace("|", "/").strip() or "value"
     return label if _PLAIN_LABEL.match(label) else f"'{label}'"
 
 
@@ -109,7 +110,7 @@ def status_text(result: ScanResult) -> str:
     if reason:
         # the reason first: a line cut at MAX_TEXT must still say the result is partial
         text = f"{reason} (partial result); {text}"
-    text = " ".join(text.replace("|", "/").split())  # '|' would start the perfdata; one line only
+    text = one_line(text.replace("|", "/"))  # '|' would start the perfdata; one line, no control codes
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
@@ -123,4 +124,4 @@ def render(result: ScanResult) -> str:
 
 def unknown(reason: str) -> str:
     """The line for a run that could not produce a verdict (exit 3)."""
-    return "FIELDKIT UNKNOWN - " + " ".join(reason.replace("|", "/").split())
+    return "FIELDKIT UNKNOWN - " + one_line(reason.replace("|", "/"))

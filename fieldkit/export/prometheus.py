@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.findings import Finding
+from fieldkit.safetext import visible
 
 if TYPE_CHECKING:
     from fieldkit.result import ScanResult
@@ -167,10 +168,13 @@ def _sanitize(text: str) -> str:
 
 
 def _escape_label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    # Controls and bidi overrides become visible escapes first (a dashboard shows label values
+    # raw); lone surrogates from undecodable bytes could not even be written as UTF-8.
+    return visible(value, keep_newlines=True).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def _escape_help(text: str) -> str:
+    text = visible(text, keep_newlines=True)
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 

@@ -120,17 +120,6 @@ def db_path() -> Path:
     return paths.data_dir() / DB_NAME
 
 
-def current_host_id() -> str:
-    """This machine's ``host_id``, computed as :func:`fieldkit.machine.identify` does, without psutil."""
-    import hashlib
-    import socket
-
-    try:
-        machine_id = Path("/etc/machine-id").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        machine_id = None
-    return hashlib.sha256(("fieldkit:" + (machine_id or socket.gethostname())).encode()).hexdigest()[:16]
-
 
 @dataclass
 class ScanRow:
@@ -310,14 +299,14 @@ class HistoryStore:
                     "INSERT INTO scans (scan_id, host_id, hostname, profile, started_at, finished_at, status, "
                     "complete, interrupted, version, n_findings, document, visit_id) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (result.scan_id, host_id, str(result.machine.get("hostname") or ""),
-                     str(result.profile.get("name") or ""), doc["started_at"], doc["finished_at"],
-                     int(result.status), int(result.complete), int(result.interrupted), result.version,
-                     len(findings), json.dumps(doc, ensure_ascii=False, allow_nan=False),
-                     str(visit["id"]) if visit and visit.get("id") else None))
+                    _sql_row((result.scan_id, host_id, str(result.machine.get("hostname") or ""),
+                              str(result.profile.get("name") or ""), doc["started_at"], doc["finished_at"],
+                              int(result.status), int(result.complete), int(result.interrupted), result.version,
+                              len(findings), _json_text(doc),
+                              str(visit["id"]) if visit and visit.get("id") else None)))
                 scan = int(cur.lastrowid)
                 conn.executemany("INSERT OR REPLACE INTO checks (scan, name, outcome, duration_s) VALUES (?,?,?,?)",
-                                 [(scan, c.name, c.outcome, c.duration_s) for c in result.checks])
+                                 [_sql_row((scan, c.name, c.outcome, c.duration_s)) for c in result.checks])
                 for seq, finding in enumerate(findings):
                     self._insert_finding(conn, scan, seq, finding, host_id, doc["started_at"])
                 if visit and visit.get("id"):
@@ -341,12 +330,12 @@ class HistoryStore:
         cur = conn.execute(
             "INSERT INTO findings (scan, seq, check_name, subject, status, rule, summary, document) "
             "VALUES (?,?,?,?,?,?,?,?)",
-            (scan, seq, finding["check"], finding["subject"], finding["status_code"], finding.get("rule", ""),
-             finding.get("summary", ""), json.dumps(finding, ensure_ascii=False, allow_nan=False)))
+            _sql_row((scan, seq, finding["check"], finding["subject"], finding["status_code"], finding.get("rule", ""),
+                      finding.get("summary", ""), _json_text(finding))))
         finding_id = cur.lastrowid
-        rows = [(finding_id, scan, host_id, started_at, finding["check"], finding["subject"], m["name"],
-                 _number(m.get("value")), m.get("unit") or "", _number(m.get("warn")), _number(m.get("crit")),
-                 finding["status_code"])
+        rows = [_sql_row((finding_id, scan, host_id, started_at, finding["check"], finding["subject"], m["name"],
+                          _number(m.get("value")), m.get("unit") or "", _number(m.get("warn")), _number(m.get("crit")),
+                          finding["status_code"]))
                 for m in finding.get("metrics", [])]
         if rows:
             conn.executemany("INSERT INTO metrics (finding, scan, host_id, started_at, check_name, subject, name, "
@@ -596,13 +585,30 @@ def _upsert_visit(conn: sqlite3.Connection, visit: dict[str, Any]) -> None:
         "started_at = coalesce(started_at, excluded.started_at), "
         "ended_at = coalesce(excluded.ended_at, ended_at), "
         "notes = CASE WHEN excluded.ended_at IS NOT NULL OR ended_at IS NULL THEN excluded.notes ELSE notes END",
-        (str(visit["id"]), _text(visit.get("customer")), _text(visit.get("site")), _text(visit.get("ticket")),
-         _text(visit.get("technician")), _text(visit.get("started_at")), _text(visit.get("ended_at")),
-         json.dumps(visit.get("notes") or [], ensure_ascii=False)))
+        _sql_row((str(visit["id"]), _text(visit.get("customer")), _text(visit.get("site")), _text(visit.get("ticket")),
+                  _text(visit.get("technician")), _text(visit.get("started_at")), _text(visit.get("ended_at")),
+                  _json_text(visit.get("notes") or []))))
 
 
 def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+def _json_text(value: Any) -> str:
+    """JSON for a document column. A lone surrogate (an undecodable byte from a mount point or a
+    device name) cannot be stored as UTF-8: then every non-ASCII character is escaped, which
+    reads back as exactly the same text."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=False)
+    return text
+
+
+def _sql_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Plain text columns: lone surrogates shown as ``\\udcff`` (SQLite needs valid UTF-8)."""
+    return tuple(v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v for v in row)
 
 
 def _number(value: Any) -> float | None:

@@ -1,6 +1,7 @@
 """The history as text for the technician (``fieldkit history list|show|diff|trend``) and as JSON Lines.
 
-Each function returns lines; the command line prints them. Messages for the technician are
+Each function returns lines, with outside text (host names, notes, subjects) made visible
+and harmless for a terminal (:func:`fieldkit.safetext.visible`); the command line prints them. Messages for the technician are
 in the language of the machine (gettext domain ``cli``, like the command line's). The technician's log has its
 own renderer (:func:`fieldkit.history.stats.render_text`).
 """
@@ -11,6 +12,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any, Sequence
 
 from fieldkit.history.store import HistoryError, HistoryStore
+from fieldkit.safetext import visible
 from fieldkit.timestamps import iso_utc, parse_iso
 
 if TYPE_CHECKING:
@@ -29,9 +31,9 @@ def scan_list(rows: Sequence[ScanRow], visits: dict[str, dict[str, Any]]) -> lis
         flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
         visit = visits.get(r.visit_id or "", {})
         where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
-        lines.append(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {r.hostname[:16]:<16} "
-                     f"{r.profile[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
-                     f"{where or '-'}{flags}")
+        lines.append(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {visible(r.hostname)[:16]:<16} "
+                     f"{visible(r.profile)[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
+                     f"{visible(where) or '-'}{flags}")
     return lines
 
 
@@ -41,7 +43,7 @@ def scan_heading(row: int, result: ScanResult) -> list[str]:
     if result.visit:
         details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
                             if result.visit.get(k))
-        lines.append(f"During visit {result.visit.get('id')}: {details}")
+        lines.append(visible(f"During visit {result.visit.get('id')}: {details}"))
     return lines
 
 
@@ -50,7 +52,8 @@ def changes_since_last(result: ScanResult) -> list[str]:
     changes = result.extra.get("changes_since_last") or []
     if not changes:
         return []
-    return ["Changes since the previous scan:"] + [f"  {c['check']} {c['subject']}: {c['summary']}" for c in changes]
+    return ["Changes since the previous scan:"] + [visible(f"  {c['check']} {c['subject']}: {c['summary']}")
+                                                   for c in changes]
 
 
 def diff(first: int, second: int, before: ScanResult, after: ScanResult, changes: Sequence[Change],
@@ -62,27 +65,27 @@ def diff(first: int, second: int, before: ScanResult, after: ScanResult, changes
         lines.append("Note: the two scans are of different machines.")
     lines.append("Status changes:" if changes else "No status changes.")
     for c in changes:
-        lines.append(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
-                     f"{(c.after.name if c.after else '-'):<8} {c.summary}")
+        lines.append(visible(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
+                             f"{(c.after.name if c.after else '-'):<8} {c.summary}"))
     if metrics:
         lines.append("Metric changes:")
         for m in metrics:
-            lines.append(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
-                         f"({m.delta:+g})")
+            lines.append(visible(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} "
+                                 f"{m.unit} ({m.delta:+g})"))
     return lines
 
 
 def trend(subject: str, metric: str, points: Sequence[TrendPoint]) -> list[str]:
     """``history trend``: one value per scan, oldest first, and the change over the period."""
     unit = points[-1].unit
-    lines = [f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans"]
+    lines = [visible(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans")]
     for p in points:
         value = "-" if p.value is None else f"{p.value:g}"
         lines.append(f"  {p.started_at[:19].replace('T', ' ')}  {value:>12}  {p.status.name}")
     numbers = [p.value for p in points if p.value is not None]
     if len(numbers) >= 2:
-        lines.append(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
-                     f"(min {min(numbers):g}, max {max(numbers):g})")
+        lines.append(visible(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
+                             f"(min {min(numbers):g}, max {max(numbers):g})"))
     return lines
 
 

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from fieldkit.i18n.domains import (CHECK_DOMAINS, DEFAULT_LANG, DOMAINS, LANGUAGES, NATIVE_NAMES,
                                    domain_of_check)
-from fieldkit.messages import Msg
+from fieldkit.messages import Msg, MsgList
 
 __all__ = ["CHECK_DOMAINS", "DEFAULT_LANG", "DOMAINS", "LANGUAGES", "NATIVE_NAMES", "Translator", "catalog",
            "domain_of_check", "languages", "lang_from_env", "po_path", "LOCALE_DIR"]
@@ -212,7 +212,14 @@ class Translator:
             if customer and self.lang != DEFAULT_LANG:
                 self.untranslated.add(msg.template)
             template = msg.plural if msg.plural is not None and msg.params.get("n") != 1 else msg.template
-        params = {k: (self._msg(v, first, customer) if isinstance(v, Msg) else v) for k, v in msg.params.items()}
+        def one(v: Any) -> Any:
+            if isinstance(v, Msg):
+                return self._msg(v, first, customer)
+            if isinstance(v, MsgList):
+                return v.sep.join(str(one(i)) for i in v.items)
+            return v
+
+        params = {k: one(v) for k, v in msg.params.items()}
         try:
             return self.formatter.format(template, **params)
         except (KeyError, IndexError, ValueError, TypeError, AttributeError):

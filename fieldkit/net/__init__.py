@@ -32,11 +32,13 @@ Entry points (all thread-safe; run them concurrently with :func:`run_parallel`):
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import statistics
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 
 @dataclass
@@ -179,6 +181,36 @@ def run_parallel(tasks: dict[str, Callable[[], Any]], timeout: float,
 _SCAPY_LOCK = threading.Lock()
 
 
+@contextlib.contextmanager
+def _caches_in_fieldkit_home() -> Iterator[None]:
+    """scapy writes its cache (services, manufacturer database) under ``~/.cache`` at import.
+
+    Run from a stick (``fieldkit-data`` next to the portable build), that cache goes onto
+    the stick instead: nothing is written to the machine at hand.
+    """
+    from fieldkit import paths
+
+    cache = paths.cache_dir()
+    if cache is None:
+        yield
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # a read-only stick: scapy then runs without a cache
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    os.environ["XDG_CONFIG_HOME"] = str(cache / "config")
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def load_scapy() -> None:
     """Import scapy's IP layers once, one thread at a time.
 
@@ -192,10 +224,11 @@ def load_scapy() -> None:
 
         # scapy logs "MAC address to reach destination not found" and similar to stderr.
         logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-        import scapy.config  # noqa: F401
-        import scapy.layers.inet  # noqa: F401
-        import scapy.layers.inet6  # noqa: F401
-        import scapy.sendrecv  # noqa: F401 - imported for its side effect (module loaded)
+        with _caches_in_fieldkit_home():
+            import scapy.config  # noqa: F401
+            import scapy.layers.inet  # noqa: F401
+            import scapy.layers.inet6  # noqa: F401
+            import scapy.sendrecv  # noqa: F401 - imported for its side effect (module loaded)
 
 
 def scapy_send_receive(packets: list, inter: float, timeout: float, ipv6: bool = False) -> tuple[list, list]:

@@ -1,17 +1,23 @@
 """Local network configuration: interfaces, addresses, default routes, DNS resolvers.
 
-Reads only local state (psutil, ``/proc/net/route``, ``/proc/net/ipv6_route``,
-``/etc/resolv.conf``); sends nothing. Paths go through a ``root`` prefix so tests
-can point them at fixture files.
+Reads only local state (psutil; the operating system's route table, neighbour cache and
+resolver configuration through :mod:`fieldkit.platform`); sends nothing. Paths go
+through a ``root`` prefix so tests can point them at fixture files.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fieldkit.platform import LINUX, Unsupported, neighbours, routes
+from fieldkit.platform import resolvers as platform_resolvers
+from fieldkit.platform.routes import Route
+
+__all__ = ["Interface", "ResolverConfig", "Route", "default_routes", "egress_source", "interfaces",
+           "neighbour_mac", "resolvers"]
 
 
 @dataclass
@@ -42,18 +48,6 @@ class Interface:
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "up": self.up, "link": self.operstate, "mtu": self.mtu, "speed_mbps": self.speed_mbps,
                 "ipv4": self.ipv4, "ipv6": self.ipv6, "mac": self.mac}
-
-
-@dataclass
-class Route:
-    interface: str
-    gateway: str | None           # None = directly connected default (point-to-point)
-    family: int
-    metric: int = 0
-
-    def to_dict(self) -> dict[str, object]:
-        return {"interface": self.interface, "gateway": self.gateway,
-                "family": "ipv6" if self.family == socket.AF_INET6 else "ipv4", "metric": self.metric}
 
 
 def interfaces(root: Path = Path("/")) -> list[Interface]:
@@ -95,47 +89,10 @@ def _prefixlen(netmask: str | None) -> int:
         return 32
 
 
-def default_routes(root: Path = Path("/")) -> list[Route]:
-    """IPv4 and IPv6 default routes from the kernel's tables in /proc."""
-    return _ipv4_defaults(root / "proc/net/route") + _ipv6_defaults(root / "proc/net/ipv6_route")
+def default_routes(root: Path = Path("/"), system: str = LINUX) -> list[Route]:
+    """IPv4 and IPv6 default routes (:mod:`fieldkit.platform.routes`; raises ``Unsupported`` off Linux)."""
+    return routes.default_routes(root, system)
 
-
-def _ipv4_defaults(path: Path) -> list[Route]:
-    routes = []
-    try:
-        lines = path.read_text().splitlines()[1:]
-    except OSError:
-        return routes
-    for line in lines:
-        cols = line.split()
-        if len(cols) < 8 or cols[1] != "00000000" or cols[7] != "00000000":
-            continue
-        flags = int(cols[3], 16)
-        if not flags & 0x1:  # RTF_UP
-            continue
-        gw = socket.inet_ntoa(struct.pack("<L", int(cols[2], 16)))
-        routes.append(Route(cols[0], gw if flags & 0x2 else None, socket.AF_INET, int(cols[6])))
-    return sorted(routes, key=lambda r: r.metric)
-
-
-def _ipv6_defaults(path: Path) -> list[Route]:
-    routes = []
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return routes
-    for line in lines:
-        cols = line.split()
-        # dest, dest_prefix, src, src_prefix, next_hop, metric, refcnt, use, flags, iface
-        if len(cols) < 10 or cols[0] != "0" * 32 or cols[1] != "00" or cols[9] == "lo":
-            continue
-        flags = int(cols[8], 16)
-        if not flags & 0x1 or flags & 0x200:  # not up, or RTF_REJECT (unreachable default on lo)
-            continue
-        hop = cols[4]
-        gw = None if hop == "0" * 32 else str(ipaddress.IPv6Address(bytes.fromhex(hop)))
-        routes.append(Route(cols[9], gw, socket.AF_INET6, int(cols[5], 16)))
-    return sorted(routes, key=lambda r: r.metric)
 
 
 @dataclass
@@ -145,9 +102,10 @@ class ResolverConfig:
     search: list[str] = field(default_factory=list)
     stub: bool = False            # only a local stub (systemd-resolved 127.0.0.53) is configured
     note: str = ""
+    unsupported: str = ""         # why this system's resolver configuration could not be read
 
 
-def resolvers(root: Path = Path("/")) -> ResolverConfig:
+def resolvers(root: Path = Path("/"), system: str = LINUX) -> ResolverConfig:
     """Configured DNS resolvers from /etc/resolv.conf.
 
     When it lists only systemd-resolved's stub (127.0.0.53), the upstream servers are
@@ -155,6 +113,12 @@ def resolvers(root: Path = Path("/")) -> ResolverConfig:
     nothing about whether the real resolvers work. (``ip netns exec`` bind-mounts
     /etc/netns/NAME/resolv.conf over /etc/resolv.conf, so this also works in a netns.)
     """
+    if not platform_resolvers.uses_resolv_conf(system):
+        try:
+            servers, search, source = platform_resolvers.from_system(system)
+        except Unsupported as exc:
+            return ResolverConfig(servers=[], source="", unsupported=str(exc))
+        return ResolverConfig(servers=servers, source=source, search=search)
     main = root / "etc/resolv.conf"
     servers, search = _parse_resolv_conf(main)
     config = ResolverConfig(servers=servers, source=str(main), search=search)
@@ -207,18 +171,13 @@ def egress_source(destination: str) -> str | None:
         return None
 
 
-def neighbour_mac(address: str, root: Path = Path("/")) -> str | None:
-    """The MAC address the kernel resolved for ``address`` (``/proc/net/arp``, complete entries only).
+def neighbour_mac(address: str, root: Path = Path("/"), system: str = LINUX) -> str | None:
+    """The MAC address the kernel resolved for ``address``; None if unresolved or unreadable on this system.
 
     A router that ignores ping still has to answer ARP to forward anything, so a
     complete entry right after the ping proves it is alive on the local network.
     """
     try:
-        lines = (root / "proc/net/arp").read_text().splitlines()[1:]
-    except OSError:
+        return neighbours.neighbour_mac(address, root, system)
+    except Unsupported:
         return None
-    for line in lines:
-        cols = line.split()
-        if len(cols) >= 4 and cols[0] == address and int(cols[2], 16) & 0x2 and cols[3] != "00:00:00:00:00:00":
-            return cols[3]
-    return None

@@ -25,7 +25,22 @@ def _environment():  # -> jinja2.Environment (imported lazily: `fieldkit --help`
         autoescape=True,            # all templates, whatever their name
         undefined=jinja2.StrictUndefined,  # a typo in the template fails the tests, not silently blank
         trim_blocks=False, lstrip_blocks=False,
+        finalize=_finalize,
     )
+
+
+def _finalize(value: object) -> object:
+    """Every plain string printed by the template: control and bidi-override characters shown as
+    escapes (``\\x1b``, ``\\u202e``) before autoescaping, so a hostile note cannot reorder or hide the
+    text the customer reads, and NUL (invalid in HTML) never reaches the file. Markup (the SVG) is
+    already safe and passes through."""
+    from markupsafe import Markup
+
+    from fieldkit.safetext import visible
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value, keep_newlines=True)
+    return value
 
 
 def render_html(model: ReportModel) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from fieldkit.report.model import ReportModel, StatusView
+from fieldkit.safetext import visible
 
 # "(" and "!" need no escape once "[" and "]" are escaped: they only act next to a link bracket.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -18,7 +19,7 @@ _LINE_START = re.compile(r"^(#|[-+>]|\d+(?=[.)]))")
 
 def cell(text: object) -> str:
     """Escape machine text for a table cell (no block can start inside a cell)."""
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = visible(" ".join(str(text).split())).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return " ".join(_MD_SPECIAL.sub(r"\\\1", value).split())
 
 
@@ -27,8 +28,10 @@ def md(text: object) -> str:
 
     Inline punctuation is escaped everywhere; block markers (``#``, ``-``, ``1.``) only
     where they would start a block, so dates and versions stay readable in the raw text.
+    Control and bidi-override characters are shown as escapes (``\\x1b``): a ticket system
+    or a terminal showing the raw Markdown must not act on them.
     """
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = visible(" ".join(str(text).split())).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     value = _MD_SPECIAL.sub(r"\\\1", value)
     value = " ".join(value.split())  # a newline would end a table row or a list item
     # "1. x" -> "1\\. x" (CommonMark escapes the punctuation, a backslash before a digit is literal)
@@ -48,7 +51,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _fence(text: str) -> list[str]:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [fence, text.rstrip("\n"), fence]
+    # a code block keeps line breaks but shows every other control character as an escape
+    return [fence, visible(text.rstrip("\n"), keep_newlines=True), fence]
 
 
 def _signoff(model: ReportModel) -> list[str]:
@@ -158,7 +162,7 @@ def render_markdown(model: ReportModel) -> str:
         for f in mc.findings:
             out += [f"#### {_status(f.state)} {md(f.check)} · {md(f.subject)}", "", md(f.summary), ""]
             if f.rule:
-                out += [f"{t('Rule')}: `{f.rule.replace('`', '')}`", ""]
+                out += [f"{t('Rule')}: `{visible(' '.join(f.rule.split())).replace('`', '')}`", ""]
             if f.metrics:
                 out += _table([t("Metric"), t("Value"), t("Unit"), t("Warning at"),
                                t("Critical at")], [[cell(c) for c in row[:5]] for row in f.metrics])

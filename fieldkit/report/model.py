@@ -229,7 +229,9 @@ class ReportModel:
         parts = [brand.name, brand.phone or brand.email or brand.website] if brand else []
         parts = [p for p in parts if p] or [self.title + (f" – {self.visit.customer}" if self.visit and
                                                           self.visit.customer else "")]
-        return css_string(" · ".join(parts))
+        from fieldkit.safetext import visible
+
+        return css_string(visible(" · ".join(parts)))  # a customer name with controls or bidi overrides
 
 
 def css_string(text: str) -> str:
@@ -772,7 +774,8 @@ def _spectrogram_chart(finding: Finding, data: dict[str, Any], t: Translator) ->
     else:
         description += " " + t("No click detected.")
     return svg.heatmap(t("Sound spectrogram of {subject}", subject=subject), description,
-                       times, freqs, spec["db"], markers_x=clicks, marker_label=t("detected clicks"))
+                       times, freqs, spec["db"], markers_x=clicks, marker_label=t("detected clicks"),
+                       x_label=t("time (s)"), y_label=t("frequency (Hz)"))
 
 
 def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
@@ -786,7 +789,8 @@ def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> sv
              "Sound envelope ({points} points) with {n} detected clicks marked.", n=len(clicks),
              points=len(env["values"])),
         list(env.get("times_s") or range(len(env["values"]))), {t("level"): env["values"]},
-        y_label=t("level"), markers_x=clicks, marker_label=t("detected clicks"))
+        x_label=t("time (s)"), y_label=t("level"), markers_x=clicks, marker_label=t("detected clicks"),
+        gap_label=t("lost"))
     if clicks:
         moments = ", ".join(t.number(c, ".3f") + " s" for c in clicks[:50])
         chart.table_note = (chart.table_note + "; " if chart.table_note else "") + t("clicks at {times}", times=moments)
@@ -809,7 +813,7 @@ def _rtt_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Cha
              "{n} probes to {subject} in send order; lost: {lost} (marked with a cross on the axis).",
              n=len(rtt), subject=subject, lost=lost),
         list(range(1, len(rtt) + 1)), {t("round trip"): rtt}, x_label=t("probe"), y_label=t("round trip"),
-        unit="ms")
+        unit="ms", gap_label=t("lost"))
 
 
 def _hops_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
@@ -822,7 +826,8 @@ def _hops_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Ch
                          t.tn("{n} hop on the way to {subject}: round-trip time per hop, with loss.",
                               "{n} hops on the way to {subject}: round-trip time per hop, with loss.",
                               n=len(hops), subject=subject),
-                         hops)
+                         hops, no_answer=t("* (no answer)"), loss_note=t("{loss}% loss"), value_label=t("round trip"),
+                         columns=(t("hop"), t("address"), t("round trip (ms)"), t("loss (%)")))
 
 
 def _series_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
@@ -837,4 +842,4 @@ def _series_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.
         t("Latency and jitter over time, {subject}", subject=str(finding.subject)),
         t("{samples} samples of {series} during the test stream to {subject}.", samples=len(series["t_s"]),
           series=" / ".join(lines), subject=str(finding.subject)),
-        series["t_s"], lines, y_label=t("delay"), unit="ms")
+        series["t_s"], lines, x_label=t("time (s)"), y_label=t("delay"), unit="ms", gap_label=t("lost"))

@@ -22,7 +22,16 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _markup_escape
+
+from fieldkit.safetext import visible
+
+
+def escape(value: object) -> Markup:
+    """Markup-escaped, with control and bidi-override characters shown visibly (XML forbids most controls)."""
+    return _markup_escape(visible(value))
+
 
 _ids = itertools.count(1)
 
@@ -387,7 +396,8 @@ def _raster_python(db: Sequence[Sequence[Any]], n_t: int) -> Raster:
 
 
 def heatmap(title: str, description: str, times: Sequence[float], freqs: Sequence[float],
-            db: Sequence[Sequence[Any]], *, markers_x: Sequence[float] = (), marker_label: str = "clicks") -> Chart:
+            db: Sequence[Sequence[Any]], *, markers_x: Sequence[float] = (), marker_label: str = "clicks",
+            x_label: str = "time (s)", y_label: str = "frequency (Hz)") -> Chart:
     """Spectrogram: ``db[f][t]`` (one row per frequency bin), low frequencies at the bottom."""
     uid, parts = _open(title, description, height=HEIGHT + 20)
     height = HEIGHT + 20
@@ -415,7 +425,7 @@ def heatmap(title: str, description: str, times: Sequence[float], freqs: Sequenc
 
     _axes(parts, [(px(t), _fmt(t)) for t in _nice_ticks(t_lo, t_hi) if t_lo <= t <= t_hi],
           [(py(f), _fmt(f / 1000, 1) + "k") for f in _nice_ticks(f_lo, f_hi) if f_lo <= f <= f_hi],
-          "time (s)", "frequency (Hz)", height=height)
+          x_label, y_label, height=height)
     # colour scale legend
     cx = right + 10
     for i in range(10):
@@ -447,20 +457,23 @@ def heatmap(title: str, description: str, times: Sequence[float], freqs: Sequenc
 
 # --------------------------------------------------------------------------- traceroute hops
 
-def hop_chart(title: str, description: str, hops: Sequence[dict[str, Any]]) -> Chart:
-    """One bar per hop (round-trip time), with the loss printed beside it and no-answer hops marked."""
+def hop_chart(title: str, description: str, hops: Sequence[dict[str, Any]], *, no_answer: str = "* (no answer)",
+              loss_note: str = "{loss}% loss", value_label: str = "round trip",
+              columns: Sequence[str] = ("hop", "address", "round trip (ms)", "loss (%)")) -> Chart:
+    """One bar per hop (round-trip time), with the loss printed beside it and no-answer hops marked.
+    The words are parameters so the report can pass them in the reader's language."""
     labels, values, loss = [], [], []
     for hop in hops:
-        address = hop.get("address") or "* (no answer)"
+        address = hop.get("address") or no_answer
         labels.append(f"{hop.get('ttl', '?')} {address}")
         values.append(hop.get("rtt_ms"))
         loss.append(hop.get("loss_pct"))
     statuses = ["CRITICAL" if isinstance(lp, (int, float)) and lp >= 50 else
                 "WARNING" if isinstance(lp, (int, float)) and lp > 0 else "" for lp in loss]
-    notes = [f"{_fmt(lp)}% loss" if isinstance(lp, (int, float)) and lp > 0 else "" for lp in loss]
-    chart = bar_chart(title, description, labels, values, unit=" ms", value_label="round trip",
+    notes = [loss_note.replace("{loss}", _fmt(lp)) if isinstance(lp, (int, float)) and lp > 0 else "" for lp in loss]
+    chart = bar_chart(title, description, labels, values, unit=" ms", value_label=value_label,
                       statuses=statuses, annotations=notes)
-    chart.columns = ["hop", "address", "round trip (ms)", "loss (%)"]
-    chart.rows = [[hop.get("ttl", "?"), hop.get("address") or "* (no answer)", _fmt(hop.get("rtt_ms"), 2),
+    chart.columns = list(columns)
+    chart.rows = [[hop.get("ttl", "?"), hop.get("address") or no_answer, _fmt(hop.get("rtt_ms"), 2),
                    _fmt(hop.get("loss_pct"))] for hop in hops]
     return chart

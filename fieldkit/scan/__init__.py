@@ -105,10 +105,16 @@ def _run_locked(request: ScanRequest, session: ScanSession, callbacks: ScanCallb
     machine = identify(env)
     history = session.history_for(machine)
     ctrl_c = CtrlC(notice=callbacks.inform)
+
+    def save(result: ScanResult) -> None:
+        if result.finished_at is not None:  # the runner's last write: the checks are over
+            ctrl_c.finishing()
+        result_file.save(result)
+
     with ctrl_c:
         try:
             with progress if progress else nullcontext():
-                result = run_scan(request.profile, env=env, machine=machine, on_update=result_file.save,
+                result = run_scan(request.profile, env=env, machine=machine, on_update=save,
                                   progress=progress, argv=request.argv, history=history,
                                   visit=open_visit(callbacks.warn))
             ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)

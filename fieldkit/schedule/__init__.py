@@ -10,6 +10,7 @@ the Prometheus textfile. Root installs use the system paths (``FIELDKIT_SYSTEM=1
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -73,19 +74,66 @@ def parse_every(every: str, seed: str = "") -> Calendar:
 
 
 def scan_command(profile: str, *, system: bool, textfile_dir: str | None = None,
-                 reports_dir: str | None = None) -> list[str]:
+                 reports_dir: str | None = None, program: str | None = None) -> list[str]:
+    """The scheduled command; ``program`` is the portable executable to run (default: this fieldkit)."""
+    from fieldkit import paths
+
     if reports_dir is None:
         if system:
             reports_dir = "/var/lib/fieldkit/reports"
-        else:
-            from fieldkit import paths
+        elif paths.portable_home() is not None and not os.environ.get("FIELDKIT_HOME"):
+            # Run from a stick: the scheduled copy keeps its results on the machine, not on the stick.
+            import platformdirs
 
+            reports_dir = str(platformdirs.user_data_path("fieldkit") / "reports")
+        else:
             reports_dir = str(paths.data_dir() / "reports")
-    argv = [sys.executable, "-m", "fieldkit", "scan", "--profile", profile, "--quiet", "--out", reports_dir,
+    if program is not None:
+        argv_program = [program]
+    elif getattr(sys, "frozen", False):  # the portable build is its own interpreter: no "-m fieldkit"
+        argv_program = [sys.executable]
+    else:
+        argv_program = [sys.executable, "-m", "fieldkit"]
+    argv = [*argv_program, "scan", "--profile", profile, "--quiet", "--out", reports_dir,
             "--lock-wait", str(SCHEDULED_LOCK_WAIT_S)]
     if textfile_dir:
         argv += ["--textfile-dir", str(Path(textfile_dir).absolute())]
     return argv
+
+
+def machine_copy(system: bool, root: Path | None = None, *, dry_run: bool = False) -> tuple[str, list[str]] | None:
+    """Copy the portable build from the stick onto the machine, for a schedule that must outlive the stick.
+
+    Only when fieldkit runs as the portable build from a folder with ``fieldkit-data`` (a
+    stick). Root: ``/opt/fieldkit/<build>``; a user: ``<user data>/app/<build>``. Returns
+    the executable's path as the machine will see it and what was done; None when no copy
+    is needed (an installed fieldkit, or a build already installed on the machine).
+    """
+    import shutil
+
+    from fieldkit import paths
+
+    bundle = paths.bundle_dir()
+    if bundle is None or paths.portable_home() is None:
+        return None
+    if system:
+        base = Path("/opt/fieldkit")
+    else:
+        import platformdirs
+
+        base = platformdirs.user_data_path("fieldkit") / "app"
+    visible = base / bundle.name
+    dest = root / visible.relative_to(visible.anchor) if root is not None else visible
+    if dry_run:
+        return str(visible / "fieldkit"), [f"would copy {bundle} to {dest}"]
+    if (dest / "fieldkit").is_file():
+        return str(visible / "fieldkit"), [f"{dest} is already installed"]
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(bundle, dest, symlinks=True)
+    except OSError as exc:
+        raise ScheduleError(f"{dest}: cannot copy fieldkit onto this machine: {exc.strerror or exc}") from None
+    return str(visible / "fieldkit"), [f"copied {bundle} to {dest}"]
 
 
 def systemd_running() -> bool:

@@ -7,6 +7,7 @@ Everything goes through ``ctx.run`` (hard timeout, process group killed), with
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,21 @@ def find_smartctl(ctx: Context) -> str | None:
     if found:
         return found
     for candidate in _FALLBACK_PATHS:
-        if ctx.env.path(candidate).exists():
-            return str(ctx.env.path(candidate))
-    return None
+        path = ctx.env.path(candidate)
+        if path.is_file() and os.access(path, os.X_OK):  # a program, not a leftover or a masked path
+            return str(path)
+    from fieldkit import paths
+
+    bundled = paths.bundled_tool("smartctl")  # the portable build's own copy, used only when the machine has none
+    return str(bundled) if bundled else None
+
+
+def smartctl_origin(smartctl: str) -> str:
+    """``bundled`` (the portable build's copy) or ``system`` (the machine's own): said in every finding."""
+    from fieldkit import paths
+
+    bundled = paths.bundled_tool("smartctl")
+    return "bundled" if bundled is not None and Path(smartctl) == bundled else "system"
 
 
 def smartctl_env(ctx: Context) -> dict[str, str]:
@@ -117,15 +130,17 @@ _VIRTUAL_MODEL = re.compile(r"QEMU|VMware|VBOX|Virtual|Msft Virtual|Xen|KVM", re
 
 
 def sysfs_disks(ctx: Context) -> tuple[list[Candidate], list[Skipped]]:
-    """Block devices from /sys/block: physical candidates and skipped ones with a reason."""
-    base = ctx.env.path("/sys/block")
+    """Block devices the kernel lists (:mod:`fieldkit.platform.blockdev`): physical candidates and skipped ones."""
+    from fieldkit.platform import Unsupported, blockdev
+
     candidates: list[Candidate] = []
     skipped: list[Skipped] = []
     try:
-        names = sorted(p.name for p in base.iterdir())
-    except OSError:
-        return [], []
-    for name in names:
+        devices = blockdev.block_devices(ctx.env.root, ctx.env.platform)
+    except Unsupported:
+        return [], []  # smartctl --scan-open alone finds the drives on this system
+    for device in devices:
+        name = device.name
         if _NOT_DISKS.match(name):
             continue
         dev = f"/dev/{name}"
@@ -138,11 +153,11 @@ def sysfs_disks(ctx: Context) -> tuple[list[Candidate], list[Skipped]]:
         if name.startswith("mmcblk"):
             skipped.append(Skipped(dev, "SD card / eMMC (no SMART interface)"))
             continue
-        ident = " ".join(_read(base / name / "device" / f) for f in ("vendor", "model")).strip()
+        ident = f"{device.vendor} {device.model}".strip()
         if _VIRTUAL_MODEL.search(ident):
             skipped.append(Skipped(dev, f"virtual disk ({ident})"))
             continue
-        if _read(base / name / "removable") == "1":
+        if device.removable:
             # USB sticks and card readers set the removable bit; USB disk enclosures do not.
             skipped.append(Skipped(dev, f"removable media{f' ({ident})' if ident else ''}: USB stick or card "
                                         "reader, no SMART"))
@@ -153,13 +168,6 @@ def sysfs_disks(ctx: Context) -> tuple[list[Candidate], list[Skipped]]:
         elif re.match(r"^(sd|hd)[a-z]+$", name):
             candidates.append(Candidate(dev, None, note=f"sysfs {name} {ident}".strip()))
     return candidates, skipped
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return ""
 
 
 # ------------------------------------------------------------------------------ reading

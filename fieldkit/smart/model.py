@@ -16,6 +16,16 @@ class ParseError(ValueError):
     """The input is not smartctl output fieldkit can read (garbled, truncated, empty)."""
 
 
+#: what a parser may trip over in output of an unexpected shape (a null where a number was,
+#: a list where a table was): reported as ParseError, never as a crash of the check
+SHAPE_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError)
+
+
+def shape_error(source: str, what: str, exc: BaseException) -> ParseError:
+    detail = " ".join(f"{exc.__class__.__name__}: {exc}".split())[:200]
+    return ParseError(f"{source}: {what} of an unexpected shape ({detail})")
+
+
 # smartctl exit status bits (smartctl(8) "EXIT STATUS"; notes/smart.md §1).
 EXIT_BITS = {
     0: "command line did not parse, or the device type could not be detected",
@@ -181,3 +191,84 @@ def parse_int(text: Any) -> int | None:
 def first_int(text: str) -> int | None:
     m = re.match(r"\s*(\d+)", text or "")
     return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------------------------- shapes
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value == value and abs(value) < 2**63 else None
+    if isinstance(value, str):
+        return parse_int(value)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _numbers(value: Any) -> Any:
+    """A health-log value: an integer, or a list of integers (NVMe temperature sensors)."""
+    if isinstance(value, list):
+        return [n for n in (_int(v) for v in value) if n is not None]
+    return _int(value)
+
+
+def normalise(drive: Drive) -> Drive:
+    """Every field of the type the rules expect; a value of another shape becomes "not known".
+
+    smartctl's JSON is outside text: a capture edited by hand, written by another tool or
+    damaged in transit can hold a table where a number belongs. The rules then see None
+    (not reported) instead of crashing the check. Scalar and simple-table fields are found
+    by their declared type, so a field added to :class:`Drive` later is covered too.
+    """
+    import dataclasses
+
+    for spec in dataclasses.fields(drive):
+        value = getattr(drive, spec.name)
+        kind = str(spec.type).replace(" ", "")
+        if kind == "int|None":
+            setattr(drive, spec.name, _int(value))
+        elif kind == "str|None":
+            setattr(drive, spec.name, _str(value))
+        elif kind == "bool|None":
+            setattr(drive, spec.name, _bool(value))
+        elif kind in ("dict[int,int]", "dict[str,int]"):
+            table = {}
+            for key, item in (value if isinstance(value, dict) else {}).items():
+                key = _int(key) if kind == "dict[int,int]" else _str(key)
+                number = _int(item)
+                if key is not None and number is not None:
+                    table[key] = number
+            setattr(drive, spec.name, table)
+    drive.argv = [str(a) for a in drive.argv] if isinstance(drive.argv, list) else None
+    drive.messages = [m if isinstance(m, str) else str(m) for m in drive.messages or []]
+    attributes: dict[int, Attribute] = {}
+    for attr in (drive.attributes or {}).values():
+        attr.value, attr.worst, attr.thresh = _int(attr.value), _int(attr.worst), _int(attr.thresh)
+        attr.raw_value = _int(attr.raw_value)
+        attr.name = _str(attr.name) or f"Attribute_{attr.id}"
+        attr.raw_string = _str(attr.raw_string) or ""
+        attributes[attr.id] = attr
+    drive.attributes = attributes
+    drive.nvme = {str(k): _numbers(v) for k, v in (drive.nvme or {}).items()}
+    drive.scsi = {str(k): _int(v) for k, v in (drive.scsi or {}).items()}
+    for test in drive.self_tests:
+        test.kind, test.status = _str(test.kind) or "?", _str(test.status) or "?"
+        test.hours, test.lba = _int(test.hours), _int(test.lba)
+    drive.ata_errors = [(h, str(text)) for h, text in drive.ata_errors if isinstance(h, int)]
+    drive.selftest_polling_minutes = {k: v for k, v in (drive.selftest_polling_minutes or {}).items()
+                                      if isinstance(v, int) and not isinstance(v, bool)}
+    return drive

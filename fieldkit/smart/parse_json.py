@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fieldkit.smart.model import Attribute, Drive, ParseError, SelfTest, parse_int
+from fieldkit.smart.model import (SHAPE_ERRORS, Attribute, Drive, ParseError, SelfTest,
+                                   normalise, parse_int, shape_error)
 
 
 def loads(text: str, source: str) -> dict[str, Any]:
@@ -27,6 +28,16 @@ def loads(text: str, source: str) -> dict[str, Any]:
 
 
 def parse(obj: dict[str, Any], source: str) -> Drive:
+    """smartctl JSON -> Drive; output of an unexpected shape raises :class:`ParseError`, never a crash."""
+    try:
+        return normalise(_parse(obj, source))
+    except ParseError:
+        raise
+    except SHAPE_ERRORS as exc:
+        raise shape_error(source, "smartctl JSON", exc) from None
+
+
+def _parse(obj: dict[str, Any], source: str) -> Drive:
     sc = obj.get("smartctl") or {}
     dev = obj.get("device") or {}
     drive = Drive(source=source, fmt="json")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from fieldkit.smart.model import Attribute, Drive, ParseError, SelfTest, first_int, parse_int
+from fieldkit.smart.model import (SHAPE_ERRORS, Attribute, Drive, ParseError, SelfTest,
+                                   normalise, first_int, parse_int, shape_error)
 from fieldkit.smart.parse_json import ata_outcome
 
 # ``smartctl -a``: ID# ATTRIBUTE_NAME FLAG VALUE WORST THRESH TYPE UPDATED WHEN_FAILED RAW_VALUE
@@ -36,7 +37,17 @@ def looks_like_text(text: str) -> bool:
 
 
 def parse(text: str, source: str) -> Drive:
-    """Parse text output; raise :class:`ParseError` when it is not smartctl output at all."""
+    """Parse text output; raise :class:`ParseError` when it is not smartctl output at all (or
+    when it is of a shape the parser trips over: never a crash of the check)."""
+    try:
+        return normalise(_parse(text, source))
+    except ParseError:
+        raise
+    except SHAPE_ERRORS as exc:
+        raise shape_error(source, "smartctl text", exc) from None
+
+
+def _parse(text: str, source: str) -> Drive:
     text = text.replace("\r\n", "\n").replace("\r", "\n")   # Windows captures (h03)
     if not text.strip():
         raise ParseError(f"{source}: empty output")

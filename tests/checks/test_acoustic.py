@@ -256,8 +256,8 @@ def test_from_wav_not_a_wav(make_ctx, tmp_path: Path) -> None:
     bad = tmp_path / "memo.wav"
     bad.write_text("not audio at all")
     [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(bad)))
-    assert finding.status is Status.UNKNOWN and finding.rule == "audio-bad-wav"
-    assert "memo.wav: not a WAV file" in finding.summary
+    assert finding.status is Status.UNKNOWN and finding.rule == "audio-bad-file"
+    assert "memo.wav: not an audio file fieldkit can read" in finding.summary
 
 
 def test_save_wav_into_missing_folder_fails_before_recording(make_ctx, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fk_scans import at, disk, scan, system, target
 from fieldkit.findings import Status
 from fieldkit.history import HistoryError, HistoryStore, HistoryView, compare_with_history
-from fieldkit.history.store import MIGRATIONS, SCHEMA_VERSION, _statements, current_host_id, db_path
+from fieldkit.history.store import MIGRATIONS, SCHEMA_VERSION, _statements, db_path
 
 OK, WARN, CRIT, UNK = Status.OK, Status.WARNING, Status.CRITICAL, Status.UNKNOWN
 
@@ -205,5 +205,6 @@ def test_trend_returns_oldest_first_for_one_machine(store: HistoryStore) -> None
 
 def test_current_host_id_matches_machine_identify() -> None:
     from fieldkit.machine import identify
+    from fieldkit.platform.hostid import host_id
 
-    assert current_host_id() == identify()["host_id"]
+    assert host_id() == identify()["host_id"]

@@ -94,8 +94,75 @@ def system_findings(tmp: Path) -> list[Finding]:
     return out
 
 
+def lan_findings(tmp: Path) -> list[Finding]:
+    """The lan check's rules, from its classifier fed with measured facts (as tests/checks/test_lan.py does)."""
+    from fieldkit.checks.lan import classify
+    from fieldkit.checks.lan.plan import Measurements
+    from fieldkit.net.lan.arp import AddressCheck, ArpResult
+    from fieldkit.net.lan.dhcp import DhcpResult, Offer
+    from fieldkit.net.lan.discovery import DiscoveryResult, Neighbor
+    from fieldkit.net.lan.link import LinkInfo
+    from fieldkit.net.lan.wifi import Bss, WifiLink, WifiResult
+
+    def link(**kw: Any) -> LinkInfo:
+        base = dict(interface="eth0", carrier=True, operstate="up", speed_mbps=1000, duplex="full", autoneg=True,
+                    counters={"rx_errors": 0, "tx_errors": 0, "rx_dropped": 0, "tx_dropped": 0})
+        base.update(kw)
+        return LinkInfo(**base)
+
+    def measured(*links: LinkInfo, **kw: Any) -> Measurements:
+        m = Measurements(wired=list(links), elapsed_s=2.0, gateways={i.interface: "192.168.1.1" for i in links},
+                         resolvers=["192.168.1.1"])
+        m.counters_after = {i.interface: dict(i.counters) for i in links}
+        for key, value in kw.items():
+            setattr(m, key, value)
+        return m
+
+    def offer(server: str, address: str, routers: list[str], dns: list[str], ms: float = 12.0) -> Offer:
+        return Offer(server, server, "02:00:00:00:00:" + server.split(".")[-1].zfill(2)[-2:], address,
+                     "255.255.255.0", routers, dns, 3600, None, ms)
+
+    def neighbor(**kw: Any) -> Neighbor:
+        base = dict(protocol="lldp", source_mac="00:11:22:33:44:55", system_name="sw-core-2", port_id="Gi1/0/12",
+                    native_vlan=20, voice_vlan=30, heard_after_s=0.4)
+        base.update(kw)
+        return Neighbor(**base)
+
+    def wifi(signal: float) -> WifiResult:
+        return WifiResult("wlan0", WifiLink("wlan0", True, "office", "aa:bb:cc:dd:ee:ff", 2412.0, signal, 72.2),
+                          [Bss("11:22:33:44:55:66", "neighbour", 2422.0, -70.0, 3)], True)
+
+    def arp(checks: list[AddressCheck], macs: list[str]) -> ArpResult:
+        return ArpResult("eth0", "3c:52:82:aa:bb:cc", checks, "192.168.1.1", macs, 0.8, 1.0)
+
+    out: list[Finding] = []
+    out += classify.findings_for(measured(link(duplex="half", speed_mbps=100)))
+    out += classify.findings_for(measured(link(speed_mbps=100)), expect_speed_mbps=1000)
+    out += classify.findings_for(measured(link(carrier=False, operstate="down", speed_mbps=None), explicit=True))
+    grown = measured(link())
+    grown.counters_after = {"eth0": {"rx_errors": 5000, "tx_errors": 0, "rx_dropped": 0, "tx_dropped": 0}}
+    out += classify.findings_for(grown)
+    out += classify.findings_for(measured(link(), raw_error="raw frames need root or the CAP_NET_RAW capability"))
+    for found in (neighbor(), neighbor(voice_vlan=20)):
+        out += classify.findings_for(measured(link(), discovery={"eth0": DiscoveryResult("eth0", 1.0, lldp=found)}),
+                                     expect_voice_vlan=30)
+    out += classify.findings_for(measured(link(), discovery={"eth0": DiscoveryResult("eth0", 35.0)}))
+    for offers in ([], [offer("192.168.1.1", "192.168.1.50", ["192.168.1.1"], ["192.168.1.1"]),
+                        offer("192.168.0.1", "192.168.0.23", ["192.168.0.1"], ["8.8.8.8"], ms=40)],
+                   [offer("192.168.1.1", "192.168.1.50", ["192.168.1.254"], ["192.168.1.1"])],
+                   [offer("192.168.1.1", "192.168.1.50", ["192.168.1.1"], ["192.168.1.1"])]):
+        out += classify.findings_for(measured(link(), dhcp={"eth0": DhcpResult("eth0", "02:aa:00:00:00:01", 5.0,
+                                                                                offers=offers)}))
+    out += classify.findings_for(measured(link(), arp={"eth0": arp(
+        [AddressCheck("192.168.1.23", ["00:0c:29:12:34:56"])], ["00:11:22:33:44:55", "00:11:22:33:44:66"])}))
+    out += classify.findings_for(measured(link(), arp={"eth0": arp([AddressCheck("192.168.1.23")], [])}))
+    for signal in (-55, -70, -80):
+        out += classify.findings_for(Measurements(wifi=[wifi(signal)]))
+    return out
+
+
 #: check name -> builder of findings covering every rule of that check (from the check's own code)
-BUILDERS: dict[str, Callable[[Path], list[Finding]]] = {"system": system_findings}
+BUILDERS: dict[str, Callable[[Path], list[Finding]]] = {"system": system_findings, "lan": lan_findings}
 
 
 def every_rule_scan(tmp: Path, *, visit: dict[str, Any] | None = None, hostname: str = "pc-recepcion") -> ScanResult:
@@ -119,4 +186,42 @@ def visit(lang: str | None = None, signed_by: str | None = None) -> dict[str, An
     if signed_by:
         out["signed_by"] = signed_by
         out["signed_at"] = out["ended_at"]
+    return out
+
+
+def _sample_value(name: str, spec: str) -> Any:
+    if name == "n":
+        return 3
+    if spec.endswith("d"):
+        return 7
+    if spec and spec[-1:] in "fg%":
+        return 12.5
+    return f"<{name}>"
+
+
+def catalog_findings(check: str, domain: str) -> list[Finding]:
+    """One finding per text of a check's catalog, with sample values: every sentence the check can say.
+
+    This reaches the texts of rules that need hardware or a lab to happen; the fixture above reaches
+    fewer texts but through the check's own code."""
+    import string
+
+    from babel.messages.pofile import read_po
+
+    from fieldkit.findings import Status
+    from fieldkit.i18n import po_path
+    from fieldkit.messages import Msg
+
+    po = po_path("en", domain)
+    if not po.is_file():
+        return []
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    out = []
+    for index, message in enumerate(m for m in catalog if m.id):
+        forms = list(message.id) if isinstance(message.id, (tuple, list)) else [message.id]
+        params = {name: _sample_value(name, spec or "") for form in forms
+                  for _, name, spec, _ in string.Formatter().parse(form) if name}
+        text = Msg(forms[0], forms[1] if len(forms) > 1 else None, **params)
+        out.append(Finding(check, f"item {index}", Status.WARNING, text, rule=f"catalog-{index}"))
     return out

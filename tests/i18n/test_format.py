@@ -102,3 +102,20 @@ def test_report_language_order_explicit_visit_profile_machine():
 def test_dates_in_datetime_parameters_use_the_locale():
     when = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
     assert "dic" in Translator("es").text(t("Seen on {when}", when=day(when)))
+
+
+def test_a_list_of_texts_inside_a_sentence_is_translated_item_by_item():
+    from fieldkit.messages import joined
+
+    what = joined([t("gateway {offered} (this computer uses {used})", offered="10.0.0.1", used="10.0.0.254"),
+                   t("DNS {offered} (this computer uses {used})", offered="8.8.8.8", used="10.0.0.254")])
+    msg = t("The DHCP server {server} offers different settings than this computer uses: {what}", server="10.0.0.1",
+            what=what)
+    assert msg.endswith("uses: gateway 10.0.0.1 (this computer uses 10.0.0.254); DNS 8.8.8.8 (this computer uses "
+                        "10.0.0.254)")
+    back = Msg.from_dict(str(msg), json.loads(json.dumps(msg.to_dict())))
+    es = Translator("es").text(back, "lan")
+    assert es == ("El servidor DHCP 10.0.0.1 ofrece ajustes distintos de los que usa este equipo: puerta de enlace "
+                  "10.0.0.1 (este equipo usa 10.0.0.254); DNS 8.8.8.8 (este equipo usa 10.0.0.254)")
+    redacted = back.map_params(lambda s: s.replace("10.0.0.254", "192.0.2.1"))
+    assert "10.0.0.254" not in Translator("ru").text(redacted, "lan") and "192.0.2.1" in str(redacted)

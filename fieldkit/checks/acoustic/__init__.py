@@ -13,7 +13,8 @@ from typing import Any
 
 from fieldkit.context import Context
 from fieldkit.checks.acoustic.findings import Extra, exercise_finding, finding, unknown
-from fieldkit.findings import Evidence, Finding
+from fieldkit.findings import Evidence, Finding, Status
+from fieldkit.messages import t
 from fieldkit.options import Option
 
 NAME = "acoustic"
@@ -32,8 +33,9 @@ OPTIONS = [
            metavar="ID"),
     Option("samplerate", "int", None, "Sample rate in Hz (default: 48000 or what the device supports)",
            min=8000, max=192000, metavar="HZ"),
-    Option("from_wav", "path", None, "Analyse this WAV recording instead of recording (e.g. made with a phone)",
-           profile=False, metavar="FILE"),
+    Option("from_file", "path", None, "Analyse this recording instead of recording: WAV, FLAC, Ogg/Opus, MP3, "
+           "M4A/AAC or 3GP/AMR (e.g. a phone's voice memo), any length", profile=False, metavar="FILE"),
+    Option("from_wav", "path", None, "Same as --from-file (kept for older scripts)", profile=False, metavar="FILE"),
     Option("save_wav", "path", None, "Keep the recording in this WAV file (evidence for the report)",
            profile=False, metavar="FILE"),
     Option("compare_with", "path", None, "A second recording of the same sound made with the microphone farther "
@@ -52,7 +54,7 @@ OPTIONS = [
 
 def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI hook's documented name
     """What the technician must do before the recording starts (printed by the CLI)."""
-    if options.get("from_wav"):
+    if options.get("from_file") or options.get("from_wav"):
         return None
     seconds = options.get("duration") or 30.0
     if options.get("exercise"):
@@ -69,7 +71,7 @@ def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI h
 
 def run(ctx: Context) -> list[Finding]:
     from fieldkit.audio.capture import CaptureError
-    from fieldkit.audio.wav import WavError, check_writable
+    from fieldkit.audio.wav import check_writable
 
     save = ctx.option("save_wav")
     if save and (problem := check_writable(save)):
@@ -80,29 +82,65 @@ def run(ctx: Context) -> list[Finding]:
         if device:
             return _run_exercise(ctx, device)
         notes.append(why)
+    from fieldkit.audio.decode import DecodeError, read_all
+
     far = None
     try:
         if ctx.option("compare_with"):
-            from fieldkit.audio.wav import read_wav
-
-            far = read_wav(ctx.option("compare_with"))[:2]   # read first: a bad file fails before recording
+            # read first: a bad file fails before recording; a second recording longer than two
+            # minutes adds nothing to the comparison
+            far = read_all(ctx.option("compare_with"), max_s=120.0)[:2]
+    except DecodeError as exc:
+        return [unknown("audio-bad-file", str(exc), source=str(ctx.option("compare_with")))]
+    if _from_file(ctx):
+        return _run_file(ctx, _from_file(ctx), far, notes)
+    try:
         samples, rate, source, evidence, more = _acquire(ctx)
         notes += more
     except CaptureError as exc:
         return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
-    except WavError as exc:
-        return [unknown("audio-bad-wav", str(exc), source=str(ctx.option("from_wav") or ctx.option("compare_with")))]
     return _analyse(ctx, samples, rate, source, evidence, notes, far=far)
+
+
+def _from_file(ctx: Context) -> str | None:
+    path = ctx.option("from_file") or ctx.option("from_wav")
+    return str(path) if path else None
+
+
+def _run_file(ctx: Context, path: str, far: tuple[Any, int] | None, notes: list[str]) -> list[Finding]:
+    """A recording file of any format and length, analysed in windows (see .recording)."""
+    from fieldkit.audio.decode import DecodeError
+    from fieldkit.checks.acoustic import recording
+
+    th = _thresholds(ctx)
+    try:
+        result = recording.analyse_file(ctx, path, th)
+    except DecodeError as exc:
+        return [unknown("audio-bad-file", str(exc), source=path)]
+    info = result.info
+    evidence = [recording.evidence(info)]
+    source = f"{info.codec} file {path}"
+    pairs, windows = recording.merge(result)
+    notes = list(notes) + windows
+    if result.stopped:
+        notes.append(result.stopped)
+    if not pairs:
+        problems = [w.problem for w in result.windows if w.problem is not None]
+        rule, reason = problems[0] if problems else ("audio-too-short", "the file holds no audio")
+        found = [unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
+                         notes=notes)]
+    else:
+        found = _conclude(ctx, pairs, th, source, evidence, notes, far)
+        if result.stopped and all(f.status is Status.OK for f in found):
+            # an incomplete analysis never reads as good
+            found = [unknown("audio-budget", t("Only part of the recording was analysed: {why}", why=result.stopped),
+                             source=source, evidence=evidence, notes=[f.summary for f in found])]
+    return recording.guard_narrow_band(recording.stamp(found, info), info, source)
 
 
 def _acquire(ctx: Context) -> tuple[Any, int, str, list[Evidence], list[str]]:
     from fieldkit.audio import capture
-    from fieldkit.audio.wav import read_wav
 
-    if ctx.option("from_wav"):
-        path = ctx.option("from_wav")
-        samples, rate, description = read_wav(path)
-        return samples, rate, f"WAV file {path}", [Evidence(source=str(path), excerpt=description)], []
     duration = float(ctx.option("duration"))
     if ctx.time_left() < duration + 8:
         raise capture.CaptureError("audio-budget", f"a {duration:g} s recording does not fit the check's remaining "
@@ -144,8 +182,8 @@ def _save(path: str, samples: Any, rate: int) -> str:
 
 
 def _device_label(ctx: Context) -> str:
-    if ctx.option("from_wav"):
-        return str(ctx.option("from_wav"))
+    if _from_file(ctx):
+        return str(_from_file(ctx))
     return f"microphone {ctx.option('device') or '(default input)'}"
 
 
@@ -159,8 +197,8 @@ def _thresholds(ctx: Context) -> Any:
 
 def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[Evidence],
              notes: list[str], far: tuple[Any, int] | None = None) -> list[Finding]:
-    from fieldkit.audio.analysis import analyse, capture_problem, measure_train
-    from fieldkit.checks.acoustic.verdicts import classify, compare_positions
+    from fieldkit.audio.analysis import analyse, capture_problem
+    from fieldkit.checks.acoustic.verdicts import classify
 
     th = _thresholds(ctx)
     problem = capture_problem(samples, rate, th.clip_fraction)
@@ -170,7 +208,19 @@ def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[
                         notes=notes)]
     ctx.checkpoint()
     a = analyse(samples, rate, th)
-    verdicts = classify(a, th)
+    return _conclude(ctx, [(v, a) for v in classify(a, th)], th, source, evidence, notes, far)
+
+
+def _conclude(ctx: Context, pairs: list[tuple[str, Any]], th: Any, source: str, evidence: list[Evidence],
+              notes: list[str], far: tuple[Any, int] | None) -> list[Finding]:
+    """Findings for verdicts, each with the analysis that shows it (the headline's first), after
+    the near/far comparison when there is a second recording."""
+    from fieldkit.audio.analysis import capture_problem, measure_train
+    from fieldkit.checks.acoustic.verdicts import compare_positions
+
+    a = pairs[0][1]
+    verdicts = [v for v, _ in pairs]
+    shows = {v: b for v, b in pairs}
     extra = Extra()
     if far is not None:
         far_source = str(ctx.option("compare_with"))
@@ -189,7 +239,7 @@ def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[
                                + (f"{cmp.level_db:+.1f} dB" if cmp.level_db is not None else "n/a (not heard far away)")
                                + f" -> {cmp.source}")
             verdicts = _attribute(verdicts, a, th, {"machine": "disk", "room": "room"}.get(cmp.source))
-    findings = [finding(a, verdict, th, source, evidence, notes, extra) for verdict in verdicts]
+    findings = [finding(shows.get(verdict, a), verdict, th, source, evidence, notes, extra) for verdict in verdicts]
     findings[0].data.update(a.data)   # the pictures go with the headline finding
     return findings
 
@@ -235,9 +285,9 @@ def _run_exercise(ctx: Context, device: str) -> list[Finding]:
     from fieldkit.audio.exercise import Exerciser, ExerciseError
     from fieldkit.checks.acoustic.verdicts import classify, compare_exercise
 
-    if ctx.option("from_wav"):
+    if _from_file(ctx):
         return [unknown("exercise-needs-microphone", "--exercise reads the disk while the microphone listens; it "
-                        "cannot be combined with --from-wav", source=device)]
+                        "cannot be combined with --from-file", source=device)]
     duration = float(ctx.option("duration"))
     if ctx.time_left() < 2 * duration + 12:
         return [unknown("audio-budget", f"two {duration:g} s recordings (idle, then reading {device}) do not fit the "

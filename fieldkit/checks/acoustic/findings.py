@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import t, tn
+from fieldkit.messages import N_, t, tn
 
 if TYPE_CHECKING:
     from fieldkit.audio.analysis import Analysis
@@ -95,29 +95,29 @@ _TEXT: dict[str, tuple[Status, Advice, Tier | None]] = {
 #: summaries of a train verdict by (present only in part of the recording, among other impulses)
 _TRAIN_SUMMARY: dict[tuple[str, bool, bool], str] = {
     ("click-of-death", False, False):
-        "Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-        "({per_min}/min), {band}; noise floor {floor} dBFS",
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
+           "({per_min}/min), {band}; noise floor {floor} dBFS"),
     ("click-of-death", False, True):
-        "Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-        "({per_min}/min) among irregular typing or seek sounds; noise floor {floor} dBFS",
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
+           "({per_min}/min) among irregular typing or seek sounds; noise floor {floor} dBFS"),
     ("click-of-death", True, False):
-        "Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-        "({per_min}/min), heard at {when}; noise floor {floor} dBFS",
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
+           "({per_min}/min), heard at {when}; noise floor {floor} dBFS"),
     ("click-of-death", True, True):
-        "Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-        "({per_min}/min), heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS",
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
+           "({per_min}/min), heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", False, False):
-        "Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
-        "{band}; noise floor {floor} dBFS",
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
+           "{band}; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", False, True):
-        "Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s among "
-        "irregular typing or seek sounds; noise floor {floor} dBFS",
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s among "
+           "irregular typing or seek sounds; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", True, False):
-        "Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
-        "heard at {when}; noise floor {floor} dBFS",
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
+           "heard at {when}; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", True, True):
-        "Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
-        "heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS",
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
+           "heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS"),
 }
 
 
@@ -149,10 +149,10 @@ def _summary(a: Analysis, verdict: str, train: ClickTrain | None, extra: Extra) 
         return t("Regular clicks every {period} s come from the room, not from this computer: they were as loud "
                  "farther away; noise floor {floor} dBFS", period=f"{train.period_s:.2f}", floor=floor)
     if verdict in ("stall-beeps", "beeps-while-spinning") and a.beeps is not None:
-        template = ("Beeping of a hard disk motor that cannot start (stuck spindle): {count} beeps at {freq} Hz every "
-                    "{period} s; noise floor {floor} dBFS" if verdict == "stall-beeps" else
-                    "Regular beeping while a disk motor turns (inconclusive): {count} beeps at {freq} Hz every "
-                    "{period} s; noise floor {floor} dBFS")
+        template = (N_("Beeping of a hard disk motor that cannot start (stuck spindle): {count} beeps at {freq} Hz "
+                       "every {period} s; noise floor {floor} dBFS") if verdict == "stall-beeps" else
+                    N_("Regular beeping while a disk motor turns (inconclusive): {count} beeps at {freq} Hz every "
+                       "{period} s; noise floor {floor} dBFS"))
         return t(template, count=a.beeps.count, freq=f"{a.beeps.freq_hz:.0f}", period=f"{a.beeps.period_s:.2f}",
                  floor=floor)
     if verdict == "bearing-whine" and a.whine is not None:
@@ -241,7 +241,7 @@ def finding(a: Analysis, verdict: str, th: Thresholds, source: str, evidence: li
 def _comparison_metrics(extra: Extra) -> list[Metric]:
     out = []
     if extra.positions is not None:
-        out.append(Metric("near_minus_far_db", extra.positions.level_db, "dB", min=None))
+        out.append(Metric("near_minus_far_db", extra.positions.level_db, "dB"))
         out.append(Metric("far_click_score", round(extra.positions.other_score, 2), ""))
     if extra.exercise is not None:
         out.append(Metric("reading_minus_idle_db", extra.exercise.level_db, "dB"))
@@ -345,9 +345,18 @@ def _confidence(train: ClickTrain, th: Thresholds) -> float:
     return round(max(0.0, min(1.0, 0.5 + (ratio - 1.0) / 4.0)), 2)
 
 
+def sentence(reason: str) -> str:
+    """Capitalise a reason that starts with a plain lower-case word ("the input device ...");
+    never one that starts with a name ("empty.wav: not a WAV file", "hw:1 ...")."""
+    first, _, rest = reason.partition(" ")
+    if rest and first.isascii() and first.isalpha() and first.islower():
+        return reason[:1].upper() + reason[1:]
+    return reason
+
+
 def unknown(rule: str, reason: str, *, source: str = "", evidence: list[Evidence] | None = None,
              notes: list[str] | None = None) -> Finding:
-    return Finding(check=NAME, subject="disk sounds", status=Status.UNKNOWN, summary=reason[:1].upper() + reason[1:],
+    return Finding(check=NAME, subject="disk sounds", status=Status.UNKNOWN, summary=sentence(reason),
                    evidence=list(evidence or []) + ([Evidence(source=source, excerpt=reason)] if source else []),
                    advice=Advice(meaning=t("We could not listen to the disks, so this check says nothing about them."),
                                  action=t("The technician fixes the microphone problem and records again, or records "

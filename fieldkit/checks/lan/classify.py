@@ -8,7 +8,7 @@ from fieldkit.checks._build import finding_maker
 from fieldkit.checks.lan.plan import Measurements
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import t, tn
+from fieldkit.messages import joined, t, tn
 
 NAME = "lan"
 _f = finding_maker(NAME)
@@ -273,9 +273,9 @@ def _dhcp(ctx: Context, m: Measurements, name: str, result: Any) -> Finding:
             "offers": [{"server": o.server, "address": o.address, "routers": o.routers, "dns": o.dns,
                         "after_ms": o.after_ms, "mac": o.source_mac} for o in result.offers]}
     if len(servers) > 1:
-        named = "; ".join(
-            f"{o.server} offers {o.address}, gateway {', '.join(o.routers) or 'none'}, DNS {', '.join(o.dns) or 'none'}"
-            for o in _one_per_server(result.offers))
+        named = joined(t("{server} offers {address}, gateway {gateway}, DNS {dns}", server=o.server,
+                           address=o.address, gateway=", ".join(o.routers) or "–", dns=", ".join(o.dns) or "–")
+                         for o in _one_per_server(result.offers))
         return _f(subject, Status.WARNING, tn("{n} DHCP server answers: {servers}", "{n} DHCP servers answer: {servers}",
                                               n=len(servers), servers=named),
                   rule="lan-dhcp-several", tier=Tier.ON_SITE, metrics=metrics, detail=detail, data=data,
@@ -288,14 +288,16 @@ def _dhcp(ctx: Context, m: Measurements, name: str, result: Any) -> Finding:
     gateway = m.gateways.get(name)
     mismatches = []
     if gateway and first.routers and gateway not in first.routers:
-        mismatches.append(f"gateway {', '.join(first.routers)} (this computer uses {gateway})")
+        mismatches.append(t("gateway {offered} (this computer uses {used})", offered=", ".join(first.routers),
+                            used=gateway))
     resolvers = [r for r in m.resolvers if not r.startswith("127.")]
     if resolvers and first.dns and not set(resolvers) & set(first.dns):
-        mismatches.append(f"DNS {', '.join(first.dns)} (this computer uses {', '.join(resolvers)})")
+        mismatches.append(t("DNS {offered} (this computer uses {used})", offered=", ".join(first.dns),
+                            used=", ".join(resolvers)))
     if mismatches:
         return _f(subject, Status.WARNING,
                   t("The DHCP server {server} offers different settings than this computer uses: {what}",
-                    server=first.server, what="; ".join(mismatches)),
+                    server=first.server, what=joined(mismatches)),
                   rule="lan-dhcp-differs", tier=Tier.ON_SITE, metrics=metrics, detail=detail, data=data,
                   advice=Advice(meaning=t("This computer is set up differently from what the network hands out; it "
                                           "may stop working when its settings are renewed."),

@@ -118,5 +118,13 @@ def measure(ctx: Context) -> Measurements:
 
 def run(ctx: Context) -> list[Finding]:
     from fieldkit.checks.lan import classify
+    from fieldkit.platform import LINUX, label
 
+    if ctx.env.platform != LINUX:  # link state, ethtool and raw link-layer sockets are Linux interfaces
+        from fieldkit.findings import Status
+        from fieldkit.messages import t
+
+        return [Finding(check="lan", subject="local network", status=Status.UNKNOWN,
+                        summary=t("The local network could not be checked: not supported on {system} yet",
+                                  system=label(ctx.env.platform)), rule="lan-unsupported")]
     return classify.findings(ctx, measure(ctx))

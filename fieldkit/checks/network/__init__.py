@@ -87,11 +87,17 @@ class _Plan:
 
     def __init__(self, ctx: Context) -> None:
         from fieldkit.net import local
+        from fieldkit.platform import Unsupported
 
         self.ctx = ctx
         self.interfaces = local.interfaces(ctx.env.root) if ctx.option("local") or ctx.option("gateway") else []
-        self.routes = local.default_routes(ctx.env.root) if ctx.option("local") or ctx.option("gateway") else []
-        self.resolver_config = local.resolvers(ctx.env.root)
+        self.routes: list[local.Route] | None = []
+        if ctx.option("local") or ctx.option("gateway"):
+            try:
+                self.routes = local.default_routes(ctx.env.root, ctx.env.platform)
+            except Unsupported:
+                self.routes = None  # unknown, which is not the same as "no default route"
+        self.resolver_config = local.resolvers(ctx.env.root, ctx.env.platform)
         explicit = ctx.option("resolvers") or []
         self.resolvers: list[str] = list(explicit) if explicit else list(self.resolver_config.servers)
 
@@ -147,7 +153,7 @@ class _Plan:
     def gateways(self) -> list[str]:
         """IPv4 gateways of the default routes (IPv6 link-local gateways need a scope; skipped)."""
         seen: list[str] = []
-        for route in self.routes:
+        for route in self.routes or []:
             if route.gateway and "." in route.gateway and route.gateway not in seen:
                 seen.append(route.gateway)
         return seen

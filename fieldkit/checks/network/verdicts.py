@@ -54,7 +54,7 @@ _NO_DNS_ADVICE = Advice(
     prevention=t("Let the router configure the computer automatically."))
 
 
-def local_findings(interfaces: list[Interface], routes: list[Route], resolver_config: ResolverConfig,
+def local_findings(interfaces: list[Interface], routes: list[Route] | None, resolver_config: ResolverConfig,
                    resolvers: list[str], dns_enabled: bool) -> list[Finding]:
     out = [_interfaces_finding(interfaces)]
     for iface in interfaces:
@@ -74,7 +74,7 @@ def local_findings(interfaces: list[Interface], routes: list[Route], resolver_co
                                                       for i in interfaces)))
     out[-2].evidence.append(Evidence(source="/proc/net/route, /proc/net/ipv6_route",
                                      excerpt="; ".join(f"default via {r.gateway} dev {r.interface} metric {r.metric}"
-                                                       for r in routes) or "no default route"))
+                                                       for r in routes or []) or "no default route"))
     out[-1].evidence.append(Evidence(source=resolver_config.source,
                                      excerpt="; ".join(f"nameserver {s}" for s in resolver_config.servers)
                                      or "no nameserver line"))
@@ -103,7 +103,11 @@ def _interfaces_finding(interfaces: list[Interface]) -> Finding:
               rule="interfaces", metrics=metrics, data=data)
 
 
-def _routes_finding(routes: list[Route], interfaces: list[Interface]) -> Finding:
+def _routes_finding(routes: list[Route] | None, interfaces: list[Interface]) -> Finding:
+    if routes is None:  # the platform cannot read its route table yet: unknown, not "no route"
+        return _f("default route", Status.UNKNOWN,
+                  t("The default route could not be read: not supported on this system yet"),
+                  rule="default-route-unsupported")
     data = {"default_routes": [r.to_dict() for r in routes]}
     if not routes:
         return _f("default route", Status.CRITICAL, t("No default route: only the local network can be reached"),
@@ -117,6 +121,10 @@ def _routes_finding(routes: list[Route], interfaces: list[Interface]) -> Finding
 def _resolvers_finding(config: ResolverConfig, resolvers: list[str], dns_enabled: bool) -> Finding:
     data = {"configured": config.servers, "tested": resolvers, "search": config.search, "source": config.source,
             "note": config.note}
+    if config.unsupported and not resolvers:
+        return _f("resolvers", Status.UNKNOWN,
+                  t("The configured DNS resolvers could not be read: not supported on this system yet"),
+                  rule="resolvers-unsupported", detail=config.unsupported, data=data)
     if not config.servers and not resolvers:
         return _f("resolvers", Status.CRITICAL, t("No DNS resolver configured in {source}", source=config.source),
                   rule="no-resolver", advice=_NO_DNS_ADVICE, tier=Tier.ON_SITE, data=data)
@@ -189,7 +197,7 @@ def gateway(ctx: Context, gw: str, result: PingResult) -> list[Finding]:
     if finding.rule == "ping-no-reply":
         from fieldkit.net.local import neighbour_mac
 
-        mac = neighbour_mac(gw, ctx.env.root)
+        mac = neighbour_mac(gw, ctx.env.root, ctx.env.platform)
         if mac:
             # Many provider routers drop ping; answering ARP proves the router is up on this network.
             finding.status, finding.advice, finding.tier = Status.OK, Advice(), None

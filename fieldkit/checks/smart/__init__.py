@@ -89,8 +89,12 @@ def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None]]:
     for item in raw:
         path = Path(item).expanduser()
         if path.is_dir():
-            entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-                             and not p.name.lower().startswith(_NOT_CAPTURES) and p.suffix.lower() != ".md")
+            try:
+                entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                                 and not p.name.lower().startswith(_NOT_CAPTURES) and p.suffix.lower() != ".md")
+            except OSError as exc:  # a folder without read permission is bad input like an unreadable file
+                out.append((path, f"unreadable: {exc.strerror or exc}"))
+                continue
             if not entries:
                 out.append((path, "folder contains no capture files"))
             out += [(p, None) for p in entries]
@@ -164,7 +168,7 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     else:
         candidates, skipped, fault = _discover(ctx, smartctl, timeout, overrides, use_json)
         if fault:
-            return [fault_finding(fault)]
+            return _say_which_smartctl([fault_finding(fault)], smartctl, _version)
     findings: list[Finding] = []
     drives: list[tuple[Any, list[Evidence]]] = []
     passthrough = {f"-d {c.device_type}" for c in candidates if c.device_type and "megaraid" in c.device_type}
@@ -194,6 +198,18 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     findings += [drive_finding(ctx, d, ev, for_drive(baselines, d.serial, d.model)) for d, ev in drives]
     if skipped or (not drives and not findings):
         findings.append(skipped_finding(skipped, checked=len(drives) + len(findings)))
+    return _say_which_smartctl(findings, smartctl, _version)
+
+
+def _say_which_smartctl(findings: list[Finding], smartctl: str, version: str | None) -> list[Finding]:
+    """Every finding names the smartctl that answered: the machine's own or the portable build's copy."""
+    from fieldkit.smart import collect
+
+    used = {"path": smartctl, "origin": collect.smartctl_origin(smartctl), "version": version}
+    line = " ".join(part for part in ("smartctl used:", used["origin"], version or "", f"({smartctl})") if part)
+    for finding in findings:
+        finding.data.setdefault("smartctl", used)
+        finding.detail = (finding.detail + "\n" if finding.detail else "") + line
     return findings
 
 

@@ -205,7 +205,7 @@ def _execute(profile: Profile, *, as_json: bool, quiet: bool, out_dir: Path | No
         elif as_json:
             from fieldkit.interrupt import write_all
 
-            write_all(click.get_text_stream("stdout"), result.to_json() + "\n")
+            write_all(sys.stdout, result.to_json() + "\n")
             return "the JSON document on stdout"
         elif not quiet:
             from fieldkit.console import print_summary
@@ -215,8 +215,8 @@ def _execute(profile: Profile, *, as_json: bool, quiet: bool, out_dir: Path | No
                 click.echo(t("Result written to {path}", path=str(result_file.path)))
         return None
 
-    def inform(text: str) -> None:
-        click.echo(f"fieldkit: {text}", err=True)
+    def inform(text: str) -> None:  # lock holders and paths come from files: one clean line each
+        click.echo(f"fieldkit: {_safe(' '.join(text.split()))}", err=True)
 
     request = scan_case.ScanRequest(
         profile=profile, out_dir=out_dir, report_lang=report_lang, store_history=not no_history,

@@ -453,9 +453,14 @@ def _signoff(model: ReportModel, visit: dict[str, Any] | None, t: Translator) ->
                               t("Right away") if urgent else t("In the coming weeks"),
                               p.action or p.meaning or p.found,
                               (f"{p.machine}, " if model.site else "") + p.subject))
-    for i in model.incomplete:
+    seen = set()
+    for i in model.incomplete:  # one step per machine and area, in the area's name the customer read above
+        key = (i.machine, area_of(i.check))
+        if key in seen:
+            continue
+        seen.add(key)
         steps.append(StepView("unknown", t("At the next visit"),
-                              t("Check again what could not be examined: {what}", what=i.check),
+                              t("Check again what could not be examined: {what}", what=area_name(key[1], t)),
                               i.machine))
     v = model.visit
     return SignoffView(work_done=done, steps=steps, technician=v.technician if v else "",

@@ -231,15 +231,28 @@ def normalise(drive: Drive) -> Drive:
 
     smartctl's JSON is outside text: a capture edited by hand, written by another tool or
     damaged in transit can hold a table where a number belongs. The rules then see None
-    (not reported) instead of crashing the check.
+    (not reported) instead of crashing the check. Scalar and simple-table fields are found
+    by their declared type, so a field added to :class:`Drive` later is covered too.
     """
-    for name in ("capacity_bytes", "power_on_hours", "rotation_rpm", "exit_status", "temperature_c",
-                 "temp_limit_warn_c", "temp_limit_crit_c", "ata_error_count", "selftest_running_pct"):
-        setattr(drive, name, _int(getattr(drive, name)))
-    for name in ("device", "device_type", "protocol", "model", "serial", "firmware", "smartctl_version"):
-        setattr(drive, name, _str(getattr(drive, name)))
-    for name in ("smart_available", "smart_enabled", "health_passed"):
-        setattr(drive, name, _bool(getattr(drive, name)))
+    import dataclasses
+
+    for spec in dataclasses.fields(drive):
+        value = getattr(drive, spec.name)
+        kind = str(spec.type).replace(" ", "")
+        if kind == "int|None":
+            setattr(drive, spec.name, _int(value))
+        elif kind == "str|None":
+            setattr(drive, spec.name, _str(value))
+        elif kind == "bool|None":
+            setattr(drive, spec.name, _bool(value))
+        elif kind in ("dict[int,int]", "dict[str,int]"):
+            table = {}
+            for key, item in (value if isinstance(value, dict) else {}).items():
+                key = _int(key) if kind == "dict[int,int]" else _str(key)
+                number = _int(item)
+                if key is not None and number is not None:
+                    table[key] = number
+            setattr(drive, spec.name, table)
     drive.argv = [str(a) for a in drive.argv] if isinstance(drive.argv, list) else None
     drive.messages = [m if isinstance(m, str) else str(m) for m in drive.messages or []]
     attributes: dict[int, Attribute] = {}

@@ -72,6 +72,7 @@ class ClickTrain:
     active_consistency: float = 0.0
     click_level_db: float = float("-inf")   # the clicks' power over the background's, absolute (dB
                                             # re full scale, 1-8 kHz): compares two recordings
+    phases: int = 1                 # bursts at phases of their own (a drive restarting its retry cycle)
     chance_log10: float = 0.0       # log10 of the chance that the room's other impulses fill that
                                     # many active slots (binomial tail): very negative for a real train
 
@@ -293,47 +294,82 @@ def _active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any, peri
         idx = np.clip(at[:, None] + offsets[None, :], 0, z.size - 1)
         return z[idx].max(axis=1)
 
-    on = window_max(centres)
     off = [window_max(np.round(centres + f * period).astype(int) % z.size) for f in (0.25, 0.5, 0.75)]
     level = max(th.hit_z, float(np.percentile(np.concatenate(off), 80)))
-    hit = on >= level
-    q = float(np.median([np.mean(o >= level) for o in off]))
-    segments: list[tuple[int, int]] = []
-    start = last = None
-    for k in np.flatnonzero(hit):
-        if start is not None and k - last <= th.max_gap_slots + 1:
-            last = k
-            continue
+    q = min(0.999, max(0.02, float(np.median([np.mean(o >= level) for o in off]))))
+
+    def runs_of(hit: Any) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        start = last = None
+        for k in np.flatnonzero(hit):
+            if start is not None and k - last <= th.max_gap_slots + 1:
+                last = k
+                continue
+            if start is not None:
+                out.append((start, last))
+            start = last = int(k)
         if start is not None:
-            segments.append((start, last))
-        start = last = int(k)
-    if start is not None:
-        segments.append((start, last))
-    segments = [(a, b) for a, b in segments if hit[a:b + 1].sum() >= 3]
-    if not segments:
+            out.append((start, last))
+        return [(i, j) for i, j in out if hit[i:j + 1].sum() >= 3]
+
+    # A drive restarts its retry cycle after a pause: each burst keeps the period but may have a
+    # phase of its own. The grid's own phase first, then up to two more bursts found by folding
+    # what is left of the recording at the same period.
+    comp = c.log_onset(band)
+    bursts: list[tuple[Any, int, int, Any]] = []   # (centres, first slot, last slot, hits)
+    covered = np.zeros(z.size, dtype=bool)
+    grid = centres
+    for attempt in range(3):
+        if attempt:
+            rest = np.where(covered, np.float32(0.0), comp)
+            if float(rest.max(initial=0.0)) <= 0.0:
+                break
+            _sc, ph = fold(rest, period)
+            grid = np.round(ph + np.arange(-1, int(z.size / period) + 1) * period).astype(int)
+            grid = grid[(grid >= 0) & (grid < z.size)]
+        free = ~covered[np.clip(grid, 0, z.size - 1)]
+        hit = (window_max(grid) >= level) & free
+        # a later burst's phase was chosen to fit: it must be long and well filled to count
+        found = [(i, j) for i, j in runs_of(hit) if free[i:j + 1].all()
+                 and (attempt == 0 or (hit[i:j + 1].sum() >= 5 and hit[i:j + 1].mean() >= 0.8))]
+        for i, j in found:
+            bursts.append((grid, i, j, hit))
+            covered[max(0, int(grid[i] - period / 2)):min(z.size, int(grid[j] + period / 2) + 1)] = True
+        if attempt and not found:
+            break
+    if not bursts:
         return
-    active = np.zeros(train.slots, dtype=bool)
-    for a, b in segments:
-        active[a:b + 1] = True
-    m, k = int(active.sum()), int((hit & active).sum())
-    q = min(0.999, max(0.02, q))
-    train.chance_log10 = float(binom.logsf(k - 1, m, q) / math.log(10))
+    bursts.sort(key=lambda item: int(item[0][item[1]]))
+    m = sum(j - i + 1 for _g, i, j, _h in bursts)
+    k = sum(int(h[i:j + 1].sum()) for _g, i, j, h in bursts)
+    # the chance where the train is active, too: seek bursts crowd their own stretch of the
+    # recording, and a phase chosen there would find their ticks in many windows
+    local = [np.concatenate([window_max(np.round(g[i:j + 1] + f * period).astype(int) % z.size)
+                             for g, i, j, _h in bursts]) for f in (0.25, 0.5, 0.75)]
+    q = max(q, min(0.999, float(np.median([np.mean(o >= level) for o in local]))))
+    # each later burst's phase was a free choice among ~period/narrow trials: pay for it
+    trials = math.log10(max(1.0, period / (2 * narrow + 1)))
+    train.phases = len({id(g) for g, *_ in bursts})
+    train.chance_log10 = float(binom.logsf(k - 1, m, q) / math.log(10)) + trials * (train.phases - 1)
     train.active_slots, train.active_fill = m, k / m
-    train.segments_s = [(round(c.t0 + max(0.0, float(centres[a]) - tol) / c.rate, 2),
-                         round(c.t0 + min(float(z.size), float(centres[b]) + tol) / c.rate, 2)) for a, b in segments]
-    # consistency over the active stretches joined end to end (each cut at slot boundaries,
-    # so the train keeps its phase), in the chosen band or the whole band
+    train.segments_s = [(round(c.t0 + max(0.0, float(g[i]) - tol) / c.rate, 2),
+                         round(c.t0 + min(float(z.size), float(g[j]) + tol) / c.rate, 2)) for g, i, j, _h in bursts]
+    # consistency over the active stretches joined end to end (each cut at slot boundaries, so
+    # every burst's clicks sit at the same phase), in the chosen band or the whole band
     half = int(period // 2)
     best = float("-inf")
-    for comp in (c.log_onset(band), c.log_onset(0)) if band != 0 else (c.log_onset(band),):
+    for onset in (c.log_onset(band), c.log_onset(0)) if band != 0 else (comp,):
         pieces = []
-        for a, b in segments:
-            lo = max(0, int(centres[a]) - half)
-            hi = min(comp.size, lo + int(round((b - a + 1) * period)))
-            pieces.append(comp[lo:hi])
+        for g, i, j, _h in bursts:
+            lo = int(g[i]) - half
+            hi = lo + int(round((j - i + 1) * period))
+            if lo < 0:   # the first slot sits less than half a period in: pad to keep the phase
+                pieces.append(np.zeros(-lo, dtype=onset.dtype))
+                lo = 0
+            pieces.append(onset[lo:min(onset.size, hi)])
         joined = np.concatenate(pieces)
         if joined.size > 3 * period:
-            best = max(best, consistency(joined, period, min(half, int(centres[segments[0][0]]))))
+            best = max(best, consistency(joined, period, half))
     train.active_consistency = best if best > float("-inf") else 0.0
 
 
@@ -490,7 +526,9 @@ def stands_out(c: ClickTrain, th: Thresholds) -> bool:
         return False
     if c.active_slots < th.min_active_slots or c.active_fill < th.min_fill:
         return False
-    if c.chance_log10 > th.max_chance_log10 or c.active_consistency < th.min_consistency:
+    # bursts whose phases were fitted one by one must stand out more clearly over their stretches
+    needed = th.min_consistency * (1.0 if c.phases == 1 else th.multi_phase_consistency)
+    if c.chance_log10 > th.max_chance_log10 or c.active_consistency < needed:
         return False
     if c.jitter is None or c.jitter > th.max_jitter:
         return False

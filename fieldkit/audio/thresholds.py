@@ -39,6 +39,7 @@ class Thresholds:
     max_gap_slots: int = 2           # empty slots bridged inside one stretch of a train
     min_active_slots: int = 8        # slots a train judged on its active stretches must span
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
+    multi_phase_consistency: float = 3.0   # times min_consistency, for bursts at phases of their own
     # ---- the click search's own settings
     frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise
     whiten_s: float = 2.0            # stretch whitened against its own median (level changes)

@@ -253,3 +253,16 @@ def test_measure_train_reads_the_level_at_a_known_period() -> None:
     assert near is not None and near.click_level_db > -60
     far = detect.measure_train(x * np.float32(0.316), FS, 0.7)      # the same sound 10 dB down
     assert near.click_level_db - far.click_level_db == pytest.approx(10, abs=0.5)
+
+
+@pytest.mark.parametrize("snr", [10, 0])
+def test_train_pausing_six_seconds_restarts_at_its_own_phase(snr: float) -> None:
+    # The case that used to read "a few isolated clicks": 18 clicks every 1.1 s with a 6 s pause
+    # in the middle after which the drive restarts its cycle at another phase.
+    r = rng(3)
+    times = [0.3 + 1.1 * k for k in range(9)] + [16.2 + 1.1 * k for k in range(9)]
+    x, _ = synth.train_in_room(26, FS, 1.1, snr, r, synth.pink_noise(26 * FS, r) * np.float32(0.05), times=times)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    assert a.train.phases == 2 and len(a.train.segments_s) == 2
+    assert a.train.segments_s[1][0] == pytest.approx(16.2, abs=1.2)   # within a slot of the restart

@@ -91,6 +91,12 @@ def system_findings(tmp: Path) -> list[Finding]:
     out.extend(system._clock(_ctx("system", past), psutil))
     out.extend(system._uptime(_ctx("system", past), fake_psutil(now=now)))  # boot time in the future
     out.extend(system._clock(_ctx("system", Environment(root=tmp / "empty", clock=lambda: now)), psutil))
+    # A system fieldkit cannot read these from yet (the platform seam says so).
+    windows = Environment(root=tmp / "empty", clock=lambda: now, platform="windows")
+    laptop = fake_psutil(now=now)
+    laptop.sensors_battery = lambda: SimpleNamespace(percent=80, power_plugged=True)
+    out.extend(system._battery(_ctx("system", windows), laptop))
+    out.extend(system._clock(_ctx("system", windows), laptop))
     return out
 
 

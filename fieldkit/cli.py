@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fieldkit import __version__
+
+if TYPE_CHECKING:
+    from fieldkit.profiles import Profile
+    from fieldkit.result import ScanResult
+    from fieldkit.resultfile import ResultFile
 
 EXIT_USAGE = 3  # Status.UNKNOWN; not imported, to keep start-up light
 
@@ -24,7 +29,7 @@ class FieldkitGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        # Issue 8: under --nagios a monitoring system reads only stdout, so every failure
+        # Under --nagios a monitoring system reads only stdout, so every failure
         # also gets a plugin status line there ("FIELDKIT UNKNOWN - why", exit 3).
         nagios = "--nagios" in (sys.argv[1:] if args is None else list(args))
         try:
@@ -96,7 +101,7 @@ def _output_options(func: Any) -> Any:
     return func
 
 
-# Issue 8 options of scan and check: history, lock, Nagios and Prometheus output.
+# Options of scan and check for monitoring: history, lock, Nagios and Prometheus output.
 _MONITORING_PARAMS: list[tuple[list[str], dict[str, Any]]] = [
     (["--no-history", "no_history"], {"is_flag": True, "default": False,
                                       "help": "Do not store this scan in the history."}),
@@ -169,51 +174,61 @@ def scan(profile_name: str | None, out_dir: str, no_report: bool, lang: str | No
     target = Path(out_dir) if explicit_out or not monitoring.get("nagios") else None
     if not no_report:
         from fieldkit.i18n import choose_lang
+        from fieldkit.scan import open_visit
 
-        lang = choose_lang(lang, visit=_open_visit() if lang is None else None, profile=profile)
+        lang = choose_lang(lang, visit=open_visit(_warn) if lang is None else None, profile=profile)
     return _execute(profile, as_json=as_json, quiet=quiet, out_dir=target,
                     report_lang=None if no_report else lang, **monitoring)
 
 
-def _open_visit() -> dict[str, Any] | None:
-    """The open visit (issue 7): scans run during it belong to it. A damaged visit file is reported,
-    never a reason to lose a scan."""
-    from fieldkit import visit
-
-    try:
-        return visit.current()
-    except visit.VisitError as exc:
-        _warn(f"{exc}; this scan is not attached to a visit")
-        return None
-
-
-def _write_html_report(result: Any, target: Path, lang: str, as_json: bool, quiet: bool) -> Path | None:
-    """The HTML report next to the JSON (issue 7). A report failure must not cost the scan."""
-    from fieldkit import report
-
-    html_path = target.with_suffix(".html")
-    try:
-        report.write_report([result], html_path, "html", lang=lang)
-    except Exception as exc:  # noqa: BLE001 - the JSON result is already safe on disk
-        _warn(f"the HTML report could not be written ({exc.__class__.__name__}: {exc}); "
-              f"make it later with 'fieldkit report {target}'")
-        return None
-    if not (as_json or quiet):
-        click.echo(t("Report written to {path}", path=str(html_path)))
-    return html_path
-
-
-def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
+def _execute(profile: Profile, *, as_json: bool, quiet: bool, out_dir: Path | None, report_lang: str | None = None,
              no_history: bool = False, nagios: bool = False, prometheus_file: str | None = None,
              textfile_dir: str | None = None, lock_wait: float = 120.0) -> int:
-    from fieldkit.history.session import ScanSession
+    """Run the scan use case (:mod:`fieldkit.scan`) and show it the way the options ask."""
+    from fieldkit import scan as scan_case
+    from fieldkit.context import Environment
     from fieldkit.lock import LockTimeout
 
-    session = ScanSession(profile_name=profile.name, store_history=not no_history, lock_wait_s=lock_wait,
-                          warn=_warn, inform=lambda text: click.echo(f"fieldkit: {_safe(' '.join(text.split()))}",
-                                                                     err=True))
+    quiet = quiet or nagios
+    env = Environment()
+    progress = None
+    if not (as_json or quiet) and env.stderr_isatty:
+        from fieldkit.console import RichProgress
+
+        progress = RichProgress(env.stderr)
+
+    def show_result(result: ScanResult, result_file: ResultFile) -> str | None:
+        if nagios:
+            from fieldkit.export import nagios as nagios_out
+
+            click.echo(nagios_out.render(result))
+        elif as_json:
+            from fieldkit.interrupt import write_all
+
+            write_all(sys.stdout, result.to_json() + "\n")
+            return "the JSON document on stdout"
+        elif not quiet:
+            from fieldkit.console import print_summary
+
+            print_summary(result, env.stdout)
+            if result_file.written:
+                click.echo(t("Result written to {path}", path=str(result_file.path)))
+        return None
+
+    def inform(text: str) -> None:  # lock holders and paths come from files: one clean line each
+        click.echo(f"fieldkit: {_safe(' '.join(text.split()))}", err=True)
+
+    request = scan_case.ScanRequest(
+        profile=profile, out_dir=out_dir, report_lang=report_lang, store_history=not no_history,
+        lock_wait_s=lock_wait, prometheus_file=Path(prometheus_file) if prometheus_file else None,
+        textfile_dir=Path(textfile_dir) if textfile_dir else None, argv=sys.argv, env=env)
+    callbacks = scan_case.ScanCallbacks(
+        warn=_warn, inform=inform, progress=progress, show_result=show_result,
+        before_run=(lambda text: None) if as_json or quiet else (lambda text: click.echo(text, err=True)),
+        report_written=(lambda path: None) if as_json or quiet
+        else (lambda path: click.echo(t("Report written to {path}", path=str(path)))))
     try:
-        session.__enter__()
+        return scan_case.run(request, callbacks)
     except LockTimeout as exc:
         if nagios:
             from fieldkit.export import nagios as nagios_out
@@ -221,105 +236,6 @@ def _execute(profile: Any, *, as_json: bool, quiet: bool, out_dir: Path | None, 
             click.echo(nagios_out.unknown(str(exc)))
             return EXIT_USAGE
         raise fail(str(exc)) from None
-    try:
-        return _execute_locked(profile, session, as_json=as_json, quiet=quiet or nagios, out_dir=out_dir,
-                               nagios=nagios, prometheus_file=prometheus_file, textfile_dir=textfile_dir,
-                               report_lang=report_lang)
-    finally:
-        session.__exit__(None, None, None)
-
-
-def _write_prometheus(result: Any, prometheus_file: str | None, textfile_dir: str | None) -> None:
-    from fieldkit.export import prometheus
-
-    targets = [Path(prometheus_file)] if prometheus_file else []
-    if textfile_dir:
-        targets.append(Path(textfile_dir) / prometheus.textfile_name(result))
-    if not targets:
-        return
-    text = prometheus.render(result)
-    for target in targets:
-        try:
-            prometheus.write_textfile(target, text)
-        except OSError as exc:
-            _warn(f"{target}: cannot write the Prometheus file: {exc.strerror or exc}")
-
-
-def _execute_locked(profile: Any, session: Any, *, as_json: bool, quiet: bool, out_dir: Path | None,
-                    nagios: bool, prometheus_file: str | None, textfile_dir: str | None,
-                    report_lang: str | None = None) -> int:
-    from contextlib import nullcontext
-
-    from fieldkit.console import RichProgress
-    from fieldkit.context import Environment
-    from fieldkit.interrupt import CtrlC
-    from fieldkit.machine import identify
-    from fieldkit.resultfile import ResultFile
-    from fieldkit.runner import run_scan
-
-    env = Environment()
-    result_file = ResultFile(out_dir, warn=_warn)  # an unwritable folder is a warning, never the scan's end
-
-    if not (as_json or quiet):
-        _print_before_run(profile)
-    show_progress = not (as_json or quiet) and env.stderr_isatty
-    progress = RichProgress(env.stderr) if show_progress else None
-    machine = identify(env)
-    history = session.history_for(machine)
-    ctrl_c = CtrlC(notice=lambda text: click.echo(f"fieldkit: {text}", err=True))
-
-    def save(result: Any) -> None:
-        if result.finished_at is not None:  # the runner's last write: the checks are over
-            ctrl_c.finishing()
-        result_file.save(result)
-
-    with ctrl_c:
-        try:
-            with progress if progress else nullcontext():
-                result = run_scan(profile, env=env, machine=machine, on_update=save, progress=progress,
-                                  argv=sys.argv, history=history, visit=_open_visit())
-            ctrl_c.finishing()  # one Ctrl-C from here on must not cost the report (see fieldkit.interrupt)
-            return _finish_scan(result, session, result_file, ctrl_c, as_json=as_json, quiet=quiet, nagios=nagios,
-                                prometheus_file=prometheus_file, textfile_dir=textfile_dir,
-                                report_lang=report_lang, stdout=env.stdout)
-        except KeyboardInterrupt:
-            partial = [f"the result file {result_file.path} (as of the last finished check)"] \
-                if result_file.written and not any(str(result_file.path) in s for s in ctrl_c.saved) else []
-            click.echo(f"fieldkit: {ctrl_c.stopped_line(partial)}", err=True)
-            return EXIT_USAGE
-
-
-def _finish_scan(result: Any, session: Any, result_file: Any, ctrl_c: Any, *, as_json: bool, quiet: bool,
-                 nagios: bool, prometheus_file: str | None, textfile_dir: str | None, report_lang: str | None,
-                 stdout: Any) -> int:
-    """After the checks: history, final result file, Prometheus, stdout, HTML report."""
-    from fieldkit.console import print_summary
-
-    session.finish(result)  # changes_since_last into result.extra, then into the history
-    if session.scan_row is not None:
-        ctrl_c.done("the history")
-    result_file.save(result)  # the final file carries changes_since_last
-    if result_file.written:
-        ctrl_c.done(f"the result file {result_file.path}")
-    _write_prometheus(result, prometheus_file, textfile_dir)
-    if nagios:
-        from fieldkit.export import nagios as nagios_out
-
-        click.echo(nagios_out.render(result))
-    elif as_json:
-        from fieldkit.interrupt import write_all
-
-        write_all(sys.stdout, result.to_json() + "\n")
-        ctrl_c.done("the JSON document on stdout")
-    elif not quiet:
-        print_summary(result, stdout)
-        if result_file.written:
-            click.echo(t("Result written to {path}", path=str(result_file.path)))
-    if result_file.written and report_lang is not None:
-        html = _write_html_report(result, result_file.path, report_lang, as_json, quiet)
-        if html is not None:
-            ctrl_c.done(f"the report {html}")
-    return result.exit_code
 
 
 class CheckGroup(click.Group):
@@ -473,7 +389,7 @@ def profiles_validate(paths: tuple[str, ...]) -> int:
     return EXIT_USAGE if bad else 0
 
 
-# --------------------------------------------------------------------------- report and visit (issue 7)
+# --------------------------------------------------------------------------- report and visit
 
 @cli.command("report")
 @click.argument("scan_files", nargs=-1, required=True, metavar="SCAN.json...")
@@ -596,7 +512,7 @@ def visit_show(as_json: bool) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- history (issue 8)
+# --------------------------------------------------------------------------- history
 
 def _open_history(create: bool = False) -> Any:
     from fieldkit.history import HistoryError, HistoryStore
@@ -614,6 +530,11 @@ def _history_call(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
     except HistoryError as exc:
         raise fail(str(exc)) from None
+
+
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
 
 
 def _history_exists() -> bool:
@@ -644,15 +565,9 @@ def history_list(limit: int, host: str | None, as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
         return 0
-    click.echo(f"{'ID':>6}  {'started (UTC)':<19}  {'host':<16} {'profile':<14} {'status':<8} findings  "
-               f"{'scan id':<12}  visit")
-    for r in rows:
-        flags = "" if r.complete else " (interrupted)" if r.interrupted else " (incomplete)"
-        visit = visits.get(r.visit_id or "", {})
-        where = " / ".join(str(visit[k]) for k in ("customer", "site") if visit.get(k))
-        click.echo(f"{r.id:>6}  {r.started_at[:19].replace('T', ' '):<19}  {_safe(r.hostname)[:16]:<16} "
-                   f"{_safe(r.profile)[:14]:<14} {r.status.name:<8} {r.n_findings:>8}  {r.scan_id[:12]:<12}  "
-                   f"{_safe(where) or '-'}{flags}")
+    from fieldkit.history import text
+
+    _echo_lines(text.scan_list(rows, visits))
     return 0
 
 
@@ -664,6 +579,7 @@ def history_show(ref: str, as_json: bool) -> int:
     import json
 
     from fieldkit.console import print_summary
+    from fieldkit.history import text
 
     with _open_history() as store:
         scan = _history_call(store.resolve, ref)
@@ -671,17 +587,9 @@ def history_show(ref: str, as_json: bool) -> int:
             click.echo(json.dumps(_history_call(store.scan_document, scan), indent=2, ensure_ascii=False))
             return 0
         result = _history_call(store.load, scan)
-    click.echo(f"Scan {scan} ({result.scan_id}) started {result.to_dict()['started_at']}")
-    if result.visit:
-        details = ", ".join(f"{k} {result.visit[k]}" for k in ("customer", "site", "ticket", "technician")
-                            if result.visit.get(k))
-        click.echo(_safe(f"During visit {result.visit.get('id')}: {details}"))
+    _echo_lines(text.scan_heading(scan, result))
     print_summary(result, sys.stdout)
-    changes = result.extra.get("changes_since_last") or []
-    if changes:
-        click.echo("Changes since the previous scan:")
-        for change in changes:
-            click.echo(_safe(f"  {change['check']} {change['subject']}: {change['summary']}"))
+    _echo_lines(text.changes_since_last(result))
     return 0
 
 
@@ -706,19 +614,9 @@ def history_diff(a: str, b: str, as_json: bool) -> int:
                                "changes": [c.to_dict() for c in changes],
                                "metrics": [m.to_dict() for m in metrics]}, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"From scan {first} ({before.to_dict()['started_at']}, {before.status.name}) "
-               f"to scan {second} ({after.to_dict()['started_at']}, {after.status.name})")
-    if before.machine.get("host_id") != after.machine.get("host_id"):
-        click.echo("Note: the two scans are of different machines.")
-    click.echo("Status changes:" if changes else "No status changes.")
-    for c in changes:
-        click.echo(_safe(f"  {c.check:<10} {c.subject:<24} {(c.before.name if c.before else '-'):>8} -> "
-                         f"{(c.after.name if c.after else '-'):<8} {c.summary}"))
-    if metrics:
-        click.echo("Metric changes:")
-        for m in metrics:
-            click.echo(_safe(f"  {m.check:<10} {m.subject:<24} {m.metric}: {m.before:g} -> {m.after:g} {m.unit} "
-                             f"({m.delta:+g})"))
+    from fieldkit.history import text
+
+    _echo_lines(text.diff(first, second, before, after, changes, metrics))
     return 0
 
 
@@ -734,49 +632,21 @@ def history_trend(subject: str, metric: str, check_name: str | None, host: str |
     """One metric of one subject over the stored scans, oldest first."""
     import json
 
-    from fieldkit.platform.hostid import host_id
+    from fieldkit.history import text
+    from fieldkit.platform.hostid import host_id as this_host_id
 
     if not _history_exists():
         raise fail(t("no scans stored yet: nothing to trend"))
     with _open_history() as store:
-        host_id = _pick_host(store, subject, metric, host, host_id())
+        host_id = _history_call(text.pick_host, store, subject, metric, host, this_host_id())
         points = _history_call(store.trend, subject, metric, host_id=host_id, check=check_name, limit=limit or None)
         if not points:
-            known = ", ".join(f"{s}/{m}" for s, m in _history_call(store.known_series, host_id)[:12])
-            raise fail(t("no values of metric {metric!r} for subject {subject!r} (some known subject/metric pairs: "
-                         "{known})", metric=metric, subject=subject, known=known) if known
-                       else t("no values of metric {metric!r} for subject {subject!r}", metric=metric,
-                              subject=subject))
+            raise fail(_history_call(text.no_trend_values, store, subject, metric, host_id))
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in points], indent=2))
         return 0
-    unit = points[-1].unit
-    click.echo(_safe(f"{subject} {metric} ({unit or 'no unit'}), {len(points)} scans"))
-    for p in points:
-        value = "-" if p.value is None else f"{p.value:g}"
-        click.echo(f"  {p.started_at[:19].replace('T', ' ')}  {value:>12}  {p.status.name}")
-    numbers = [p.value for p in points if p.value is not None]
-    if len(numbers) >= 2:
-        click.echo(_safe(f"Change over the period: {numbers[-1] - numbers[0]:+g} {unit} "
-                         f"(min {min(numbers):g}, max {max(numbers):g})"))
+    _echo_lines(text.trend(subject, metric, points))
     return 0
-
-
-def _pick_host(store: Any, subject: str, metric: str, host: str | None, here: str) -> str | None:
-    hosts = _history_call(store.series_hosts, subject, metric)
-    if host:
-        match = [h for h, name in hosts if host in (h, name)]
-        if not match:
-            raise fail(t("machine {host!r} has no values of {metric!r} for {subject!r}", host=host, metric=metric,
-                         subject=subject))
-        return match[0]
-    ids = {h for h, _ in hosts}
-    if len(ids) <= 1:
-        return next(iter(ids), None)
-    if here in ids:
-        return here
-    names = ", ".join(sorted(f"{name or '?'} ({h})" for h, name in hosts))
-    raise fail(t("several machines have this series, pass --host: {names}", names=names))
 
 
 @history_group.command("stats")
@@ -805,20 +675,15 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     """Every stored scan as JSON Lines, oldest first, for log shippers (Filebeat ndjson, OTel filelog)."""
     import json
 
-    if since:
-        from datetime import datetime, timezone
+    from fieldkit.history import HistoryError, text
 
+    if since:
         try:
-            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
-            raise click.BadParameter(f"{since!r} is not an RFC 3339 time such as 2026-11-01T00:00:00Z",
-                                     param_hint="--since") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        since = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            since = text.parse_since(since)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--since") from None
     if not _history_exists():
         return 0
-    from fieldkit.history import HistoryError
 
     try:
         out = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
@@ -827,7 +692,7 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     try:
         with _open_history() as store:
             for doc in store.iter_documents(since=since):  # one scan in memory at a time
-                for line in _export_lines(doc, per_finding):
+                for line in text.export_lines(doc, per_finding):
                     out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
     except HistoryError as exc:
         raise fail(str(exc)) from None
@@ -837,18 +702,7 @@ def history_export(jsonl: bool, per_finding: bool, since: str | None, out_file: 
     return 0
 
 
-def _export_lines(doc: dict[str, Any], per_finding: bool) -> list[dict[str, Any]]:
-    if not per_finding:
-        return [doc]
-    context = {"scan_id": doc["scan_id"], "started_at": doc["started_at"],
-               "host_id": (doc.get("machine") or {}).get("host_id"),
-               "hostname": (doc.get("machine") or {}).get("hostname"),
-               "profile": (doc.get("profile") or {}).get("name"),
-               "visit_id": (doc.get("visit") or {}).get("id") if doc.get("visit") else None}
-    return [{"schema": "fieldkit.finding/1", **context, **finding} for finding in doc.get("findings", [])]
-
-
-# --------------------------------------------------------------------------- export (issue 8)
+# --------------------------------------------------------------------------- export
 
 @cli.group("export")
 def export_group() -> None:
@@ -879,7 +733,7 @@ def export_prometheus(out_file: str | None, ref: str) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- schedule (issue 8)
+# --------------------------------------------------------------------------- schedule
 
 @cli.group("schedule")
 def schedule_group() -> None:
@@ -920,9 +774,10 @@ def schedule_install(profile_name: str, every: str, name: str | None, textfile_d
                      dry_run: bool) -> int:
     """Install a scheduled scan that stores into the history (and the Prometheus textfile)."""
     from fieldkit import profiles, schedule
+    from fieldkit.privileges import is_root
     from fieldkit.schedule.cronexpr import CronError
 
-    system = schedule.is_root()
+    system = is_root()
     scheduler = _scheduler(system, Path(root_dir).absolute() if root_dir else None, backend)
     try:
         profiles.load(profile_name)
@@ -965,9 +820,9 @@ def _host_seed() -> str:
 @click.option("--root", "root_dir", default=None, type=click.Path(file_okay=False), help="Look in this root folder.")
 def schedule_list(root_dir: str | None) -> int:
     """List fieldkit's scheduled scans (systemd timers and cron entries)."""
-    from fieldkit import schedule
+    from fieldkit.privileges import is_root
 
-    found = _scheduler(schedule.is_root(), Path(root_dir).absolute() if root_dir else None).list()
+    found = _scheduler(is_root(), Path(root_dir).absolute() if root_dir else None).list()
     if not found:
         click.echo("No scheduled scans.")
     for item in found:
@@ -982,8 +837,9 @@ def schedule_list(root_dir: str | None) -> int:
 def schedule_remove(name: str, root_dir: str | None) -> int:
     """Remove a scheduled scan by name (see 'fieldkit schedule list')."""
     from fieldkit import schedule
+    from fieldkit.privileges import is_root
 
-    scheduler = _scheduler(schedule.is_root(), Path(root_dir).absolute() if root_dir else None)
+    scheduler = _scheduler(is_root(), Path(root_dir).absolute() if root_dir else None)
     try:
         done = scheduler.remove(name)
     except schedule.ScheduleError as exc:
@@ -992,26 +848,7 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
         click.echo(line)
 
 
-# --------------------------------------------------------------------------- check notices (BEFORE_RUN)
-# A check module may declare ``BEFORE_RUN``: a string, or a function of the check's options
-# returning a string or None, telling the technician what to do before it runs (issue 4: where
-# to put the microphone, keep quiet). Printed on stderr by `scan` and `check`, never with
-# --quiet or --json (stdout stays machine-readable).
-
-def _print_before_run(profile: Any) -> None:
-    from fieldkit import checks
-
-    for name, config in profile.checks.items():
-        try:
-            notice = getattr(checks.load(name).module, "BEFORE_RUN", None)
-            text = notice(dict(config.options)) if callable(notice) else notice
-        except Exception:  # noqa: BLE001 - a notice must never stop a scan; the runner reports broken checks
-            continue
-        if text:
-            click.echo(text, err=True)
-
-
-# --------------------------------------------------------------------------- audio (issue 4)
+# --------------------------------------------------------------------------- audio
 
 @cli.group("audio")
 def audio_group() -> None:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from fieldkit.findings import Evidence
+from fieldkit.findings import Evidence, Finding
+from fieldkit.privileges import is_root
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Environment:
     stdin: Any = field(default_factory=lambda: sys.stdin)
     stdout: Any = field(default_factory=lambda: sys.stdout)
     stderr: Any = field(default_factory=lambda: sys.stderr)
-    is_root: bool = field(default_factory=lambda: hasattr(os, "geteuid") and os.geteuid() == 0)
+    is_root: bool = field(default_factory=is_root)
     clock: Callable[[], float] = time.time          # wall clock, seconds since the epoch
     monotonic: Callable[[], float] = time.monotonic
     root: Path = Path("/")                           # prefix for /proc, /sys reads (tests point it elsewhere)
@@ -130,6 +131,18 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+class History(Protocol):
+    """What a check may ask the scan history (``ctx.history``): the past of this machine only.
+
+    Implemented by :class:`fieldkit.history.store.HistoryView`; a test passes any object
+    with this method. Never raises: a history problem must not break a check.
+    """
+
+    def previous_findings(self, check: str) -> list[Finding]:
+        """Findings of the most recent earlier scan of this machine in which ``check`` completed."""
+        ...
+
+
 class Cancelled(Exception):
     """Raised by :meth:`Context.checkpoint` when the runner has given up on the check."""
 
@@ -152,10 +165,9 @@ class Context:
     env: Environment = field(default_factory=Environment)
     deadline: float = float("inf")
     cancel: threading.Event = field(default_factory=threading.Event)
-    history: Any = None
-    earlier: list[Any] = field(default_factory=list)
+    history: History | None = None
+    earlier: list[Finding] = field(default_factory=list)
     progress: Callable[[str], None] = lambda message: None
-    runner: CommandRunner | None = None
 
     def option(self, name: str, default: Any = None) -> Any:
         value = self.options.get(name)
@@ -181,14 +193,9 @@ class Context:
         programs exist) unless ``env`` is given.
         """
         budget = max(0.05, min(timeout, self.time_left()))
-        runner = self.runner or self.env.runner or run_command
+        runner = self.env.runner or run_command
         return runner(argv, timeout=budget, input=input, env=env if env is not None else self.env.environ,
                       cancel=self.cancel)
-
-    def secret(self, option_name: str) -> str | None:
-        """The secret held by the environment variable an option names; never logged."""
-        var = self.options.get(option_name)
-        return self.env.environ.get(var) if var else None
 
 
 def _clip(text: str, max_chars: int) -> str:

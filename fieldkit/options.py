@@ -17,9 +17,8 @@ from typing import Any, Sequence
 # ending with a hyphen. Underscores are tolerated because SRV owner names use them.
 _LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 _HOSTNAME_RE = re.compile(rf"^{_LABEL}(\.{_LABEL})*\.?$")
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-TYPES = ("int", "float", "bool", "str", "choice", "host", "hostport", "path", "url", "secret_env")
+TYPES = ("int", "float", "bool", "str", "choice", "host", "hostport", "path", "url")
 
 
 class OptionError(ValueError):
@@ -31,8 +30,7 @@ class Option:
     """One option of a check.
 
     :param name: key in the profile (``snake_case``); the CLI flag is ``--name-with-dashes``.
-    :param type: one of :data:`TYPES`. ``secret_env`` holds the *name* of an environment
-        variable that carries a secret, never the secret itself.
+    :param type: one of :data:`TYPES`.
     :param multiple: a list of values (a TOML array; a repeatable CLI option).
     :param profile: False for command-line-only actions (``--from-file``, ``--selftest``).
     :param default_port: for ``hostport``, the port used when none is given.
@@ -71,7 +69,6 @@ class Option:
             "hostport": "HOST or HOST:PORT",
             "path": "a file path",
             "url": "an http:// or https:// URL",
-            "secret_env": "the name of an environment variable",
         }[self.type]
         if self.min is not None and self.max is not None:
             kind += f" from {_fmt(self.min)} to {_fmt(self.max)}"
@@ -161,14 +158,6 @@ class Option:
         except ValueError:
             raise self._fail(value) from None
         return join_hostport(host, port)
-
-    def _to_secret_env(self, value: Any) -> str:
-        # A profile is a file that gets copied around: it may only *name* the variable.
-        if not isinstance(value, str) or not _ENV_NAME_RE.match(value):
-            raise OptionError("expected the name of an environment variable holding the secret "
-                              "(the secret itself must never be written in a profile)")
-        return value
-
 
 def is_valid_host(value: str) -> bool:
     value = value.strip()

@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fieldkit import __version__
+from fieldkit.files import write_atomic
 from fieldkit.findings import Finding, Status, _jsonable, worst
+from fieldkit.timestamps import iso_utc, parse_iso
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "fieldkit.scan/1"
+
+#: The report's areas, in the order the report lists them; a check declares one as ``AREA``.
+AREAS: tuple[str, ...] = ("disks", "disk_sounds", "network", "voip", "system")
+#: Results written before the runner stamped each check's area into ``profile.checks``
+#: only had these checks; a check without a stamped or known area is reported under "system".
+_AREAS_OF_UNSTAMPED_RESULTS = {"smart": "disks", "acoustic": "disk_sounds", "network": "network", "voip": "voip",
+                               "system": "system"}
+
+
+class Outcome(enum.StrEnum):
+    """How one check run ended (the ``outcome`` of a check record in the JSON)."""
+
+    COMPLETED = "completed"
+    TIMEOUT = "timeout"          # cut off at its time budget
+    ERROR = "error"              # raised an exception
+    SKIPPED = "skipped"          # ``applicable()`` said it cannot apply here
+    INTERRUPTED = "interrupted"  # Ctrl-C or cancelled before it finished
+
+    @classmethod
+    def parse(cls, value: object) -> "Outcome | None":
+        """The outcome named by ``value``, or None for a word this fieldkit does not know."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
 
 
 class ResultError(ValueError):
@@ -26,12 +53,11 @@ class ResultError(ValueError):
 class CheckRecord:
     """How one check run went, independent of what it found.
 
-    ``outcome`` is ``completed``, ``timeout``, ``error``, ``skipped`` or ``interrupted``.
     The report must say loudly which checks did not complete (sos ``timeout_hit``).
     """
 
     name: str
-    outcome: str
+    outcome: Outcome
     duration_s: float = 0.0
     timeout_s: float | None = None
     error: str = ""
@@ -39,15 +65,21 @@ class CheckRecord:
     skip_reason: str = ""
     findings: int = 0
 
+    def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "outcome": self.outcome, "duration_s": round(self.duration_s, 3),
+        return {"name": self.name, "outcome": self.outcome.value, "duration_s": round(self.duration_s, 3),
                 "timeout_s": self.timeout_s, "timed_out": self.outcome == "timeout",
                 "error": self.error, "traceback": self.traceback, "skip_reason": self.skip_reason,
                 "findings": self.findings}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CheckRecord":
-        return cls(d["name"], d["outcome"], d.get("duration_s", 0.0), d.get("timeout_s"), d.get("error", ""),
+        outcome, error = Outcome.parse(d["outcome"]), d.get("error", "")
+        if outcome is None:  # written by a newer or edited fieldkit: not completed, and say what it was
+            outcome, error = Outcome.ERROR, error or f"unknown outcome {d['outcome']!r}"
+        return cls(d["name"], outcome, d.get("duration_s", 0.0), d.get("timeout_s"), error,
                    d.get("traceback", ""), d.get("skip_reason", ""), d.get("findings", 0))
 
 
@@ -85,6 +117,26 @@ class ScanResult:
         planned = (self.profile or {}).get("checks")
         return [str(name) for name in planned] if isinstance(planned, dict) else []
 
+    def stamp_check(self, name: str, *, area: str, description: str) -> None:
+        """Record what consumers need to know about a planned check (the runner calls this).
+
+        The facts go into ``profile.checks.NAME`` beside the time budget, so the report and
+        the exports read them from the document and never load the check module.
+        """
+        planned = self.profile.setdefault("checks", {})
+        facts = planned.setdefault(name, {})
+        if isinstance(facts, dict):
+            facts.update(area=area, description=description)
+
+    def area_of(self, check: str) -> str:
+        """The report area of ``check``: as stamped by the runner, else as known for older results."""
+        planned = (self.profile or {}).get("checks")
+        facts = planned.get(check) if isinstance(planned, dict) else None
+        area = facts.get("area") if isinstance(facts, dict) else None
+        if area in AREAS:
+            return str(area)
+        return _AREAS_OF_UNSTAMPED_RESULTS.get(check, "system")
+
     def unanswered(self) -> list[str]:
         """Planned checks without an answer: never recorded (crash, kill, full disk) or interrupted."""
         outcomes = {c.name: c.outcome for c in self.checks}
@@ -114,8 +166,8 @@ class ScanResult:
             "argv": self.argv,
             "profile": self.profile,
             "machine": _jsonable(self.machine),
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at) if self.finished_at else None,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at) if self.finished_at else None,
             "duration_s": round((self.finished_at - self.started_at).total_seconds(), 3)
             if self.finished_at else None,
             "complete": self.complete,
@@ -143,8 +195,8 @@ class ScanResult:
             return cls(
                 machine=d.get("machine") or {},
                 profile=d.get("profile") or {},
-                started_at=_parse_time(d["started_at"]),
-                finished_at=_parse_time(d["finished_at"]) if d.get("finished_at") else None,
+                started_at=parse_iso(d["started_at"]),
+                finished_at=parse_iso(d["finished_at"]) if d.get("finished_at") else None,
                 findings=[Finding.from_dict(f) for f in d.get("findings", [])],
                 checks=[CheckRecord.from_dict(c) for c in d.get("checks", [])],
                 scan_id=d.get("scan_id") or uuid.uuid4().hex,
@@ -176,43 +228,4 @@ class ScanResult:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write atomically (temp file + rename): a reader or a crash never sees half a file."""
-        return write_atomic(Path(path), self.to_json())
-
-
-def write_atomic(path: Path, text: str, mode: int | None = None) -> Path:
-    """Write ``text`` to a hidden ``.tmp`` file beside ``path``, fsync, then rename over ``path``.
-
-    :param mode: file permissions; the default (0600 from mkstemp) suits scan data, a
-        Prometheus textfile needs 0644 because node_exporter runs as its own user.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # backslashreplace: a lone surrogate (an undecodable byte in a mount point or a device
-        # name, via surrogateescape) is written as the JSON escape "\udcff", never a crash
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return write_atomic(path, self.to_json())

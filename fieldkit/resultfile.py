@@ -68,7 +68,9 @@ class ResultFile:
         if not self._usable or self.out_dir is None:
             return
         if self.path is None:
-            stamp = result.started_at.strftime("%Y%m%dT%H%M%SZ")
+            from fieldkit.timestamps import file_stamp
+
+            stamp = file_stamp(result.started_at)
             host = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(result.machine.get("hostname", "host")))
             self.path = self.out_dir / f"fieldkit-{host}-{stamp}.json"
         try:

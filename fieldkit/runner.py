@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from fieldkit import checks
-from fieldkit.context import Cancelled, Context, Environment
+from fieldkit.context import Cancelled, Context, Environment, History
 from fieldkit.findings import Advice, Finding, Status, Tier
 from fieldkit.profiles import CheckConfig, Profile
-from fieldkit.result import CheckRecord, ScanResult, utcnow
+from fieldkit.result import CheckRecord, Outcome, ScanResult
+from fieldkit.timestamps import utcnow
 
 
 class Progress:
@@ -35,7 +36,7 @@ class Progress:
 @dataclass
 class _Outcome:
     name: str
-    outcome: str
+    outcome: Outcome
     findings: list[Finding] = field(default_factory=list)
     error: str = ""
     traceback: str = ""
@@ -45,7 +46,7 @@ class _Outcome:
 
 def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[str, Any] | None = None,
              on_update: Callable[[ScanResult], None] | None = None, progress: Progress | None = None,
-             history: Any = None, argv: Sequence[str] = (), visit: dict[str, Any] | None = None) -> ScanResult:
+             history: History | None = None, argv: Sequence[str] = (), visit: dict[str, Any] | None = None) -> ScanResult:
     env = env or Environment()
     progress = progress or Progress()
     if machine is None:
@@ -55,7 +56,10 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
                         visit=visit)
     done: queue.Queue[_Outcome] = queue.Queue()
     running: dict[str, tuple[Context, CheckConfig]] = {}
-    together, alone = _phases(profile)
+    specs = _load_specs(profile)
+    for name, spec in specs.items():
+        result.stamp_check(name, area=spec.area, description=spec.description)
+    together, alone = _phases(profile, specs)
 
     def start(name: str) -> None:
         config = profile.checks[name]
@@ -81,12 +85,12 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
         result.interrupted = True
         for name, (ctx, config) in list(running.items()):
             ctx.cancel.set()
-            _record(result, _Outcome(name, "interrupted", [_unknown(
+            _record(result, _Outcome(name, Outcome.INTERRUPTED, [_unknown(
                 name, "Stopped by the user (Ctrl-C) before it finished",
                 "interrupted", "The check was interrupted, so this part of the machine was not examined.")],
                 error="interrupted by the user"), config, progress, None)
         for name in waiting:
-            _record(result, _Outcome(name, "interrupted", [_unknown(
+            _record(result, _Outcome(name, Outcome.INTERRUPTED, [_unknown(
                 name, "Not started: the scan was stopped by the user (Ctrl-C) before its turn",
                 "interrupted", "The check did not run, so this part of the machine was not examined.")],
                 error="interrupted by the user before it started"), profile.checks[name], progress, None)
@@ -99,15 +103,23 @@ def run_scan(profile: Profile, *, env: Environment | None = None, machine: dict[
     return result
 
 
-def _phases(profile: Profile) -> tuple[list[str], list[str]]:
+def _load_specs(profile: Profile) -> dict[str, checks.CheckSpec]:
+    """The profile's check modules that load; a broken one is reported by its own thread."""
+    specs = {}
+    for name in profile.checks:
+        try:
+            specs[name] = checks.load(name)
+        except Exception:  # noqa: BLE001 - reported as the check's error when it runs
+            continue
+    return specs
+
+
+def _phases(profile: Profile, specs: dict[str, checks.CheckSpec]) -> tuple[list[str], list[str]]:
     """The profile's checks split into those that run together and those that run alone."""
     together, alone = [], []
     for name in profile.checks:
-        try:
-            runs_alone = checks.load(name).runs_alone
-        except Exception:  # noqa: BLE001 - a broken check module is reported by its own thread
-            runs_alone = False
-        (alone if runs_alone else together).append(name)
+        spec = specs.get(name)
+        (alone if spec is not None and spec.runs_alone else together).append(name)
     return together, alone
 
 
@@ -136,18 +148,18 @@ def _run_one(name: str, ctx: Context, done: "queue.Queue[_Outcome]") -> None:
         spec = checks.load(name)
         reason = spec.applicable(ctx) if spec.applicable else None
         if reason:
-            done.put(_Outcome(name, "skipped", skip_reason=reason, duration_s=time.monotonic() - start))
+            done.put(_Outcome(name, Outcome.SKIPPED, skip_reason=reason, duration_s=time.monotonic() - start))
             return
         findings = spec.run(ctx)
         _validate(name, findings)
-        done.put(_Outcome(name, "completed", list(findings), duration_s=time.monotonic() - start))
+        done.put(_Outcome(name, Outcome.COMPLETED, list(findings), duration_s=time.monotonic() - start))
     except Cancelled:
-        done.put(_Outcome(name, "interrupted", [_unknown(name, "Cancelled before it finished", "cancelled",
+        done.put(_Outcome(name, Outcome.INTERRUPTED, [_unknown(name, "Cancelled before it finished", "cancelled",
                                                          "The check was stopped before it finished.")],
                           error="cancelled", duration_s=time.monotonic() - start))
     except BaseException as exc:  # noqa: BLE001 - a crashing check must never stop the scan
         text = f"{exc.__class__.__name__}: {exc}"
-        done.put(_Outcome(name, "error", [_unknown(
+        done.put(_Outcome(name, Outcome.ERROR, [_unknown(
             name, f"The check failed with an internal error: {text}", "check-crashed",
             "fieldkit could not complete this check, so this part of the machine was not examined.",
             detail=traceback.format_exc())], error=text, traceback=traceback.format_exc(),
@@ -167,7 +179,7 @@ def _validate(name: str, findings: Any) -> None:
 
 
 def _timed_out(name: str, timeout_s: float) -> _Outcome:
-    return _Outcome(name, "timeout", [_unknown(
+    return _Outcome(name, Outcome.TIMEOUT, [_unknown(
         name, f"The check did not finish within its {timeout_s:g} s budget and was stopped", "timeout",
         "This part of the machine could not be examined in the time allowed.")],
         error=f"timed out after {timeout_s:g} s", duration_s=timeout_s)

@@ -16,13 +16,14 @@ import os
 import secrets
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from fieldkit import paths
+from fieldkit.files import write_atomic
 from fieldkit.platform import locking
-from fieldkit.result import write_atomic
+from fieldkit.timestamps import file_stamp, iso_utc, utcnow
 
 MAX_TEXT = 4000  # a note is a sentence or a paragraph, not a log dump
 
@@ -32,11 +33,11 @@ class VisitError(RuntimeError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return utcnow()
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso_utc(moment, "seconds")
 
 
 def open_path() -> Path:
@@ -143,7 +144,7 @@ def _start_locked(customer: str, site: str, ticket: str | None, technician: str 
                          "with 'fieldkit visit end'")
     moment = now or _now()
     visit = {
-        "id": f"{moment.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}",
+        "id": f"{file_stamp(moment)}-{secrets.token_hex(3)}",
         "customer": _clean(customer, "the customer name", required=True),
         "site": _clean(site, "the site name", required=True),
         "ticket": _clean(ticket, "the ticket reference"),

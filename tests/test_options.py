@@ -45,13 +45,6 @@ def test_multiple_requires_a_list():
         opt.convert("a.example")
 
 
-def test_secret_env_refuses_a_literal_secret():
-    opt = Option("password_env", "secret_env")
-    assert opt.convert("SIP_PASSWORD") == "SIP_PASSWORD"
-    with pytest.raises(OptionError, match="must never be written in a profile"):
-        opt.convert("hunter2!")
-
-
 def test_choice_and_url():
     assert Option("codec", "choice", choices=("g711", "g729")).convert("G711") == "g711"
     with pytest.raises(OptionError, match="one of g711, g729"):

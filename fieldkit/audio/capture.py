@@ -1,6 +1,6 @@
 """Microphone capture with sounddevice (PortAudio), with every fault turned into a reason.
 
-Rules (acoustic.md §4, lab.md §1):
+Rules:
 
 * ``import sounddevice`` raises ``OSError('PortAudio library not found')`` on Linux without
   libportaudio2, so it is imported here, lazily, and the error becomes a reason.

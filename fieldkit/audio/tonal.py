@@ -67,7 +67,7 @@ def stall_beeps(t: TonalSpectrogram, th: Thresholds) -> Beeps | None:
     onsets = np.array([s for s, _ in keep], dtype=float) / rate
     ioi = np.diff(onsets)
     period = float(np.median(ioi))
-    # a stalled motor retries for 5-60 s (acoustic.md §1.4): a few tonal bursts close together
+    # a stalled motor retries its spin-up for 5-60 s: a few tonal bursts close together
     # (a seek sequence, a word) are not enough
     if not 0.15 <= period <= 2.5 or float(np.std(ioi) / np.mean(ioi)) > 0.12 or onsets[-1] - onsets[0] < 3.0:
         return None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 import wave
 from pathlib import Path
 from typing import Any
+
+from fieldkit.files import atomic_output
 
 
 class WavError(Exception):
@@ -79,17 +80,8 @@ def write_wav(path: str | os.PathLike[str], samples: Any, samplerate: int) -> No
 
     target = Path(path)
     pcm = (np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0) * 32767.0).round().astype("<i2")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(int(samplerate))
-            out.writeframes(pcm.tobytes())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_output(target, binary=True) as raw, wave.open(raw, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(int(samplerate))
+        out.writeframes(pcm.tobytes())

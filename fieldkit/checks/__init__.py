@@ -1,9 +1,10 @@
 """The check registry.
 
-One module per check in this package; the module name is the check name, the profile
-key and the CLI word (``fieldkit check smart``). The registry is an explicit ordered
-list (pip's ``commands_dict`` idea) so that listing checks imports nothing heavy, and
-a check module is imported only when it is used.
+One module (or package) per check in this package; its name is the check name, the
+profile key and the CLI word (``fieldkit check smart``). The registry is an explicit
+ordered list of names (pip's ``commands_dict`` idea) so that listing checks imports no
+check module; everything else about a check is declared once, in its module, and read
+through :func:`load` as a :class:`CheckSpec`.
 
 A check module declares:
 
@@ -17,6 +18,14 @@ A check module declares:
 ``RUNS_ALONE``  optional, default False: the runner starts this check only after all the
                 others have finished, one such check at a time (the acoustic check listens
                 to the machine: it must not hear the scan's own disk reads and traffic)
+``BEFORE_RUN``  optional: what the technician must do before the check runs (where to put
+                the microphone): a string, or a function of the check's options returning
+                a string or None. ``scan`` and ``check`` print it on stderr unless ``--quiet``
+                or ``--json``; read it through :meth:`CheckSpec.notice`.
+
+The runner stamps ``AREA`` and ``DESCRIPTION`` into the result (``profile.checks.NAME``),
+so the report, the history and the exports read them from the document and never import
+this package. Findings are built with the helpers of :mod:`fieldkit.checks._build`.
 
 Site-local checks (a support company's own, like sos's local plugins) live in folders
 named by ``FIELDKIT_EXTRA_CHECKS`` (``os.pathsep``-separated): every ``NAME.py`` there
@@ -32,23 +41,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
+from typing import Any, Callable
 
 from fieldkit.context import Context
 from fieldkit.findings import Finding
 from fieldkit.options import Option
+from fieldkit.result import AREAS
 
-#: name -> one-line description (kept here so listing checks imports no check module)
-REGISTRY: dict[str, str] = {
-    "system": "Machine inventory and health: disks space, memory, temperatures, battery, clock",
-    "smart": "SMART disk health of every drive, captured-output import, self-tests",
-    "acoustic": "Listens through the microphone for a dying hard disk: click of death, stall beeps, whine, grinding",
-    "network": "Network reachability: local configuration, gateway, DNS, ping, TCP, HTTP(S), traceroute, path MTU",
-    "lan": "Local network: link speed/duplex, switch and port (LLDP/CDP), VLAN, DHCP servers, duplicate addresses, Wi-Fi",
-    "voip": "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP",
-}
+#: the built-in checks, in the order they are listed (names only: listing imports no check module)
+REGISTRY: tuple[str, ...] = ("system", "smart", "acoustic", "network", "lan", "voip")
 
-AREAS = ("disks", "disk_sounds", "network", "voip", "system")
+#: what ``BEFORE_RUN`` may be: a fixed text, or a function of the check's options
+BeforeRun = str | Callable[[dict[str, Any]], "str | None"] | None
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,12 @@ class CheckSpec:
     applicable: Callable[[Context], "str | None"] | None
     module: ModuleType
     runs_alone: bool = False
+    before_run: BeforeRun = None
+
+    def notice(self, options: dict[str, Any]) -> str | None:
+        """The ``BEFORE_RUN`` text for these options, or None."""
+        text = self.before_run(dict(options)) if callable(self.before_run) else self.before_run
+        return text or None
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
@@ -122,6 +132,7 @@ def load(name: str) -> CheckSpec:
         applicable=getattr(module, "applicable", None),
         module=module,
         runs_alone=bool(getattr(module, "RUNS_ALONE", False)),
+        before_run=getattr(module, "BEFORE_RUN", None),
     )
     if spec.name != name or spec.area not in AREAS:
         raise RuntimeError(f"check module fieldkit.checks.{name} declares NAME={spec.name!r} AREA={spec.area!r}")

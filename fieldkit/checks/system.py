@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from fieldkit.checks._build import finding_maker, level
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
 from fieldkit.messages import day, duration, memory_size, moment, size, t, tn
 from fieldkit.options import Option
 
 NAME = "system"
+_f = finding_maker(NAME)
 DESCRIPTION = "Machine inventory and health: disk space, memory, temperatures, battery, uptime, clock"
 AREA = "system"
 TIMEOUT_S = 20
@@ -47,16 +49,6 @@ def run(ctx: Context) -> list[Finding]:
         ctx.checkpoint()
         findings.extend(step(ctx, psutil))
     return findings
-
-
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=NAME, subject=subject, status=status, summary=summary, **kw)
-
-
-def _level(value: float, warn: float, crit: float, higher_is_worse: bool = True) -> Status:
-    if higher_is_worse:
-        return Status.CRITICAL if value >= crit else Status.WARNING if value >= warn else Status.OK
-    return Status.CRITICAL if value <= crit else Status.WARNING if value <= warn else Status.OK
 
 
 def _inventory(ctx: Context, psutil: Any) -> Finding:
@@ -100,7 +92,7 @@ def _filesystems(ctx: Context, psutil: Any) -> list[Finding]:
         if usage.total == 0 or (part.device, usage.total) in seen:  # bind mounts of the same filesystem
             continue
         seen.add((part.device, usage.total))
-        status = _level(usage.percent, warn, crit)
+        status = level(usage.percent, warn, crit)
         advice = Advice()
         if status is not Status.OK:
             advice = Advice(
@@ -124,7 +116,7 @@ def _memory(ctx: Context, psutil: Any) -> list[Finding]:
     vm = psutil.virtual_memory()
     avail_pct = 100.0 * vm.available / vm.total if vm.total else 0.0
     warn, crit = ctx.option("mem_available_warn_pct"), ctx.option("mem_available_crit_pct")
-    status = _level(avail_pct, warn, crit, higher_is_worse=False)
+    status = level(avail_pct, warn, crit, lower_is_worse=True)
     advice = Advice()
     if status is not Status.OK:
         advice = Advice(meaning=t("The computer is running short of memory, which makes it slow and can make "
@@ -144,7 +136,7 @@ def _swap(ctx: Context, psutil: Any) -> list[Finding]:
     if not sw.total:
         return []
     warn, crit = ctx.option("swap_warn_pct"), ctx.option("swap_crit_pct")
-    status = _level(sw.percent, warn, crit)
+    status = level(sw.percent, warn, crit)
     advice = Advice()
     if status is not Status.OK:
         advice = Advice(meaning=t("The computer is using its disk as overflow memory a lot, which makes it slow."),
@@ -173,7 +165,7 @@ def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
         # The chip's own limits, when it publishes sane ones, are tighter and more accurate.
         warn = min(warn_default, hottest.high) if hottest.high and 40 < hottest.high < 150 else warn_default
         crit = min(crit_default, hottest.critical) if hottest.critical and 40 < hottest.critical < 150 else crit_default
-        status = _level(hottest.current, warn, crit)
+        status = level(hottest.current, warn, crit)
         advice = Advice()
         if status is not Status.OK:
             advice = Advice(meaning=t("The processor is running very hot. Heat shortens its life and makes the "
@@ -211,7 +203,7 @@ def _battery(ctx: Context, psutil: Any) -> list[Finding]:
         full, design, cycles = battery.full, battery.design, battery.cycles
         wear = max(0.0, 100.0 * (1 - full / design))
         warn, crit = ctx.option("battery_wear_warn_pct"), ctx.option("battery_wear_crit_pct")
-        status = _level(wear, warn, crit)
+        status = level(wear, warn, crit)
         advice = Advice()
         if status is not Status.OK:
             advice = Advice(meaning=t("The battery holds only {pct:.0f}% of the charge it held when new, so the "

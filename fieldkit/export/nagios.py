@@ -1,7 +1,7 @@
 """Nagios / Icinga / Checkmk / RMM plugin output: one status line with performance data.
 
 Follows the Monitoring Plugins Development Guidelines (monitoring-plugin-guidelines,
-``03.Output.md`` and ``01.range_expressions.md``; ecosystem notes 2.1):
+``03.Output.md`` and ``01.range_expressions.md``):
 
 * ``FIELDKIT <STATUS> - <text> | <perfdata>`` on one line, exit code 0/1/2/3;
 * perfdata ``'label'=value[UOM];[warn];[crit];[min];[max]``, separated by spaces; the
@@ -19,10 +19,13 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fieldkit.findings import Finding, Metric, Status
 from fieldkit.safetext import one_line, visible
+
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
 
 VALID_UOM = {"", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c"}
 _PLAIN_LABEL = re.compile(r"^[A-Za-z0-9_.\-/:]+$")
@@ -88,7 +91,7 @@ def perfdata(findings: list[Finding]) -> str:
     return " ".join(items)
 
 
-def status_text(result: Any) -> str:
+def status_text(result: ScanResult) -> str:
     findings: list[Finding] = list(result.findings)
     problems = sorted((f for f in findings if f.status != Status.OK), key=lambda f: -f.status.severity)
     profile = result.profile.get("name") or "?"
@@ -111,7 +114,7 @@ def status_text(result: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
-def render(result: Any) -> str:
+def render(result: ScanResult) -> str:
     """The whole plugin output line for a scan result (print it and exit with ``result.exit_code``)."""
     # the exit code, not only the findings: a result file that could not be written is UNKNOWN
     line = f"FIELDKIT {Status(result.exit_code).name} - {status_text(result)}"

@@ -1,7 +1,6 @@
 """Prometheus text exposition for node_exporter's textfile collector.
 
-Rules followed (node_exporter README "Textfile Collector"; prometheus.io naming practice;
-ecosystem notes 2.2):
+Rules followed (node_exporter README "Textfile Collector"; prometheus.io naming practice):
 
 * no timestamps on samples: the collector rejects them;
 * one family per measured quantity (``fieldkit_smart_reallocated_sectors``), never a
@@ -23,10 +22,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.findings import Finding
 from fieldkit.safetext import visible
+
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
 
 PREFIX = "fieldkit"
 _NAME_BAD = re.compile(r"[^a-zA-Z0-9_]+")
@@ -70,7 +73,7 @@ def metric_name(check: str, name: str, unit: str) -> tuple[str, float]:
     return f"{PREFIX}_{_sanitize(check).lower()}_{base}".replace("__", "_"), factor
 
 
-def render(result: Any) -> str:
+def render(result: ScanResult) -> str:
     """The textfile for one scan result."""
     profile = str(result.profile.get("name") or "")
     machine = result.machine or {}
@@ -113,7 +116,7 @@ def render(result: Any) -> str:
             {**common, "check": record.name, "outcome": record.outcome}, 1 if record.outcome == "completed" else 0)
         fam(f"{PREFIX}_check_duration_seconds", "Time the check took in seconds").add(
             {**common, "check": record.name}, round(record.duration_s, 3))
-    areas = _areas({f.check for f in result.findings})
+    areas = {f.check: result.area_of(f.check) for f in result.findings}
     for finding in result.findings:
         labels = {**common, "check": finding.check, **entity_labels(finding, areas.get(finding.check))}
         fam(f"{PREFIX}_check_status", "Status of one finding: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN").add(
@@ -145,25 +148,7 @@ def entity_labels(finding: Finding, area: str | None) -> dict[str, str]:
     return labels
 
 
-# Areas of the planned checks, for results of a check this installation does not have.
-_KNOWN_AREAS = {"smart": "disks", "acoustic": "disk_sounds", "network": "network", "voip": "voip",
-                "system": "system"}
-
-
-def _areas(check_names: Iterable[str]) -> dict[str, str]:
-    from fieldkit import checks
-
-    areas: dict[str, str] = {}
-    for name in check_names:
-        try:
-            areas[name] = checks.load(name).area
-        except Exception:  # noqa: BLE001 - an unknown or broken check falls back to the known names
-            if name in _KNOWN_AREAS:
-                areas[name] = _KNOWN_AREAS[name]
-    return areas
-
-
-def _epoch(moment: Any) -> float:
+def _epoch(moment: datetime) -> float:
     """Seconds since the epoch at the millisecond precision of the scan JSON, so a live scan and the
     same scan read back from the history give the same file."""
     return round(moment.replace(microsecond=moment.microsecond // 1000 * 1000).timestamp(), 3)
@@ -209,12 +194,12 @@ def _family_text(family: Family) -> str:
 
 def write_textfile(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` atomically; the temp file ends in ``.tmp`` so the collector never reads it half-written."""
-    from fieldkit.result import write_atomic
+    from fieldkit.files import write_atomic
 
-    return write_atomic(Path(path), text, mode=0o644)  # node_exporter runs as its own user
+    return write_atomic(path, text, mode=0o644)  # node_exporter runs as its own user
 
 
-def textfile_name(result: Any) -> str:
+def textfile_name(result: ScanResult) -> str:
     """``fieldkit-<profile>.prom``: one file per profile, so nightly and weekly scans do not overwrite each other."""
     profile = _NAME_BAD.sub("-", str(result.profile.get("name") or "scan")).strip("-") or "scan"
     return f"fieldkit-{profile}.prom"

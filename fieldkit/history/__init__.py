@@ -1,26 +1,24 @@
-"""Scan history (issue 8): every scan stored in SQLite, compared, trended and exported.
+"""Scan history: every scan stored in SQLite, compared, trended and exported.
 
 ``store`` holds the database; ``compare`` says what changed between scans; ``stats``
-is the technician's log. :func:`changes_since_last` is what the scan puts into
+is the technician's log. :func:`compare_with_history` gives what the scan puts into
 ``result.extra["changes_since_last"]`` for the visit report.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.history.compare import compare
 from fieldkit.history.store import HistoryError, HistoryStore, HistoryView, db_path
 
-__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "changes_since_last", "compare_with_history"]
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
+
+__all__ = ["HistoryError", "HistoryStore", "HistoryView", "db_path", "compare_with_history"]
 
 
-def changes_since_last(store: HistoryStore, result: Any) -> list[dict[str, Any]]:
-    """Status changes and new/resolved problems of ``result`` against this machine's earlier scans."""
-    return compare_with_history(store, result)[0]
-
-
-def compare_with_history(store: HistoryStore, result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def compare_with_history(store: HistoryStore, result: ScanResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``(changes, compared_with)`` for ``result``.
 
     Each check is compared with the most recent earlier scan in which *that check*

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from fieldkit.findings import Status
 from fieldkit.history.store import HistoryStore
+from fieldkit.timestamps import parse_iso
 
 NO_VISIT = "(no visit)"
 
@@ -136,8 +136,8 @@ def _duration(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     try:
-        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+        a = parse_iso(start)
+        b = parse_iso(end)
     except ValueError:
         return None
     seconds = (b - a).total_seconds()

@@ -1,6 +1,6 @@
 """The scan history: every scan of this machine in one SQLite database.
 
-Design choices (issue 8; ecosystem notes 2.4 and 5):
+Design choices:
 
 * One file, ``<data_dir>/history.sqlite``, in WAL mode with short transactions, so a
   reader (``fieldkit history``, osquery ATC, a backup) never blocks a scan and a scan
@@ -23,11 +23,13 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from fieldkit.findings import Finding, Status
+
+if TYPE_CHECKING:
+    from fieldkit.result import ScanResult
 
 DB_NAME = "history.sqlite"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -278,7 +280,7 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ writing
 
-    def store(self, result: Any, *, verify: bool = True) -> int:
+    def store(self, result: ScanResult, *, verify: bool = True) -> int:
         """Store a :class:`~fieldkit.result.ScanResult` (again: same ``scan_id`` replaces it). Returns its id.
 
         One transaction: a kill at any point leaves either the old state or the new one.
@@ -399,7 +401,7 @@ class HistoryStore:
                     raise HistoryError(f"scan {ref!r} is ambiguous: give more characters of the scan id")
         raise HistoryError(f"no scan {ref!r} in the history (see 'fieldkit history list')")
 
-    def load(self, scan: int) -> Any:
+    def load(self, scan: int) -> ScanResult:
         """The stored scan as a :class:`~fieldkit.result.ScanResult`."""
         from fieldkit.result import ScanResult
 
@@ -626,6 +628,3 @@ def _scan_row(r: Sequence[Any]) -> ScanRow:
     return ScanRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], Status(r[7]), bool(r[8]), bool(r[9]),
                    r[10], r[11])
 
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -36,7 +36,8 @@ SOURCE_RULES: tuple[tuple[str, str], ...] = (
     ("fieldkit/voip/", "voip"),
     ("fieldkit/cli", "cli"),
     ("fieldkit/visit.py", "cli"),
-    ("fieldkit/scan.py", "cli"),
+    ("fieldkit/scan/", "cli"),
+    ("fieldkit/history/text.py", "cli"),
     ("fieldkit/console.py", "cli"),
     ("fieldkit/", "common"),
 )

@@ -67,7 +67,9 @@ def ping(host: str, count: int = 5, interval: float = 0.2, timeout: float = 1.0,
         return PingResult(host, address, method if method != "auto" else "none",
                           error=f"no route to {address} (no interface or route leads there)")
     if is_root is None:
-        is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        from fieldkit.privileges import is_root as running_as_root
+
+        is_root = running_as_root()
     chosen, note = choose_method(method, is_root, address_family(address))
     if chosen == "scapy":
         result = _ping_scapy(host, address, count, interval, timeout)

@@ -1,6 +1,6 @@
 """Path MTU discovery with DF-marked UDP probes and the kernel's error queue (Linux, no root).
 
-How it works (tracepath's method; verified in a namespace lab, see notes/voip.md 3.5):
+How it works (tracepath's method, verified in a network-namespace lab with a smaller-MTU link):
 ``IP_MTU_DISCOVER = IP_PMTUDISC_DO`` sets DF on every datagram and forbids local
 fragmentation; ``IP_RECVERR`` queues ICMP errors for the socket. A probe as large as
 the local route MTU allows is sent to a (normally closed) UDP port:

@@ -14,7 +14,6 @@ destination is real.
 
 from __future__ import annotations
 
-import os
 import random
 import socket
 import select
@@ -118,7 +117,9 @@ def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int 
     if address is None:
         return TraceResult(host, None, method, error=why)
     if is_root is None:
-        is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        from fieldkit.privileges import is_root as running_as_root
+
+        is_root = running_as_root()
     if egress_source(address) is None:
         return TraceResult(host, address, method, error=f"no route to {address}")
     if address_family(address) == socket.AF_INET6:

@@ -16,13 +16,15 @@ import contextlib
 import dataclasses
 import gc
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from fieldkit.findings import Advice, Evidence, Finding
+from fieldkit.files import write_atomic
 from fieldkit.messages import Msg
-from fieldkit.result import ResultError, ScanResult, write_atomic
+from fieldkit.result import ResultError, ScanResult
+from fieldkit.timestamps import iso_utc, utcnow
 
 FORMATS = ("html", "pdf", "md", "json")
 SUFFIX = {"html": ".html", "pdf": ".pdf", "md": ".md", "json": ".json"}
@@ -198,10 +200,10 @@ def _render(scans: Sequence[ScanResult], fmt: str, *, lang: str, redact: bool, v
 
 def _render_json(model: Any, scans: list[ScanResult], visit: dict[str, Any] | None,
                  now: datetime | None) -> str:
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = now or utcnow()
     doc = {
         "schema": REPORT_SCHEMA,
-        "generated_at": moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "generated_at": iso_utc(moment, "seconds"),
         "lang": model.lang,
         "redacted": model.redacted,
         "status": model.state.name,

@@ -16,37 +16,13 @@ from typing import Any, Callable, Sequence
 from fieldkit.findings import Finding, Status, worst
 from fieldkit.report import svg
 from fieldkit.i18n import Translator
-from fieldkit.result import CheckRecord, ScanResult
-
-AREAS = ("disks", "disk_sounds", "network", "voip", "system")
-#: check name -> report area for the checks the issue tracker assigned; other checks declare
-#: ``AREA`` in their module (looked up lazily, see :func:`area_of`).
-KNOWN_AREAS = {"smart": "disks", "acoustic": "disk_sounds", "network": "network", "voip": "voip",
-               "system": "system"}
+from fieldkit.result import AREAS, CheckRecord, ScanResult
+from fieldkit.timestamps import parse_iso
 
 STATUS_CSS = {Status.OK: "ok", Status.WARNING: "warn", Status.CRITICAL: "crit", Status.UNKNOWN: "unknown",
               None: "none"}
 #: an icon shape per status as well as a colour and a word (never colour alone; WCAG 1.4.1)
 STATUS_ICON = {Status.OK: "✔", Status.WARNING: "▲", Status.CRITICAL: "✖", Status.UNKNOWN: "?", None: "–"}
-
-_area_cache: dict[str, str] = {}
-
-
-def area_of(check: str) -> str:
-    if check in KNOWN_AREAS:
-        return KNOWN_AREAS[check]
-    if check not in _area_cache:
-        area = "system"
-        try:
-            from fieldkit import checks
-
-            if check in checks.REGISTRY:
-                area = checks.load(check).area
-        except Exception:  # noqa: BLE001 - an unloadable check still gets reported, under "system"
-            area = "system"
-        _area_cache[check] = area if area in AREAS else "system"
-    return _area_cache[check]
-
 
 @dataclass
 class StatusView:
@@ -312,8 +288,7 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         state=status_view(worst([overall, Status.UNKNOWN]) if unfinished
                           else overall if all_findings else None, t),
         verdict=_verdict(overall if all_findings else None, unfinished, t), attention=attention,
-        areas=_areas([f for _, f in all_findings], [c for s in scans for c in s.checks], t,
-                     [c for s in scans for c in s.unanswered()]),
+        areas=_areas(scans, t),
         problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
@@ -388,7 +363,7 @@ def _parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         return None
 
@@ -414,12 +389,14 @@ def _visit(visit: dict[str, Any] | None, scans: Sequence[ScanResult], t: Transla
                      signed_at=_when(_parse_time(visit.get("signed_at"))))
 
 
-def _areas(findings: Sequence[Finding], records: Sequence[CheckRecord], t: Translator,
-           unanswered: Sequence[str] = ()) -> list[AreaView]:
+def _areas(scans: Sequence[ScanResult], t: Translator) -> list[AreaView]:
+    """One traffic-light line per area over ``scans`` (one machine, or a whole site)."""
+    findings = [(scan.area_of(f.check), f) for scan in scans for f in scan.findings]
+    cut = {scan.area_of(name) for scan in scans for name in scan.unanswered()}
     out = []
     for area in AREAS:
-        mine = [f for f in findings if area_of(f.check) == area]
-        cut_short = any(area_of(name) == area for name in unanswered)
+        mine = [f for of, f in findings if of == area]
+        cut_short = area in cut
         if not mine:
             if cut_short:  # planned but the scan stopped first: not the plain "not checked"
                 out.append(AreaView(area, area_name(area, t), status_view(Status.UNKNOWN, t),
@@ -476,7 +453,7 @@ def _problems(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) 
         for fi, finding in enumerate(_sorted_findings(scan)):
             if finding.status not in (Status.WARNING, Status.CRITICAL):
                 continue
-            area = area_of(finding.check)
+            area = scan.area_of(finding.check)
             meaning, action, prevention = _advice(finding, area, t)
             rows.append(((*_sort_key(finding)[:2], name), ProblemView(
                 machine=name, area=area_name(area, t), state=status_view(finding.status, t),
@@ -666,7 +643,8 @@ def _sorted_findings(scan: ScanResult) -> list[Finding]:
 
 def _machine(scan: ScanResult, name: str, index: int, t: Translator) -> MachineView:
     m = scan.machine or {}
-    findings = [_finding(f, _anchor(index, fi), t) for fi, f in enumerate(_sorted_findings(scan))]
+    findings = [_finding(f, _anchor(index, fi), scan.area_of(f.check), t)
+                for fi, f in enumerate(_sorted_findings(scan))]
     facts = [(label, str(m[key])) for key, label in (
         ("hostname", t("Host name")), ("fqdn", t("Full network name")), ("os_release", t("Operating system")),
         ("kernel", t("Kernel")), ("architecture", t("Architecture")), ("cpu_model", t("Processor")),
@@ -684,7 +662,7 @@ def _machine(scan: ScanResult, name: str, index: int, t: Translator) -> MachineV
         name=name, anchor=f"m{index}", os=str(m.get("os_release") or m.get("os") or "–"),
         state=status_view(scan.status, t),
         attention=sum(1 for f in scan.findings if f.status in (Status.WARNING, Status.CRITICAL)),
-        scanned_at=_when(scan.started_at), areas=_areas(scan.findings, scan.checks, t, scan.unanswered()),
+        scanned_at=_when(scan.started_at), areas=_areas([scan], t),
         findings=findings,
         checks=checks, facts=facts,
         scan_line=t("Scan {id}, profile {profile}, fieldkit {version}", id=scan.scan_id, profile=(scan.profile or {}).get("name", "?"),
@@ -700,7 +678,7 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _finding(finding: Finding, anchor: str, t: Translator) -> FindingView:
+def _finding(finding: Finding, anchor: str, area: str, t: Translator) -> FindingView:
     metrics = []
     for metric in finding.metrics:
         bounds = "" if metric.min is None and metric.max is None else f"{_num(metric.min)} … {_num(metric.max)}"
@@ -718,7 +696,7 @@ def _finding(finding: Finding, anchor: str, t: Translator) -> FindingView:
         evidence.append({"command": command, "exit_code": "" if item.exit_code is None else str(item.exit_code),
                          "source": item.source, "excerpt": item.excerpt})
     return FindingView(
-        anchor=anchor, check=finding.check, area=area_of(finding.check), subject=finding.subject,
+        anchor=anchor, check=finding.check, area=area, subject=finding.subject,
         state=status_view(finding.status, t), summary=t.text(finding.summary, finding.check, customer=False),
         detail=finding.detail, rule=finding.rule,
         tier=tier_text(int(finding.tier), t) if finding.tier is not None else "",
@@ -821,6 +799,10 @@ def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> sv
 
 def _rtt_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Chart | None:
     rtt = data.get("rtt_ms")
+    if isinstance(rtt, dict):
+        # older VoIP results keep a summary under rtt_ms; the per-probe values are in the series
+        series = data.get("series")
+        rtt = series.get("rtt_ms") if isinstance(series, dict) else None
     if not isinstance(rtt, list) or not rtt:
         return None
     lost = sum(1 for v in rtt if v is None)

@@ -1,6 +1,6 @@
 """PDF through a headless Chromium/Chrome/Edge (``--print-to-pdf``), else WeasyPrint if installed.
 
-Neither is a hard dependency (``shared/notes/ecosystem.md`` section 3): the HTML report
+Neither is a hard dependency: the HTML report
 is canonical and prints cleanly from any browser. Chromium runs with a fresh, empty
 profile and without background networking (on a closed network its background
 connections fail noisily and can delay start-up), inside a time limit; its whole
@@ -44,7 +44,9 @@ def headless_args(browser: str, profile_dir: str) -> list[str]:
     args = [browser, "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-extensions", "--disable-default-apps", "--mute-audio", f"--user-data-dir={profile_dir}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    from fieldkit.privileges import is_root
+
+    if is_root():
         args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
     return args
 

@@ -4,7 +4,7 @@ Every chart is self-contained markup (no script, no external reference) with
 ``role="img"``, ``<title>`` and ``<desc>`` (aria-labelledby both), and comes with a
 *data-table twin* (:class:`Chart.table`) that the template prints next to it, so a
 screen reader or a greyscale print loses nothing (WCAG 1.1.1 text alternatives; the
-"accessible SVG" pattern in ``shared/notes/ecosystem.md`` section 3).
+"accessible SVG" pattern: ``role="img"`` labelled by its own title and description).
 
 Every string that reaches the markup goes through :func:`markupsafe.escape`: titles
 and labels can carry hostnames, SMART model strings or traceroute addresses from the

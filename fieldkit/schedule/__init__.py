@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-EVERY_WORDS = ("hourly", "daily", "weekly")
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SCHEDULED_LOCK_WAIT_S = 3600
 
@@ -135,10 +134,6 @@ def machine_copy(system: bool, root: Path | None = None, *, dry_run: bool = Fals
     except OSError as exc:
         raise ScheduleError(f"{dest}: cannot copy fieldkit onto this machine: {exc.strerror or exc}") from None
     return str(visible / "fieldkit"), [f"copied {bundle} to {dest}"]
-
-
-def is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def systemd_running() -> bool:

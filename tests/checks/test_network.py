@@ -14,7 +14,7 @@ from netlab import lab, net  # noqa: F401  (fixtures)
 from conftest import IS_ROOT, ROOT, fieldkit_cmd, need
 from fieldkit import checks
 from fieldkit.findings import Status
-from fieldkit.net.verdicts import assemble
+from fieldkit.checks.network.verdicts import assemble
 
 
 # ---------------------------------------------------------------------------- without a lab
@@ -78,7 +78,8 @@ def test_unfinished_and_crashed_probes_become_unknown(make_ctx) -> None:
 
 
 def test_local_configuration_from_fixture_files(make_ctx, tmp_path: Path) -> None:
-    from fieldkit.net import local, verdicts
+    from fieldkit.net import local
+    from fieldkit.checks.network import verdicts
 
     (tmp_path / "etc").mkdir()
     (tmp_path / "etc/resolv.conf").write_text("")

@@ -10,7 +10,7 @@ import pytest
 
 from fk_scans import at, disk, scan, system, target
 from fieldkit.findings import Status
-from fieldkit.history import HistoryError, HistoryStore, HistoryView, changes_since_last
+from fieldkit.history import HistoryError, HistoryStore, HistoryView, compare_with_history
 from fieldkit.history.store import MIGRATIONS, SCHEMA_VERSION, _statements, db_path
 
 OK, WARN, CRIT, UNK = Status.OK, Status.WARNING, Status.CRITICAL, Status.UNKNOWN
@@ -172,7 +172,7 @@ def test_changes_since_last_compares_each_check_with_its_last_run(store: History
     store.store(scan([system("/", OK, 10)], started=at(1)))  # a nightly scan without disks in between
     now = scan([disk("/dev/sda", CRIT, 60), disk("/dev/sdb", OK, 0), disk("/dev/sdc", WARN, 2),
                 target("pbx", OK, 20, 0)], started=at(2))
-    changes = changes_since_last(store, now)
+    changes, _compared = compare_with_history(store, now)
     got = {(c["check"], c["subject"]): (c["before"], c["after"], c["kind"]) for c in changes}
     assert got == {
         ("smart", "/dev/sda"): ("WARNING", "CRITICAL", "worse"),
@@ -187,7 +187,7 @@ def test_changes_since_last_compares_each_check_with_its_last_run(store: History
 def test_a_check_that_did_not_complete_resolves_nothing(store: HistoryStore) -> None:
     store.store(scan([disk("/dev/sda", WARN, 5)], started=at(0)))
     now = scan([disk("smart", UNK, 0)], started=at(1), checks={"smart": "timeout"})
-    kinds = {(c["subject"], c["kind"]) for c in changes_since_last(store, now)}
+    kinds = {(c["subject"], c["kind"]) for c in compare_with_history(store, now)[0]}
     assert ("/dev/sda", "gone") not in kinds
 
 

@@ -22,8 +22,8 @@ DESCRIPTION = "Listens through the microphone for a dying hard disk: click of de
 AREA = "disk_sounds"
 TIMEOUT_S = 100
 # Record after the other checks, alone: the microphone must hear the disk, not the scan's own
-# SMART queries, traceroutes and VoIP stream, nor a drive kept seeking by them (acoustic.md §2.6:
-# healthy seek noise sits near the click detector's boundary).
+# SMART queries, traceroutes and VoIP stream, nor a drive kept seeking by them (healthy seek
+# noise sits near the click detector's boundary).
 RUNS_ALONE = True
 
 OPTIONS = [

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from fieldkit.checks._build import finding_maker
 from fieldkit.checks.lan.plan import Measurements
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
 from fieldkit.messages import joined, t, tn
 
 NAME = "lan"
-
-
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=NAME, subject=subject, status=status, summary=summary, **kw)
+_f = finding_maker(NAME)
 
 
 def _speed_text(mbps: int | None) -> str:

@@ -18,14 +18,14 @@ UNKNOWN.
 
 from __future__ import annotations
 
-from typing import Any
-
+from fieldkit.checks._build import finding_maker
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Finding, Status
 from fieldkit.messages import t
 from fieldkit.options import Option
 
 NAME = "voip"
+_f = finding_maker(NAME)
 DESCRIPTION = "VoIP path: call-quality stream with MOS, SIP OPTIONS, SIP ALG, NAT behaviour, DSCP"
 AREA = "voip"
 TIMEOUT_S = 120
@@ -72,10 +72,6 @@ OPTIONS = [
            min=0, max=600),
     Option("sip_keepalive_s", "float", 30.0, "The phones' SIP keep-alive / re-register interval (s)", min=1),
 ]
-
-
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=NAME, subject=subject, status=status, summary=summary, **kw)
 
 
 def run(ctx: Context) -> list[Finding]:

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from fieldkit.checks._build import finding_maker, fmt_num, level, round_or_none
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
 from fieldkit.messages import t, tn
@@ -20,10 +21,7 @@ if TYPE_CHECKING:
     from fieldkit.voip import emodel, playout, stream
 
 CHECK = "voip"
-
-
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=CHECK, subject=subject, status=status, summary=summary, **kw)
+_f = finding_maker(CHECK)
 
 
 def _is_name(host: str) -> bool:
@@ -32,10 +30,6 @@ def _is_name(host: str) -> bool:
         return False
     except ValueError:
         return True
-
-
-def _r(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 # ------------------------------------------------------------------------------------------ SIP
@@ -73,12 +67,12 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
     evidence = [Evidence(source=f"SIP OPTIONS over {result.transport} to {host}:{port}",
                          excerpt=(result.raw_excerpt or result.error)[:1500])]
     data = {"transport": result.transport, "target": f"{host}:{port}", "status_code": result.status,
-            "reason": result.reason, "response_ms": _r(result.response_ms), "attempts": result.attempts,
+            "reason": result.reason, "response_ms": round_or_none(result.response_ms), "attempts": result.attempts,
             "server": result.server, "allow": result.allow, "supported": result.supported,
             "via_received": result.received, "via_rport": result.rport,
             "local": list(result.local) if result.local else None, "nat_detected": result.nat_detected,
             "tls_verified": result.tls_verified, "via_sent": result.via_sent, "via_returned": result.via_received}
-    metrics = [Metric("sip_response_ms", _r(result.response_ms), "ms")] if result.response_ms is not None else []
+    metrics = [Metric("sip_response_ms", round_or_none(result.response_ms), "ms")] if result.response_ms is not None else []
     if not result.answered:
         if result.transport == "TLS" and result.kind == "refused":
             return _f(subject, Status.OK, t("SIP over TLS is not offered on port {port} (connection refused)",
@@ -415,12 +409,6 @@ def _no_reflection(run: Any, report: Any, subject: str, host: str, port: int) ->
                             action=t("The technician will start the test partner and repeat the test.")))
 
 
-def _level(value: float, warn: float, crit: float, lower_is_worse: bool = False) -> Status:
-    if lower_is_worse:
-        return Status.CRITICAL if value < crit else Status.WARNING if value < warn else Status.OK
-    return Status.CRITICAL if value > crit else Status.WARNING if value > warn else Status.OK
-
-
 def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[DirectionQuality], subject: str) -> Finding:
     o = ctx.option
     worst = min(directions, key=lambda d: d.rating.mos)
@@ -434,10 +422,10 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
     late = max(d.playout.late_loss_pct for d in directions)
     effective = max(d.playout.effective_loss_pct for d in directions)
     verdicts = {
-        "one-way delay": _level(one_way, o("one_way_warn_ms"), o("one_way_crit_ms")),
-        "jitter": _level(jitter, o("jitter_warn_ms"), o("jitter_crit_ms")),
-        "packet loss": _level(loss, o("loss_warn_pct"), o("loss_crit_pct")),
-        "MOS": _level(mos, o("mos_warn"), o("mos_crit"), lower_is_worse=True),
+        "one-way delay": level(one_way, o("one_way_warn_ms"), o("one_way_crit_ms"), inclusive=False),
+        "jitter": level(jitter, o("jitter_warn_ms"), o("jitter_crit_ms"), inclusive=False),
+        "packet loss": level(loss, o("loss_warn_pct"), o("loss_crit_pct"), inclusive=False),
+        "MOS": level(mos, o("mos_warn"), o("mos_crit"), lower_is_worse=True, inclusive=False),
         # Calls fail on bursts, not on averages: a 5 s stretch below the critical MOS is a warning.
         "MOS in the worst 5 s": Status.WARNING if window_mos < o("mos_crit") else Status.OK,
     }
@@ -468,28 +456,28 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
         Metric("jitter_ms", round(jitter, 3), "ms", o("jitter_warn_ms"), o("jitter_crit_ms")),
         Metric("jitter_max_ms", round(jitter_max, 3), "ms"),
         Metric("one_way_ms", round(one_way, 3), "ms", o("one_way_warn_ms"), o("one_way_crit_ms")),
-        Metric("rtt_min_ms", _r(report.rtt_ms["min"], 3), "ms"),
-        Metric("rtt_median_ms", _r(report.rtt_ms["median"], 3), "ms"),
-        Metric("rtt_p95_ms", _r(report.rtt_ms["p95"], 3), "ms"),
-        Metric("rtt_p99_ms", _r(report.rtt_ms["p99"], 3), "ms"),
-        Metric("rtt_max_ms", _r(report.rtt_ms["max"], 3), "ms"),
+        Metric("rtt_min_ms", round_or_none(report.rtt_ms["min"], 3), "ms"),
+        Metric("rtt_median_ms", round_or_none(report.rtt_ms["median"], 3), "ms"),
+        Metric("rtt_p95_ms", round_or_none(report.rtt_ms["p95"], 3), "ms"),
+        Metric("rtt_p99_ms", round_or_none(report.rtt_ms["p99"], 3), "ms"),
+        Metric("rtt_max_ms", round_or_none(report.rtt_ms["max"], 3), "ms"),
         Metric("rtt_loss_pct", round(report.loss_pct, 3), "%"),
         Metric("sent", report.sent, "packets"), Metric("received", report.received, "packets"),
         Metric("duplicates", report.duplicates, "packets"), Metric("reordered", report.reordered, "packets"),
         Metric("max_consecutive_lost", max(d.playout.bursts.max_consecutive_lost for d in directions), "packets"),
-        Metric("pacing_p50_ms", _r(report.pacing_ms["p50"], 3), "ms"),
-        Metric("pacing_p99_ms", _r(report.pacing_ms["p99"], 3), "ms"),
+        Metric("pacing_p50_ms", round_or_none(report.pacing_ms["p50"], 3), "ms"),
+        Metric("pacing_p99_ms", round_or_none(report.pacing_ms["p99"], 3), "ms"),
     ]
     for d in directions:
         short = "up" if d.name == "upstream" else "down"
         po = d.playout
         metrics += [
             Metric(f"mos_{short}", round(d.rating.mos, 2), "", None, None, 1, 4.5),
-            Metric(f"jitter_{short}_ms", _r(d.stats.jitter.mean_ms, 3), "ms"),
-            Metric(f"jitter_{short}_max_ms", _r(d.stats.jitter.max_ms, 3), "ms"),
-            Metric(f"pdv_{short}_p50_ms", _r(po.pdv_p50_ms, 3), "ms"),
-            Metric(f"pdv_{short}_p95_ms", _r(po.pdv_p95_ms, 3), "ms"),
-            Metric(f"pdv_{short}_p99_ms", _r(po.pdv_p99_ms, 3), "ms"),
+            Metric(f"jitter_{short}_ms", round_or_none(d.stats.jitter.mean_ms, 3), "ms"),
+            Metric(f"jitter_{short}_max_ms", round_or_none(d.stats.jitter.max_ms, 3), "ms"),
+            Metric(f"pdv_{short}_p50_ms", round_or_none(po.pdv_p50_ms, 3), "ms"),
+            Metric(f"pdv_{short}_p95_ms", round_or_none(po.pdv_p95_ms, 3), "ms"),
+            Metric(f"pdv_{short}_p99_ms", round_or_none(po.pdv_p99_ms, 3), "ms"),
             Metric(f"loss_{short}_pct", round(po.network_loss_pct, 3), "%", None, None, 0, 100),
             Metric(f"late_loss_{short}_pct", round(po.late_loss_pct, 3), "%", None, None, 0, 100),
             Metric(f"effective_loss_{short}_pct", round(po.effective_loss_pct, 3), "%", None, None, 0, 100),
@@ -499,7 +487,7 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
         "series": report.series,
         # Per-probe round trips in send order (None = lost), the shape every check's RTT chart uses.
         "rtt_ms": list(report.series.get("rtt_ms") or []),
-        "rtt_summary_ms": {k: _r(v, 3) for k, v in report.rtt_ms.items()},
+        "rtt_summary_ms": {k: round_or_none(v, 3) for k, v in report.rtt_ms.items()},
         "codec": o("codec"), "duration_s": round(report.sent * run.interval_ms / 1000, 2),
         "packet_bytes": run.size, "interval_ms": run.interval_ms,
         "rtt_jitter": _jitter_dict(report.rtt_jitter),
@@ -512,18 +500,18 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
                           "label": buffer_label(model, o("jitter_buffer_ms"))},
         "receiver": {d.name: _receiver_dict(d) for d in directions},
         "worse_direction": worst.name,
-        "pacing_ms": {k: _r(v, 4) for k, v in report.pacing_ms.items()},
+        "pacing_ms": {k: round_or_none(v, 4) for k, v in report.pacing_ms.items()},
         "kernel_timestamps": report.kernel_timestamps, "pacer_realtime": run.realtime,
-        "reflector_processing_ms": _r(report.reflector_processing_ms, 4),
+        "reflector_processing_ms": round_or_none(report.reflector_processing_ms, 4),
         "rating": {"model": rating.model, "r": round(rating.r, 2), "mos": round(rating.mos, 3),
                    "mos_min_window": round(window_mos, 3),
-                   "mouth_to_ear_ms": _r(rating.mouth_to_ear_ms), "assumptions": rating.assumptions,
+                   "mouth_to_ear_ms": round_or_none(rating.mouth_to_ear_ms), "assumptions": rating.assumptions,
                    "parts": {k: round(v, 3) for k, v in rating.parts.items()}},
         "verdicts": {k: v.name for k, v in verdicts.items()},
     }
     detail_lines = [
-        f"RTT min/median/p95/p99/max {_fmt(report.rtt_ms['min'])}/{_fmt(report.rtt_ms['median'])}/"
-        f"{_fmt(report.rtt_ms['p95'])}/{_fmt(report.rtt_ms['p99'])}/{_fmt(report.rtt_ms['max'])} ms; "
+        f"RTT min/median/p95/p99/max {fmt_num(report.rtt_ms['min'])}/{fmt_num(report.rtt_ms['median'])}/"
+        f"{fmt_num(report.rtt_ms['p95'])}/{fmt_num(report.rtt_ms['p99'])}/{fmt_num(report.rtt_ms['max'])} ms; "
         f"one-way {one_way:.1f} ms is RTT/2 (clocks not synchronised); the E-model's fixed delay is half the "
         f"fastest round trip, {(report.rtt_ms['min'] or 0) / 2:.1f} ms, plus each direction's buffer delay",
         f"receiver emulation: {buffer_label(model, o('jitter_buffer_ms'))}; a packet later than its playout point is "
@@ -532,20 +520,20 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
     for d in directions:
         po, st = d.playout, d.stats
         detail_lines.append(
-            f"{d.name}: MOS {d.rating.mos:.2f} (R {d.rating.r:.1f}), worst 5 s {_fmt(d.window_mos)}; buffer "
+            f"{d.name}: MOS {d.rating.mos:.2f} (R {d.rating.r:.1f}), worst 5 s {fmt_num(d.window_mos)}; buffer "
             f"{po.buffer_ms:.1f} ms (max {po.buffer_max_ms:.1f}); loss network {po.network_loss_pct:.2f}% + late "
             f"{po.late_loss_pct:.2f}% = {po.effective_loss_pct:.2f}%, BurstR {po.bursts.burst_ratio:.2f}, max "
-            f"consecutive {po.bursts.max_consecutive_lost}; PDV p50/p95/p99 {_fmt(po.pdv_p50_ms)}/"
-            f"{_fmt(po.pdv_p95_ms)}/{_fmt(po.pdv_p99_ms)} ms; RFC 3550 jitter mean {_fmt(st.jitter.mean_ms)} ms, "
-            f"max {_fmt(st.jitter.max_ms)}, final {_fmt(st.jitter.final_ms)}"
-            + (f"; RTP-receiver view incl. sender lateness {_fmt(st.nominal_jitter_ms, 2)} ms"
+            f"consecutive {po.bursts.max_consecutive_lost}; PDV p50/p95/p99 {fmt_num(po.pdv_p50_ms)}/"
+            f"{fmt_num(po.pdv_p95_ms)}/{fmt_num(po.pdv_p99_ms)} ms; RFC 3550 jitter mean {fmt_num(st.jitter.mean_ms)} ms, "
+            f"max {fmt_num(st.jitter.max_ms)}, final {fmt_num(st.jitter.final_ms)}"
+            + (f"; RTP-receiver view incl. sender lateness {fmt_num(st.nominal_jitter_ms, 2)} ms"
                if st.nominal_jitter_ms is not None else ""))
     if not report.split_loss:
         detail_lines.append("loss cannot be split by direction (stateless reflector): every loss counts in both")
     detail_lines += [
         f"loss {report.lost}/{report.sent} round trip, duplicates {report.duplicates}, reordered {report.reordered}",
-        f"sender timing error p50 {_fmt(report.pacing_ms['p50'], 3)} ms, p99 {_fmt(report.pacing_ms['p99'], 3)} ms, "
-        f"max {_fmt(report.pacing_ms['max'], 3)} ms (absolute-deadline pacing"
+        f"sender timing error p50 {fmt_num(report.pacing_ms['p50'], 3)} ms, p99 {fmt_num(report.pacing_ms['p99'], 3)} ms, "
+        f"max {fmt_num(report.pacing_ms['max'], 3)} ms (absolute-deadline pacing"
         f"{', SCHED_FIFO pacer thread' if run.realtime else ', normal priority'}; "
         "actual send times are in the packets)",
         f"receive timestamps: {'kernel (SO_TIMESTAMPNS)' if report.kernel_timestamps else 'user space'}",
@@ -567,34 +555,30 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
               rule="stream-" + grade, advice=advice, tier=Tier.ENGINEERING if status is not Status.OK else None)
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
 def _jitter_dict(j: Any) -> dict:
-    return {"final_ms": _r(j.final_ms, 3), "mean_ms": _r(j.mean_ms, 3), "max_ms": _r(j.max_ms, 3),
-            "mean_abs_d_ms": _r(j.mean_abs_d_ms, 3), "ipdv_p50_ms": _r(j.ipdv_p50_ms, 3),
-            "ipdv_p95_ms": _r(j.ipdv_p95_ms, 3), "ipdv_p99_ms": _r(j.ipdv_p99_ms, 3),
-            "pdv_p99_ms": _r(j.pdv_p99_ms, 3)}
+    return {"final_ms": round_or_none(j.final_ms, 3), "mean_ms": round_or_none(j.mean_ms, 3), "max_ms": round_or_none(j.max_ms, 3),
+            "mean_abs_d_ms": round_or_none(j.mean_abs_d_ms, 3), "ipdv_p50_ms": round_or_none(j.ipdv_p50_ms, 3),
+            "ipdv_p95_ms": round_or_none(j.ipdv_p95_ms, 3), "ipdv_p99_ms": round_or_none(j.ipdv_p99_ms, 3),
+            "pdv_p99_ms": round_or_none(j.pdv_p99_ms, 3)}
 
 
 def _direction_dict(d: Any) -> dict | None:
     if d is None:
         return None
-    return {"jitter": _jitter_dict(d.jitter), "lost": d.lost, "loss_pct": _r(d.loss_pct, 3),
-            "reordered": d.reordered, "one_way_estimate_ms": _r(d.one_way_median_ms, 3),
-            "nominal_jitter_ms": _r(d.nominal_jitter_ms, 3)}
+    return {"jitter": _jitter_dict(d.jitter), "lost": d.lost, "loss_pct": round_or_none(d.loss_pct, 3),
+            "reordered": d.reordered, "one_way_estimate_ms": round_or_none(d.one_way_median_ms, 3),
+            "nominal_jitter_ms": round_or_none(d.nominal_jitter_ms, 3)}
 
 
 def _receiver_dict(d: DirectionQuality) -> dict:
     po = d.playout
-    return {"mos": round(d.rating.mos, 3), "r": round(d.rating.r, 2), "mos_min_window": _r(d.window_mos, 3),
-            "mouth_to_ear_ms": _r(d.rating.mouth_to_ear_ms), "buffer_ms": round(po.buffer_ms, 2),
+    return {"mos": round(d.rating.mos, 3), "r": round(d.rating.r, 2), "mos_min_window": round_or_none(d.window_mos, 3),
+            "mouth_to_ear_ms": round_or_none(d.rating.mouth_to_ear_ms), "buffer_ms": round(po.buffer_ms, 2),
             "buffer_max_ms": round(po.buffer_max_ms, 2), "packets": po.slots, "network_lost": po.network_lost,
             "late": po.late, "network_loss_pct": round(po.network_loss_pct, 3),
             "late_loss_pct": round(po.late_loss_pct, 3), "effective_loss_pct": round(po.effective_loss_pct, 3),
-            "pdv_ms": {"p50": _r(po.pdv_p50_ms, 3), "p95": _r(po.pdv_p95_ms, 3), "p99": _r(po.pdv_p99_ms, 3)},
-            "bursts": {k: _r(v, 4) if isinstance(v, float) else v for k, v in vars(po.bursts).items()},
+            "pdv_ms": {"p50": round_or_none(po.pdv_p50_ms, 3), "p95": round_or_none(po.pdv_p95_ms, 3), "p99": round_or_none(po.pdv_p99_ms, 3)},
+            "bursts": {k: round_or_none(v, 4) if isinstance(v, float) else v for k, v in vars(po.bursts).items()},
             "windows": [{"start_s": w.start_s, "effective_loss_pct": round(w.effective_loss_pct, 3),
                          "burst_ratio": round(w.burst_ratio, 3), "buffer_ms": round(w.buffer_ms, 2)}
                         for w in po.windows]}

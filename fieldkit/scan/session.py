@@ -1,15 +1,19 @@
-"""What a scan does around the runner for issue 8: lock, history, changes, store.
+"""What a scan does around the runner: lock, history, changes, store.
 
-The CLI's ``_execute`` wires this in; keeping it here keeps ``cli.py`` thin. The rule
+The scan use case (:mod:`fieldkit.scan`) enters it around the runner. The rule
 is that nothing here may lose a measured scan: every history problem becomes one
 warning line and the scan goes on (its result file is written regardless).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fieldkit.lock import DEFAULT_WAIT_S, LockUnavailable, ScanLock
+
+if TYPE_CHECKING:
+    from fieldkit.history.store import HistoryStore, HistoryView
+    from fieldkit.result import ScanResult
 
 
 class ScanSession:
@@ -23,8 +27,8 @@ class ScanSession:
         self.lock = ScanLock(wait_s=lock_wait_s, holder={"profile": profile_name},
                              on_wait=inform or warn)
         self.warn = warn
-        self.store: Any = None
-        self.view: Any = None
+        self.store: HistoryStore | None = None
+        self.view: HistoryView | None = None
         self.scan_row: int | None = None
 
     def __enter__(self) -> "ScanSession":
@@ -41,10 +45,10 @@ class ScanSession:
             self.store = None
         self.lock.release()
 
-    def history_for(self, machine: dict[str, Any]) -> Any:
+    def history_for(self, machine: dict[str, Any]) -> HistoryView | None:
         """The ``ctx.history`` object for this machine, or None (with a warning) when the history is unusable."""
         from fieldkit.history import HistoryError, HistoryStore, HistoryView
-        from fieldkit.history.store import now_iso
+        from fieldkit.timestamps import now_iso
 
         try:
             # --no-history still lets growth rules read an existing history, but creates nothing.
@@ -56,7 +60,7 @@ class ScanSession:
         self.view = HistoryView(self.store, str(machine.get("host_id") or "unknown"), now_iso())
         return self.view
 
-    def finish(self, result: Any) -> None:
+    def finish(self, result: ScanResult) -> None:
         """Put ``changes_since_last`` into the result, then store it (unless --no-history)."""
         from fieldkit.history import HistoryError, compare_with_history
 

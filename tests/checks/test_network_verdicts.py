@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fieldkit.findings import Status
-from fieldkit.net import verdicts
+from fieldkit.checks.network import verdicts
 from fieldkit.net.dns import DnsAnswer, NxdomainResult
 from fieldkit.net.http import HttpResult, PortalResult, TlsInfo
 from fieldkit.net.icmp import PingResult
@@ -101,3 +101,18 @@ def test_dns_name_with_only_an_a_record_is_fine_but_no_address_is_critical(ctx) 
     gone = DnsAnswer("r", "www.example.com", "A", "NXDOMAIN", [], 3.0)
     finding = verdicts.resolver(ctx, "r", {"answers": [gone, no_aaaa], "nxdomain": None})[0]
     assert finding.status is Status.CRITICAL and "no address for www.example.com" in finding.summary
+
+
+def test_customer_texts_are_whole_translatable_sentences(ctx) -> None:
+    """Summaries and advice are built with t()/tn(): the template and its parameters travel with the text."""
+    from fieldkit.messages import Msg
+
+    findings = _all_findings(ctx)
+    assert len(findings) > 20
+    for finding in findings:
+        assert isinstance(finding.summary, Msg), finding.summary
+        assert str(Msg(finding.summary.template, finding.summary.plural, **finding.summary.params)) == finding.summary
+        for text in (finding.advice.meaning, finding.advice.action, finding.advice.prevention):
+            assert text == "" or isinstance(text, Msg), text
+    refused = next(f for f in findings if f.rule == "tcp-refused")
+    assert refused.summary.template.startswith("TCP {target} refused") and refused.summary.params == {"target": "h:80"}

@@ -1,67 +1,57 @@
 """Turn probe results into findings for the ``network`` check (thresholds, advice, data).
 
-Kept apart from :mod:`fieldkit.checks.network` so that the check module stays a
-plan-and-run skeleton; the VoIP check can reuse the same verdicts for its own
-PBX/SBC targets.
+The probes in :mod:`fieldkit.net` return measurements; this module, part of the check,
+classifies them. Kept apart from the check's ``__init__`` so that one stays a
+plan-and-run skeleton.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from fieldkit.checks._build import finding_maker, fmt_ms, level
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier, worst
+from fieldkit.messages import t, tn
 from fieldkit.net import RttStats
 from fieldkit.options import join_hostport
 from fieldkit.net.dns import DnsAnswer, NxdomainResult
 from fieldkit.net.http import HttpResult, PortalResult
 from fieldkit.net.icmp import PingResult
-from fieldkit.messages import t
 from fieldkit.net.local import Interface, ResolverConfig, Route
 from fieldkit.net.pmtu import PmtuResult
 from fieldkit.net.tcp import TcpResult
 from fieldkit.net.traceroute import TraceResult, analyse
 
 CHECK = "network"
-
-
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=CHECK, subject=subject, status=status, summary=summary, **kw)
-
-
-def _level(value: float | None, warn: float, crit: float) -> Status:
-    if value is None:
-        return Status.OK
-    return Status.CRITICAL if value >= crit else Status.WARNING if value >= warn else Status.OK
-
-
-def _fmt(ms: float | None) -> str:
-    return "-" if ms is None else (f"{ms:.2f}" if ms < 10 else f"{ms:.0f}")
+_f = finding_maker(CHECK)
 
 
 # ---------------------------------------------------------------------------- local configuration
 _APIPA_ADVICE = Advice(
-    meaning="This computer gave itself an emergency address because no device on the network handed it one. "
-            "With that address it cannot reach the internet or most other devices.",
-    action="Check the cable or Wi-Fi connection and restart the router; if it persists the router's address "
-           "service (DHCP) is not working and needs to be fixed.",
-    prevention="Keep the router's firmware up to date and avoid a second router handing out addresses on the same network.")
+    meaning=t("This computer gave itself an emergency address because no device on the network handed it one. "
+              "With that address it cannot reach the internet or most other devices."),
+    action=t("Check the cable or Wi-Fi connection and restart the router; if it persists the router's address "
+             "service (DHCP) is not working and needs to be fixed."),
+    prevention=t("Keep the router's firmware up to date and avoid a second router handing out addresses on the "
+                 "same network."))
 
 _NO_LINK_ADVICE = Advice(
-    meaning="This computer is not connected to any network right now.",
-    action="Plug in the network cable or connect to the Wi-Fi, and check that the network adapter is switched on.",
-    prevention="Use cable clips so network cables are not pulled out by accident.")
+    meaning=t("This computer is not connected to any network right now."),
+    action=t("Plug in the network cable or connect to the Wi-Fi, and check that the network adapter is switched on."),
+    prevention=t("Use cable clips so network cables are not pulled out by accident."))
 
 _NO_ROUTE_ADVICE = Advice(
-    meaning="This computer does not know where to send traffic for the internet, so only local devices can be reached.",
-    action="Restart the network connection or the router so the computer gets its settings again; if the address "
-           "was typed in by hand, the router address (gateway) is missing.",
-    prevention="Let the router configure the computer automatically unless there is a reason not to.")
+    meaning=t("This computer does not know where to send traffic for the internet, so only local devices can be "
+              "reached."),
+    action=t("Restart the network connection or the router so the computer gets its settings again; if the address "
+             "was typed in by hand, the router address (gateway) is missing."),
+    prevention=t("Let the router configure the computer automatically unless there is a reason not to."))
 
 _NO_DNS_ADVICE = Advice(
-    meaning="No name server is configured, so web sites and services cannot be found by name.",
-    action="Reconnect to the network so the router supplies a name server, or enter one in the network settings.",
-    prevention="Let the router configure the computer automatically.")
+    meaning=t("No name server is configured, so web sites and services cannot be found by name."),
+    action=t("Reconnect to the network so the router supplies a name server, or enter one in the network settings."),
+    prevention=t("Let the router configure the computer automatically."))
 
 
 def local_findings(interfaces: list[Interface], routes: list[Route] | None, resolver_config: ResolverConfig,
@@ -71,8 +61,9 @@ def local_findings(interfaces: list[Interface], routes: list[Route] | None, reso
         if iface.connected and not iface.loopback and iface.link_local_ipv4:
             only = len(iface.link_local_ipv4) == len(iface.ipv4)
             out.append(_f(f"interface {iface.name}", Status.CRITICAL,
-                          f"{iface.name} has a self-assigned address {iface.link_local_ipv4[0]}"
-                          + (" and no other IPv4 address" if only else ""),
+                          t("{interface} has a self-assigned address {address} and no other IPv4 address"
+                            if only else "{interface} has a self-assigned address {address}",
+                            interface=iface.name, address=iface.link_local_ipv4[0]),
                           rule="apipa-address", advice=_APIPA_ADVICE, tier=Tier.ON_SITE,
                           detail="169.254.0.0/16 (RFC 3927 link-local) means DHCP got no answer.",
                           data={"interface": iface.to_dict()}))
@@ -99,12 +90,16 @@ def _interfaces_finding(interfaces: list[Interface]) -> Finding:
     listing = ", ".join(f"{i.name} ({i.operstate}{', ' + i.ipv4[0] if i.ipv4 else ''})" for i in real) or "none"
     metrics = [Metric("interfaces_up", len(connected), ""), Metric("interfaces_total", len(real), "")]
     if not connected:
-        return _f("interfaces", Status.CRITICAL, f"No network interface has a link (interfaces: {listing})",
+        return _f("interfaces", Status.CRITICAL,
+                  t("No network interface has a link (interfaces: {interfaces})", interfaces=listing),
                   rule="no-link", advice=_NO_LINK_ADVICE, tier=Tier.ON_SITE, metrics=metrics, data=data)
     if not with_address:
-        return _f("interfaces", Status.CRITICAL, f"No connected interface has a usable address ({listing})",
+        return _f("interfaces", Status.CRITICAL,
+                  t("No connected interface has a usable address ({interfaces})", interfaces=listing),
                   rule="no-address", advice=_APIPA_ADVICE, tier=Tier.ON_SITE, metrics=metrics, data=data)
-    return _f("interfaces", Status.OK, f"{len(connected)} of {len(real)} interfaces connected: {listing}",
+    return _f("interfaces", Status.OK,
+              t("{connected} of {total} interfaces connected: {interfaces}",
+                total=len(real), connected=len(connected), interfaces=listing),
               rule="interfaces", metrics=metrics, data=data)
 
 
@@ -115,11 +110,11 @@ def _routes_finding(routes: list[Route] | None, interfaces: list[Interface]) -> 
                   rule="default-route-unsupported")
     data = {"default_routes": [r.to_dict() for r in routes]}
     if not routes:
-        return _f("default route", Status.CRITICAL, "No default route: only the local network can be reached",
+        return _f("default route", Status.CRITICAL, t("No default route: only the local network can be reached"),
                   rule="no-default-route", advice=_NO_ROUTE_ADVICE, tier=Tier.ON_SITE, data=data,
                   detail="No 0.0.0.0/0 entry in /proc/net/route and no ::/0 in /proc/net/ipv6_route.")
     text = "; ".join(f"via {r.gateway or 'direct'} on {r.interface}" for r in routes)
-    return _f("default route", Status.OK, f"Default route {text}", rule="default-route", data=data,
+    return _f("default route", Status.OK, t("Default route {routes}", routes=text), rule="default-route", data=data,
               metrics=[Metric("default_routes", len(routes), "")])
 
 
@@ -131,11 +126,11 @@ def _resolvers_finding(config: ResolverConfig, resolvers: list[str], dns_enabled
                   t("The configured DNS resolvers could not be read: not supported on this system yet"),
                   rule="resolvers-unsupported", detail=config.unsupported, data=data)
     if not config.servers and not resolvers:
-        return _f("resolvers", Status.CRITICAL, f"No DNS resolver configured in {config.source}",
+        return _f("resolvers", Status.CRITICAL, t("No DNS resolver configured in {source}", source=config.source),
                   rule="no-resolver", advice=_NO_DNS_ADVICE, tier=Tier.ON_SITE, data=data)
-    summary = f"DNS resolvers: {', '.join(resolvers or config.servers)}"
-    if config.note:
-        summary += f" ({config.note})"
+    servers = ", ".join(resolvers or config.servers)
+    summary = (t("DNS resolvers: {servers} ({note})", servers=servers, note=config.note) if config.note
+               else t("DNS resolvers: {servers}", servers=servers))
     return _f("resolvers", Status.OK, summary, rule="resolvers-configured", data=data,
               metrics=[Metric("resolvers", len(resolvers or config.servers), "")])
 
@@ -163,28 +158,33 @@ def ping(ctx: Context, host: str, result: PingResult, subject: str | None = None
     subject = subject or host
     data = _ping_data(result)
     if result.error:
-        return [_f(subject, Status.CRITICAL, f"{subject}: {result.error}", rule="ping-error", data=data,
+        return [_f(subject, Status.CRITICAL, t("{subject}: {error}", subject=subject, error=result.error),
+                   rule="ping-error", data=data,
                    advice=advice or _unreachable_advice(host), tier=Tier.ON_SITE,
                    detail=f"method {result.method}")]
     stats = result.stats
     metrics = _ping_metrics(ctx, stats)
     method = result.method_label
     if not stats.received:
-        return [_f(subject, Status.CRITICAL, f"{subject} did not answer any of {stats.sent} probes ({method})",
+        return [_f(subject, Status.CRITICAL,
+                   t("{subject} did not answer any of {sent} probes ({method})",
+                     sent=stats.sent, subject=subject, method=method),
                    rule="ping-no-reply", metrics=metrics, data=data, advice=advice or _unreachable_advice(host),
                    tier=Tier.ON_SITE, detail=f"{result.address}; {result.note}".strip("; "))]
-    loss_status = _level(stats.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
-    rtt_status = _level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
+    loss_status = level(stats.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
+    rtt_status = level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
     status = worst([loss_status, rtt_status])
-    summary = (f"{subject}: {stats.loss_pct:g}% loss, RTT median {_fmt(stats.median_ms)} ms "
-               f"(min {_fmt(stats.min_ms)}, p95 {_fmt(stats.p95_ms)}, max {_fmt(stats.max_ms)}) via {method}")
+    summary = t("{subject}: {loss}% loss, RTT median {median} ms (min {min}, p95 {p95}, max {max}) via {method}",
+                subject=subject, loss=f"{stats.loss_pct:g}", median=fmt_ms(stats.median_ms),
+                min=fmt_ms(stats.min_ms), p95=fmt_ms(stats.p95_ms), max=fmt_ms(stats.max_ms), method=method)
     out_advice = Advice()
     if status is not Status.OK:
         out_advice = advice or Advice(
-            meaning=f"The connection to {host} loses data or is slow: pages load slowly, calls break up.",
-            action="Find the first point on the way where the problem appears (see the route test) and fix "
-                   "that device or connection; report it to the provider if it is outside the building.",
-            prevention="Avoid overloaded Wi-Fi for important devices; use a cable where possible.")
+            meaning=t("The connection to {host} loses data or is slow: pages load slowly, calls break up.",
+                      host=host),
+            action=t("Find the first point on the way where the problem appears (see the route test) and fix "
+                     "that device or connection; report it to the provider if it is outside the building."),
+            prevention=t("Avoid overloaded Wi-Fi for important devices; use a cable where possible."))
     return [_f(subject, status, summary, rule="ping", metrics=metrics, data=data, advice=out_advice,
                tier=Tier.ON_SITE if status is not Status.OK else None,
                detail=f"address {result.address}; {stats.sent} probes, interval {ctx.option('interval')} s"
@@ -202,34 +202,37 @@ def gateway(ctx: Context, gw: str, result: PingResult) -> list[Finding]:
             # Many provider routers drop ping; answering ARP proves the router is up on this network.
             finding.status, finding.advice, finding.tier = Status.OK, Advice(), None
             finding.rule = "gateway-icmp-filtered"
-            finding.summary = f"gateway {gw} does not answer ping but answers on the local network (ARP, {mac})"
+            finding.summary = t("gateway {gateway} does not answer ping but answers on the local network (ARP, {mac})",
+                                gateway=gw, mac=mac)
             finding.data["mac"] = mac
     return findings
 
 
 _GW_ADVICE = Advice(
-    meaning="This computer cannot reach the router that connects it to the rest of the network, "
-            "so nothing outside this computer works.",
-    action="Check the network cable or Wi-Fi connection and that the router is switched on; restart the router.",
-    prevention="Keep network equipment on a protected power strip and label its cables.")
+    meaning=t("This computer cannot reach the router that connects it to the rest of the network, "
+              "so nothing outside this computer works."),
+    action=t("Check the network cable or Wi-Fi connection and that the router is switched on; restart the router."),
+    prevention=t("Keep network equipment on a protected power strip and label its cables."))
 
 
 def _unreachable_advice(host: str) -> Advice:
-    return Advice(meaning=f"{host} cannot be reached from this computer, so the service it provides does not work here.",
-                  action="Check the connection to the internet first (gateway and DNS results); if those are fine, "
-                         "the problem is at the other end or at the provider: report it with this result.",
+    return Advice(meaning=t("{host} cannot be reached from this computer, so the service it provides does not work "
+                            "here.", host=host),
+                  action=t("Check the connection to the internet first (gateway and DNS results); if those are fine, "
+                           "the problem is at the other end or at the provider: report it with this result."),
                   prevention="")
 
 
 # ---------------------------------------------------------------------------- TCP
+#: one whole sentence per connection state (``{target}`` is HOST:PORT)
 _TCP_TEXT = {
-    "refused": "refused the connection: the host is up but no service accepts connections on this port "
-               "(or a firewall rejects them)",
-    "filtered": "did not answer: a firewall silently drops the connection attempts (or the host is down)",
-    "unreachable": "is unreachable: a router or firewall on the way sent back an error",
-    "no-route": "cannot be reached: this computer has no route to it",
-    "dns": "cannot be reached: its name could not be resolved",
-    "error": "could not be tested",
+    "refused": "TCP {target} refused the connection: the host is up but no service accepts connections on this "
+               "port (or a firewall rejects them)",
+    "filtered": "TCP {target} did not answer: a firewall silently drops the connection attempts (or the host is down)",
+    "unreachable": "TCP {target} is unreachable: a router or firewall on the way sent back an error",
+    "no-route": "TCP {target} cannot be reached: this computer has no route to it",
+    "dns": "TCP {target} cannot be reached: its name could not be resolved",
+    "error": "TCP {target} could not be tested",
 }
 
 
@@ -244,24 +247,30 @@ def tcp(ctx: Context, result: TcpResult) -> list[Finding]:
                Metric("connected", sum(s == "open" for s in result.states), "c")]
     if result.state == "open":
         failed = [s for s in result.states if s != "open"]
-        status = _level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
-        summary = f"TCP {subject} open, connect {_fmt(stats.median_ms)} ms median"
+        status = level(stats.median_ms, ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))
+        summary = t("TCP {target} open, connect {median} ms median", target=subject, median=fmt_ms(stats.median_ms))
         if failed:
             status = worst([status, Status.WARNING])
-            summary += f" ({len(failed)} of {len(result.states)} attempts failed: {', '.join(sorted(set(failed)))})"
+            summary = t("TCP {target} open, connect {median} ms median ({failed} of {attempts} attempts failed: "
+                        "{states})", attempts=len(result.states), target=subject, median=fmt_ms(stats.median_ms),
+                        failed=len(failed), states=", ".join(sorted(set(failed))))
         advice = Advice() if status is Status.OK else Advice(
-            meaning=f"The service at {subject} answers, but not every time or only slowly: connections may fail "
-                    "now and then.",
-            action="Look at the route and ping results for loss on the way; check the load of the server.",
+            meaning=t("The service at {target} answers, but not every time or only slowly: connections may fail "
+                      "now and then.", target=subject),
+            action=t("Look at the route and ping results for loss on the way; check the load of the server."),
             prevention="")
         return [_f(subject, status, summary, rule="tcp-open", metrics=metrics, data=data, advice=advice)]
-    return [_f(subject, Status.CRITICAL, f"TCP {subject} {_TCP_TEXT.get(result.state, result.state)}",
+    sentence = _TCP_TEXT.get(result.state)
+    summary = (t(sentence, target=subject) if sentence
+               else t("TCP {target} {state}", target=subject, state=result.state))
+    return [_f(subject, Status.CRITICAL, summary,
                rule=f"tcp-{result.state}", metrics=metrics, data=data, tier=Tier.ON_SITE,
                detail=result.error,
-               advice=Advice(meaning=f"The service at {subject} cannot be used from this computer.",
-                             action="Check that the service is running at the other end and that no firewall "
-                                    "between here and there blocks this port.",
-                             prevention="Document which ports your services need so firewall changes keep them open."))]
+               advice=Advice(meaning=t("The service at {target} cannot be used from this computer.", target=subject),
+                             action=t("Check that the service is running at the other end and that no firewall "
+                                      "between here and there blocks this port."),
+                             prevention=t("Document which ports your services need so firewall changes keep them "
+                                          "open.")))]
 
 
 # ---------------------------------------------------------------------------- DNS
@@ -280,13 +289,14 @@ def resolver(ctx: Context, server: str, probe: dict[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     if len(dead) == len(answers):
         why = dead[0].error if dead else "no query"
-        out.append(_f(subject, Status.CRITICAL, f"DNS resolver {server} does not answer: {why}", rule="dns-dead",
+        out.append(_f(subject, Status.CRITICAL, t("DNS resolver {server} does not answer: {why}", server=server, why=why),
+                      rule="dns-dead",
                       metrics=metrics, data=data, tier=Tier.ON_SITE,
-                      advice=Advice(meaning="A name server this computer relies on does not answer, so web sites "
-                                            "and services are found slowly or not at all.",
-                                    action="Restart the router; if the address was set by hand, correct it or use "
-                                           "the router's name server.",
-                                    prevention="Configure at least two working name servers.")))
+                      advice=Advice(meaning=t("A name server this computer relies on does not answer, so web "
+                                              "sites and services are found slowly or not at all."),
+                                    action=t("Restart the router; if the address was set by hand, correct it or use "
+                                             "the router's name server."),
+                                    prevention=t("Configure at least two working name servers."))))
     else:
         # Probe names (". NS" liveness, the random NXDOMAIN name) only have to be answered.
         # For real names, "no such record" for one type is normal (a name with an A but no
@@ -296,33 +306,39 @@ def resolver(ctx: Context, server: str, probe: dict[str, Any]) -> list[Finding]:
         failures = [a for a in answers if not a.answered or a.status in ("SERVFAIL", "REFUSED")]
         names_without = sorted({a.name for a in answers if a.name not in probes and
                                 not any(b.answers for b in answers if b.name == a.name)})
-        status = _level(worst_ms, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms"))
-        parts = [f"answered {len(answers) - len(dead)}/{len(answers)} queries, slowest {_fmt(worst_ms)} ms"]
+        status = level(worst_ms, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms"))
+        counts = {"server": server, "answered": len(answers) - len(dead), "total": len(answers),
+                  "slowest": fmt_ms(worst_ms)}
+        summary = t("DNS resolver {server} answered {answered}/{total} queries, slowest {slowest} ms", **counts)
         if names_without:
             status = worst([status, Status.CRITICAL])
-            parts.append("no address for " + ", ".join(names_without))
+            summary = t("DNS resolver {server} answered {answered}/{total} queries, slowest {slowest} ms; "
+                        "no address for {names}", names=", ".join(names_without), **counts)
         elif failures:
             status = worst([status, Status.WARNING])
-            parts.append("errors: " + ", ".join(f"{a.name} {a.rdtype} {a.status}" for a in failures))
+            summary = t("DNS resolver {server} answered {answered}/{total} queries, slowest {slowest} ms; "
+                        "errors: {errors}", errors=", ".join(f"{a.name} {a.rdtype} {a.status}" for a in failures),
+                        **counts)
         resolved = [f"{a.name} {a.rdtype} {','.join(a.answers)}" for a in answers if a.answers]
-        out.append(_f(subject, status, f"DNS resolver {server} " + "; ".join(parts), rule="dns",
+        out.append(_f(subject, status, summary, rule="dns",
                       metrics=metrics, data=data, detail="; ".join(resolved),
                       advice=Advice() if status is Status.OK else Advice(
-                          meaning="Looking up names is slow or fails for some names, which makes everything "
-                                  "on the internet feel slow or broken.",
-                          action="Restart the router; if it persists use another name server.",
-                          prevention="Configure at least two working name servers.")))
+                          meaning=t("Looking up names is slow or fails for some names, which makes everything "
+                                    "on the internet feel slow or broken."),
+                          action=t("Restart the router; if it persists use another name server."),
+                          prevention=t("Configure at least two working name servers."))))
     if nx is not None and nx.rewritten:
         out.append(_f(f"resolver {server} NXDOMAIN", Status.WARNING,
-                      f"DNS resolver {server} answers for names that do not exist ({nx.name} -> "
-                      f"{', '.join(nx.answer.answers)}): it rewrites NXDOMAIN",
+                      t("DNS resolver {server} answers for names that do not exist ({name} -> {answers}): "
+                        "it rewrites NXDOMAIN", server=server, name=nx.name, answers=", ".join(nx.answer.answers)),
                       rule="dns-nxdomain-rewrite", data={"resolver": server, "name": nx.name,
                                                          "answers": nx.answer.answers},
-                      advice=Advice(meaning="The name server makes up answers for mistyped or unknown names, usually to "
-                                            "show advertising pages. Some programs then connect to the wrong place.",
-                                    action="Turn off the provider's 'search assistance' option or use a different "
-                                           "name server.",
-                                    prevention="Prefer name servers that answer honestly."),
+                      advice=Advice(meaning=t("The name server makes up answers for mistyped or unknown names, "
+                                              "usually to show advertising pages. Some programs then connect to the "
+                                              "wrong place."),
+                                    action=t("Turn off the provider's 'search assistance' option or use a different "
+                                             "name server."),
+                                    prevention=t("Prefer name servers that answer honestly.")),
                       tier=Tier.ON_SITE))
     return out
 
@@ -336,25 +352,28 @@ def sip_domain(ctx: Context, server: str, domain: str, answers: list[DnsAnswer])
                       ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms")),
                Metric("records_found", sum(len(a.answers) for a in answers), "c")]
     if not any(a.answered for a in answers):
-        return [_f(subject, Status.CRITICAL, f"Resolver {server} did not answer the SIP lookups for {domain}",
+        return [_f(subject, Status.CRITICAL,
+                   t("Resolver {server} did not answer the SIP lookups for {domain}", server=server, domain=domain),
                    rule="sip-dns-dead", data=data, metrics=metrics, detail=answers[0].error if answers else "",
-                   advice=Advice(meaning="The phones cannot look up where to find the phone system, so they "
-                                         "cannot register and calls fail.",
-                                 action="Fix the name server first (see the resolver result), then test again.",
-                                 prevention="Configure at least two working name servers."))]
+                   advice=Advice(meaning=t("The phones cannot look up where to find the phone system, so they "
+                                           "cannot register and calls fail."),
+                                 action=t("Fix the name server first (see the resolver result), then test again."),
+                                 prevention=t("Configure at least two working name servers.")))]
     if not found:
         return [_f(subject, Status.WARNING,
-                   f"No NAPTR or SRV records for {domain} (RFC 3263): phones must be given the server and port by hand",
+                   t("No NAPTR or SRV records for {domain} (RFC 3263): phones must be given the server and port "
+                     "by hand", domain=domain),
                    rule="sip-dns-missing", data=data, metrics=metrics,
                    detail="; ".join(f"{a.name} {a.rdtype} {a.status}" for a in answers),
-                   advice=Advice(meaning="The phone system's address cannot be found automatically; phones only work "
-                                         "if the server and port are typed into each of them.",
-                                 action="Ask the phone provider for the correct domain, or configure the server "
-                                        "address and port on the phones.",
-                                 prevention="Keep the provider's SIP domain and server list documented."))]
+                   advice=Advice(meaning=t("The phone system's address cannot be found automatically; phones "
+                                           "only work if the server and port are typed into each of them."),
+                                 action=t("Ask the phone provider for the correct domain, or configure the server "
+                                          "address and port on the phones."),
+                                 prevention=t("Keep the provider's SIP domain and server list documented.")))]
     text = "; ".join(f"{a.name} {a.rdtype}: {', '.join(a.answers)}" for a in found)
-    return [_f(subject, _level(metrics[0].value, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms")),
-               f"SIP records for {domain}: {text}", rule="sip-dns", data=data, metrics=metrics)]
+    return [_f(subject, level(metrics[0].value, ctx.option("dns_warn_ms"), ctx.option("dns_crit_ms")),
+               t("SIP records for {domain}: {records}", domain=domain, records=text), rule="sip-dns", data=data,
+               metrics=metrics)]
 
 
 # ---------------------------------------------------------------------------- HTTP(S)
@@ -368,36 +387,41 @@ def url(ctx: Context, result: HttpResult) -> list[Finding]:
     if result.tls and result.tls.days_left is not None:
         metrics.append(Metric("cert_days_left", result.tls.days_left, "", ctx.option("cert_warn_days"),
                               ctx.option("cert_crit_days")))
-    site_advice = Advice(meaning=f"The web address {result.url} does not work from this computer.",
-                         action="Check the internet connection results first; if they are fine, the site or its "
-                                "certificate needs attention from whoever runs it.",
-                         prevention="Have certificate renewal automated and monitored.")
+    site_advice = Advice(meaning=t("The web address {url} does not work from this computer.", url=result.url),
+                         action=t("Check the internet connection results first; if they are fine, the site or its "
+                                  "certificate needs attention from whoever runs it."),
+                         prevention=t("Have certificate renewal automated and monitored."))
     if not result.ok:
-        return [_f(result.url, Status.CRITICAL, f"{result.url}: {result.error}", rule=f"http-{result.error_kind}",
+        return [_f(result.url, Status.CRITICAL, t("{url}: {error}", url=result.url, error=result.error),
+                   rule=f"http-{result.error_kind}",
                    data=data, metrics=metrics, advice=site_advice, tier=Tier.ON_SITE)]
-    statuses = [_level(result.total_ms, ctx.option("http_warn_ms"), ctx.option("http_crit_ms"))]
-    parts = [f"HTTP {result.status} {result.reason} in {_fmt(result.total_ms)} ms"]
+    statuses = [level(result.total_ms, ctx.option("http_warn_ms"), ctx.option("http_crit_ms"))]
+    # the summary lists independent facts, each a whole clause: "URL: fact, fact, fact"
+    parts = [t("HTTP {status} {reason} in {time} ms", status=result.status, reason=result.reason,
+               time=fmt_ms(result.total_ms))]
     if result.status and result.status >= 500:
         statuses.append(Status.CRITICAL)
     elif result.status and result.status >= 400:
         statuses.append(Status.WARNING)
     elif result.status and 300 <= result.status < 400:
-        parts.append(f"redirects to {result.location}")
+        parts.append(t("redirects to {location}", location=result.location))
     tls = result.tls
     if tls:
         if not tls.verified:
             statuses.append(Status.CRITICAL)
-            parts.append(f"certificate NOT trusted: {tls.verify_error}" + (" (self-signed)" if tls.self_signed else ""))
+            parts.append(t("certificate NOT trusted: {error} (self-signed)" if tls.self_signed
+                           else "certificate NOT trusted: {error}", error=tls.verify_error))
         if tls.days_left is not None:
             if tls.days_left < 0:
                 statuses.append(Status.CRITICAL)
-                parts.append(f"certificate expired {-tls.days_left:.0f} days ago")
+                parts.append(t("certificate expired {days} days ago", days=f"{-tls.days_left:.0f}"))
             else:
                 statuses.append(Status.CRITICAL if tls.days_left <= ctx.option("cert_crit_days") else
                                 Status.WARNING if tls.days_left <= ctx.option("cert_warn_days") else Status.OK)
-                parts.append(f"certificate valid for {tls.days_left:.0f} more days")
+                parts.append(t("certificate valid for {days} more days", days=f"{tls.days_left:.0f}"))
     status = worst(statuses)
-    return [_f(result.url, status, f"{result.url}: " + ", ".join(parts), rule="http", data=data, metrics=metrics,
+    return [_f(result.url, status, t("{url}: {facts}", url=result.url, facts=", ".join(parts)), rule="http",
+               data=data, metrics=metrics,
                advice=Advice() if status is Status.OK else site_advice,
                detail=(f"TLS {tls.version}; subject {tls.subject}; issuer {tls.issuer}; expires {tls.not_after}"
                        if tls else ""))]
@@ -407,16 +431,20 @@ def captive(ctx: Context, result: PortalResult) -> list[Finding]:
     data = {"url": result.url, "portal": result.portal, "reason": result.reason, "status": result.http.status,
             "location": result.http.location}
     if result.portal is None:
-        return [_f("captive portal", Status.UNKNOWN, f"Captive portal test inconclusive: {result.reason}",
+        return [_f("captive portal", Status.UNKNOWN, t("Captive portal test inconclusive: {reason}", reason=result.reason),
                    rule="captive-unknown", data=data)]
     if result.portal:
-        return [_f("captive portal", Status.CRITICAL, f"A captive portal intercepts web traffic: {result.reason}",
+        return [_f("captive portal", Status.CRITICAL,
+                   t("A captive portal intercepts web traffic: {reason}", reason=result.reason),
                    rule="captive-portal", data=data, tier=Tier.ON_SITE,
-                   advice=Advice(meaning="This network shows a sign-in or terms page before it lets you on the "
-                                         "internet; until that is done, programs and phones cannot connect.",
-                                 action="Open a web browser, complete the sign-in or accept the terms, then test again.",
-                                 prevention="For fixed devices (phones, printers) use a network without a sign-in page."))]
-    return [_f("captive portal", Status.OK, f"No captive portal ({result.reason})", rule="captive-none", data=data)]
+                   advice=Advice(meaning=t("This network shows a sign-in or terms page before it lets you on the "
+                                           "internet; until that is done, programs and phones cannot connect."),
+                                 action=t("Open a web browser, complete the sign-in or accept the terms, then test "
+                                          "again."),
+                                 prevention=t("For fixed devices (phones, printers) use a network without a sign-in "
+                                              "page.")))]
+    return [_f("captive portal", Status.OK, t("No captive portal ({reason})", reason=result.reason), rule="captive-none",
+               data=data)]
 
 
 # ---------------------------------------------------------------------------- traceroute / path MTU
@@ -428,7 +456,8 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
     if result.error:
         status = Status.UNKNOWN if any(w in result.error for w in ("root", "scapy", "CAP_NET_RAW", "not supported")) \
             else Status.CRITICAL
-        return [_f(subject, status, f"Traceroute to {result.host}: {result.error}", rule="traceroute-error", data=data,
+        return [_f(subject, status, t("Traceroute to {host}: {error}", host=result.host, error=result.error),
+                   rule="traceroute-error", data=data,
                    advice=Advice() if status is Status.UNKNOWN else _unreachable_advice(result.host))]
     verdict = analyse(result)
     data["verdict"] = {"kind": verdict.kind, "first_ttl": verdict.first_ttl, "explanation": verdict.explanation}
@@ -439,26 +468,34 @@ def trace(ctx: Context, result: TraceResult) -> list[Finding]:
                Metric("rtt_median_ms", last.rtt_ms if last and result.reached else None, "ms",
                       ctx.option("rtt_warn_ms"), ctx.option("rtt_crit_ms"))]
     if verdict.kind == "unreached":
-        return [_f(subject, Status.CRITICAL, f"{result.host} not reached ({result.method} traceroute): "
-                                             f"{verdict.explanation}; path {path}",
+        return [_f(subject, Status.CRITICAL,
+                   t("{host} not reached ({method} traceroute): {explanation}; path {path}", host=result.host,
+                     method=result.method, explanation=verdict.explanation, path=path),
                    rule="traceroute-unreached", data=data, metrics=metrics, tier=Tier.ON_SITE,
                    advice=_unreachable_advice(result.host))]
-    status = _level(verdict.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
+    status = level(verdict.loss_pct, ctx.option("loss_warn_pct"), ctx.option("loss_crit_pct"))
     count = len(result.hops)
-    summary = f"{result.host} reached in {count} hop{'s' if count != 1 else ''} ({result.method}): {path}"
     if verdict.kind != "clean":
-        summary += f"; {verdict.explanation}"
+        summary = tn("{host} reached in {n} hop ({method}): {path}; {explanation}",
+                     "{host} reached in {n} hops ({method}): {path}; {explanation}", n=count, host=result.host,
+                     method=result.method, path=path, explanation=verdict.explanation)
+    else:
+        summary = tn("{host} reached in {n} hop ({method}): {path}", "{host} reached in {n} hops ({method}): {path}",
+                     n=count, host=result.host, method=result.method, path=path)
     advice = Advice()
     if status is not Status.OK:
         where = result.hops[verdict.first_ttl - 1].address if verdict.first_ttl else None
-        advice = Advice(meaning=f"Data on the way to {result.host} gets lost, starting at step {verdict.first_ttl} "
-                                f"of the route ({where or 'unknown device'}): pages stall and calls break up.",
-                        action="If that step is inside the building (router, switch, Wi-Fi), check or replace it; "
-                               "otherwise report the loss to the internet provider with this result.",
-                        prevention="Use cables for fixed devices and keep network equipment up to date.")
+        meaning = (t("Data on the way to {host} gets lost, starting at step {step} of the route ({device}): pages "
+                     "stall and calls break up.", host=result.host, step=verdict.first_ttl, device=where) if where
+                   else t("Data on the way to {host} gets lost, starting at step {step} of the route (unknown "
+                          "device): pages stall and calls break up.", host=result.host, step=verdict.first_ttl))
+        advice = Advice(meaning=meaning,
+                        action=t("If that step is inside the building (router, switch, Wi-Fi), check or replace it; "
+                                 "otherwise report the loss to the internet provider with this result."),
+                        prevention=t("Use cables for fixed devices and keep network equipment up to date."))
     return [_f(subject, status, summary, rule=f"traceroute-{verdict.kind}", data=data, metrics=metrics, advice=advice,
                tier=Tier.ON_SITE if status is not Status.OK else None,
-               detail="; ".join(f"{h.ttl} {h.address or '*'} {_fmt(h.rtt_ms)} ms {h.loss_pct:g}%" for h in result.hops))]
+               detail="; ".join(f"{h.ttl} {h.address or '*'} {fmt_ms(h.rtt_ms)} ms {h.loss_pct:g}%" for h in result.hops))]
 
 
 def pmtu(ctx: Context, result: PmtuResult) -> list[Finding]:
@@ -467,7 +504,8 @@ def pmtu(ctx: Context, result: PmtuResult) -> list[Finding]:
             "confirmed": result.confirmed, "steps": result.steps}
     if result.pmtu_bytes is None:
         status = Status.UNKNOWN if not result.address or "not supported" in result.error else Status.CRITICAL
-        return [_f(subject, status, f"Path MTU to {result.host} unknown: {result.error}", rule="pmtu-error", data=data,
+        return [_f(subject, status, t("Path MTU to {host} unknown: {error}", host=result.host, error=result.error),
+                   rule="pmtu-error", data=data,
                    advice=Advice() if status is Status.UNKNOWN else _unreachable_advice(result.host))]
     sip_bytes = ctx.option("sip_message_bytes")
     mtu = result.pmtu_bytes
@@ -479,22 +517,24 @@ def pmtu(ctx: Context, result: PmtuResult) -> list[Finding]:
     status = Status.OK
     if mtu < 1500:
         status = Status.WARNING
-        notes.append(f"below 1500 bytes (local MTU {result.local_mtu})")
+        notes.append(t("below 1500 bytes (local MTU {mtu})", mtu=result.local_mtu))
     if fragments:
         status = Status.WARNING
-        notes.append(f"a {sip_bytes}-byte SIP message over UDP would be fragmented")
+        notes.append(t("a {size}-byte SIP message over UDP would be fragmented", size=sip_bytes))
     if sip_bytes > mtu - 200:
-        notes.append(f"RFC 3261 18.1.1: SIP messages over {mtu - 200} bytes must use TCP on this path")
+        notes.append(t("RFC 3261 18.1.1: SIP messages over {size} bytes must use TCP on this path", size=mtu - 200))
     if not result.confirmed:
-        notes.append("not confirmed by the destination (no ICMP port-unreachable came back)")
-    summary = f"Path MTU to {result.host}: {mtu} bytes" + (f" ({'; '.join(notes)})" if notes else "")
+        notes.append(t("not confirmed by the destination (no ICMP port-unreachable came back)"))
+    summary = (t("Path MTU to {host}: {mtu} bytes ({notes})", host=result.host, mtu=mtu, notes="; ".join(notes))
+               if notes else t("Path MTU to {host}: {mtu} bytes", host=result.host, mtu=mtu))
     advice = Advice()
     if status is not Status.OK:
-        advice = Advice(meaning="Somewhere on the way, large data packets must be made smaller. Large phone-system "
-                                "messages sent as one piece can then get lost, so calls may fail to set up.",
-                        action="Configure the phones or phone system to use TCP for signalling, or fix the link "
-                               "with the smaller packet size (often a VPN or DSL connection).",
-                        prevention="Keep VPN/tunnel packet sizes documented and consistent.")
+        advice = Advice(meaning=t("Somewhere on the way, large data packets must be made smaller. Large "
+                                  "phone-system messages sent as one piece can then get lost, so calls may fail to "
+                                  "set up."),
+                        action=t("Configure the phones or phone system to use TCP for signalling, or fix the link "
+                                 "with the smaller packet size (often a VPN or DSL connection)."),
+                        prevention=t("Keep VPN/tunnel packet sizes documented and consistent."))
     return [_f(subject, status, summary, rule="pmtu", metrics=metrics, data=data, advice=advice,
                detail="; ".join(f"{s['size']}: {s['outcome']}" + (f" (mtu {s['mtu']})" if s.get("mtu") else "")
                                 for s in result.steps))]
@@ -509,12 +549,14 @@ def assemble(ctx: Context, tasks: dict[str, Callable[[], Any]], judges: dict[str
     for key in tasks:
         subject = key.split(":", 1)[1] if ":" in key else key
         if key not in results:
-            out.append(_f(subject, Status.UNKNOWN, f"{subject}: the probe did not finish within the check's time budget",
+            out.append(_f(subject, Status.UNKNOWN,
+                          t("{subject}: the probe did not finish within the check's time budget", subject=subject),
                           rule="probe-timeout", detail=key))
             continue
         value = results[key]
         if isinstance(value, Exception):
-            out.append(_f(subject, Status.UNKNOWN, f"{subject}: the probe failed: {type(value).__name__}: {value}",
+            out.append(_f(subject, Status.UNKNOWN, t("{subject}: the probe failed: {error}", subject=subject,
+                                                     error=f"{type(value).__name__}: {value}"),
                           rule="probe-crash", detail=key))
             continue
         for finding in judges[key](value):
@@ -523,7 +565,7 @@ def assemble(ctx: Context, tasks: dict[str, Callable[[], Any]], judges: dict[str
             if (finding.rule == "ping-no-reply" and key.startswith("ping:") and subject in answered_hosts):
                 # Many servers filter ICMP; a TCP answer proves the host is up.
                 finding.status, finding.advice, finding.tier = Status.OK, Advice(), None
-                finding.summary = f"{subject} does not answer ping (ICMP filtered) but answers on TCP"
+                finding.summary = t("{subject} does not answer ping (ICMP filtered) but answers on TCP", subject=subject)
                 finding.rule = "ping-filtered"
             out.append(finding)
     return out

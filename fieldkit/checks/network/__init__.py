@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from fieldkit.checks._build import finding_maker
 from fieldkit.context import Context
 from fieldkit.findings import Finding, Status
 from fieldkit.options import Option, join_hostport, split_hostport
 
 NAME = "network"
+_f = finding_maker(NAME)
 DESCRIPTION = "Network reachability: local configuration, gateway, DNS, ping, TCP ports, HTTP(S), traceroute, path MTU"
 AREA = "network"
 TIMEOUT_S = 30
@@ -76,10 +78,6 @@ def run(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _f(subject: str, status: Status, summary: str, **kw: Any) -> Finding:
-    return Finding(check=NAME, subject=subject, status=status, summary=summary, **kw)
-
-
 def _is_root(ctx: Context) -> bool:
     return bool(ctx.env.is_root)
 
@@ -107,14 +105,14 @@ class _Plan:
     def local_findings(self) -> list[Finding]:
         if not self.ctx.option("local"):
             return []
-        from fieldkit.net import verdicts
+        from fieldkit.checks.network import verdicts
 
         return verdicts.local_findings(self.interfaces, self.routes, self.resolver_config, self.resolvers,
                                        bool(self.ctx.option("dns")))
 
     # ---------------------------------------------------------------- probes
     def run_probes(self) -> list[Finding]:
-        from fieldkit.net import verdicts as classify
+        from fieldkit.checks.network import verdicts as classify
         from fieldkit.net import run_parallel
 
         ctx = self.ctx

@@ -293,7 +293,7 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
         assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names))
-    model.signoff = _signoff(model, visit, t)
+    model.signoff = _signoff(model, visit, t, dict(zip(names, scans)))
     from fieldkit.report.branding import load_brand
 
     model.brand = load_brand()
@@ -420,7 +420,8 @@ def _areas(scans: Sequence[ScanResult], t: Translator) -> list[AreaView]:
     return out
 
 
-def _signoff(model: ReportModel, visit: dict[str, Any] | None, t: Translator) -> SignoffView:
+def _signoff(model: ReportModel, visit: dict[str, Any] | None, t: Translator,
+             scans: dict[str, ScanResult] | None = None) -> SignoffView:
     """The end of the customer part: what was done, what to do next and how soon, who signs."""
     done = [n["text"] for n in (model.visit.notes if model.visit else []) if n.get("is_action")]
     steps = []
@@ -430,9 +431,15 @@ def _signoff(model: ReportModel, visit: dict[str, Any] | None, t: Translator) ->
                               t("Right away") if urgent else t("In the coming weeks"),
                               p.action or p.meaning or p.found,
                               (f"{p.machine}, " if model.site else "") + p.subject))
-    for i in model.incomplete:
+    seen = set()
+    for i in model.incomplete:  # one step per machine and area, in the area's name the customer read above
+        scan = (scans or {}).get(i.machine)
+        key = (i.machine, scan.area_of(i.check) if scan is not None else i.check)
+        if key in seen:
+            continue
+        seen.add(key)
         steps.append(StepView("unknown", t("At the next visit"),
-                              t("Check again what could not be examined: {what}", what=i.check),
+                              t("Check again what could not be examined: {what}", what=area_name(key[1], t)),
                               i.machine))
     v = model.visit
     return SignoffView(work_done=done, steps=steps, technician=v.technician if v else "",

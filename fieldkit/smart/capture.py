@@ -7,7 +7,7 @@ from fieldkit.smart.model import Drive, ParseError
 
 
 def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 (with or without BOM), else ISO-8859-1 (Windows captures, notes §0)."""
+    """Bytes to text: UTF-8 (with or without BOM), else ISO-8859-1 (captures saved on Windows)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -1,7 +1,7 @@
 """Live collection: find drives and read each with ``smartctl --json --all -n standby``.
 
 Everything goes through ``ctx.run`` (hard timeout, process group killed), with
-``LC_ALL=C`` so numbers and messages are not localised (notes §0: "2.888").
+``LC_ALL=C`` so numbers and messages are not localised (a German locale prints 2888 as "2.888").
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from fieldkit.smart.model import Drive, ParseError, decode_exit_status
 # Where smartctl lives when a daemon's PATH lacks /usr/sbin (py-SMART #90).
 _FALLBACK_PATHS = ("/usr/sbin/smartctl", "/usr/local/sbin/smartctl", "/sbin/smartctl", "/usr/bin/smartctl")
 # USB bridges without a drivedb entry: try these in order, stop at the first that answers
-# IDENTIFY (notes §1: never blind-probe usbjmicron,x or wrong ports).
+# IDENTIFY (never blind-probe usbjmicron,x or wrong ports: some bridges hang or reset on it).
 USB_FALLBACK_TYPES = ("sat", "sntasmedia", "sntjmicron", "sntrealtek")
 
 

@@ -26,7 +26,7 @@ def shape_error(source: str, what: str, exc: BaseException) -> ParseError:
     return ParseError(f"{source}: {what} of an unexpected shape ({detail})")
 
 
-# smartctl exit status bits (smartctl(8) "EXIT STATUS"; notes/smart.md §1).
+# smartctl exit status bits (smartctl(8) "EXIT STATUS").
 EXIT_BITS = {
     0: "command line did not parse, or the device type could not be detected",
     1: "device open failed, IDENTIFY failed, or the device is in a low-power mode (-n)",
@@ -167,8 +167,8 @@ _GROUPED = re.compile(r"^\d{1,3}(?:[.,'\u202f\u00a0 ]\d{3})+$")
 def parse_int(text: Any) -> int | None:
     """An integer from smartctl text, tolerant of locale grouping ("2.888", "1,234", "12 345").
 
-    smartctl on a German/Windows system prints thousands separators (notes §0: h08's
-    "Error Information Log Entries: 2.888" is 2888, not 2.9); py-SMART #52/#72/#75.
+    smartctl on a German/Windows system prints thousands separators: a capture's
+    "Error Information Log Entries: 2.888" is 2888, not 2.9 (pySMART got this wrong too).
     """
     if text is None:
         return None

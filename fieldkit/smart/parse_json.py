@@ -1,6 +1,6 @@
 """smartctl ``--json`` output (7.0+; live or captured) -> :class:`Drive`.
 
-Key names follow smartctl's JSON (notes/smart.md §1). SCSI keys moved in 7.4
+Key names follow smartctl's JSON (smartctl 7.x ``--json``). SCSI keys moved in 7.4
 (``vendor``/``product`` -> ``scsi_vendor``/``scsi_product``); both spellings are read.
 """
 

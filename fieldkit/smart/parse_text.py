@@ -1,7 +1,7 @@
 """Captured smartctl *text* output (``-a``/``--all`` or ``-x``, any smartctl 5.x-7.x) -> :class:`Drive`.
 
 Why fieldkit parses the text itself rather than trusting pySMART's parser for the
-verdict (notes/smart.md §4.5, verified on the corpus): pySMART 1.4.3 raises
+verdict (verified on the test corpus): pySMART 1.4.3 raises
 ``ValueError`` on ``-x`` brief attribute tables (f18), lets ``Add. Product Id:``
 overwrite the model (h03), never reads SCSI "Non-medium error count" (h07) and
 misreads locale-grouped numbers. This parser handles those cases; pySMART is still

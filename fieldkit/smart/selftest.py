@@ -1,8 +1,8 @@
 """``--selftest short|long``: start the drive's own self-test, show progress, wait (bounded), report.
 
-pySMART is the declared tool for this (issue 3): ``Device.run_selftest`` starts the test
+pySMART does this well: ``Device.run_selftest`` starts the test
 (parsing "Testing has begun" / "Please wait N minutes"), ``get_selftest_result`` polls
-it. Guards (notes/smart.md §4.5-4.6): every smartctl call pySMART makes goes through
+it. Guards, because pySMART's own Popen has no timeout: every smartctl call pySMART makes goes through
 ``ctx.run`` (timeout, process group kill, LC_ALL=C) instead of pySMART's bare Popen;
 interfaces pySMART rejects (usbjmicron, sntjmicron, sntrealtek, cciss, areca) fall back to
 plain ``smartctl -t`` plus JSON polling. Self-tests are non-destructive (read-only scans);

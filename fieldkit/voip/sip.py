@@ -59,14 +59,6 @@ def parse_response(data: bytes) -> SipResponse | None:
     return SipResponse(int(match.group(1)), match.group(2).strip(), headers, data)
 
 
-def local_address_for(host: str, port: int) -> tuple[str, int]:
-    """The source address the OS would use towards host (UDP connect sends nothing)."""
-    info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-    with socket.socket(info[0], socket.SOCK_DGRAM) as probe:
-        probe.connect(info[4])
-        return probe.getsockname()[:2]
-
-
 def build_options(*, target_host: str, target_port: int, transport: str, local: tuple[str, int],
                   domain: str | None = None, branch: str | None = None) -> tuple[bytes, dict]:
     """An OPTIONS request (RFC 3261 §11); returns the bytes and the ids used in it."""

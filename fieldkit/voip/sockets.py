@@ -1,6 +1,6 @@
 """Socket options Python does not export on Linux, and receive with ancillary data.
 
-Values are the Linux generic ones (voip notes §3.5/§4.2: verified on x86/arm): Python 3.11
+Values are the Linux generic ones (verified on x86 and arm): Python 3.11
 exports neither ``SO_TIMESTAMPNS`` nor ``IP_RECVTTL``.
 """
 

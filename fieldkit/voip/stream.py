@@ -1,7 +1,7 @@
 """The paced RTP-like probe stream against a TWAMP-light reflector, and its analysis.
 
 Pacing: absolute deadlines t0 + i * interval on ``perf_counter_ns`` (never a fixed sleep,
-which drifts ~100 µs per packet, voip notes §4.1); the actual send time goes into the packet
+which drifts ~100 µs per packet on a loaded machine); the actual send time goes into the packet
 (T1) and the difference from the schedule is reported as the sender's own timing error, so
 a late sender is never mistaken for network jitter.  Receive times are kernel timestamps
 (SO_TIMESTAMPNS) where the OS offers them.

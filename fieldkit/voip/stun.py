@@ -1,7 +1,7 @@
 """STUN (RFC 5389) and NAT behaviour discovery (RFC 5780), hand-built on UDP sockets.
 
 Every transaction has a hard time limit (pystun3 resends forever on error 420 and contacts
-public servers by default, lab notes §3: not used).  Only the servers the technician
+public servers by default: not used).  Only the servers the technician
 configured are ever contacted.
 
 Mapping (RFC 5780 §4.3): compare XOR-MAPPED-ADDRESS seen by the primary address, the

@@ -61,8 +61,9 @@ def local_findings(interfaces: list[Interface], routes: list[Route] | None, reso
         if iface.connected and not iface.loopback and iface.link_local_ipv4:
             only = len(iface.link_local_ipv4) == len(iface.ipv4)
             out.append(_f(f"interface {iface.name}", Status.CRITICAL,
-                          t("{interface} has a self-assigned address {address} and no other IPv4 address"
-                            if only else "{interface} has a self-assigned address {address}",
+                          t("{interface} has a self-assigned address {address} and no other IPv4 address",
+                            interface=iface.name, address=iface.link_local_ipv4[0]) if only else
+                          t("{interface} has a self-assigned address {address}",
                             interface=iface.name, address=iface.link_local_ipv4[0]),
                           rule="apipa-address", advice=_APIPA_ADVICE, tier=Tier.ON_SITE,
                           detail="169.254.0.0/16 (RFC 3927 link-local) means DHCP got no answer.",
@@ -409,8 +410,8 @@ def url(ctx: Context, result: HttpResult) -> list[Finding]:
     if tls:
         if not tls.verified:
             statuses.append(Status.CRITICAL)
-            parts.append(t("certificate NOT trusted: {error} (self-signed)" if tls.self_signed
-                           else "certificate NOT trusted: {error}", error=tls.verify_error))
+            parts.append(t("certificate NOT trusted: {error} (self-signed)", error=tls.verify_error)
+                         if tls.self_signed else t("certificate NOT trusted: {error}", error=tls.verify_error))
         if tls.days_left is not None:
             if tls.days_left < 0:
                 statuses.append(Status.CRITICAL)

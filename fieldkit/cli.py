@@ -838,10 +838,13 @@ def schedule_remove(name: str, root_dir: str | None) -> int:
     """Remove a scheduled scan by name (see 'fieldkit schedule list')."""
     from fieldkit import schedule
     from fieldkit.privileges import is_root
+    from fieldkit.schedule.backend import NotScheduled
 
     scheduler = _scheduler(is_root(), Path(root_dir).absolute() if root_dir else None)
     try:
         done = scheduler.remove(name)
+    except NotScheduled as exc:
+        raise fail(t("no scheduled scan {name!r} ({errors})", name=name, errors="; ".join(exc.errors))) from None
     except schedule.ScheduleError as exc:
         raise fail(str(exc)) from None
     for line in done:

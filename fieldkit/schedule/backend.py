@@ -13,11 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from fieldkit.messages import t
 from fieldkit.platform import LINUX, label
 from fieldkit.schedule import ScheduleError, ScheduleSpec, systemd_running
 
 BACKENDS = ("auto", "systemd", "cron")
+
+
+class NotScheduled(ScheduleError):
+    """No backend had the schedule to remove; ``errors`` says what each one answered."""
+
+    def __init__(self, name: str, errors: list[str]) -> None:
+        super().__init__(f"no scheduled scan {name!r} ({'; '.join(errors)})")
+        self.name = name
+        self.errors = errors
 
 
 @dataclass
@@ -109,5 +117,5 @@ class Scheduler:
             except ScheduleError as exc:
                 errors.append(str(exc))
         if not done:
-            raise ScheduleError(t("no scheduled scan {name!r} ({errors})", name=name, errors="; ".join(errors)))
+            raise NotScheduled(name, errors)
         return done

@@ -19,13 +19,14 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from netlab import delete_namespaces, sh, stop_process_groups, tools_available
 
 HERE = Path(__file__).resolve().parent
 CLIENT, GATEWAY = "10.77.0.50", "10.77.0.1"
@@ -36,16 +37,7 @@ SWITCH_NAME, PORT_DESCR, VOICE_VLAN = "sw-lab-1", "Gi1/0/12", 30
 
 
 def available() -> tuple[bool, str]:
-    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
-        return False, "network namespaces need root"
-    for tool in ("ip", "dnsmasq", "lldpd", "lldpcli"):
-        if shutil.which(tool) is None:
-            return False, f"{tool} is not installed (scripts/system-packages.txt)"
-    return True, ""
-
-
-def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(list(argv), check=check, capture_output=True, text=True, timeout=30)
+    return tools_available("ip", "dnsmasq", "lldpd", "lldpcli")
 
 
 @dataclass
@@ -162,23 +154,10 @@ class LanLab:
         return proc.returncode, result, wall
 
     def down(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        stop_process_groups(self.procs)
         if self.lldpd_dir is not None:
             shutil.rmtree(self.lldpd_dir, ignore_errors=True)
-        for name in self.made:
-            subprocess.run(["ip", "netns", "del", name], capture_output=True)
-            shutil.rmtree(Path("/etc/netns") / name, ignore_errors=True)
+        delete_namespaces(self.made)
 
 
 def build(rundir: Path) -> LanLab:

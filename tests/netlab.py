@@ -61,13 +61,40 @@ table inet fknlab {
 """
 
 
-def available() -> tuple[bool, str]:
+def tools_available(*tools: str) -> tuple[bool, str]:
+    """Root and every named program: what a namespace lab needs before it can be built."""
     if not (hasattr(os, "geteuid") and os.geteuid() == 0):
         return False, "network namespaces need root"
-    for tool in ("ip", "nft", "dnsmasq"):
+    for tool in tools:
         if shutil.which(tool) is None:
-            return False, f"{tool} is not installed"
+            return False, f"{tool} is not installed (scripts/system-packages.txt)"
     return True, ""
+
+
+def available() -> tuple[bool, str]:
+    return tools_available("ip", "nft", "dnsmasq")
+
+
+def stop_process_groups(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM every still-running process group, then SIGKILL what has not gone in 5 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    for proc in procs:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
+def delete_namespaces(names: list[str]) -> None:
+    for ns in names:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
 
 
 def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -264,21 +291,8 @@ class Lab:
 
     # ------------------------------------------------------------------ teardown
     def down(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        for ns in self.namespaces + [f"fkn-iso-{self.suffix}"]:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-            shutil.rmtree(Path("/etc/netns") / ns, ignore_errors=True)
+        stop_process_groups(self.procs)
+        delete_namespaces(self.namespaces + [f"fkn-iso-{self.suffix}"])
 
 
 def build(rundir: Path) -> Lab:

@@ -93,6 +93,12 @@ def test_complete_languages_are_reported_complete():
 
 
 def test_mo_is_compiled_on_first_use_into_the_cache_and_reused(tmp_path, monkeypatch):
+    import fieldkit.i18n as i18n_module
+
+    # catalogs without a .mo beside them (a build step may have compiled the repository's own)
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n_module.LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(i18n_module, "LOCALE_DIR", locale)
     monkeypatch.setenv("FIELDKIT_HOME", str(tmp_path))
     catalog.cache_clear()
     try:

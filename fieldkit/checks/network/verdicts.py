@@ -12,7 +12,7 @@ from typing import Any, Callable
 from fieldkit.checks._build import finding_maker, fmt_ms, level
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier, worst
-from fieldkit.messages import t, tn
+from fieldkit.messages import N_, t, tn
 from fieldkit.net import RttStats
 from fieldkit.options import join_hostport
 from fieldkit.net.dns import DnsAnswer, NxdomainResult
@@ -227,13 +227,13 @@ def _unreachable_advice(host: str) -> Advice:
 # ---------------------------------------------------------------------------- TCP
 #: one whole sentence per connection state (``{target}`` is HOST:PORT)
 _TCP_TEXT = {
-    "refused": "TCP {target} refused the connection: the host is up but no service accepts connections on this "
-               "port (or a firewall rejects them)",
-    "filtered": "TCP {target} did not answer: a firewall silently drops the connection attempts (or the host is down)",
-    "unreachable": "TCP {target} is unreachable: a router or firewall on the way sent back an error",
-    "no-route": "TCP {target} cannot be reached: this computer has no route to it",
-    "dns": "TCP {target} cannot be reached: its name could not be resolved",
-    "error": "TCP {target} could not be tested",
+    "refused": N_("TCP {target} refused the connection: the host is up but no service accepts connections on this "
+                  "port (or a firewall rejects them)"),
+    "filtered": N_("TCP {target} did not answer: a firewall silently drops the connection attempts (or the host is down)"),
+    "unreachable": N_("TCP {target} is unreachable: a router or firewall on the way sent back an error"),
+    "no-route": N_("TCP {target} cannot be reached: this computer has no route to it"),
+    "dns": N_("TCP {target} cannot be reached: its name could not be resolved"),
+    "error": N_("TCP {target} could not be tested"),
 }
 
 

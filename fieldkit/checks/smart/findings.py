@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldkit.checks.smart import advice, families, rules
 from fieldkit.findings import Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import t, tn
+from fieldkit.messages import Msg, t, tn
 from fieldkit.smart.counters import counters as read_counters
 from fieldkit.smart.model import decode_exit_status
 
@@ -75,8 +75,11 @@ def _healthy_line(drive: "Drive", counts: dict[str, Any]) -> str:
              temp=temp if temp is not None else "?", hours=hours if hours is not None else "?")
 
 
-def _own(passed: bool | None) -> str:
-    return {True: "PASSED", False: "FAILED", None: "not reported"}[passed]
+def _own(passed: bool | None) -> "Msg":
+    # the drive's own words, kept as smartctl prints them, but translated for the customer
+    if passed is None:
+        return t("not reported")
+    return t("PASSED") if passed else t("FAILED")
 
 
 def drive_finding(ctx: "Context", drive: "Drive", evidence: list[Evidence], baseline: dict[str, Any] | None,

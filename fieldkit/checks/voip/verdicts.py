@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from fieldkit.checks._build import finding_maker, fmt_num, level, round_or_none
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import t, tn
+from fieldkit.messages import joined, t, tn
 from fieldkit.options import split_hostport
 
 if TYPE_CHECKING:
@@ -336,6 +336,16 @@ def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
     return out
 
 
+#: the customer's words for the limits a call-quality verdict names ("too high or too low: ...")
+_VERDICT_WORDS = {
+    "one-way delay": t("one-way delay"),
+    "jitter": t("jitter"),
+    "packet loss": t("packet loss"),
+    "MOS": t("MOS"),
+    "MOS in the worst 5 s": t("MOS in the worst 5 s"),
+}
+
+
 def buffer_label(model: str, fixed_ms: float) -> str:
     if model == "fixed":
         return f"fixed {fixed_ms:g} ms jitter buffer"
@@ -434,7 +444,8 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
     model = o("jitter_buffer")
     model_words = (t("a fixed {ms} ms jitter buffer", ms=f"{o('jitter_buffer_ms'):g}") if model == "fixed"
                    else t("an adaptive jitter buffer"))
-    params = dict(mos=f"{mos:.2f}", direction=worst.name, buffer=model_words, window=f"{window_mos:.2f}",
+    direction = {"upstream": t("upstream"), "downstream": t("downstream")}.get(worst.name, worst.name)
+    params = dict(mos=f"{mos:.2f}", direction=direction, buffer=model_words, window=f"{window_mos:.2f}",
                   rtt=f"{report.rtt_ms['median']:.1f}", jitter=f"{jitter:.1f}", loss=f"{loss:.2f}",
                   late=f"{late:.2f}")
     if status is Status.OK:
@@ -443,7 +454,7 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
     else:
         summary = t("Call quality is not good enough: MOS {mos} ({direction}, with {buffer}), worst 5 s {window}; "
                     "round trip {rtt} ms, jitter {jitter} ms, loss {loss}%, late packets {late}%; too high or too "
-                    "low: {bad}.", bad=", ".join(bad), **params)
+                    "low: {bad}.", bad=joined((_VERDICT_WORDS.get(name, name) for name in bad), ", "), **params)
     metrics = [
         Metric("mos", round(mos, 2), "", o("mos_warn"), o("mos_crit"), 1, 4.5),
         # a warning below the critical MOS, never critical: crit 1.0 (the scale's floor) keeps the

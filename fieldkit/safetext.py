@@ -22,6 +22,11 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SPACE_RUN = re.compile(r"\s+")
 
 
+#: the same set as :func:`_unsafe` (Cc is U+0000-001F and U+007F-009F; Cs the surrogates), as one
+#: character class, so the common case (nothing to escape) is one C-level scan of the text
+_UNSAFE_ANY = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI_AND_SEPARATORS)) + "]")
+
+
 def _unsafe(char: str) -> bool:
     if char in BIDI_AND_SEPARATORS:
         return True
@@ -43,7 +48,7 @@ def visible(text: object, *, keep_newlines: bool = False) -> str:
     always shown as ``\\t`` so that columns cannot be faked.
     """
     value = str(text)
-    if not any(_unsafe(c) for c in value):  # the common case: nothing to do
+    if _UNSAFE_ANY.search(value) is None:  # the common case: nothing to do
         return value
     return "".join(c if not _unsafe(c) or (keep_newlines and c == "\n") else _shown(c) for c in value)
 

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab import delete_namespaces, sh, stop_process_groups, tools_available
+from netlab import bring_up, delete_namespaces, sh, stop_process_groups, tools_available
 
 HERE = Path(__file__).resolve().parent
 CLIENT, GATEWAY = "10.77.0.50", "10.77.0.1"
@@ -161,13 +161,7 @@ class LanLab:
 
 
 def build(rundir: Path) -> LanLab:
-    lab = LanLab(secrets.token_hex(3), rundir)
-    try:
-        lab.up()
-    except BaseException:
-        lab.down()
-        raise
-    return lab
+    return bring_up(LanLab(secrets.token_hex(3), rundir))
 
 
 def by_subject(result: dict, subject: str) -> dict:

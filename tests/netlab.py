@@ -34,6 +34,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
 CLIENT, ROUTER, SERVER = "10.201.1.2", "10.201.1.1", "10.201.2.2"
@@ -59,6 +60,10 @@ table inet fknlab {
   }
 }
 """
+
+
+#: a lab object with up() and down(): Lab here, LanLab in lanlab.py
+LabT = TypeVar("LabT")
 
 
 def tools_available(*tools: str) -> tuple[bool, str]:
@@ -295,14 +300,18 @@ class Lab:
         delete_namespaces(self.namespaces + [f"fkn-iso-{self.suffix}"])
 
 
-def build(rundir: Path) -> Lab:
-    lab = Lab(secrets.token_hex(3), rundir)
+def bring_up(lab: LabT) -> LabT:
+    """``lab.up()``; whatever it had built is torn down again if it fails half-way."""
     try:
         lab.up()
     except BaseException:
         lab.down()
         raise
     return lab
+
+
+def build(rundir: Path) -> Lab:
+    return bring_up(Lab(secrets.token_hex(3), rundir))
 
 
 def findings_by(result: dict, subject: str) -> list[dict]:

@@ -146,17 +146,8 @@ def seek_bursts(duration: float, fs: int, rng: Any) -> Any:
 
     n = int(duration * fs)
     bg = pink_noise(n, rng) * np.float32(0.05)
-    shape = click_shape(fs, rng)
-    times, t = [], rng.uniform(0, 1)
-    while t < duration:
-        burst_end = t + rng.uniform(0.2, 2.0)
-        while t < min(burst_end, duration - 0.02):
-            times.append(t)
-            t += rng.uniform(0.015, 0.12)
-        t = burst_end + rng.exponential(1.0)
-    gain = event_snr_scale(shape, bg, fs, rng.uniform(5, 20))
-    amps = [gain * rng.uniform(0.3, 1.2) for _ in times]
-    return (bg + place(n, fs, times, [shape] * len(times), amps)).astype(np.float32)
+    # the same ticks the mixtures use, drawn from rng in the same order (seeded clips unchanged)
+    return (bg + seek_ticks(duration, fs, rng, n, bg)).astype(np.float32)
 
 
 def head_parking(duration: float, fs: int, rng: Any) -> Any:

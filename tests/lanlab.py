@@ -15,18 +15,16 @@ as its own user: its socket folder must be 0755 (a mktemp folder is 0700).
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netlab import bring_up, delete_namespaces, sh, stop_process_groups, tools_available
+from netlab import bring_up, delete_namespaces, fieldkit_in, sh, stop_process_groups, tools_available
 
 HERE = Path(__file__).resolve().parent
 CLIENT, GATEWAY = "10.77.0.50", "10.77.0.1"
@@ -142,16 +140,8 @@ class LanLab:
 
         ``prefix`` wraps the command (``setpriv`` to drop CAP_NET_RAW).
         """
-        start = time.monotonic()
-        proc = subprocess.run(["ip", "netns", "exec", self.cli, *prefix, sys.executable, "-m", "fieldkit", "check",
-                               "lan", *args, "--json", *([] if history else ["--no-history"])],
-                              capture_output=True, text=True, timeout=timeout, cwd=str(HERE.parent))
-        wall = time.monotonic() - start
-        try:
-            result = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            raise AssertionError(f"no JSON from fieldkit (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
-        return proc.returncode, result, wall
+        return fieldkit_in(self.cli, ["check", "lan", *args, "--json", *([] if history else ["--no-history"])],
+                           prefix=prefix, timeout=timeout)
 
     def down(self) -> None:
         stop_process_groups(self.procs)

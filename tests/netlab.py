@@ -271,16 +271,7 @@ class Lab:
 
     def fieldkit(self, *args: str, ns: str | None = None, timeout: float = 120) -> tuple[int, dict, float]:
         """``fieldkit check network ARGS --json`` inside a namespace: (exit code, result, wall seconds)."""
-        start = time.monotonic()
-        proc = subprocess.run(["ip", "netns", "exec", ns or self.cli, sys.executable, "-m", "fieldkit",
-                               "check", "network", *args, "--json"],
-                              capture_output=True, text=True, timeout=timeout, cwd=str(HERE.parent))
-        wall = time.monotonic() - start
-        try:
-            result = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            raise AssertionError(f"no JSON from fieldkit (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
-        return proc.returncode, result, wall
+        return fieldkit_in(ns or self.cli, ["check", "network", *args, "--json"], timeout=timeout)
 
     def forwarded_from_client(self) -> dict[str, int]:
         """Packets the router forwarded from the client: to the lab resolver's port 53, and anything else."""
@@ -298,6 +289,23 @@ class Lab:
     def down(self) -> None:
         stop_process_groups(self.procs)
         delete_namespaces(self.namespaces + [f"fkn-iso-{self.suffix}"])
+
+
+def fieldkit_in(ns: str, argv: list[str], *, prefix: tuple[str, ...] = (),
+               timeout: float = 120) -> tuple[int, dict, float]:
+    """``fieldkit ARGV`` (which must ask for JSON) inside namespace ``ns``: (exit code, result, wall seconds).
+
+    ``prefix`` wraps the command (``setpriv`` to drop a capability).
+    """
+    start = time.monotonic()
+    proc = subprocess.run(["ip", "netns", "exec", ns, *prefix, sys.executable, "-m", "fieldkit", *argv],
+                          capture_output=True, text=True, timeout=timeout, cwd=str(HERE.parent))
+    wall = time.monotonic() - start
+    try:
+        result = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"no JSON from fieldkit (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
+    return proc.returncode, result, wall
 
 
 def bring_up(lab: LabT) -> LabT:

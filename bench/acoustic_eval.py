@@ -15,7 +15,10 @@ Mixtures (a real room): the same trains among other sounds and in part of the re
 one table per background and SNR with the same seeds in every column: typing at 4-10 keys/s
 (10-20 dB over the room), the drive's own seek bursts, 3-talker babble, a fan, a train present
 in 30-100 % of the recording in one to three bursts, and the same with background level steps
-of +-10 dB. Event SNR there is the click's energy over the continuous background's (room noise,
+of +-10 dB. A partial train holds at least 3 clicks per burst and 5 in all (before
+2026-12-02 a slow train at low coverage could hold 2: a period of 4.5 s over 30 % of 30 s);
+slow trains therefore get more coverage, or fewer bursts, than drawn
+(``audiosynth.partial_times``). Clips that needed no lengthening are unchanged. Event SNR there is the click's energy over the continuous background's (room noise,
 babble or fan; typing and seeks come on top at their own levels).
 
 Prints: detection rate per SNR, false alarms per hour per noise type (with the Poisson 95 %

@@ -254,15 +254,41 @@ def level_steps(n: int, fs: int, rng: Any, steps: int = 1, db: float = 10.0) -> 
     return gain
 
 
+#: clicks a burst of a partial train holds at least, and the whole train: fewer cannot be told
+#: from chance by their timing (two clicks fit any period; four random impulses in 30 s line up
+#: on some grid within the 3 % a jittered train needs about once in a few hundred recordings)
+MIN_BURST_CLICKS = 3
+MIN_TRAIN_CLICKS = 5
+
+
 def partial_times(duration: float, period: float, rng: Any, coverage: float, bursts: int,
                   jitter: float = 0.01) -> list[float]:
     """Click times of a train present in ``coverage`` of the recording, in ``bursts`` bursts
-    separated by pauses (a drive that clicks while it is asked to read, and stops between)."""
+    separated by pauses (a drive that clicks while it is asked to read, and stops between).
+
+    A slow train at low coverage would hold two or three clicks (30 % of 30 s at a period of
+    5 s), which nothing can call a train: each burst is lengthened to hold at least
+    MIN_BURST_CLICKS clicks and the train MIN_TRAIN_CLICKS, and a burst is dropped when they do
+    not fit in the recording (so slow trains get more coverage, or fewer bursts, than drawn).
+    Trains that need no lengthening come out as before from the same generator state."""
     import numpy as np
 
     active = coverage * duration
-    lengths = rng.dirichlet(np.ones(bursts) * 3) * active if bursts > 1 else [active]
-    pause_total = duration - active
+    lengths = rng.dirichlet(np.ones(bursts) * 3) * active if bursts > 1 else np.array([active])
+    # the first click falls up to half a period into its burst: (n - 0.5) periods hold n clicks
+    shortest = (MIN_BURST_CLICKS - 0.5) * period + 0.1
+    needed = (MIN_TRAIN_CLICKS - 0.5) * period + 0.1
+    while True:
+        lengths = np.maximum(lengths, shortest)
+        if lengths.sum() < needed:
+            lengths = lengths * (needed / lengths.sum())
+        if lengths.sum() <= duration - 0.1 or bursts == 1:
+            break
+        bursts -= 1                                  # the drawn coverage over fewer bursts
+        lengths = np.full(bursts, active / bursts)
+    lengths = np.minimum(lengths, duration - 0.1)
+    active = float(lengths.sum())
+    pause_total = max(0.0, duration - active)
     pauses = rng.dirichlet(np.ones(bursts + 1)) * pause_total
     times, t = [], float(pauses[0])
     for i, length in enumerate(lengths):

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import power_stft, robust_z
 from fieldkit.audio.periodicity import Folder, consistency, fold, pool, search_period
 from fieldkit.audio.thresholds import Thresholds
@@ -75,6 +76,8 @@ class ClickTrain:
     phases: int = 1                 # bursts at phases of their own (a drive restarting its retry cycle)
     chance_log10: float = 0.0       # log10 of the chance that the room's other impulses fill that
                                     # many active slots (binomial tail): very negative for a real train
+    active_clicks: int = 0          # active slots that hold a click
+    active_similarity: float | None = None   # similarity of those clicks only
 
     @property
     def rate_hz(self) -> float:
@@ -159,6 +162,7 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     if th.union_bands:
         b, score, phase = _union_band(c, th, pooled, period, b, score, phase)
     train = _grid(c, th, period, phase, score, b)
+    train = _twice_the_period(c, th, train, period, phase, score, b, hi)
     # The comb can still settle on a multiple of the true period (every k-th click): a grid at
     # P/k whose slots are as full and as even is the same train at its real rate.
     if train.times_s:   # the grid's refitted period, anchored on its first click
@@ -179,6 +183,24 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
             shorter.score = fold(c.log_onset(b), shorter.period_s * rate)[0]
             return shorter
     return train
+
+
+def _twice_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, period: float, phase: int,
+                      score: float, band: int, hi: float) -> ClickTrain:
+    """Two bursts of a slow train half a period out of phase (the drive restarted its cycle)
+    fold best at half the period, where each burst fills every other slot: when the active
+    slots are that sparsely filled, the grid at twice the period (at either of its two phases)
+    is read too and kept when its active stretches are less likely by chance."""
+    if train.active_fill >= th.short_min_fill or 2 * period > hi:
+        return train
+    best = train
+    for start in (phase, phase + period):
+        longer = _grid(c, th, 2 * period, int(start % (2 * period)), score, band)
+        if longer.active_fill >= th.short_min_fill and longer.chance_log10 < best.chance_log10:
+            best = longer
+    if best is not train:
+        best.score = fold(c.log_onset(band), best.period_s * c.rate)[0]
+    return best
 
 
 def _union_band(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int, score: float,
@@ -254,7 +276,7 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
     times = [c.t0 + i / rate for i in hits]
     p90 = float(np.percentile(slot_z, 90)) if slot_z else 0.0
     train = ClickTrain(period_s=period / rate, times_s=[round(t, 4) for t in times], score=score,
-                       fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=_similarity(c, hits),
+                       fill=len(hits) / max(1, len(slot_z)), jitter=jitter, similarity=similarity(c, hits),
                        snr_db=_snr_db(c, hits), band_hz=_band(c, hits), slots=len(slot_z),
                        click_level_db=_click_level_db(c, hits),
                        median_z=float(np.median(hit_z)) if hit_z else 0.0,
@@ -268,109 +290,8 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
                        consistency=max(consistency(c.log_onset(band), period, phase),
                                        consistency(c.log_onset(0), period, phase)
                                        if band != 0 else float("-inf")))
-    _active(c, th, train, z, period, phase, tol, threshold, band)
+    judge_active(c, th, train, z, period, phase, tol, band)
     return train
-
-
-def _active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any, period: float, phase: int, tol: int,
-            threshold: float, band: int) -> None:
-    """Judge the train on the slots where it is present: runs of slots that hold a click,
-    bridging up to ``th.max_gap_slots`` empty ones. Measures their fill, their consistency
-    (the onset function of the active stretches only, folded in thirds) and the chance that
-    the other impulses of the recording fill that many slots (binomial tail)."""
-    import numpy as np
-    from scipy.stats import binom
-
-    first = phase - int(phase // period) * period
-    centres = np.round(first + np.arange(train.slots) * period).astype(int)
-    # A narrow window (+-3 % of the period): a click keeps its time, other impulses fall anywhere.
-    # The threshold and the chance of a hit by accident come from windows of the same width
-    # between the slots (a quarter, half and three quarters of a period off), which hear the same
-    # room (noise, typing, seeks) but not the train.
-    narrow = max(2, int(round(0.03 * period)))
-    offsets = np.arange(-narrow, narrow + 1)
-
-    def window_max(at: Any) -> Any:
-        idx = np.clip(at[:, None] + offsets[None, :], 0, z.size - 1)
-        return z[idx].max(axis=1)
-
-    off = [window_max(np.round(centres + f * period).astype(int) % z.size) for f in (0.25, 0.5, 0.75)]
-    level = max(th.hit_z, float(np.percentile(np.concatenate(off), 80)))
-    q = min(0.999, max(0.02, float(np.median([np.mean(o >= level) for o in off]))))
-
-    def runs_of(hit: Any) -> list[tuple[int, int]]:
-        out: list[tuple[int, int]] = []
-        start = last = None
-        for k in np.flatnonzero(hit):
-            if start is not None and k - last <= th.max_gap_slots + 1:
-                last = k
-                continue
-            if start is not None:
-                out.append((start, last))
-            start = last = int(k)
-        if start is not None:
-            out.append((start, last))
-        return [(i, j) for i, j in out if hit[i:j + 1].sum() >= 3]
-
-    # A drive restarts its retry cycle after a pause: each burst keeps the period but may have a
-    # phase of its own. The grid's own phase first, then up to two more bursts found by folding
-    # what is left of the recording at the same period.
-    comp = c.log_onset(band)
-    bursts: list[tuple[Any, int, int, Any]] = []   # (centres, first slot, last slot, hits)
-    covered = np.zeros(z.size, dtype=bool)
-    grid = centres
-    for attempt in range(3):
-        if attempt:
-            rest = np.where(covered, np.float32(0.0), comp)
-            if float(rest.max(initial=0.0)) <= 0.0:
-                break
-            _sc, ph = fold(rest, period)
-            grid = np.round(ph + np.arange(-1, int(z.size / period) + 1) * period).astype(int)
-            grid = grid[(grid >= 0) & (grid < z.size)]
-        free = ~covered[np.clip(grid, 0, z.size - 1)]
-        hit = (window_max(grid) >= level) & free
-        # a later burst's phase was chosen to fit: it must be long and well filled to count
-        found = [(i, j) for i, j in runs_of(hit) if free[i:j + 1].all()
-                 and (attempt == 0 or (hit[i:j + 1].sum() >= 5 and hit[i:j + 1].mean() >= 0.8))]
-        for i, j in found:
-            bursts.append((grid, i, j, hit))
-            covered[max(0, int(grid[i] - period / 2)):min(z.size, int(grid[j] + period / 2) + 1)] = True
-        if attempt and not found:
-            break
-    if not bursts:
-        return
-    bursts.sort(key=lambda item: int(item[0][item[1]]))
-    m = sum(j - i + 1 for _g, i, j, _h in bursts)
-    k = sum(int(h[i:j + 1].sum()) for _g, i, j, h in bursts)
-    # the chance where the train is active, too: seek bursts crowd their own stretch of the
-    # recording, and a phase chosen there would find their ticks in many windows
-    local = [np.concatenate([window_max(np.round(g[i:j + 1] + f * period).astype(int) % z.size)
-                             for g, i, j, _h in bursts]) for f in (0.25, 0.5, 0.75)]
-    q = max(q, min(0.999, float(np.median([np.mean(o >= level) for o in local]))))
-    # each later burst's phase was a free choice among ~period/narrow trials: pay for it
-    trials = math.log10(max(1.0, period / (2 * narrow + 1)))
-    train.phases = len({id(g) for g, *_ in bursts})
-    train.chance_log10 = float(binom.logsf(k - 1, m, q) / math.log(10)) + trials * (train.phases - 1)
-    train.active_slots, train.active_fill = m, k / m
-    train.segments_s = [(round(c.t0 + max(0.0, float(g[i]) - tol) / c.rate, 2),
-                         round(c.t0 + min(float(z.size), float(g[j]) + tol) / c.rate, 2)) for g, i, j, _h in bursts]
-    # consistency over the active stretches joined end to end (each cut at slot boundaries, so
-    # every burst's clicks sit at the same phase), in the chosen band or the whole band
-    half = int(period // 2)
-    best = float("-inf")
-    for onset in (c.log_onset(band), c.log_onset(0)) if band != 0 else (comp,):
-        pieces = []
-        for g, i, j, _h in bursts:
-            lo = int(g[i]) - half
-            hi = lo + int(round((j - i + 1) * period))
-            if lo < 0:   # the first slot sits less than half a period in: pad to keep the phase
-                pieces.append(np.zeros(-lo, dtype=onset.dtype))
-                lo = 0
-            pieces.append(onset[lo:min(onset.size, hi)])
-        joined = np.concatenate(pieces)
-        if joined.size > 3 * period:
-            best = max(best, consistency(joined, period, half))
-    train.active_consistency = best if best > float("-inf") else 0.0
 
 
 def _contrast(slot_z: list[float]) -> float:
@@ -442,7 +363,7 @@ def _on_grid(c: ClickSpectrogram, th: Thresholds, hits: list[int], period: float
     return float(on.mean())
 
 
-def _similarity(c: ClickSpectrogram, hits: list[int]) -> float | None:
+def similarity(c: ClickSpectrogram, hits: list[int]) -> float | None:
     """Median cosine similarity of each click's 12-band log spectrum to the median click."""
     import numpy as np
 
@@ -524,7 +445,7 @@ def stands_out(c: ClickTrain, th: Thresholds) -> bool:
     impulses cannot explain it, consistent over its active stretches, regular and alike."""
     if c.score < th.click_score or c.period_s > th.max_period_s * 1.02:
         return False
-    if c.active_slots < th.min_active_slots or c.active_fill < th.min_fill:
+    if c.active_fill < th.min_fill or (c.active_slots < th.min_active_slots and not _short_train(c, th)):
         return False
     # bursts whose phases were fitted one by one must stand out more clearly over their stretches
     needed = th.min_consistency * (1.0 if c.phases == 1 else th.multi_phase_consistency)
@@ -533,6 +454,14 @@ def stands_out(c: ClickTrain, th: Thresholds) -> bool:
     if c.jitter is None or c.jitter > th.max_jitter:
         return False
     return c.similarity is not None and c.similarity >= th.min_similarity
+
+
+def _short_train(c: ClickTrain, th: Thresholds) -> bool:
+    """A train too short for the slot count (a slow drive clicking for a few cycles): a handful
+    of clicks that fill their slots and sound alike (the same actuator hitting the same stop)."""
+    return (c.active_clicks >= th.short_min_clicks and c.active_fill >= th.short_min_fill
+            and c.chance_log10 <= th.short_max_chance_log10
+            and c.active_similarity is not None and c.active_similarity >= th.short_similarity)
 
 
 def _passes_whole(c: ClickTrain, th: Thresholds) -> bool:

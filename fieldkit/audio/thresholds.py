@@ -38,6 +38,11 @@ class Thresholds:
     max_few_loud: float = 6.0        # their product: trains measured <= 4.6, parking 8+ (bench seeds)
     max_gap_slots: int = 2           # empty slots bridged inside one stretch of a train
     min_active_slots: int = 8        # slots a train judged on its active stretches must span
+    short_min_clicks: int = 5        # or, a shorter train: clicks it must hold,
+    short_min_fill: float = 0.8      # the share of its slots they fill,
+    short_similarity: float = 0.6    # how alike they must sound,
+    short_max_chance_log10: float = -9.0   # and a chance a decade below max_chance_log10 (typing
+                                           # and head parking reach 10^-7.7 on 5-10 slots)
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
     multi_phase_consistency: float = 3.0   # times min_consistency, for bursts at phases of their own
     # ---- the click search's own settings

@@ -266,3 +266,74 @@ def test_train_pausing_six_seconds_restarts_at_its_own_phase(snr: float) -> None
     assert verdicts(a)[0] == "click-of-death"
     assert a.train.phases == 2 and len(a.train.segments_s) == 2
     assert a.train.segments_s[1][0] == pytest.approx(16.2, abs=1.2)   # within a slot of the restart
+
+
+@pytest.mark.parametrize("snr", [10, 0])
+def test_short_train_after_fourteen_seconds_of_quiet_is_critical_with_its_times(snr: float) -> None:
+    # 30 % of the recording: six clicks every 1.5 s from 14.3 s on. Too few slots for the active
+    # stretch's slot count; the clicks are loud, alike and on time, so the short-train rule calls it.
+    r = rng(40)
+    times = [14.3 + 1.5 * k + r.normal(0, 0.01) for k in range(6)]
+    x, _ = synth.train_in_room(30, FS, 1.5, snr, r, room(r), times=times)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death", a.candidate
+    assert a.train.period_s == pytest.approx(1.5, rel=0.02)
+    [(start, end)] = a.train.segments_s
+    assert start == pytest.approx(14.3, abs=0.2) and end == pytest.approx(times[-1], abs=0.2)
+    assert a.train.active_clicks == 6 and a.train.active_slots == 6
+
+
+def test_five_slow_clicks_are_slow_periodic_clicks() -> None:
+    # a period of 4.2 s: five clicks span 17 s of the 30
+    r = rng(41)
+    times = [6.1 + 4.2 * k for k in range(5)]
+    x, _ = synth.train_in_room(30, FS, 4.2, 10, r, room(r), times=times)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "slow-periodic-clicks", a.candidate
+    assert a.train.period_s == pytest.approx(4.2, rel=0.02)
+
+
+def test_three_slow_clicks_are_not_a_train() -> None:
+    # two intervals fit any period: no periodic claim, only isolated clicks
+    r = rng(42)
+    x, _ = synth.train_in_room(30, FS, 4.2, 10, r, room(r), times=[9.0, 13.2, 17.4])
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert not ALARMS & set(verdicts(a)), a.candidate
+    assert verdicts(a) == ["isolated-clicks"]
+
+
+def test_loud_clicks_after_a_level_step_keep_their_quiet_stretch_bursts() -> None:
+    # two bursts of nine clicks at phases of their own; the room gets 10 dB louder between them,
+    # so the second burst's clicks stand 10 dB less over it: both bursts are still reported
+    r = rng(43)
+    n = N30
+    gain = np.ones(n, dtype=np.float32)
+    gain[int(13 * FS):] = np.float32(10 ** 0.5)
+    bg = room(r, n)
+    times = [0.4 + 1.1 * k for k in range(9)] + [16.9 + 1.1 * k for k in range(9)]
+    x, _ = synth.train_in_room(30, FS, 1.1, 10, r, bg * gain, times=times, reference=bg)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    assert [round(s) for s, _e in a.train.segments_s] == [0, 17]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_level_step_alone_raises_no_alarm(seed: int) -> None:
+    r = rng(700 + seed)
+    n = N30
+    x = room(r, n) * synth.level_steps(n, FS, r, steps=2, db=10)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert not ALARMS & set(verdicts(a)), (verdicts(a), a.candidate)
+
+
+def test_partial_trains_of_the_benchmark_hold_enough_clicks() -> None:
+    # the generator lengthens bursts of slow trains: three clicks a burst, five a train
+    r = rng(44)
+    for _ in range(300):
+        period = float(np.exp(r.uniform(np.log(0.2), np.log(5.0))))
+        bursts = int(r.integers(1, 4))
+        times = synth.partial_times(30, period, r, r.uniform(0.3, 1.0), bursts, 0.0)
+        assert len(times) >= synth.MIN_TRAIN_CLICKS
+        gaps = np.diff(times) > 1.5 * period
+        assert min(len(run) for run in np.split(np.asarray(times), np.flatnonzero(gaps) + 1)) \
+            >= synth.MIN_BURST_CLICKS

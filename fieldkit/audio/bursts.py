@@ -1,0 +1,234 @@
+"""Where a click train is active: the bursts of grid slots that hold its clicks.
+
+A drive clicks while it is asked to read and stops between; typing, seeks or a room whose
+level changes go on around it. The whole-recording tests (every third of the recording
+shows the train) cannot see a train that fills a third of it, so the train is also judged on
+its active slots only: runs of slots that hold a click, their fill, their consistency, and
+the chance that the room's other impulses fill that many of them (binomial tail).
+
+What "holds a click" means is chosen per recording. At the noise's own level (the 80th
+percentile of windows between the slots) a window of noise reaches it one time in five, so a
+short train of loud clicks cannot beat chance however loud they are, and a stretch of noise
+hits after the last click lengthens the burst with slots that hold nothing. The same grid is
+therefore also read at the levels where the slots' maxima drop most steeply (between the
+clicks and the noise, or between the clicks heard over a quiet and over a loud stretch of the
+room), where noise reaches a window rarely; the level with the smallest chance wins and pays
+for the choice (log10 of the number of levels tried).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from fieldkit.audio.clicks import ClickSpectrogram, ClickTrain
+    from fieldkit.audio.thresholds import Thresholds
+
+#: the smallest chance of an accidental hit in a window: a room is never proven free of impulses
+MIN_CHANCE = 0.01
+#: besides the noise's own level, a grid is read at up to this many levels where its slots'
+#: maxima drop by at least MIN_GAP from one to the next (sorted)
+GAP_LEVELS = 3
+MIN_GAP = 1.5
+
+
+@dataclass
+class Bursts:
+    """The active stretches of a grid read at one level."""
+
+    level: float
+    spans: list[tuple[Any, int, int, Any]]   # (slot centres, first slot, last slot, hit per slot)
+    slots: int                                # slots inside the stretches
+    hits: int                                 # of which hold a click
+    phases: int                               # grids (phases) the stretches sit on
+    chance_log10: float
+
+
+def judge_active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any, period: float, phase: int,
+                 tol: int, band: int) -> None:
+    """Fill the train's active-stretch measurements (``segments_s``, ``active_*``, ``phases``,
+    ``chance_log10``) from the grid at ``period`` and ``phase`` (frames) in onset ``z``."""
+    import numpy as np
+
+    first = phase - int(phase // period) * period
+    centres = np.round(first + np.arange(train.slots) * period).astype(int)
+    # A narrow window (+-3 % of the period): a click keeps its time, other impulses fall anywhere.
+    # The threshold and the chance of a hit by accident come from windows of the same width
+    # between the slots (a quarter, half and three quarters of a period off), which hear the same
+    # room (noise, typing, seeks) but not the train.
+    narrow = max(2, int(round(0.03 * period)))
+    offsets = np.arange(-narrow, narrow + 1)
+
+    def window_max(at: Any) -> Any:
+        idx = np.clip(at[:, None] + offsets[None, :], 0, z.size - 1)
+        return z[idx].max(axis=1)
+
+    off = np.stack([window_max(np.round(centres + f * period).astype(int) % z.size) for f in (0.25, 0.5, 0.75)])
+    base = max(th.hit_z, float(np.percentile(off, 80)))
+    levels = _levels(base, window_max(centres))
+    # every window of the same width over the whole recording, for the chance at high levels
+    # (the three windows per slot above are too few to tell one in fifty from one in a thousand)
+    width = 2 * narrow + 1
+    tiles = z[:z.size // width * width].reshape(-1, width).max(axis=1)
+    best: Bursts | None = None
+    for level in levels:
+        found = _bursts_at(c, th, z, band, period, centres, level, window_max, off, tiles)
+        if found is not None and (best is None or found.chance_log10 < best.chance_log10):
+            best = found
+    if best is None:
+        return
+    train.phases = best.phases
+    train.chance_log10 = best.chance_log10 + math.log10(len(levels))
+    train.active_slots, train.active_fill = best.slots, best.hits / best.slots
+    train.active_clicks = best.hits
+    train.active_similarity = _active_similarity(c, z, best.spans, narrow)
+    train.segments_s = [(round(c.t0 + max(0.0, float(g[i]) - tol) / c.rate, 2),
+                         round(c.t0 + min(float(z.size), float(g[j]) + tol) / c.rate, 2))
+                        for g, i, j, _h in best.spans]
+    train.active_consistency = _consistency(c, best.spans, period, band)
+
+
+def _levels(base: float, slot_max: Any) -> list[float]:
+    """The noise's own level, and the levels where the grid's slot maxima drop most steeply
+    (between the clicks and the noise, or between the clicks of a quiet and a loud stretch)."""
+    import numpy as np
+
+    # the noise's level closes the list: the drop from the weakest click to it counts too
+    values = np.append(np.sort(slot_max[slot_max >= base])[::-1], base)
+    if values.size < 5:
+        return [base]
+    ratios = values[:-1] / np.maximum(values[1:], 1e-9)
+    ratios[:2] = 0.0                      # a level above all but two slots proves nothing
+    out = [base]
+    for r in np.argsort(ratios)[::-1][:GAP_LEVELS]:
+        if ratios[r] >= MIN_GAP and values[r + 1] >= base:
+            # in the middle of the drop (in dB): clicks of another burst, a little weaker than
+            # the weakest of this grid, still reach it
+            out.append(float(np.sqrt(values[r] * values[r + 1])))
+    return out
+
+
+def _runs(hit: Any, max_gap: int) -> list[tuple[int, int]]:
+    """Runs of hit slots bridging up to ``max_gap`` empty ones, each holding at least 3 clicks."""
+    import numpy as np
+
+    out: list[tuple[int, int]] = []
+    start = last = None
+    for k in np.flatnonzero(hit):
+        if start is not None and k - last <= max_gap + 1:
+            last = k
+            continue
+        if start is not None:
+            out.append((start, last))
+        start = last = int(k)
+    if start is not None:
+        out.append((start, last))
+    return [(i, j) for i, j in out if hit[i:j + 1].sum() >= 3]
+
+
+def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: float, centres: Any, level: float,
+               window_max: Callable[[Any], Any], off: Any, tiles: Any) -> Bursts | None:
+    """The bursts of slots whose window reaches ``level``, and the chance of them by accident.
+
+    A drive restarts its retry cycle after a pause: each burst keeps the period but may have a
+    phase of its own. The grid's own phase first, then up to two more bursts found by folding
+    what is left of the recording at the same period."""
+    import numpy as np
+    from scipy.stats import binom
+
+    from fieldkit.audio.periodicity import fold
+
+    comp = c.log_onset(band)
+    spans: list[tuple[Any, int, int, Any]] = []
+    covered = np.zeros(z.size, dtype=bool)
+    grid = centres
+    for attempt in range(3):
+        if attempt:
+            rest = np.where(covered, np.float32(0.0), comp)
+            if float(rest.max(initial=0.0)) <= 0.0:
+                break
+            _sc, ph = fold(rest, period)
+            grid = np.round(ph + np.arange(-1, int(z.size / period) + 1) * period).astype(int)
+            grid = grid[(grid >= 0) & (grid < z.size)]
+        free = ~covered[np.clip(grid, 0, z.size - 1)]
+        hit = (window_max(grid) >= level) & free
+        # a later burst's phase was chosen to fit: it must be long and well filled to count, or
+        # short with every slot filled (a slow drive's retry cycle of three or four clicks)
+        found = [(i, j) for i, j in _runs(hit, th.max_gap_slots) if free[i:j + 1].all()
+                 and (attempt == 0 or hit[i:j + 1].all()
+                      or (hit[i:j + 1].sum() >= 5 and hit[i:j + 1].mean() >= 0.8))]
+        for i, j in found:
+            spans.append((grid, i, j, hit))
+            covered[max(0, int(grid[i] - period / 2)):min(z.size, int(grid[j] + period / 2) + 1)] = True
+        if attempt and not found:
+            break
+    if not spans:
+        return None
+    spans.sort(key=lambda item: int(item[0][item[1]]))
+    m = sum(j - i + 1 for _g, i, j, _h in spans)
+    k = sum(int(h[i:j + 1].sum()) for _g, i, j, h in spans)
+    # the chance of a hit between the slots, over the whole recording and where the train is
+    # active (seek bursts crowd their own stretch of the recording, and a phase chosen there
+    # would find their ticks in many windows)
+    narrow = max(2, int(round(0.03 * period)))
+    width = 2 * narrow + 1
+    # the tiles away from the train's clicks: at a level only clicks reach, the share of them
+    # that reach it anyway (at least one tile's worth: the estimate cannot go below that)
+    away = np.ones(tiles.size, dtype=bool)
+    for g, i, j, h in spans:
+        at = g[i:j + 1][h[i:j + 1]]
+        for shift in (-narrow, narrow):
+            away[np.clip((at + shift) // width, 0, tiles.size - 1)] = False
+    rest = tiles[away]
+    floor = max(MIN_CHANCE, 1.0 / max(1, rest.size))
+    q = max(float(np.mean(rest >= level)) if rest.size else 1.0, float(np.median(np.mean(off >= level, axis=1))))
+    local = [np.concatenate([window_max(np.round(g[i:j + 1] + f * period).astype(int) % z.size)
+                             for g, i, j, _h in spans]) for f in (0.25, 0.5, 0.75)]
+    q = min(0.999, max(floor, q, float(np.median([np.mean(o >= level) for o in local]))))
+    # each later burst's phase was a free choice among ~period/narrow trials: pay for it
+    trials = math.log10(max(1.0, period / (2 * narrow + 1)))
+    phases = len({id(g) for g, *_ in spans})
+    chance = float(binom.logsf(k - 1, m, q) / math.log(10)) + trials * (phases - 1)
+    return Bursts(level=level, spans=spans, slots=m, hits=k, phases=phases, chance_log10=chance)
+
+
+def _consistency(c: ClickSpectrogram, spans: list[tuple[Any, int, int, Any]], period: float, band: int) -> float:
+    """Consistency over the active stretches joined end to end (each cut at slot boundaries, so
+    every burst's clicks sit at the same phase), in the chosen band or the whole band."""
+    import numpy as np
+
+    from fieldkit.audio.periodicity import consistency
+
+    half = int(period // 2)
+    best = float("-inf")
+    for onset in (c.log_onset(band), c.log_onset(0)) if band != 0 else (c.log_onset(0),):
+        pieces = []
+        for g, i, j, _h in spans:
+            lo = int(g[i]) - half
+            hi = lo + int(round((j - i + 1) * period))
+            if lo < 0:   # the first slot sits less than half a period in: pad to keep the phase
+                pieces.append(np.zeros(-lo, dtype=onset.dtype))
+                lo = 0
+            pieces.append(onset[lo:min(onset.size, hi)])
+        joined = np.concatenate(pieces)
+        if joined.size > 3 * period:
+            best = max(best, consistency(joined, period, half))
+    return best if best > float("-inf") else 0.0
+
+
+def _active_similarity(c: ClickSpectrogram, z: Any, spans: list[tuple[Any, int, int, Any]],
+                       narrow: int) -> float | None:
+    """Similarity of the clicks in the active stretches only (the whole grid's hits include the
+    noise peaks of the empty stretches, which do not look like the clicks)."""
+    import numpy as np
+
+    from fieldkit.audio.clicks import similarity
+
+    frames = []
+    for g, i, j, h in spans:
+        for centre in g[i:j + 1][h[i:j + 1]]:
+            lo = max(0, int(centre) - narrow)
+            frames.append(lo + int(np.argmax(z[lo:int(centre) + narrow + 1])))
+    return similarity(c, sorted(frames))

@@ -86,9 +86,10 @@ def run(ctx: Context) -> list[Finding]:
 
 # ------------------------------------------------------------------------------ captures
 
-def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None]]:
-    """Expand folders; a missing path becomes (path, reason), the reason a template (N_) with ``{path}``."""
-    out: list[tuple[Path, str | None]] = []
+def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None, str]]:
+    """Expand folders; a missing path becomes (path, reason, detail), the reason a template (N_) with
+    ``{path}``, the detail the operating system's words."""
+    out: list[tuple[Path, str | None, str]] = []
     for item in raw:
         path = Path(item).expanduser()
         if path.is_dir():
@@ -96,15 +97,16 @@ def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None]]:
                 entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
                                  and not p.name.lower().startswith(_NOT_CAPTURES) and p.suffix.lower() != ".md")
             except OSError as exc:  # a folder without read permission is bad input like an unreadable file
-                out.append((path, N_("capture folder {path} cannot be read")))
+                out.append((path, N_("capture folder {path} cannot be read"),
+                            f"{path}: unreadable: {exc.strerror or exc}"))
                 continue
             if not entries:
-                out.append((path, N_("capture folder {path} contains no capture files")))
-            out += [(p, None) for p in entries]
+                out.append((path, N_("capture folder {path} contains no capture files"), ""))
+            out += [(p, None, "") for p in entries]
         elif path.is_file():
-            out.append((path, None))
+            out.append((path, None, ""))
         else:
-            out.append((path, N_("capture {path}: no such file or folder")))
+            out.append((path, N_("capture {path}: no such file or folder"), ""))
     return out
 
 
@@ -116,11 +118,11 @@ def _from_files(ctx: Context, raw: list[str], baselines: dict[str, dict[str, Any
     from fieldkit.smart.model import ParseError
 
     findings: list[Finding] = []
-    for path, problem in _capture_paths(raw):
+    for path, problem, said in _capture_paths(raw):
         ctx.checkpoint()
         source = str(path)
         if problem:
-            findings.append(fault_finding(collect.Fault("bad-input", source, problem, params={"path": source})))
+            findings.append(fault_finding(collect.Fault("bad-input", source, problem, said, params={"path": source})))
             continue
         try:
             data = path.read_bytes()

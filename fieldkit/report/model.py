@@ -102,6 +102,7 @@ class ProblemView:
 class IncompleteView:
     machine: str
     check: str
+    part: str       # the area in the customer's words ("Disks"), never the check's code name
     how: str
     reason: str
 
@@ -527,24 +528,28 @@ def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator
     for scan, name in zip(scans, names):
         by_check = {c.name: c for c in scan.checks}
         covered = set()
+
+        def view(check: str, how: str, reason: str) -> IncompleteView:
+            return IncompleteView(name, check, area_name(scan.area_of(check), t), how, reason)
+
         for finding in scan.findings:
             if finding.status is not Status.UNKNOWN:
                 continue
             record = by_check.get(finding.check)
-            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("no answer")
+            # a check that ran to its end and said "could not tell" did answer: say what it said
+            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("could not be checked")
             covered.add(finding.check)
             summary = t.text(finding.summary, finding.check)
-            out.append(IncompleteView(name, finding.check, how, f"{t.subject(finding.subject, finding.check)}: "
-                                      f"{summary}" if finding.subject != finding.check else summary))
+            out.append(view(finding.check, how, f"{t.subject(finding.subject, finding.check)}: {summary}"
+                            if finding.subject != finding.check else summary))
         for record in scan.checks:
             if record.outcome != "completed" and record.name not in covered:
                 covered.add(record.name)
-                out.append(IncompleteView(name, record.name, _outcome_words(record, t),
-                                          record.skip_reason or record.error or record.outcome))
+                out.append(view(record.name, _outcome_words(record, t),
+                                record.skip_reason or record.error or record.outcome))
         for check in scan.unanswered():
             if check not in covered:  # planned, never recorded: the scan was killed or crashed first
-                out.append(IncompleteView(name, check, t("no answer"),
-                                          t("The scan stopped before this part was examined.")))
+                out.append(view(check, t("no answer"), t("The scan stopped before this part was examined.")))
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from fieldkit.checks import system
 from fieldkit.context import Context, Environment
-from fieldkit.findings import Finding
+from fieldkit.findings import Finding, Status
 from fieldkit.result import CheckRecord, ScanResult
 
 T0 = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
@@ -347,3 +347,160 @@ def catalog_findings(check: str, domain: str) -> list[Finding]:
         text = Msg(forms[0], forms[1] if len(forms) > 1 else None, **params)
         out.append(Finding(check, f"item {index}", Status.WARNING, text, rule=f"catalog-{index}"))
     return out
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def smart_findings(tmp: Path) -> list[Finding]:
+    """The smart check's findings, from its own code: every capture of the corpus (drive verdicts), growth
+    against an earlier visit, every fault the collector can name, self-tests in every state, skipped devices."""
+    from fieldkit.checks import smart
+    from fieldkit.checks.smart import findings as smart_out
+    from fieldkit.context import CommandResult
+    from fieldkit.result import ScanResult
+    from fieldkit.smart import collect
+    from fieldkit.smart.model import Drive
+    from fieldkit.smart.selftest import Session
+
+    corpus = FIXTURES / "smart"
+    env = Environment(root=tmp / "empty")
+    out: list[Finding] = list(smart.run(_ctx("smart", env, from_file=[str(corpus)])))
+    # growth since an earlier visit: a critical counter (f17: 1 reallocated sector, 0 before) and a cable one
+    earlier = [Finding("smart", "/dev/sda", Status.OK, "healthy", rule="healthy",
+                       data={"drive": {"serial": serial}, "counters": counters})
+               for serial, counters in (("REDACTED", {"reallocated": 0, "pending": 0}),
+                                        ("S14LNEACC02756X", {"crc_errors": 10}))]
+    visit1 = ScanResult(machine={"hostname": "pc-recepcion"}, profile={"name": "full"}, started_at=T0 - timedelta(days=90),
+                        finished_at=T0 - timedelta(days=90), findings=earlier, checks=[], scan_id="1" * 32)
+    baseline = visit1.write(tmp / "visit1.json")
+    captures = [str(next(corpus.glob(prefix + "_*"))) for prefix in ("f17", "f11")]
+    out += smart.run(_ctx("smart", env, from_file=captures, baseline=str(baseline)))
+
+    class History:
+        def previous_findings(self, check: str) -> list[Finding]:
+            return [Finding("smart", "/dev/nvme0", Status.OK, "healthy", rule="healthy",
+                            data={"drive": {"serial": "S466NX0M776250H"}, "counters": {"media_errors": 3}})]
+
+    ctx = _ctx("smart", env, from_file=[str(next(corpus.glob("f07_*")))])
+    ctx.history = History()
+    out += smart.run(ctx)
+    # what the collector says when a drive cannot be read
+    said = {"standby": "Device is in STANDBY mode, exit(2)", "usb": "/dev/sdb: Unknown USB bridge [0x152d:0x0578]",
+            "type": "/dev/sdc: Unable to detect device type", "raid": "/dev/sdd: Device lacks SMART capability",
+            "denied": "Smartctl open device: /dev/sde failed: Permission denied",
+            "gone": "Smartctl open device: /dev/sdf failed: No such device", "quiet": ""}
+    for index, message in enumerate(said.values()):
+        drive = Drive(source=f"/dev/sd{'bcdefgh'[index]}", device=f"/dev/sd{'bcdefgh'[index]}", exit_status=2,
+                      messages=[message] if message else [])
+        out.append(smart_out.fault_finding(collect.classify_no_data(drive, False, [])))
+    for no_smart in (Drive(source="/dev/sdi", device="/dev/sdi", smart_available=False),
+                     Drive(source="/dev/sdj", device="/dev/sdj", smart_enabled=False)):
+        out.append(smart_out.fault_finding(collect.classify_no_data(no_smart, True, [])))
+    for result in (CommandResult(["smartctl"], None, "", "", 45.0, timed_out=True, error="timed out after 45 s"),
+                   CommandResult(["smartctl"], None, "", "", 0.0, not_found=True, error="No such file"),
+                   CommandResult(["smartctl"], None, "", "", 0.0, error="[Errno 13] Permission denied")):
+        out.append(smart_out.fault_finding(collect.command_fault(result, "/dev/sda", _ctx("smart", env))))
+    out += smart.run(_ctx("smart", env, from_file=[str(tmp / "no-such-capture.json")]))
+    out += smart.run(_ctx("smart", env, device_types=["sdb:sat"]))
+    # self-tests in every state a session can end in
+    drive = Drive(source="/dev/sda", device="/dev/sda", model="WDC WD40EFRX", serial="WD-1")
+    for state, message, progress in (("passed", "Short offline: Completed without error", None),
+                                     ("failed", "Short offline: Completed: read failure, first bad LBA 123456", None),
+                                     ("running", "", 40), ("aborted", "Short offline: Aborted by host", None),
+                                     ("unsupported", "SMART self-test not supported", None),
+                                     ("timeout", "smartctl timed out after 45 s", None),
+                                     ("error", "the test ended without a new entry in the self-test log", None)):
+        session = Session(drive=drive, how="pysmart", state=state, message=message, progress=progress)
+        out.append(smart_out.selftest_finding(session, "short", []))
+    out.append(smart_out.selftest_finding(Session(drive=drive, state="passed", message="Extended offline: "
+                                                  "Completed without error"), "long", []))
+    skipped = [collect.Skipped("/dev/sr0", "optical drive (no SMART)"),
+               collect.Skipped("/dev/vda", "virtual disk (virtio/Xen: the hypervisor hides the physical drive)")]
+    out.append(smart_out.skipped_finding(skipped, checked=2))
+    out.append(smart_out.skipped_finding(skipped, checked=0))
+    out.append(smart_out.skipped_finding([], checked=0))
+    return out
+
+
+def acoustic_findings(tmp: Path) -> list[Finding]:
+    """The acoustic check's findings: every verdict from analyses as the audio package measures them (fed to the
+    check's own finding code, as tests/checks/test_acoustic.py does), the disk-reading results, and the recordings
+    the check cannot use (through its run)."""
+    import numpy as np
+
+    from fieldkit.audio.analysis import Analysis
+    from fieldkit.audio.clicks import ClickTrain
+    from fieldkit.audio.exercise import ExerciseResult, Read
+    from fieldkit.audio.thresholds import Thresholds
+    from fieldkit.audio.tonal import Beeps, Line
+    from fieldkit.audio.wav import write_wav
+    from fieldkit.checks import acoustic
+    from fieldkit.checks.acoustic import findings as ac
+    from fieldkit.checks.acoustic.verdicts import Comparison
+
+    th = Thresholds()
+
+    def train(period: float, *, segments: list[tuple[float, float]] | None = None, jitter: float = 0.01) -> ClickTrain:
+        times = [round(1.25 + k * period, 3) for k in range(int(25 / period))]
+        return ClickTrain(period_s=period, times_s=times, score=14.5, fill=0.9, jitter=jitter, similarity=0.85,
+                          snr_db=12.5, band_hz=(1500.0, 6500.0), slots=len(times), median_z=9.5, on_grid=0.9,
+                          consistency=12.5, segments_s=segments or [])
+
+    def analysis(**kw: Any) -> Analysis:
+        base: dict[str, Any] = dict(samplerate=48000, duration_s=30.0, noise_floor_dbfs=-62.5, level_dbfs=-48.25,
+                                    peak_dbfs=-12.5, score=0.5, train=None, candidate=None, events_s=[], event_rate_hz=0.0,
+                                    event_ioi_cv=None, beeps=None, whine=None, grinding=None, spindle=None,
+                                    spindle_is_hum_harmonic=False, hum_hz=None, max_period_s=8.0)
+        base.update(kw)
+        return Analysis(**base)
+
+    cases: list[tuple[str, Analysis, ac.Extra | None]] = [
+        ("click-of-death", analysis(train=train(1.25)), None),
+        ("click-of-death", analysis(train=train(1.25, segments=[(4.5, 12.25), (20.0, 29.5)]),
+                                    other_events_s=[0.5 * k for k in range(40)], other_rate_hz=4.5, other_ioi_cv=0.8),
+         None),
+        ("click-of-death", analysis(train=train(1.25)), ac.Extra(exercise=Comparison("drive", 12.5, 1.5))),
+        ("slow-periodic-clicks", analysis(train=train(4.5)), None),
+        ("slow-periodic-clicks", analysis(train=train(4.5, segments=[(2.5, 14.5)])), None),
+        ("irregular-periodic-clicks", analysis(candidate=train(2.25)), None),
+        ("clock-like-ticks", analysis(train=train(1.0, jitter=0.001)), None),
+        ("room-clicks", analysis(train=train(1.5)), ac.Extra(positions=Comparison("room", 1.5, 12.0))),
+        ("room-clicks", analysis(train=train(1.5)), ac.Extra(exercise=Comparison("room", 0.5, 12.0))),
+        ("stall-beeps", analysis(beeps=Beeps(freq_hz=1250.5, period_s=2.5, count=9, burst_s=0.25, times_s=[])), None),
+        ("beeps-while-spinning", analysis(beeps=Beeps(freq_hz=1250.5, period_s=2.5, count=9, burst_s=0.25,
+                                                      times_s=[]), spindle=Line(120.0, 12.5)), None),
+        ("bearing-whine", analysis(whine=Line(8250.5, 18.5)), None),
+        ("grinding", analysis(grinding=Line(119.5, 9.5, depth=0.5)), None),
+        ("seek-activity", analysis(events_s=[0.3 * k for k in range(80)], event_rate_hz=4.25), None),
+        ("isolated-clicks", analysis(events_s=[3.5, 17.25]), None),
+        ("quiet", analysis(), None),
+    ]
+    out = [ac.finding(a, verdict, th, "microphone", [], [], extra) for verdict, a, extra in cases]
+    reads = [Read(100.5, 0, 1 << 20, 0.012), Read(103.0, 1 << 30, 1 << 20, 2.4), Read(108.0, 1 << 31, 1 << 20, 1.5)]
+    for result, clicks in (
+            (ExerciseResult("/dev/sdb", 10**12, True, 100.0, 130.0, reads=reads), [3.5]),
+            (ExerciseResult("/dev/sdb", 10**12, True, 100.0, 130.0, reads=reads), []),
+            (ExerciseResult("/dev/sdb", 10**12, True, 100.0, 130.0, reads=[*reads, Read(110.0, 5 << 30, 1 << 20,
+                                                                                       0.5, ok=False)]), []),
+            (ExerciseResult("/dev/sdb", 10**12, True, 100.0, 130.0, reads=reads[:1], stopped_by="error",
+                            error="read error at 4096: Input/output error"), []),
+            (ExerciseResult("/dev/sdb", 10**12, True, 100.0, 130.0, reads=reads[:1] * 1500), [])):
+        out.append(ac.exercise_finding(result, clicks, 100.0))
+    # recordings the check cannot use, through its own run
+    env = Environment(root=tmp / "empty")
+    silent = tmp / "silence.wav"
+    write_wav(silent, np.zeros(48000 * 5, dtype=np.float32), 48000)
+    short = tmp / "short.wav"
+    write_wav(short, np.zeros(48000, dtype=np.float32) + np.float32(0.01), 48000)
+    loud = tmp / "clipped.wav"
+    write_wav(loud, np.ones(48000 * 5, dtype=np.float32), 48000)
+    for options in ({"from_file": str(silent)}, {"from_file": str(short)}, {"from_file": str(loud)},
+                    {"from_file": str(tmp / "no-such-recording.wav")}, {"from_file": str(tmp)},
+                    {"from_file": str(silent), "exercise": "/dev/sda"},
+                    {"from_file": str(silent), "save_wav": str(tmp / "no-such-folder" / "keep.wav")}):
+        out += acoustic.run(_ctx("acoustic", env, **options))
+    return out
+
+
+BUILDERS.update({"smart": smart_findings})

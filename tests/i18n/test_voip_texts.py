@@ -159,3 +159,22 @@ def test_every_preset_limit_has_words_for_the_customer():
             for lang in ("es", "ru"):
                 shown = Translator(lang).text(Msg(words, limit=lim.limit), "voip")
                 assert shown != str(Msg(words, limit=lim.limit)), (lang, words)
+
+
+def test_the_appendix_and_its_charts_name_the_subjects_in_the_readers_words(findings):
+    """A subject that is a word ("call quality to ...") is translated in the technician appendix and in the
+    chart titles too, not only in the customer part."""
+    from fieldkit.result import CheckRecord, ScanResult
+
+    base = fixture_scans.T0
+    scan = ScanResult(machine={"hostname": "pc-recepcion"}, profile={"name": "voip-site"}, started_at=base,
+                      finished_at=base, findings=findings, checks=[CheckRecord("voip", "completed", 12.0, 120.0)],
+                      scan_id="e" * 32, complete=True)
+    html = report.render([scan], "html", lang="ru")
+    appendix = html.split('<section id="appendix"', 1)[1]
+    for english in ("call quality to", "readiness for", "DSCP to 192", "phone connection", "(heuristic)"):
+        assert english not in html, english
+    ru = Translator("ru")
+    quality = next(f for f in findings if f.rule == "stream-pass")
+    title = ru("Round-trip times to {subject}", subject=ru.subject(quality.subject, "voip"))
+    assert "качество звонка до 192.0.2.1:862" in appendix and title in html

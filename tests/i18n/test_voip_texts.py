@@ -145,6 +145,9 @@ def test_numbers_durations_and_lists_are_in_the_readers_words(findings):
     assert "2 minutes" in lasting.summary and "2 минуты" in ru.text(lasting.summary, "voip")
     short = by_rule["nat-binding-short"][0]
     assert "5 segundos" in es.text(short.summary, "voip")
+    tls = by_rule["sip-tls-not-offered"][0]
+    for tr in (es, ru, it):  # a port is a name: never grouped like a quantity ("5.061", "5 061")
+        assert "5061" in tr.text(tls.summary, "voip")
     twilio = by_rule["preset-twilio-not-met"][0]
     assert "3,5" in es.text(twilio.summary, "voip") and "3.5" not in ru.text(twilio.summary, "voip")
 

@@ -48,4 +48,4 @@ def render_html(model: ReportModel) -> str:
 
     template = _environment().get_template("report.html.j2")
     return template.render(m=model, t=model.t, tn=model.t.tn,
-                           header=lambda text: hyphenated_markup(text, model.lang))
+                           hyphenated=lambda text: hyphenated_markup(text, model.lang))

@@ -24,14 +24,14 @@ T0 = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
 GIB = 2**30
 
 
-def _ctx(check: str, env: Environment, **options: Any) -> Context:
+def _ctx(check: str, env: Environment, *, budget_s: float = 60, **options: Any) -> Context:
     from fieldkit import checks
 
     spec = checks.load(check)
     merged = spec.defaults()
     for key, value in options.items():
         merged[key] = spec.option(key).convert(value)
-    return Context(check=check, options=merged, env=env, deadline=env.monotonic() + 60)
+    return Context(check=check, options=merged, env=env, deadline=env.monotonic() + budget_s)
 
 
 def fake_psutil(*, used_pct: float = 97.0, avail_pct: float = 3.0, swap_pct: float = 90.0, temp_c: float = 99.0,
@@ -167,8 +167,124 @@ def lan_findings(tmp: Path) -> list[Finding]:
     return out
 
 
+def reflected_stream(*, loss_every: int = 0, tos_set: bool = True, dscp_back: int | None = 46,
+                     packets: int = 500) -> Any:
+    """A finished 20 ms stream (:class:`fieldkit.voip.stream.StreamRun`) as a stateful reflector returns it:
+    every ``loss_every``-th packet lost on the way there, DSCP 46 seen at the reflector and ``dscp_back``
+    (None: not readable) on the replies."""
+    from fieldkit.voip import stream as vstream
+
+    run = vstream.StreamRun("192.0.2.1:862", ("192.0.2.1", 862), 20.0, 172, 184, tos_set, seq_base=1 << 20)
+    t0 = 1_700_000_000_000_000_000
+    reflector_seq = 0
+    for seq in range(packets):
+        sent = t0 + seq * 20_000_000
+        run.sent.append(vstream.Sent(seq, seq * 20_000_000, seq * 20_000_000, sent))
+        if loss_every and seq % loss_every == loss_every - 1:
+            continue
+        t2 = sent + 5_000_000 + (seq % 7) * 300_000  # a little delay variation, as on a real line
+        run.replies.append(vstream.Reply(seq, sent, t2, t2 + 50_000, t2 + 5_100_000, reflector_seq, 184,
+                                         None if dscp_back is None else dscp_back << 2, 64, True))
+        reflector_seq += 1
+    return run
+
+
+def unanswered_stream(*, icmp_refused: int = 0, garbage: int = 0, gave_up: bool = False) -> Any:
+    """A stream nothing reflected: a closed port, silence, or another service answering."""
+    from fieldkit.voip import stream as vstream
+
+    run = vstream.StreamRun("192.0.2.1:862", ("192.0.2.1", 862), 20.0, 172, 184, True, icmp_refused=icmp_refused,
+                            garbage=garbage, garbage_sample=b"SIP/2.0 400" if garbage else b"", gave_up=gave_up)
+    run.sent = [vstream.Sent(seq, seq * 20_000_000, seq * 20_000_000, seq * 20_000_000) for seq in range(150)]
+    return run
+
+
+def voip_findings(tmp: Path) -> list[Finding]:
+    """The voip check's rules, from its verdicts fed with measured results (what the SIP, STUN and stream
+    measurements return), plus the parts of run() that need no network."""
+    from fieldkit.checks import voip
+    from fieldkit.checks.voip import verdicts as vf
+    from fieldkit.voip.sip import AlgResult, OptionsResult
+    from fieldkit.voip.stun import NatReport
+
+    env = Environment(root=tmp / "empty")
+    out: list[Finding] = list(voip.run(_ctx("voip", env)))
+    out += vf.sip_findings(_ctx("voip", env, sip=["pbx.example.net"]), "pbx.example.net", budget=lambda: 0.0)
+    via = "SIP/2.0/UDP 192.168.1.20:40000;branch=z9hG4bK1;rport"
+    answered = dict(reason="OK", response_ms=23.4, attempts=1, server="Asterisk PBX 18", via_sent=via,
+                    via_received="SIP/2.0/UDP 203.0.113.7:61000;branch=z9hG4bK1;rport=61000",
+                    local=("192.168.1.20", 40000),
+                    received="203.0.113.7", rport=61000, raw_excerpt="SIP/2.0 200 OK")
+    results = [
+        OptionsResult("UDP", "pbx.example.net:5060", status=200, **answered),
+        OptionsResult("TCP", "pbx.example.net:5060", status=403, **{**answered, "reason": "Forbidden",
+                                                                      "received": "192.168.1.20", "rport": 40000}),
+        OptionsResult("TLS", "pbx.example.net:5061", status=200, tls_verified=False,
+                      error="TLS certificate not trusted: self-signed certificate", **answered),
+        OptionsResult("UDP", "pbx.example.net:5060", status=503, **{**answered, "reason": "Service Unavailable",
+                                                                      "local": None}),
+        OptionsResult("TLS", "pbx.example.net:5061", kind="refused", error="connection refused"),
+    ] + [OptionsResult("UDP", "pbx.example.net:5060", kind=kind, error=f"{kind} (technician's words)")
+         for kind in ("timeout", "refused", "garbage", "resolve", "tls", "error")]
+    sip = [vf._options_finding(r, "pbx.example.net", int(r.target.rsplit(":", 1)[1])) for r in results]
+    out += sip
+    branch = OptionsResult("TCP", "pbx.example.net:5060", status=200, response_ms=8.0, via_sent=via,
+                           via_received=via.replace("z9hG4bK1", "z9hG4bK2"))
+    out += vf.alg_heuristic_findings(_ctx("voip", env), [sip[0], vf._options_finding(branch, "pbx.example.net", 5060)])
+    clean = OptionsResult("UDP", "pbx.example.net:5060", status=200, response_ms=8.0, via_sent=via, via_received=via)
+    out += vf.alg_heuristic_findings(_ctx("voip", env), [vf._options_finding(clean, "pbx.example.net", 5060)],
+                                     required=True)
+    out.append(vf.srv_verdict("example.net", {"_sip._udp.example.net": [
+        {"priority": 10, "weight": 5, "port": 5060, "target": "pbx.example.net"}],
+        "_sip._tcp.example.net": "no SRV record", "_sips._tcp.example.net": "no such name"}))
+    out.append(vf.srv_verdict("example.org", {"_sip._udp.example.org": "no SRV record"}))
+    out.append(vf.srv_verdict("example.com", {"error": "dnspython is not installed"}))
+    for transport in ("UDP", "TCP"):
+        out += vf.alg_verdict(AlgResult(transport, "192.0.2.1:5060", echoed=True, rewritten=False), transport,
+                              "192.0.2.1", 5060)
+    out += vf.alg_verdict(AlgResult("UDP", "192.0.2.1:5060", echoed=True, rewritten=True,
+                                    changes=["-Via: SIP/2.0/UDP 192.168.1.20:5060", "+Via: SIP/2.0/UDP 203.0.113.7:5060"]),
+                          "UDP", "192.0.2.1", 5060)
+    out += vf.alg_verdict(AlgResult("TCP", "192.0.2.1:5060", swallowed=True, error="the message never came back"),
+                          "TCP", "192.0.2.1", 5060)
+    out += vf.alg_verdict(AlgResult("UDP", "192.0.2.1:5060", error="no echo within 3 s"), "UDP", "192.0.2.1", 5060,
+                          required=True)
+    nat = dict(servers=["stun.example.net:3478"], local=("192.168.1.20", 40000), mapped=("203.0.113.7", 61000),
+               nat_present=True, rfc5780=True, mapping_method="RFC 5780 tests I-III (OTHER-ADDRESS)")
+    out.append(vf.nat_verdict(NatReport(**nat, mapping="endpoint-independent", filtering="address-and-port-dependent",
+                                        lifetime_s_min=120.0), keepalive_s=30))
+    out.append(vf.nat_verdict(NatReport(**nat, mapping="address-and-port-dependent", filtering="address-dependent"),
+                              keepalive_s=30))
+    out.append(vf.nat_verdict(NatReport(**nat, mapping="endpoint-independent", filtering="endpoint-independent",
+                                        lifetime_s_min=2.0, lifetime_s_max=5.0), keepalive_s=30))
+    out.append(vf.nat_verdict(NatReport(**nat, mapping="address-dependent"), keepalive_s=30))
+    out.append(vf.nat_verdict(NatReport(**{**nat, "mapped": ("192.168.1.20", 40000), "nat_present": False},
+                                        mapping="no NAT (mapped address = local address)",
+                                        filtering="endpoint-independent"), keepalive_s=30))
+    out.append(vf.nat_verdict(NatReport(["stun.example.net:3478", "stun2.example.net:3478"], **{
+        k: v for k, v in nat.items() if k != "servers"}, mapping="address-dependent or address-and-port-dependent "
+        "(symmetric)"), keepalive_s=30))
+    out.append(vf.nat_verdict(NatReport(["stun.example.net:3478"], errors=["stun.example.net:3478: no STUN answer "
+                                                                            "within 2.5 s"]), keepalive_s=30))
+    out += vf.stream_findings(_ctx("voip", env, budget_s=2), "192.0.2.1:862")  # too little time for a stream
+    streams = [
+        (reflected_stream(), dict(preset="teams")),
+        (reflected_stream(loss_every=50, dscp_back=0), dict(preset="ringcentral")),
+        (reflected_stream(loss_every=10, dscp_back=None), dict(preset="twilio")),
+        (reflected_stream(tos_set=False), dict(preset="teams-client", jitter_buffer="fixed")),
+        (reflected_stream(), dict(preset="8x8", dscp=0)),
+        (unanswered_stream(icmp_refused=12, gave_up=True), {}),
+        (unanswered_stream(), {}),
+        (unanswered_stream(garbage=3), {}),
+    ]
+    for run, options in streams:
+        out += vf.stream_verdicts(_ctx("voip", env, reflector="192.0.2.1", **options), run, "192.0.2.1", 862)
+    return out
+
+
 #: check name -> builder of findings covering every rule of that check (from the check's own code)
-BUILDERS: dict[str, Callable[[Path], list[Finding]]] = {"system": system_findings, "lan": lan_findings}
+BUILDERS: dict[str, Callable[[Path], list[Finding]]] = {"system": system_findings, "lan": lan_findings,
+                                                        "voip": voip_findings}
 
 
 def every_rule_scan(tmp: Path, *, visit: dict[str, Any] | None = None, hostname: str = "pc-recepcion") -> ScanResult:

@@ -145,6 +145,9 @@ def test_numbers_durations_and_lists_are_in_the_readers_words(findings):
     assert "2 minutes" in lasting.summary and "2 минуты" in ru.text(lasting.summary, "voip")
     short = by_rule["nat-binding-short"][0]
     assert "5 segundos" in es.text(short.summary, "voip")
+    tls = by_rule["sip-tls-not-offered"][0]
+    for tr in (es, ru, it):  # a port is a name: never grouped like a quantity ("5.061", "5 061")
+        assert "5061" in tr.text(tls.summary, "voip")
     twilio = by_rule["preset-twilio-not-met"][0]
     assert "3,5" in es.text(twilio.summary, "voip") and "3.5" not in ru.text(twilio.summary, "voip")
 
@@ -159,3 +162,22 @@ def test_every_preset_limit_has_words_for_the_customer():
             for lang in ("es", "ru"):
                 shown = Translator(lang).text(Msg(words, limit=lim.limit), "voip")
                 assert shown != str(Msg(words, limit=lim.limit)), (lang, words)
+
+
+def test_the_appendix_and_its_charts_name_the_subjects_in_the_readers_words(findings):
+    """A subject that is a word ("call quality to ...") is translated in the technician appendix and in the
+    chart titles too, not only in the customer part."""
+    from fieldkit.result import CheckRecord, ScanResult
+
+    base = fixture_scans.T0
+    scan = ScanResult(machine={"hostname": "pc-recepcion"}, profile={"name": "voip-site"}, started_at=base,
+                      finished_at=base, findings=findings, checks=[CheckRecord("voip", "completed", 12.0, 120.0)],
+                      scan_id="e" * 32, complete=True)
+    html = report.render([scan], "html", lang="ru")
+    appendix = html.split('<section id="appendix"', 1)[1]
+    for english in ("call quality to", "readiness for", "DSCP to 192", "phone connection", "(heuristic)"):
+        assert english not in html, english
+    ru = Translator("ru")
+    quality = next(f for f in findings if f.rule == "stream-pass")
+    title = ru("Round-trip times to {subject}", subject=ru.subject(quality.subject, "voip"))
+    assert "качество звонка до 192.0.2.1:862" in appendix and title in html

@@ -75,8 +75,9 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
     metrics = [Metric("sip_response_ms", round_or_none(result.response_ms), "ms")] if result.response_ms is not None else []
     if not result.answered:
         if result.transport == "TLS" and result.kind == "refused":
+            # a port number is a name, not a quantity: as text it is never grouped ("5.061" in Italian)
             return _f(subject, Status.OK, t("SIP over TLS is not offered on port {port} (connection refused)",
-                                            port=port),
+                                            port=str(port)),
                       rule="sip-tls-not-offered", data=data, evidence=evidence)
         # Phones mostly speak SIP over UDP: unreachable there is critical. Many PBXs offer UDP only,
         # so a missing TCP/TLS answer is a warning.

@@ -97,6 +97,9 @@ def system_findings(tmp: Path) -> list[Finding]:
     laptop.sensors_battery = lambda: SimpleNamespace(percent=80, power_plugged=True)
     out.extend(system._battery(_ctx("system", windows), laptop))
     out.extend(system._clock(_ctx("system", windows), laptop))
+    other = Environment(root=tmp / "empty", clock=lambda: now, platform="other")   # a system without a name of its own
+    out.extend(system._battery(_ctx("system", other), laptop))
+    out.extend(system._clock(_ctx("system", other), laptop))
     return out
 
 
@@ -135,8 +138,8 @@ def lan_findings(tmp: Path) -> list[Finding]:
         return Neighbor(**base)
 
     def wifi(signal: float) -> WifiResult:
-        return WifiResult("wlan0", WifiLink("wlan0", True, "office", "aa:bb:cc:dd:ee:ff", 2412.0, signal, 72.2),
-                          [Bss("11:22:33:44:55:66", "neighbour", 2422.0, -70.0, 3)], True)
+        return WifiResult("wlan0", WifiLink("wlan0", True, "ClinicaTuria", "aa:bb:cc:dd:ee:ff", 2412.0, signal, 72.2),
+                          [Bss("11:22:33:44:55:66", "Vecinos-5", 2422.0, -70.0, 3)], True)
 
     def arp(checks: list[AddressCheck], macs: list[str]) -> ArpResult:
         return ArpResult("eth0", "3c:52:82:aa:bb:cc", checks, "192.168.1.1", macs, 0.8, 1.0)
@@ -164,6 +167,142 @@ def lan_findings(tmp: Path) -> list[Finding]:
     out += classify.findings_for(measured(link(), arp={"eth0": arp([AddressCheck("192.168.1.23")], [])}))
     for signal in (-55, -70, -80):
         out += classify.findings_for(Measurements(wifi=[wifi(signal)]))
+    return out
+
+
+def network_findings(tmp: Path) -> list[Finding]:
+    """The network check's rules, from its classifier fed with probe results (as tests/checks/test_network_verdicts.py
+    does): the measured facts of a small office whose internet works badly."""
+    import errno
+    from socket import AF_INET
+
+    from fieldkit.checks.network import verdicts
+    from fieldkit.net.dns import DnsAnswer, NxdomainResult
+    from fieldkit.net.http import HttpResult, PortalResult, TlsInfo
+    from fieldkit.net.icmp import PingResult
+    from fieldkit.net.local import Interface, ResolverConfig, Route
+    from fieldkit.net.pmtu import PmtuResult
+    from fieldkit.net.tcp import TcpResult
+    from fieldkit.net.traceroute import Hop, TraceResult
+
+    arp = tmp / "arp-root"
+    _sysfs(arp, {"proc/net/arp": "IP address HW type Flags HW address Mask Device\n"
+                                 "192.168.1.1 0x1 0x2 3c:52:82:00:00:01 * eth0\n"})
+    ctx = _ctx("network", Environment(root=tmp / "empty"))
+    filtered_ctx = _ctx("network", Environment(root=arp, platform="linux"))
+    eth0 = Interface("eth0", True, 1500, 1000, ["192.168.1.50"], [], "3c:52:82:aa:bb:cc", "up")
+    wlan0 = Interface("wlan0", False, 1500, None, [], [], None, "down")
+    apipa = Interface("eth1", True, 1500, 100, ["169.254.12.7"], [], None, "up")
+    routes = [Route("eth0", "192.168.1.1", AF_INET, 100), Route("tun0", None, AF_INET, 50)]
+    plain = ResolverConfig(["192.168.1.1"], "/etc/resolv.conf")
+    stub = ResolverConfig(["127.0.0.53", "192.168.1.1"], "/etc/resolv.conf", stub=True,
+                          upstream_source="/run/systemd/resolve/resolv.conf")
+    out: list[Finding] = []
+    out += verdicts.local_findings([eth0, wlan0, apipa], routes, stub, [], True)
+    out += verdicts.local_findings([wlan0], [], ResolverConfig([], "/etc/resolv.conf"), [], True)
+    out += verdicts.local_findings([apipa], None, ResolverConfig([], "", unsupported="not supported on Windows yet"),
+                                   [], True)
+    out += verdicts.local_findings([], [], ResolverConfig(["127.0.0.53"], "/etc/resolv.conf", stub=True), [], True)
+    out += verdicts.local_findings([eth0], routes[:1], plain, [], True)
+
+    out += verdicts.gateway(ctx, "192.168.1.1", PingResult("192.168.1.1", "192.168.1.1", "dgram", [2.0, None, 1.5, 3.0]))
+    out += verdicts.gateway(filtered_ctx, "192.168.1.1", PingResult("192.168.1.1", "192.168.1.1", "scapy", [None] * 5))
+    out += verdicts.ping(ctx, "pbx.example.com", PingResult("pbx.example.com", None, "none", error="name unknown",
+                                                            error_kind="dns"))
+    out += verdicts.ping(ctx, "192.0.2.9", PingResult("192.0.2.9", "192.0.2.9", "none", error="no route",
+                                                      error_kind="no-route"))
+    out += verdicts.ping(ctx, "192.0.2.7", PingResult("192.0.2.7", "192.0.2.7", "tcp", [None] * 5, port=443))
+    out += verdicts.ping(ctx, "192.0.2.8", PingResult("192.0.2.8", "192.0.2.8", "scapy", [180.5, 210.25, 199.0]))
+    for state in ("refused", "filtered", "unreachable", "no-route", "dns", "error"):
+        out += verdicts.tcp(ctx, TcpResult("pbx.example.com", 5061, "192.0.2.10", state, [None], [state],
+                                           error=errno.errorcode.get(errno.ECONNREFUSED, "")))
+    out += verdicts.tcp(ctx, TcpResult("pbx.example.com", 5061, "192.0.2.10", "open", [12.5, None, None],
+                                       ["open", "filtered", "refused"]))
+
+    ok = DnsAnswer("192.168.1.1", "www.example.com", "A", "NOERROR", ["192.0.2.80"], 12.0)
+    silent = DnsAnswer("192.0.2.53", ".", "NS", "TIMEOUT", error="no answer from 192.0.2.53 within 2 s")
+    closed = DnsAnswer("192.0.2.54", ".", "NS", "ERROR", closed=True, error="nothing answers on port 53")
+    broken = DnsAnswer("192.0.2.55", ".", "NS", "ERROR", error="[Errno 101] Network is unreachable")
+    for dead in (silent, closed, broken):
+        out += verdicts.resolver(ctx, dead.resolver, {"answers": [dead], "nxdomain": None})
+    slow = DnsAnswer("192.168.1.1", "www.example.com", "A", "NOERROR", ["192.0.2.80"], 2000.5)
+    refused = DnsAnswer("192.168.1.1", "sip.example.com", "AAAA", "REFUSED", [], 3.0)
+    failing = DnsAnswer("192.168.1.1", "sip.example.com", "A", "SERVFAIL", [], 3.0)
+    out += verdicts.resolver(ctx, "192.168.1.1", {"answers": [ok, failing, refused], "nxdomain": None})
+    out += verdicts.resolver(ctx, "192.168.1.1", {"answers": [slow], "nxdomain": None})
+    gone = DnsAnswer("192.168.1.1", "www.example.com", "A", "NXDOMAIN", [], 3.0)
+    lie = DnsAnswer("192.168.1.1", "fk-nx-1.example.com", "A", "NOERROR", ["198.51.100.1"], 3.0)
+    out += verdicts.resolver(ctx, "192.168.1.1", {"answers": [gone],
+                                                  "nxdomain": NxdomainResult("192.168.1.1", lie.name, True, lie)})
+    out += verdicts.sip_domain(ctx, "192.0.2.53", "example.com", [silent])
+    out += verdicts.sip_domain(ctx, "192.168.1.1", "example.com",
+                               [DnsAnswer("192.168.1.1", "example.com", "NAPTR", "NODATA", [], 2.0)])
+    out += verdicts.sip_domain(ctx, "192.168.1.1", "example.com",
+                               [DnsAnswer("192.168.1.1", "_sip._udp.example.com", "SRV", "NOERROR",
+                                          ["10 50 5060 sip.example.com."], 4.0)])
+
+    for kind in ("dns", "no-route", "refused", "timeout", "tls", "http", "error"):
+        out += verdicts.url(ctx, HttpResult("https://portal.example.com/", error=f"raw {kind} error", error_kind=kind))
+    out += verdicts.url(ctx, HttpResult("https://portal.example.com/", status=503, reason="Service Unavailable",
+                                        total_ms=50.0))
+    out += verdicts.url(ctx, HttpResult("http://portal.example.com/", status=301, reason="Moved Permanently",
+                                        total_ms=4.25, location="https://portal.example.com/"))
+    for code, days in ((10, -3.0), (18, 200.0), (20, 90.0), (62, 1.0), (None, 30.0)):
+        out += verdicts.url(ctx, HttpResult("https://portal.example.com/", status=200, reason="OK", total_ms=5000.0,
+                                            tls=TlsInfo(False, "raw verify error", verify_code=code, days_left=days,
+                                                        self_signed=code == 18)))
+    out += verdicts.url(ctx, HttpResult("https://portal.example.com/", status=200, reason="OK", total_ms=80.0,
+                                        tls=TlsInfo(True, days_left=21.0)))
+    out += verdicts.url(ctx, HttpResult("https://portal.example.com/", status=200, reason="OK", total_ms=80.0,
+                                        tls=TlsInfo(True, days_left=1.0)))
+    probe = "http://connectivity.example.com/generate_204"
+    out += verdicts.captive(ctx, PortalResult(probe, None, "no answer: refused", HttpResult(probe), "no-answer", 204))
+    out += verdicts.captive(ctx, PortalResult(probe, True, "redirected", HttpResult(probe, 302, location="http://login/"),
+                                              "redirected", 204))
+    out += verdicts.captive(ctx, PortalResult(probe, True, "redirected", HttpResult(probe, 302), "redirected", 204))
+    out += verdicts.captive(ctx, PortalResult(probe, True, "replaced", HttpResult(probe, 200), "replaced", 204))
+    out += verdicts.captive(ctx, PortalResult(probe, False, "as expected", HttpResult(probe, 204), "expected", 204))
+
+    target = "pbx.example.com"
+    for kind in ("dns", "no-route", "ipv6", "needs-root"):
+        out += verdicts.trace(ctx, TraceResult(target, None, "icmp", error=f"raw {kind}", error_kind=kind))
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "udp", []))
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "icmp", [Hop(1, "192.168.1.1", [1.0]),
+                                                                          Hop(2, None, [None])]))
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "icmp", [Hop(1, None, [None])]))
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "icmp", [Hop(1, "192.168.1.1", [1.0]),
+                                                                          Hop(2, "198.51.100.1", [9.0],
+                                                                              unreachable="host unreachable")]))
+    reached = [Hop(1, "192.168.1.1", [1.0, 1.0, 1.0, 1.0]), Hop(2, "198.51.100.1", [8.0, None, 8.5, 8.0]),
+               Hop(3, "192.0.2.10", [12.0, None, 12.5, 12.0], final=True)]
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "tcp", reached, reached=True))
+    limited = [Hop(1, "192.168.1.1", [1.0, None]), Hop(2, "198.51.100.1", [8.0, None]),
+               Hop(3, "192.0.2.10", [12.0, 12.5], final=True)]
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "icmp", limited, reached=True))
+    out += verdicts.trace(ctx, TraceResult(target, "192.0.2.10", "icmp", [Hop(1, "192.0.2.10", [0.5], final=True)],
+                                           reached=True))
+    for kind in ("dns", "needs-linux", "ipv6", "no-route", "probe-failed", "unreachable"):
+        out += verdicts.pmtu(ctx, PmtuResult(target, None if kind == "dns" else "192.0.2.10", error=f"raw {kind}",
+                                             error_kind=kind))
+    out += verdicts.pmtu(ctx, PmtuResult(target, "192.0.2.10", 1400, 1500, False))
+    out += verdicts.pmtu(ctx, PmtuResult(target, "192.0.2.10", 1500, 1500, True))
+
+    tasks = {key: (lambda: None) for key in ("gw:192.168.1.1", "dns:192.168.1.1", "sip:192.168.1.1:example.com",
+                                             "trace:pbx.example.com", "pmtu:pbx.example.com", "captive",
+                                             "url:https://portal.example.com/", "ping:pbx.example.com",
+                                             "tcp:pbx.example.com:5061")}
+    results: dict[str, Any] = {"ping:pbx.example.com": RuntimeError("socket exploded"),
+                               "tcp:pbx.example.com:5061": TcpResult("pbx.example.com", 5061, "192.0.2.10", "open",
+                                                                     [10.0], ["open"])}
+    judges = {"tcp:pbx.example.com:5061": lambda r: verdicts.tcp(ctx, r),
+              "ping:pbx.example.com": lambda r: verdicts.ping(ctx, "pbx.example.com", r)}
+    out += verdicts.assemble(ctx, tasks, judges, results)
+    filtered = {"ping:pbx.example.com": PingResult("pbx.example.com", "192.0.2.10", "dgram", [None] * 3),
+                "tcp:pbx.example.com:5061": results["tcp:pbx.example.com:5061"]}
+    out += verdicts.assemble(ctx, {k: tasks[k] for k in filtered}, judges, filtered)
+    from fieldkit.checks import network
+
+    out += network.run(_ctx("network", Environment(root=tmp / "empty"), local=False, gateway=False, dns=False))
     return out
 
 
@@ -284,7 +423,7 @@ def voip_findings(tmp: Path) -> list[Finding]:
 
 #: check name -> builder of findings covering every rule of that check (from the check's own code)
 BUILDERS: dict[str, Callable[[Path], list[Finding]]] = {"system": system_findings, "lan": lan_findings,
-                                                        "voip": voip_findings}
+                                                        "network": network_findings, "voip": voip_findings}
 
 
 def every_rule_scan(tmp: Path, *, visit: dict[str, Any] | None = None, hostname: str = "pc-recepcion") -> ScanResult:
@@ -292,10 +431,16 @@ def every_rule_scan(tmp: Path, *, visit: dict[str, Any] | None = None, hostname:
     for build in BUILDERS.values():
         findings.extend(build(tmp))
     checks = sorted({f.check for f in findings})
-    return ScanResult(machine={"hostname": hostname, "host_id": "host-every-rule", "os_release": "Debian 12"},
+    scan = ScanResult(machine={"hostname": hostname, "host_id": "host-every-rule", "os_release": "Debian 12"},
                       profile={"name": "full"}, started_at=T0, finished_at=T0 + timedelta(minutes=3),
                       findings=findings, checks=[CheckRecord(c, "completed", 2.0, 60.0) for c in checks],
                       scan_id="0123456789abcdef0123456789abcdef", complete=True, visit=visit)
+    from fieldkit import checks as check_specs
+
+    for name in checks:  # each check's report area, as the runner stamps it into a real scan
+        spec = check_specs.load(name)
+        scan.stamp_check(name, area=spec.area, description=spec.description)
+    return scan
 
 
 def visit(lang: str | None = None, signed_by: str | None = None) -> dict[str, Any]:

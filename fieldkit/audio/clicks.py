@@ -182,6 +182,22 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
                 and (shorter.on_grid or 0) >= (train.on_grid or 0)):
             shorter.score = fold(c.log_onset(b), shorter.period_s * rate)[0]
             return shorter
+    return _half_the_period(c, th, train, period, phase, score, b, lo)
+
+
+def _half_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, period: float, phase: int,
+                     score: float, band: int, lo: float) -> ClickTrain:
+    """A slow train in part of the recording whose comb settled on twice its period: the whole
+    grid at half the period is mostly empty (the tests above judge the whole recording), but its
+    active stretches hold more clicks, as full and less likely by chance. Only for a candidate
+    that fails as it is."""
+    if period / 2 < lo or train.active_clicks < 3 or passes(train, th):
+        return train
+    shorter = _grid(c, th, period / 2, int(phase % (period / 2)), score, band)
+    if (shorter.active_fill >= th.short_min_fill and shorter.active_clicks > train.active_clicks
+            and shorter.chance_log10 < train.chance_log10 and stands_out(shorter, th)):
+        shorter.score = fold(c.log_onset(band), shorter.period_s * c.rate)[0]
+        return shorter
     return train
 
 
@@ -190,13 +206,16 @@ def _twice_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, pe
     """Two bursts of a slow train half a period out of phase (the drive restarted its cycle)
     fold best at half the period, where each burst fills every other slot: when the active
     slots are that sparsely filled, the grid at twice the period (at either of its two phases)
-    is read too and kept when its active stretches are less likely by chance."""
+    is read too and kept when it stands out on its active stretches (a new trial: it must pass
+    on them, not merely fold better; noise grids at twice a chance period otherwise slip through
+    the whole-recording tests)."""
     if train.active_fill >= th.short_min_fill or 2 * period > hi:
         return train
     best = train
     for start in (phase, phase + period):
         longer = _grid(c, th, 2 * period, int(start % (2 * period)), score, band)
-        if longer.active_fill >= th.short_min_fill and longer.chance_log10 < best.chance_log10:
+        if (longer.active_fill >= th.short_min_fill and longer.chance_log10 < best.chance_log10
+                and stands_out(longer, th)):
             best = longer
     if best is not train:
         best.score = fold(c.log_onset(band), best.period_s * c.rate)[0]

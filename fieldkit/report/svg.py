@@ -67,8 +67,8 @@ def _fmt(value: Any, digits: int = 1) -> str:
         if not math.isfinite(value):
             return "–"
         if abs(value) >= 100 or value.is_integer():
-            return f"{value:.0f}"
-        return f"{value:.{digits}f}"
+            return "%.0f" % value
+        return "%.*f" % (digits, value)  # f"{value:.{digits}f}" without building the spec at every call
     return str(value)
 
 
@@ -131,6 +131,7 @@ def _stride_rows(rows: list[list[Any]]) -> tuple[list[list[Any]], str]:
 
 
 _NUMBER_TYPES = (int, float)
+_NUMBER_TYPE_SET = frozenset(_NUMBER_TYPES)
 
 
 def _is_number(v: Any) -> bool:
@@ -139,7 +140,17 @@ def _is_number(v: Any) -> bool:
 
 
 def _finite(values: Sequence[Any]) -> list[float]:
+    """The finite numbers of ``values``, in order."""
     isfinite, types = math.isfinite, _NUMBER_TYPES
+    if not isinstance(values, (list, tuple)):
+        values = list(values)  # read once, whatever it is
+    if set(map(type, values)) <= _NUMBER_TYPE_SET:  # plain numbers (a series, a spectrogram row)
+        try:
+            total = sum(values)  # inf or nan if any value is: all finite when the total is
+            if isfinite(total):
+                return list(values)
+        except OverflowError:  # an int too big for a float: sorted out below, value by value
+            pass
     return [v for v in values if type(v) in types and isfinite(v)]
 
 

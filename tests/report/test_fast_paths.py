@@ -116,3 +116,26 @@ def test_a_translator_answers_the_same_from_its_memo():
     for msgid in ("Summary", "Status", "Computer", "a text no catalog has"):
         first = t(msgid)
         assert t(msgid) == first == type(t)("es")(msgid)
+
+
+def test_finite_is_the_value_by_value_filter():
+    def plain(values):
+        return [v for v in values if type(v) in (int, float) and math.isfinite(v)]
+
+    cases = [[], [1.0, 2.5, -3], [1.0, float("inf")], [float("nan")], [1e308, 1e308], [-1e308, 1e308, 5.0],
+             [True, 1, None, "2", 2.0], (1, 2), range(5), [1.5] * 1000, [0.1 * i for i in range(999)] + [None]]
+    for values in cases:
+        assert svg._finite(values) == plain(values), values
+    assert svg._finite(iter([1, None, 2.0])) == [1, 2.0]  # an iterator is read once
+
+
+def test_status_is_the_bytes_of_the_former_macro():
+    from fieldkit.findings import Status
+    from fieldkit.report.model import StatusView
+
+    macro = ('{%- macro status(s) -%}<span class="status {{ s.css }}" data-status="{{ s.name }}"><span '
+             'aria-hidden="true">{{ s.icon }}</span> {{ s.word }}</span>{%- endmacro -%}{{ status(s) }}')
+    template = html._environment().from_string(macro)
+    for view in (StatusView(Status.WARNING, "Requiere atención", "warn", "▲", "WARNING"),
+                 StatusView(None, "<b>\u202eword\x1b</b> & 'q'", "x\"y", "\x00", "NONE")):
+        assert str(html._status(view)) == template.render(s=view)

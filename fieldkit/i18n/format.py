@@ -13,6 +13,7 @@ import math
 import re
 import string
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -69,7 +70,10 @@ def _format_number(value: int | float, spec: str, lang: str) -> str:
         text = format_decimal(int(value), format=_pattern("#,##0"), locale=locale)
     elif kind == "f":
         digits = int(prec) if prec is not None else 6
-        text = format_decimal(value, format=_pattern("#,##0" + ("." + "0" * digits if digits else "")),
+        # The float's exact binary value, which format() rounds: Babel would round its shortest decimal form
+        # (10.95 -> "11.0" where format() says "10.9"), and the report would contradict the English text.
+        exact = Decimal(value) if isinstance(value, float) else value
+        text = format_decimal(exact, format=_pattern("#,##0" + ("." + "0" * digits if digits else "")),
                               locale=locale, decimal_quantization=True)
     else:  # "g", "n" or no type on a float: up to the precision's significant digits, no trailing zeros
         digits = int(prec) if prec is not None else 6

@@ -82,5 +82,8 @@ def _status(state: Any) -> Markup:
 
 
 def render_html(model: ReportModel) -> str:
+    from fieldkit.report.hyphens import hyphenated_markup
+
     template = _environment().get_template("report.html.j2")
-    return template.render(m=model, t=model.t, tn=model.t.tn)
+    return template.render(m=model, t=model.t, tn=model.t.tn,
+                           hyphenated=lambda text: hyphenated_markup(text, model.lang))

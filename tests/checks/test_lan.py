@@ -102,7 +102,7 @@ def test_growing_error_counters_are_a_warning_with_the_rate() -> None:
     m = _m(_link())
     m.counters_after["eth0"]["rx_errors"] = 8
     f = _one(classify.findings_for(m), "eth0 link")
-    assert f.status is Status.WARNING and "rx_errors +8" in f.summary
+    assert f.status is Status.WARNING and "8 receive errors in 2 s" in f.summary and "rx_errors +8" in f.detail
     assert f.metric("rx_errors_per_s").value == 4.0
 
 

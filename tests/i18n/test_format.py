@@ -121,6 +121,14 @@ def test_a_list_of_texts_inside_a_sentence_is_translated_item_by_item():
     assert "10.0.0.254" not in Translator("ru").text(redacted, "lan") and "192.0.2.1" in str(redacted)
 
 
+@pytest.mark.parametrize("value, spec", [(10.95, ".1f"), (2.675, ".2f"), (0.125, ".2f"), (4.385, ".2f"), (12.25, ".1f")])
+def test_a_fixed_point_number_is_rounded_as_the_english_text_rounds_it(value, spec):
+    """The English sentence is made with format(); the report must show the same digits in every locale."""
+    english = format(value, spec)
+    assert format_number(value, spec, "en") == english
+    assert format_number(value, spec, "es") == english.replace(",", "").replace(".", ",")
+
+
 @pytest.mark.parametrize("lang", ["en", "es", "ru"])
 def test_cached_numbers_are_the_numbers_formatted_afresh(lang):
     """format_number memoises its answers: the memo gives what a fresh format gives, keeps 1 and 1.0 (equal

@@ -639,7 +639,7 @@ def acoustic_findings(tmp: Path) -> list[Finding]:
     short = tmp / "short.wav"
     write_wav(short, np.zeros(48000, dtype=np.float32) + np.float32(0.01), 48000)
     loud = tmp / "clipped.wav"
-    write_wav(loud, np.ones(48000 * 5, dtype=np.float32), 48000)
+    write_wav(loud, np.where(np.arange(48000 * 5) % 2 == 0, 1.0, -1.0).astype(np.float32), 48000)
     for options in ({"from_file": str(silent)}, {"from_file": str(short)}, {"from_file": str(loud)},
                     {"from_file": str(tmp / "no-such-recording.wav")}, {"from_file": str(tmp)},
                     {"from_file": str(silent), "exercise": "/dev/sda"},
@@ -648,4 +648,4 @@ def acoustic_findings(tmp: Path) -> list[Finding]:
     return out
 
 
-BUILDERS.update({"smart": smart_findings})
+BUILDERS.update({"smart": smart_findings, "acoustic": acoustic_findings})

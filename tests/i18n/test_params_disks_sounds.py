@@ -22,7 +22,7 @@ from fieldkit.messages import Msg, MsgList, Quantity
 from . import fixture_scans
 from .test_report_languages import _customer_html
 
-CHECKS = ("smart",)
+CHECKS = ("smart", "acoustic")
 OTHER = [lang for lang in LANGUAGES if lang != "en"]
 
 

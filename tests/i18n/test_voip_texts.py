@@ -181,3 +181,24 @@ def test_the_appendix_and_its_charts_name_the_subjects_in_the_readers_words(find
     quality = next(f for f in findings if f.rule == "stream-pass")
     title = ru("Round-trip times to {subject}", subject=ru.subject(quality.subject, "voip"))
     assert "качество звонка до 192.0.2.1:862" in appendix and title in html
+
+
+def test_the_sentences_survive_the_result_file_and_are_translated_from_it(findings, tmp_path):
+    """A report is often made later from the scan's JSON: nested sentences, lists and durations come back
+    as they were made and read the same in the customer's language."""
+    from fieldkit.result import CheckRecord, ScanResult
+
+    base = fixture_scans.T0
+    scan = ScanResult(machine={"hostname": "pc-recepcion"}, profile={"name": "voip-site"}, started_at=base,
+                      finished_at=base, findings=findings, checks=[CheckRecord("voip", "completed", 12.0, 120.0)],
+                      scan_id="e" * 32, complete=True)
+    loaded = ScanResult.load(scan.write(tmp_path / "scan.json"))
+    assert len(loaded.findings) == len(findings)
+    for lang in ("ca", "ru"):
+        tr = Translator(lang)
+        for made, read in zip(findings, loaded.findings):
+            for before, after in zip(_texts(made), _texts(read)):
+                shown = tr.subject(before, "voip") if before is made.subject else tr.text(before, "voip")
+                again = tr.subject(after, "voip") if after is read.subject else tr.text(after, "voip")
+                assert again == shown, (lang, made.rule)
+        assert not tr.untranslated

@@ -293,7 +293,7 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
-        assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names))
+        assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names, t))
     model.signoff = _signoff(model, visit, t, dict(zip(names, scans)))
     from fieldkit.report.branding import load_brand
 
@@ -621,7 +621,27 @@ def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) ->
     return out
 
 
-def _connections(scans: Sequence[ScanResult], names: Sequence[str]) -> list[ConnectionView]:
+def _whole(value: float) -> int | float:
+    """A number without a needless ".0" (1 Gb/s, not 1.0 Gb/s); the translator writes the rest in the locale."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _link_text(facts: dict[str, Any], t: Translator) -> str:
+    """The connection's speed ("2,5 Gb/s", "100 Мбит/с") or, on Wi-Fi, the network and its signal."""
+    signal = facts.get("signal_dbm")
+    if facts.get("ssid"):
+        if isinstance(signal, (int, float)) and not isinstance(signal, bool):
+            return t("Wi-Fi {ssid}, {signal} dBm", ssid=str(facts["ssid"]), signal=_whole(signal))
+        return t("Wi-Fi {ssid}", ssid=str(facts["ssid"]))
+    speed = facts.get("speed_mbps")
+    if not isinstance(speed, (int, float)) or isinstance(speed, bool):
+        return "–"
+    if speed >= 1000:
+        return t("{speed} Gb/s", speed=_whole(speed / 1000))
+    return t("{speed} Mb/s", speed=_whole(speed))
+
+
+def _connections(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[ConnectionView]:
     """Merge the ``data["connection"]`` facts findings declare (switch, port, VLAN, DHCP server, speed) per port."""
     out = []
     for scan, name in zip(scans, names):
@@ -634,18 +654,12 @@ def _connections(scans: Sequence[ScanResult], names: Sequence[str]) -> list[Conn
             merged = ports.setdefault(port, {})
             merged.update({k: v for k, v in facts.items() if v not in (None, "", [])})
         for port, facts in ports.items():
-            speed = facts.get("speed_mbps")
-            speed_text = "–" if not isinstance(speed, (int, float)) else (
-                f"{speed / 1000:g} Gb/s" if speed >= 1000 else f"{speed:g} Mb/s")
-            if facts.get("ssid"):
-                speed_text = f"Wi-Fi {facts['ssid']}" + (f", {facts['signal_dbm']:g} dBm"
-                                                         if isinstance(facts.get("signal_dbm"), (int, float)) else "")
             servers = facts.get("dhcp_servers") or ([facts["dhcp_server"]] if facts.get("dhcp_server") else [])
             out.append(ConnectionView(
                 machine=name, interface=port, switch=str(facts.get("switch") or "–"),
                 port=str(facts.get("port") or facts.get("port_description") or "–"),
                 vlan=_plain(facts.get("vlan")), voice_vlan=_plain(facts.get("voice_vlan")),
-                dhcp=", ".join(str(s) for s in servers) or "–", speed=speed_text))
+                dhcp=", ".join(str(s) for s in servers) or "–", speed=_link_text(facts, t)))
     return out
 
 

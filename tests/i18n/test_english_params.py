@@ -200,3 +200,21 @@ def test_numbers_inside_network_and_lan_sentences_use_the_locale(scan):
     ru = Translator("ru").text(t("Network errors on {name} grew during the test ({rates} in {seconds} s)",
                                  name="eth0", rates="x", seconds=2.5), "lan")
     assert "2,5" in ru
+
+
+def test_the_connection_table_writes_speed_and_signal_in_the_reader_s_notation():
+    """The customer's "network connection" table: a link speed and a Wi-Fi signal are numbers with a unit."""
+    from fieldkit.findings import Finding, Status
+    from fieldkit.result import CheckRecord, ScanResult
+
+    findings = [Finding("lan", t("{interface} link", interface="eth0"), Status.OK, "link",
+                        data={"connection": {"interface": "eth0", "speed_mbps": 2500, "duplex": "full"}}),
+                Finding("lan", t("{interface} Wi-Fi", interface="wlan0"), Status.OK, "wifi",
+                        data={"connection": {"interface": "wlan0", "ssid": "ClinicaTuria", "signal_dbm": -67.5}})]
+    scan = ScanResult(machine={"hostname": "pc-1"}, profile={"name": "lan"}, started_at=fixture_scans.T0,
+                      finished_at=fixture_scans.T0, findings=findings, checks=[CheckRecord("lan", "completed", 1, 60)],
+                      scan_id="c" * 32, complete=True)
+    shown = {lang: _customer_text(report.render([scan], "html", lang=lang)) for lang in ("en", "es", "ru")}
+    assert "2.5 Gb/s" in shown["en"] and "Wi-Fi ClinicaTuria, -67.5 dBm" in shown["en"]
+    assert "2,5 Gb/s" in shown["es"] and "Wifi ClinicaTuria, -67,5 dBm" in shown["es"]
+    assert "2,5 Гбит/с" in shown["ru"] and "-67,5 dBm" in shown["ru"]

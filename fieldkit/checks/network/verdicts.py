@@ -315,9 +315,8 @@ def tcp(ctx: Context, result: TcpResult) -> list[Finding]:
             action=t("Look at the route and ping results for loss on the way; check the load of the server."),
             prevention="")
         return [_f(subject, status, summary, rule="tcp-open", metrics=metrics, data=data, advice=advice)]
-    sentence = _TCP_TEXT.get(result.state)
-    summary = (t(sentence, target=subject) if sentence
-               else t("TCP {target} {state}", target=subject, state=result.state))
+    # every state of fieldkit.net.tcp.STATES has its sentence; a state of a newer probe reads as "could not be tested"
+    summary = t(_TCP_TEXT.get(result.state, _TCP_TEXT["error"]), target=subject)
     return [_f(subject, Status.CRITICAL, summary,
                rule=f"tcp-{result.state}", metrics=metrics, data=data, tier=Tier.ON_SITE,
                detail=result.error,

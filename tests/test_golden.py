@@ -103,8 +103,31 @@ def _normalise(doc: dict[str, Any], port: int) -> dict[str, Any]:
         for evidence in finding["evidence"]:
             evidence["excerpt"] = _no_times(evidence["excerpt"])
         if "i18n" in finding:  # the parameters of the translatable texts carry the same times
-            finding["i18n"] = _strings(finding["i18n"], _no_times)
+            finding["i18n"] = _time_params(_strings(finding["i18n"], _no_times), port)
     return doc
+
+
+#: parameters of the network check's sentences that hold a measured time (a number, formatted by the report)
+_TIME_PARAMS = ("median", "min", "max", "p95", "time", "slowest")
+
+
+def _time_params(value: Any, port: int) -> Any:
+    """The translatable texts' numeric parameters: measured times and the loopback port made constant."""
+    if isinstance(value, list):
+        return [_time_params(v, port) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _time_params(v, port) for k, v in value.items()}
+    params = out.get("params")
+    if isinstance(params, dict):
+        for key, param in params.items():
+            if isinstance(param, bool) or not isinstance(param, (int, float)):
+                continue
+            if key in _TIME_PARAMS:
+                params[key] = "<num>"
+            elif key == "port" and param == port:
+                params[key] = "<port>"
+    return out
 
 
 def _strings(value: Any, edit: Callable[[str], str]) -> Any:

@@ -8,7 +8,7 @@ measurements. Verdicts and findings are the check's business (``fieldkit.checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fieldkit.audio.clicks import (ClickSpectrogram, ClickTrain, best_click_train, click_spectrogram, impulses,
                                    other_impulses, passes, train_at)
@@ -44,26 +44,37 @@ class Analysis:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def capture_problem(samples: Any, samplerate: int, clip_fraction: float = 0.001) -> tuple[str, str] | None:
-    """Return (rule, reason) when the recording cannot be analysed, else None."""
+class Problem(NamedTuple):
+    """Why a recording cannot be analysed: the finding's rule, the reason in English for the technician, and
+    the measured values the check's customer sentence for that rule names."""
+
+    rule: str
+    reason: str
+    params: dict[str, Any]
+
+
+def capture_problem(samples: Any, samplerate: int, clip_fraction: float = 0.001) -> Problem | None:
+    """The :class:`Problem` when the recording cannot be analysed, else None."""
     import numpy as np
 
     x = np.asarray(samples)
     if samplerate < MIN_SAMPLERATE:
-        return "audio-samplerate", f"sample rate {samplerate} Hz is too low (at least {MIN_SAMPLERATE} Hz is needed)"
+        return Problem("audio-samplerate", f"sample rate {samplerate} Hz is too low (at least {MIN_SAMPLERATE} Hz "
+                       "is needed)", {"rate": samplerate, "needed": MIN_SAMPLERATE})
     if x.size < samplerate * 2:
-        return "audio-too-short", f"the recording is {x.size / samplerate:.2f} s long; at least 2 s are needed"
+        return Problem("audio-too-short", f"the recording is {x.size / samplerate:.2f} s long; at least 2 s are needed",
+                       {"seconds": x.size / samplerate})
     if not np.all(np.isfinite(x)):
-        return "audio-invalid", "the recording contains invalid (NaN or infinite) samples"
+        return Problem("audio-invalid", "the recording contains invalid (NaN or infinite) samples", {})
     if float(np.max(x) - np.min(x)) == 0.0:
-        return "audio-digital-silence", ("the recording is digital silence (every sample "
-                                         f"{float(x[0]):g}): the microphone is muted, unplugged or access "
-                                         "to it was denied (operating-system privacy setting)")
+        return Problem("audio-digital-silence", "the recording is digital silence (every sample "
+                       f"{float(x[0]):g}): the microphone is muted, unplugged or access to it was denied "
+                       "(operating-system privacy setting)", {})
     peak = float(np.max(np.abs(x)))
     clipped = float(np.mean(np.abs(x) >= min(0.999, peak))) if peak >= 0.999 else 0.0
     if clipped > clip_fraction:
-        return "audio-clipping", (f"{100 * clipped:.2f}% of the samples are at full scale (clipping): lower the "
-                                  "microphone gain or move it further away and record again")
+        return Problem("audio-clipping", f"{100 * clipped:.2f}% of the samples are at full scale (clipping): lower "
+                       "the microphone gain or move it further away and record again", {"pct": 100 * clipped})
     return None
 
 

@@ -29,12 +29,14 @@ PREFERRED_RATES = (48000, 44100)
 
 
 class CaptureError(Exception):
-    """A capture fault; ``rule`` is the finding's rule id, the message the reason."""
+    """A capture fault; ``rule`` is the finding's rule id, the message the reason (English, for the technician),
+    ``params`` the values the check's customer sentence for that rule names (``device``, ``seconds``)."""
 
-    def __init__(self, rule: str, reason: str) -> None:
+    def __init__(self, rule: str, reason: str, **params: Any) -> None:
         super().__init__(reason)
         self.rule = rule
         self.reason = reason
+        self.params = params
 
 
 @dataclass
@@ -99,14 +101,16 @@ def resolve_device(sd: Any, device: str | None) -> dict[str, Any]:
     try:
         info = sd.query_devices(wanted, "input")
     except ValueError as exc:   # "No input device matching ...", "Not an input device", "Multiple ..."
-        names = ", ".join(f"{d['index']} {d['name']}" for d in _safe_inputs(sd)) or "none"
-        raise CaptureError("audio-device-not-found", f"{exc} (input devices: {names})") from None
+        names = ", ".join(f"{d['index']} {d['name']}" for d in _safe_inputs(sd))
+        raise CaptureError("audio-device-not-found", f"{exc} (input devices: {names or 'none'})", device=str(device),
+                           **({"inputs": names} if names else {})) from None
     except Exception as exc:  # noqa: BLE001 - PortAudioError('Error querying device -1')
         if wanted is None:
             raise CaptureError("audio-no-device",
                                "no audio input device found: no microphone is connected, or the sound "
                                f"server is not running ({_text(exc)})") from None
-        raise CaptureError("audio-device-not-found", f"input device {device!r} not usable: {_text(exc)}") from None
+        raise CaptureError("audio-device-not-found", f"input device {device!r} not usable: {_text(exc)}",
+                           device=str(device)) from None
     return dict(info)
 
 
@@ -132,7 +136,7 @@ def negotiate_samplerate(sd: Any, device: dict[str, Any], wanted: int | None) ->
         except Exception as exc:  # noqa: BLE001 - PortAudioError / ValueError
             errors.append(f"{rate} Hz: {_text(exc)}")
     raise CaptureError("audio-samplerate", f"the input device {device['name']!r} accepts none of the sample "
-                                           f"rates tried ({'; '.join(errors) or 'none'})")
+                                           f"rates tried ({'; '.join(errors) or 'none'})", device=device["name"])
 
 
 def _next_block(blocks: "queue.Queue[tuple[Any, bool]]") -> tuple[Any, bool]:
@@ -166,7 +170,8 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
         stream = sd.InputStream(device=device["index"], channels=1, samplerate=samplerate, dtype="float32",
                                 latency="high", callback=callback, finished_callback=finished.set)
     except Exception as exc:  # noqa: BLE001 - PortAudioError: device busy, unavailable, bad settings
-        raise CaptureError("audio-device-error", f"cannot open the input device {device['name']!r}: {_text(exc)}") from None
+        raise CaptureError("audio-device-error", f"cannot open the input device {device['name']!r}: {_text(exc)}",
+                           device=device["name"]) from None
 
     need = int(round(duration_s * samplerate))
     chunks, got, overflows, count = [], 0, 0, 0
@@ -177,7 +182,7 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
                 checkpoint()
                 if time.monotonic() - started > FIRST_BLOCK_TIMEOUT_S:
                     raise CaptureError("audio-no-data", f"the input device {device['name']!r} delivered no "
-                                                        f"audio within {FIRST_BLOCK_TIMEOUT_S:g} s")
+                                                        f"audio within {FIRST_BLOCK_TIMEOUT_S:g} s", device=device["name"])
             first_at = time.monotonic()
             last_report = first_at
             while got < need:
@@ -188,7 +193,7 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
                     raise CaptureError("audio-device-lost",
                                        f"the input device {device['name']!r} stopped delivering audio after "
                                        f"{got / samplerate:.1f} s of {duration_s:g} s (unplugged, or the sound "
-                                       "server stopped); nothing was analysed") from None
+                                       "server stopped); nothing was analysed", device=device["name"]) from None
                 count += 1
                 overflows += overflow
                 chunks.append(block)
@@ -202,7 +207,7 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
         raise
     except Exception as exc:  # noqa: BLE001 - PortAudioError raised while starting/stopping the stream
         raise CaptureError("audio-device-error", f"the input device {device['name']!r} failed while "
-                                                 f"recording: {_text(exc)}") from None
+                                                 f"recording: {_text(exc)}", device=device["name"]) from None
     if overflows:
         raise CaptureError("audio-overflow", f"{overflows} input overflow(s) in {count} blocks: audio was lost "
                                              "while recording (machine too busy?); lost audio looks like clicks, "
@@ -216,7 +221,7 @@ def record(sd: Any, device: dict[str, Any], samplerate: int, duration_s: float,
     if missing_s > 0.3 + 0.02 * duration_s:
         raise CaptureError("audio-dropped", f"about {missing_s:.1f} s of audio went missing during the "
                                             f"{wall:.1f} s recording (dropped blocks); lost audio looks like "
-                                            "clicks, so the recording was not analysed")
+                                            "clicks, so the recording was not analysed", seconds=missing_s)
     hostapi = ""
     try:
         hostapi = sd.query_hostapis(device["hostapi"])["name"]

@@ -33,7 +33,14 @@ _LOSSLESS = {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_f64le", "p
 
 
 class DecodeError(Exception):
-    """A file that cannot be decoded; the message names the file and what is wrong."""
+    """A file that cannot be decoded; the message names the file and what is wrong (English, for the
+    technician). ``code`` says what is wrong in a word the check turns into the customer's sentence:
+    ``folder``, ``unreadable``, ``not-audio``, ``no-audio``, ``decoding-failed``."""
+
+    def __init__(self, message: str, code: str = "not-audio", path: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.path = path
 
 
 @dataclass
@@ -107,12 +114,12 @@ def _import_av() -> Any | None:
 
 def _check_readable(name: str) -> None:
     if os.path.isdir(name):
-        raise DecodeError(f"{name}: is a folder, not an audio file")
+        raise DecodeError(f"{name}: is a folder, not an audio file", "folder", name)
     try:
         with open(name, "rb") as handle:
             handle.read(1)
     except OSError as exc:
-        raise DecodeError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
+        raise DecodeError(f"{name}: cannot read the file: {exc.strerror or exc}", "unreadable", name) from None
 
 
 def probe(path: str | os.PathLike[str]) -> AudioInfo:
@@ -131,10 +138,10 @@ def _open(av: Any, name: str) -> Any:
         container = av.open(name, mode="r")
     except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
         raise DecodeError(f"{name}: not an audio file fieldkit can read ({_reason(exc)}); WAV, FLAC, Ogg/Opus, "
-                          "MP3, M4A/AAC and 3GP/AMR are supported") from None
+                          "MP3, M4A/AAC and 3GP/AMR are supported", "not-audio", name) from None
     if not container.streams.audio:
         container.close()
-        raise DecodeError(f"{name}: the file holds no audio stream")
+        raise DecodeError(f"{name}: the file holds no audio stream", "no-audio", name)
     return container
 
 
@@ -197,7 +204,8 @@ def _decode(av: Any, container: Any, stream: Any, info: AudioInfo, block_s: floa
         except av.error.EOFError:
             return
         except (av.error.FFmpegError, ValueError) as exc:
-            raise DecodeError(f"{info.path}: decoding failed after {info.decoded_s:.1f} s: {_reason(exc)}") from None
+            raise DecodeError(f"{info.path}: decoding failed after {info.decoded_s:.1f} s: {_reason(exc)}",
+                              "decoding-failed", info.path) from None
 
     try:
         for frame in frames():
@@ -234,7 +242,7 @@ def read_all(path: str | os.PathLike[str], max_s: float | None = None) -> tuple[
             it.close()
             break
     if not parts or sum(p.size for p in parts) == 0:
-        raise DecodeError(f"{info.path}: the file holds no audio")
+        raise DecodeError(f"{info.path}: the file holds no audio", "no-audio", info.path)
     return np.concatenate(parts), info.samplerate, info
 
 
@@ -252,7 +260,8 @@ def _wav_info(name: str) -> AudioInfo:
         try:   # float or extensible WAV: the scipy reader knows them
             samples, rate, _ = read_wav(name)
         except WavError as exc:
-            raise DecodeError(f"{exc} (other formats need the 'av' package: pip install av)") from None
+            raise DecodeError(f"{exc} (other formats need the 'av' package: pip install av)", "not-audio",
+                              name) from None
         return AudioInfo(path=name, container="wav", codec="pcm", codec_long="PCM", samplerate=rate, channels=1,
                          bitrate_bps=None, duration_s=samples.size / rate, lossy=False)
     return AudioInfo(path=name, container="wav", codec=f"pcm_s{8 * width}le", codec_long="PCM",
@@ -267,7 +276,8 @@ def _wav_blocks(name: str) -> tuple[AudioInfo, Iterator[Any]]:
     try:
         samples, rate, _ = read_wav(name)
     except WavError as exc:
-        raise DecodeError(f"{exc} (other formats need the 'av' package: pip install av)") from None
+        raise DecodeError(f"{exc} (other formats need the 'av' package: pip install av)", "not-audio",
+                          name) from None
 
     def one() -> Iterator[Any]:
         info.decoded_s = samples.size / rate

@@ -32,12 +32,14 @@ ALIGN = 4096
 
 
 class ExerciseError(Exception):
-    """The device cannot be read (no permission, not a block device or file, gone)."""
+    """The device cannot be read (no permission, not a block device or file, gone). ``reason`` is English for
+    the technician; the check words it for the customer from ``rule`` and ``path``."""
 
-    def __init__(self, rule: str, reason: str) -> None:
+    def __init__(self, rule: str, reason: str, path: str = "") -> None:
         super().__init__(reason)
         self.rule = rule
         self.reason = reason
+        self.path = path
 
 
 @dataclass
@@ -92,11 +94,13 @@ def open_read_only(path: str) -> tuple[int, bool]:
         return os.open(path, flags), False
     except PermissionError:
         raise ExerciseError("exercise-no-permission",
-                            f"no permission to read {path}: reading a disk needs root (run fieldkit with sudo)") from None
+                            f"no permission to read {path}: reading a disk needs root (run fieldkit with sudo)",
+                            path) from None
     except FileNotFoundError:
-        raise ExerciseError("exercise-no-device", f"{path} does not exist") from None
+        raise ExerciseError("exercise-no-device", f"{path} does not exist", path) from None
     except OSError as exc:
-        raise ExerciseError("exercise-open-failed", f"cannot open {path} for reading: {exc.strerror or exc}") from None
+        raise ExerciseError("exercise-open-failed", f"cannot open {path} for reading: {exc.strerror or exc}",
+                            path) from None
 
 
 class Exerciser:
@@ -117,10 +121,11 @@ class Exerciser:
             size = os.lseek(fd, 0, os.SEEK_END)
         except OSError as exc:
             os.close(fd)
-            raise ExerciseError("exercise-open-failed", f"cannot find the size of {path}: {exc.strerror}") from None
+            raise ExerciseError("exercise-open-failed", f"cannot find the size of {path}: {exc.strerror}",
+                                path) from None
         if size < self.block:
             os.close(fd)
-            raise ExerciseError("exercise-too-small", f"{path} holds only {size} bytes")
+            raise ExerciseError("exercise-too-small", f"{path} holds only {size} bytes", path)
         self._fd = fd
         self.result = ExerciseResult(device=path, size_bytes=size, direct=direct, started_s=0.0, ended_s=0.0)
 

@@ -62,15 +62,29 @@ def read_wav(path: str | os.PathLike[str]) -> tuple[Any, int, str]:
 
 
 def check_writable(path: str | os.PathLike[str]) -> str | None:
-    """Why ``path`` cannot receive a WAV file, or None. Checked *before* recording."""
+    """Why ``path`` cannot receive a WAV file (English, for the technician), or None. Checked *before*
+    recording; :func:`unwritable_code` says the same in a word."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
+    code = unwritable_code(target)
+    if code == "folder":
         return f"{target}: is a folder; give a file name such as {target / 'disk-sounds.wav'}"
-    if not folder.is_dir():
+    if code == "no-folder":
         return f"{target}: the folder {folder} does not exist"
-    if not os.access(folder, os.W_OK):
+    if code == "read-only":
         return f"{target}: the folder {folder} is not writable"
+    return None
+
+
+def unwritable_code(target: Path) -> str | None:
+    """``folder`` (the path is a folder), ``no-folder`` (its folder is missing), ``read-only`` or None."""
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        return "folder"
+    if not folder.is_dir():
+        return "no-folder"
+    if not os.access(folder, os.W_OK):
+        return "read-only"
     return None
 
 

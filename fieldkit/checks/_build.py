@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from fieldkit.findings import Finding, Status
 
-__all__ = ["FindingMaker", "finding_maker", "level", "fmt_ms", "fmt_num", "round_or_none"]
+__all__ = ["FindingMaker", "finding_maker", "level", "fmt_ms", "ms_number", "fmt_num", "round_or_none"]
 
 
 class FindingMaker(Protocol):
@@ -63,6 +63,14 @@ def fmt_ms(ms: float | None) -> str:
     if ms is None:
         return "-"
     return f"{ms:.2f}" if ms < 10 else f"{ms:.0f}"
+
+
+def ms_number(ms: float | None) -> float | int | str:
+    """A latency as a number for a translated sentence, so the report writes it in the reader's notation
+    ("1,25 ms" in Spanish): two decimals below 10 ms, whole milliseconds above, ``-`` if missing."""
+    if ms is None:
+        return "-"
+    return round(ms, 2) if ms < 10 else int(round(ms))
 
 
 def fmt_num(value: float | None, digits: int = 2) -> str:

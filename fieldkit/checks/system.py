@@ -184,7 +184,7 @@ def _temperatures(ctx: Context, psutil: Any) -> list[Finding]:
 
 
 def _battery(ctx: Context, psutil: Any) -> list[Finding]:
-    from fieldkit.platform import Unsupported, label, power
+    from fieldkit.platform import KNOWN, Unsupported, label, power
 
     out = []
     try:
@@ -195,9 +195,11 @@ def _battery(ctx: Context, psutil: Any) -> list[Finding]:
         except Exception:  # noqa: BLE001 - psutil has no battery support on some systems
             present = False
         if present:  # a desktop without a battery gets no finding, as on Linux
-            out.append(_f(t("battery"), Status.UNKNOWN,
-                          t("The battery wear could not be read: not supported on {system} yet",
-                            system=label(ctx.env.platform)), rule="battery-unsupported"))
+            # a system without a name of its own gets a sentence of its own, not an English "this system"
+            summary = (t("The battery wear could not be read: not supported on {system} yet",
+                         system=label(ctx.env.platform)) if ctx.env.platform in KNOWN
+                       else t("The battery wear could not be read: not supported on this system yet"))
+            out.append(_f(t("battery"), Status.UNKNOWN, summary, rule="battery-unsupported"))
         return out
     for battery in batteries:
         full, design, cycles = battery.full, battery.design, battery.cycles
@@ -279,15 +281,18 @@ def _clock(ctx: Context, psutil: Any) -> list[Finding]:
                                     prevention=t("Let the computer set its time automatically from the internet.")),
                       tier=Tier.ON_SITE))
         return out
-    from fieldkit.platform import Unsupported, label, rtc as rtc_clock
+    from fieldkit.platform import KNOWN, Unsupported, label, rtc as rtc_clock
 
     try:
         rtc = rtc_clock.rtc_epoch(ctx.env.root, ctx.env.platform)
     except Unsupported:
-        out.append(_f(t("clock"), Status.UNKNOWN,
-                      t("The computer's clock ({when}) is plausible; the hardware clock could not be compared: "
-                        "not supported on {system} yet", when=moment(datetime.fromtimestamp(now, timezone.utc)),
-                        system=label(ctx.env.platform)), rule="clock-rtc-unsupported"))
+        when = moment(datetime.fromtimestamp(now, timezone.utc))
+        summary = (t("The computer's clock ({when}) is plausible; the hardware clock could not be compared: "
+                     "not supported on {system} yet", when=when, system=label(ctx.env.platform))
+                   if ctx.env.platform in KNOWN else
+                   t("The computer's clock ({when}) is plausible; the hardware clock could not be compared: "
+                     "not supported on this system yet", when=when))
+        out.append(_f(t("clock"), Status.UNKNOWN, summary, rule="clock-rtc-unsupported"))
         return out
     if rtc:
         drift = now - rtc

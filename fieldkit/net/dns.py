@@ -24,6 +24,7 @@ class DnsAnswer:
     latency_ms: float | None = None
     error: str = ""
     transport: str = "udp"
+    closed: bool = False          # nothing listens on the port (ICMP port unreachable came back)
 
     @property
     def answered(self) -> bool:
@@ -64,6 +65,7 @@ def query(resolver: str, name: str, rdtype: str = "A", timeout: float = 2.0, por
         answer.error = f"{resolver}: {exc.strerror or exc}"
         if "refused" in str(exc).lower():
             answer.error = f"{resolver}: nothing answers on port {port} (ICMP port unreachable)"
+            answer.closed = True
         return answer
     except dns.exception.DNSException as exc:
         answer.error = f"{resolver}: {exc}"

@@ -21,6 +21,7 @@ _USER_AGENT = "fieldkit-network-check"
 class TlsInfo:
     verified: bool
     verify_error: str = ""
+    verify_code: int | None = None      # OpenSSL's X509_V_ERR_* number (10 expired, 18 self-signed, ...)
     subject: str = ""
     issuer: str = ""
     not_after: str = ""                 # ISO 8601 UTC
@@ -134,7 +135,7 @@ def _tls_handshake(raw: socket.socket, address: str, port: int, host: str, timeo
         _describe_cert(tls.getpeercert(binary_form=True), info)
         return tls, info
     except ssl.SSLCertVerificationError as exc:
-        info = TlsInfo(verified=False, verify_error=exc.verify_message or str(exc))
+        info = TlsInfo(verified=False, verify_error=exc.verify_message or str(exc), verify_code=exc.verify_code)
     except ssl.SSLError as exc:
         return None, TlsInfo(verified=False, verify_error=exc.reason or str(exc))
     except OSError as exc:
@@ -173,8 +174,10 @@ def _describe_cert(der: bytes | None, info: TlsInfo) -> None:
 class PortalResult:
     url: str
     portal: bool | None                 # None = could not tell
-    reason: str
+    reason: str                         # technician's words
     http: HttpResult
+    kind: str = ""                      # the same as a code: "no-answer", "expected", "redirected", "replaced"
+    expected_status: int | None = None
 
 
 def captive_portal(url: str, expect_status: int = 204, timeout: float = 5.0) -> PortalResult:
@@ -185,9 +188,11 @@ def captive_portal(url: str, expect_status: int = 204, timeout: float = 5.0) -> 
     """
     result = fetch(url, timeout=timeout)
     if not result.ok:
-        return PortalResult(url, None, f"no answer: {result.error}", result)
+        return PortalResult(url, None, f"no answer: {result.error}", result, "no-answer", expect_status)
     if result.status == expect_status:
-        return PortalResult(url, False, f"answered {result.status} as expected", result)
+        return PortalResult(url, False, f"answered {result.status} as expected", result, "expected", expect_status)
     if result.status is not None and 300 <= result.status < 400:
-        return PortalResult(url, True, f"redirected ({result.status}) to {result.location or 'another page'}", result)
-    return PortalResult(url, True, f"answered {result.status} instead of {expect_status}: the page was replaced", result)
+        return PortalResult(url, True, f"redirected ({result.status}) to {result.location or 'another page'}", result,
+                            "redirected", expect_status)
+    return PortalResult(url, True, f"answered {result.status} instead of {expect_status}: the page was replaced", result,
+                        "replaced", expect_status)

@@ -40,6 +40,7 @@ class PingResult:
     method: str                            # scapy, dgram or tcp (the one actually used)
     samples: list[float | None] = field(default_factory=list)  # RTT ms in send order, None = lost
     error: str = ""                        # why nothing could be sent (no route, name unknown, ...)
+    error_kind: str = ""                   # the same as a code: "dns", "no-route"; empty for other failures
     note: str = ""                         # why a weaker method was used
     port: int | None = None                # for the tcp method
 
@@ -62,10 +63,10 @@ def ping(host: str, count: int = 5, interval: float = 0.2, timeout: float = 1.0,
     """
     address, why = resolve(host, timeout=max(timeout, 2.0))
     if address is None:
-        return PingResult(host, None, method if method != "auto" else "none", error=why)
+        return PingResult(host, None, method if method != "auto" else "none", error=why, error_kind="dns")
     if egress_source(address) is None:
         return PingResult(host, address, method if method != "auto" else "none",
-                          error=f"no route to {address} (no interface or route leads there)")
+                          error=f"no route to {address} (no interface or route leads there)", error_kind="no-route")
     if is_root is None:
         from fieldkit.privileges import is_root as running_as_root
 

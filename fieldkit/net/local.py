@@ -101,7 +101,8 @@ class ResolverConfig:
     source: str                   # the file the servers came from
     search: list[str] = field(default_factory=list)
     stub: bool = False            # only a local stub (systemd-resolved 127.0.0.53) is configured
-    note: str = ""
+    note: str = ""                # technician's words for the stub case below
+    upstream_source: str = ""     # stub: the file the upstream servers were read from ("" = none found)
     unsupported: str = ""         # why this system's resolver configuration could not be read
 
 
@@ -129,6 +130,7 @@ def resolvers(root: Path = Path("/"), system: str = LINUX) -> ResolverConfig:
         if upstream:
             config.servers = servers + [s for s in upstream if s not in servers]
             config.note = f"systemd-resolved stub; upstream servers from {upstream_file}"
+            config.upstream_source = str(upstream_file)
         else:
             config.note = "systemd-resolved stub; upstream servers unknown"
     return config

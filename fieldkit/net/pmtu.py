@@ -47,7 +47,13 @@ class PmtuResult:
     local_mtu: int | None = None        # MTU of the outgoing route before probing
     confirmed: bool = False             # the destination acknowledged a probe of that size
     steps: list[dict[str, object]] = field(default_factory=list)   # probe log: size, outcome, mtu
-    error: str = ""
+    error: str = ""                     # technician's words for why no path MTU was found
+    error_kind: str = ""                # ERROR_KINDS: the same, as a code the check words for the customer
+
+
+#: why no path MTU was found: the name did not resolve, not Linux, an IPv6 target, no route,
+#: the probe could not be sent (socket, kernel), the destination is unreachable
+ERROR_KINDS = ("dns", "needs-linux", "ipv6", "no-route", "probe-failed", "unreachable")
 
 
 def discover(host: str, port: int = PROBE_PORT, timeout: float = 1.0, tries: int = 2,
@@ -56,16 +62,16 @@ def discover(host: str, port: int = PROBE_PORT, timeout: float = 1.0, tries: int
     address, why = resolve(host, timeout=max(timeout, 2.0))
     result = PmtuResult(host, address)
     if address is None:
-        result.error = why
+        result.error, result.error_kind = why, "dns"
         return result
     if not sys.platform.startswith("linux"):
-        result.error = "path MTU discovery via the error queue needs Linux"
+        result.error, result.error_kind = "path MTU discovery via the error queue needs Linux", "needs-linux"
         return result
     if ":" in address:
-        result.error = "IPv6 path MTU discovery is not supported yet"
+        result.error, result.error_kind = "IPv6 path MTU discovery is not supported yet", "ipv6"
         return result
     if egress_source(address) is None:
-        result.error = f"no route to {address}"
+        result.error, result.error_kind = f"no route to {address}", "no-route"
         return result
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         try:
@@ -75,6 +81,7 @@ def discover(host: str, port: int = PROBE_PORT, timeout: float = 1.0, tries: int
             result.local_mtu = sock.getsockopt(socket.IPPROTO_IP, IP_MTU)
         except OSError as exc:
             result.error = f"cannot prepare the probe socket: {exc.strerror or exc}"
+            result.error_kind = "probe-failed"
             return result
         _probe_loop(sock, result, timeout, tries, time.monotonic() + deadline_s)
     return result
@@ -94,12 +101,13 @@ def _probe_loop(sock: socket.socket, result: PmtuResult, timeout: float, tries: 
                 result.steps.append({"size": mtu, "outcome": "local-emsgsize", "mtu": known})
                 if known >= mtu or known < _MIN_MTU:
                     result.error = f"kernel refused {mtu}-byte probe (reported MTU {known})"
+                    result.error_kind = "probe-failed"
                     break
                 mtu = known
                 continue
             if exc.errno == errno.ECONNREFUSED:   # a queued port-unreachable from an earlier probe
                 continue
-            result.error = f"sending the probe failed: {exc.strerror or exc}"
+            result.error, result.error_kind = f"sending the probe failed: {exc.strerror or exc}", "probe-failed"
             break
         outcome, info = _wait_error(sock, min(timeout, max(0.05, end - time.monotonic())))
         result.steps.append({"size": mtu, "outcome": outcome, "mtu": info})
@@ -117,7 +125,7 @@ def _probe_loop(sock: socket.socket, result: PmtuResult, timeout: float, tries: 
             result.pmtu_bytes = mtu
             return
         if outcome == "unreachable":
-            result.error = f"the destination is unreachable (ICMP code {info})"
+            result.error, result.error_kind = f"the destination is unreachable (ICMP code {info})", "unreachable"
             return
     if result.pmtu_bytes is None and not result.error:
         result.pmtu_bytes = mtu

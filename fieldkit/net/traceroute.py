@@ -63,7 +63,8 @@ class TraceResult:
     method: str
     hops: list[Hop] = field(default_factory=list)
     reached: bool = False
-    error: str = ""
+    error: str = ""                        # technician's words for why no trace was made
+    error_kind: str = ""                   # ERROR_KINDS: the same, as a code the check words for the customer
     note: str = ""                         # why another method than the requested one was used
 
     @property
@@ -71,32 +72,38 @@ class TraceResult:
         return len(self.hops) if self.reached else None
 
 
+#: why a trace could not be made: the name did not resolve, no route leads there, an IPv6 target,
+#: raw sockets needed (not root, no scapy, no CAP_NET_RAW, not Linux)
+ERROR_KINDS = ("dns", "no-route", "ipv6", "needs-root")
+
+
 @dataclass
 class LossVerdict:
+    """What the hops say about loss, as facts (the check words them in the reader's language)."""
+
     kind: str          # "clean", "rate-limited", "loss", "unreached"
     first_ttl: int | None
     loss_pct: float
-    explanation: str
+    lossy_ttls: list[int] = field(default_factory=list)   # rate-limited: the hops that dropped some probes
+    silent_from: int | None = None                        # unreached: the first hop of the silent tail
 
 
 def analyse(result: TraceResult) -> LossVerdict:
     """Apply the rate-limiting caveat: only loss that persists to the last hop counts."""
     if not result.hops:
-        return LossVerdict("unreached", None, 100.0, "no hop answered")
+        return LossVerdict("unreached", None, 100.0)
     last = result.hops[-1]
     if not result.reached:
         silent_from = next((h.ttl for h in result.hops if h.address is None and
                             all(x.address is None for x in result.hops if x.ttl >= h.ttl)), None)
-        where = f"after hop {silent_from - 1}" if silent_from and silent_from > 1 else "at the first hop"
-        return LossVerdict("unreached", silent_from, 100.0, f"the destination never answered; the path goes silent {where}")
+        return LossVerdict("unreached", silent_from, 100.0, silent_from=silent_from)
     lossy = [h for h in result.hops[:-1] if h.loss_pct > 0]
     if last.loss_pct == 0:
         if lossy:
-            ttls = ", ".join(str(h.ttl) for h in lossy)
-            return LossVerdict("rate-limited", lossy[0].ttl, 0.0,
-                               f"hop(s) {ttls} dropped some probes but the destination answered all of them: "
-                               "that is ICMP rate limiting on those routers, not packet loss")
-        return LossVerdict("clean", None, 0.0, "every hop answered every probe")
+            # Hops that dropped probes while the destination answered all of them: ICMP rate
+            # limiting on those routers, not packet loss.
+            return LossVerdict("rate-limited", lossy[0].ttl, 0.0, lossy_ttls=[h.ttl for h in lossy])
+        return LossVerdict("clean", None, 0.0)
     # Real loss starts at the first hop from which every later hop loses too.
     start = last.ttl
     for hop in reversed(result.hops[:-1]):
@@ -104,8 +111,7 @@ def analyse(result: TraceResult) -> LossVerdict:
             start = hop.ttl
         else:
             break
-    return LossVerdict("loss", start, last.loss_pct,
-                       f"{last.loss_pct:g}% of probes to the destination were lost; the loss begins at hop {start}")
+    return LossVerdict("loss", start, last.loss_pct)
 
 
 def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int = 3, timeout: float = 1.0,
@@ -115,15 +121,15 @@ def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int 
         raise ValueError(f"unknown traceroute method {method!r}")
     address, why = resolve(host, timeout=max(timeout, 2.0))
     if address is None:
-        return TraceResult(host, None, method, error=why)
+        return TraceResult(host, None, method, error=why, error_kind="dns")
     if is_root is None:
         from fieldkit.privileges import is_root as running_as_root
 
         is_root = running_as_root()
     if egress_source(address) is None:
-        return TraceResult(host, address, method, error=f"no route to {address}")
+        return TraceResult(host, address, method, error=f"no route to {address}", error_kind="no-route")
     if address_family(address) == socket.AF_INET6:
-        return TraceResult(host, address, method, error="IPv6 traceroute is not supported yet")
+        return TraceResult(host, address, method, error="IPv6 traceroute is not supported yet", error_kind="ipv6")
     why_not = "" if is_root else "raw sockets need root"
     if is_root:
         try:
@@ -133,7 +139,8 @@ def traceroute(host: str, method: str = "icmp", max_hops: int = 30, probes: int 
         except PermissionError:
             why_not = "raw sockets refused (no CAP_NET_RAW)"
     if not sys.platform.startswith("linux"):
-        return TraceResult(host, address, method, error=f"traceroute needs root ({why_not}): run fieldkit as root")
+        return TraceResult(host, address, method, error=f"traceroute needs root ({why_not}): run fieldkit as root",
+                           error_kind="needs-root")
     result = _trace_recverr(host, address, max_hops, probes, timeout, port if method == "udp" else None,
                             wave_interval)
     result.note = f"{why_not}: used unprivileged UDP probes with the kernel error queue instead of {method}"

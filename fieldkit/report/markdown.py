@@ -99,7 +99,7 @@ def render_markdown(model: ReportModel) -> str:
             else t("No item needs attention."), ""]
     if model.incomplete:
         out.append(f"> ⚠ **{t('Parts we could not examine')}:** " + "; ".join(
-            (f"{md(i.machine)}: " if model.site else "") + f"{md(i.check)} ({md(i.how)}): {md(i.reason)}"
+            (f"{md(i.machine)}: " if model.site else "") + f"{md(i.part)} ({md(i.how)}): {md(i.reason)}"
             for i in model.incomplete))
         out.append("")
     out += [f"## {t('At a glance')}", ""]

@@ -102,6 +102,7 @@ class ProblemView:
 class IncompleteView:
     machine: str
     check: str
+    part: str       # the area in the customer's words ("Disks"), never the check's code name
     how: str
     reason: str
 
@@ -292,7 +293,7 @@ def build_model(scans: Sequence[ScanResult], *, lang: str = "en", redacted: bool
         problems=problems, incomplete=_incomplete(scans, names, t), changes=_changes(scans, names),
         machines=sorted(machines, key=lambda m: (-(m.state.status.severity if m.state.status is not None else 0),
                                                  -m.attention, m.name)) if site else machines,
-        assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names))
+        assets=_assets(scans, names, t), unfinished=unfinished, connections=_connections(scans, names, t))
     model.signoff = _signoff(model, visit, t, dict(zip(names, scans)))
     from fieldkit.report.branding import load_brand
 
@@ -527,24 +528,28 @@ def _incomplete(scans: Sequence[ScanResult], names: Sequence[str], t: Translator
     for scan, name in zip(scans, names):
         by_check = {c.name: c for c in scan.checks}
         covered = set()
+
+        def view(check: str, how: str, reason: str) -> IncompleteView:
+            return IncompleteView(name, check, area_name(scan.area_of(check), t), how, reason)
+
         for finding in scan.findings:
             if finding.status is not Status.UNKNOWN:
                 continue
             record = by_check.get(finding.check)
-            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("no answer")
+            # a check that ran to its end and said "could not tell" did answer: say what it said
+            how = _outcome_words(record, t) if record and record.outcome != "completed" else t("could not be checked")
             covered.add(finding.check)
             summary = t.text(finding.summary, finding.check)
-            out.append(IncompleteView(name, finding.check, how, f"{t.subject(finding.subject, finding.check)}: "
-                                      f"{summary}" if finding.subject != finding.check else summary))
+            out.append(view(finding.check, how, f"{t.subject(finding.subject, finding.check)}: {summary}"
+                            if finding.subject != finding.check else summary))
         for record in scan.checks:
             if record.outcome != "completed" and record.name not in covered:
                 covered.add(record.name)
-                out.append(IncompleteView(name, record.name, _outcome_words(record, t),
-                                          record.skip_reason or record.error or record.outcome))
+                out.append(view(record.name, _outcome_words(record, t),
+                                record.skip_reason or record.error or record.outcome))
         for check in scan.unanswered():
             if check not in covered:  # planned, never recorded: the scan was killed or crashed first
-                out.append(IncompleteView(name, check, t("no answer"),
-                                          t("The scan stopped before this part was examined.")))
+                out.append(view(check, t("no answer"), t("The scan stopped before this part was examined.")))
     return out
 
 
@@ -616,7 +621,27 @@ def _assets(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) ->
     return out
 
 
-def _connections(scans: Sequence[ScanResult], names: Sequence[str]) -> list[ConnectionView]:
+def _whole(value: float) -> int | float:
+    """A number without a needless ".0" (1 Gb/s, not 1.0 Gb/s); the translator writes the rest in the locale."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _link_text(facts: dict[str, Any], t: Translator) -> str:
+    """The connection's speed ("2,5 Gb/s", "100 Мбит/с") or, on Wi-Fi, the network and its signal."""
+    signal = facts.get("signal_dbm")
+    if facts.get("ssid"):
+        if isinstance(signal, (int, float)) and not isinstance(signal, bool):
+            return t("Wi-Fi {ssid}, {signal} dBm", ssid=str(facts["ssid"]), signal=_whole(signal))
+        return t("Wi-Fi {ssid}", ssid=str(facts["ssid"]))
+    speed = facts.get("speed_mbps")
+    if not isinstance(speed, (int, float)) or isinstance(speed, bool):
+        return "–"
+    if speed >= 1000:
+        return t("{speed} Gb/s", speed=_whole(speed / 1000))
+    return t("{speed} Mb/s", speed=_whole(speed))
+
+
+def _connections(scans: Sequence[ScanResult], names: Sequence[str], t: Translator) -> list[ConnectionView]:
     """Merge the ``data["connection"]`` facts findings declare (switch, port, VLAN, DHCP server, speed) per port."""
     out = []
     for scan, name in zip(scans, names):
@@ -629,18 +654,12 @@ def _connections(scans: Sequence[ScanResult], names: Sequence[str]) -> list[Conn
             merged = ports.setdefault(port, {})
             merged.update({k: v for k, v in facts.items() if v not in (None, "", [])})
         for port, facts in ports.items():
-            speed = facts.get("speed_mbps")
-            speed_text = "–" if not isinstance(speed, (int, float)) else (
-                f"{speed / 1000:g} Gb/s" if speed >= 1000 else f"{speed:g} Mb/s")
-            if facts.get("ssid"):
-                speed_text = f"Wi-Fi {facts['ssid']}" + (f", {facts['signal_dbm']:g} dBm"
-                                                         if isinstance(facts.get("signal_dbm"), (int, float)) else "")
             servers = facts.get("dhcp_servers") or ([facts["dhcp_server"]] if facts.get("dhcp_server") else [])
             out.append(ConnectionView(
                 machine=name, interface=port, switch=str(facts.get("switch") or "–"),
                 port=str(facts.get("port") or facts.get("port_description") or "–"),
                 vlan=_plain(facts.get("vlan")), voice_vlan=_plain(facts.get("voice_vlan")),
-                dhcp=", ".join(str(s) for s in servers) or "–", speed=speed_text))
+                dhcp=", ".join(str(s) for s in servers) or "–", speed=_link_text(facts, t)))
     return out
 
 
@@ -703,7 +722,7 @@ def _finding(finding: Finding, anchor: str, area: str, t: Translator) -> Finding
         evidence.append({"command": command, "exit_code": "" if item.exit_code is None else str(item.exit_code),
                          "source": item.source, "excerpt": item.excerpt})
     return FindingView(
-        anchor=anchor, check=finding.check, area=area, subject=finding.subject,
+        anchor=anchor, check=finding.check, area=area, subject=t.subject(finding.subject, finding.check),
         state=status_view(finding.status, t), summary=t.text(finding.summary, finding.check, customer=False),
         detail=finding.detail, rule=finding.rule,
         tier=tier_text(int(finding.tier), t) if finding.tier is not None else "",
@@ -735,7 +754,7 @@ def _smart_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.C
         return None
     attributes = [a for a in attributes if isinstance(a, dict)]
     ata = [a for a in attributes if "thresh" in a or "worst" in a]
-    subject = str(finding.subject)
+    subject = t.subject(finding.subject, finding.check)
     if ata:
         labels = [f"{a.get('id', '')} {a.get('name', '')}".strip() for a in ata]
         statuses = ["CRITICAL" if a.get("when_failed") else "" for a in ata]
@@ -771,7 +790,7 @@ def _spectrogram_chart(finding: Finding, data: dict[str, Any], t: Translator) ->
         return None
     clicks = _clicks(data)
     times, freqs = list(spec.get("times_s") or []), list(spec.get("freqs_hz") or [])
-    subject = str(finding.subject)
+    subject = t.subject(finding.subject, finding.check)
     description = t("Loudness over time ({steps} time steps) and frequency ({bands} bands) recorded near {subject}; "
                     "brighter is louder.", steps=len(times), bands=len(freqs), subject=subject)
     if clicks:
@@ -791,7 +810,7 @@ def _envelope_chart(finding: Finding, data: dict[str, Any], t: Translator) -> sv
         return None
     clicks = _clicks(data)
     chart = svg.line_chart(
-        t("Sound level over time, {subject}", subject=str(finding.subject)),
+        t("Sound level over time, {subject}", subject=t.subject(finding.subject, finding.check)),
         t.tn("Sound envelope ({points} points) with {n} detected click marked.",
              "Sound envelope ({points} points) with {n} detected clicks marked.", n=len(clicks),
              points=len(env["values"])),
@@ -813,7 +832,7 @@ def _rtt_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Cha
     if not isinstance(rtt, list) or not rtt:
         return None
     lost = sum(1 for v in rtt if v is None)
-    subject = str(finding.subject)
+    subject = t.subject(finding.subject, finding.check)
     return svg.line_chart(
         t("Round-trip times to {subject}", subject=subject),
         t.tn("{n} probe to {subject} in send order; lost: {lost} (marked with a cross on the axis).",
@@ -828,7 +847,7 @@ def _hops_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.Ch
     if not isinstance(hops, list) or not hops:
         return None
     hops = [h for h in hops if isinstance(h, dict)]
-    subject = str(finding.subject)
+    subject = t.subject(finding.subject, finding.check)
     return svg.hop_chart(t("Traceroute hops, {subject}", subject=subject),
                          t.tn("{n} hop on the way to {subject}: round-trip time per hop, with loss.",
                               "{n} hops on the way to {subject}: round-trip time per hop, with loss.",
@@ -846,7 +865,7 @@ def _series_chart(finding: Finding, data: dict[str, Any], t: Translator) -> svg.
     if not lines:
         return None
     return svg.line_chart(
-        t("Latency and jitter over time, {subject}", subject=str(finding.subject)),
+        t("Latency and jitter over time, {subject}", subject=t.subject(finding.subject, finding.check)),
         t("{samples} samples of {series} during the test stream to {subject}.", samples=len(series["t_s"]),
-          series=" / ".join(lines), subject=str(finding.subject)),
+          series=" / ".join(lines), subject=t.subject(finding.subject, finding.check)),
         series["t_s"], lines, x_label=t("time (s)"), y_label=t("delay"), unit="ms", gap_label=t("lost"))

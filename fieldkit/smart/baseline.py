@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from fieldkit.context import Context
+from fieldkit.messages import N_
 
 
-def from_findings(findings: Iterable[Any], when: str, origin: str) -> dict[str, dict[str, Any]]:
+def from_findings(findings: Iterable[Any], when: str, origin: str, at: str | None = None) -> dict[str, dict[str, Any]]:
+    """Counters per drive serial. ``when`` says in English when they were read (for the technician), ``at``
+    is that moment as an ISO 8601 string (None for "the previous scan"), for the customer's sentence."""
     out: dict[str, dict[str, Any]] = {}
     for finding in findings:
         if isinstance(finding, dict):   # tolerate plain finding dicts (Finding.to_dict shape)
@@ -24,7 +27,7 @@ def from_findings(findings: Iterable[Any], when: str, origin: str) -> dict[str, 
         serial = (data.get("drive") or {}).get("serial")
         counters = data.get("counters")
         if serial and isinstance(counters, dict) and serial not in out:
-            out[serial] = {"counters": counters, "when": when, "origin": origin,
+            out[serial] = {"counters": counters, "when": when, "at": at, "origin": origin,
                            "model": (data.get("drive") or {}).get("model")}
     return out
 
@@ -49,7 +52,8 @@ def load_baselines(ctx: Context) -> tuple[dict[str, dict[str, Any]], list[Any]]:
         try:
             previous = list(history.previous_findings("smart") or [])
         except Exception as exc:  # history is another issue's code: never let it break the disk check
-            problems.append(Fault("history", "smart baseline", f"history unavailable: {exc}"))
+            problems.append(Fault("history", "smart baseline", N_("the results of earlier scans could not be read"),
+                                  f"history unavailable: {exc}"))
         else:
             merged.update(from_findings(previous, "the previous scan", "history"))
     path = ctx.option("baseline")
@@ -59,13 +63,17 @@ def load_baselines(ctx: Context) -> tuple[dict[str, dict[str, Any]], list[Any]]:
         try:
             result = ScanResult.load(path)
         except ResultError as exc:
-            problems.append(Fault("bad-input", str(path), f"baseline not usable: {exc}"))
+            problems.append(Fault("bad-input", str(path), N_("baseline not usable: {path} is not a fieldkit result"),
+                                  f"baseline not usable: {exc}", params={"path": str(path)}))
         except OSError as exc:
-            problems.append(Fault("bad-input", str(path), f"baseline not readable: {exc.strerror or exc}"))
+            problems.append(Fault("bad-input", str(path), N_("baseline not readable: {path} cannot be opened"),
+                                  f"baseline not readable: {exc.strerror or exc}", params={"path": str(path)}))
         else:
             when = result.started_at.strftime("%Y-%m-%d %H:%M UTC")
-            found = from_findings(result.findings, when, f"baseline {path}")
+            found = from_findings(result.findings, when, f"baseline {path}", result.started_at.isoformat())
             if not found:
-                problems.append(Fault("bad-input", str(path), "baseline holds no SMART drive results with serials"))
+                problems.append(Fault("bad-input", str(path), N_("the baseline {path} holds no disk results to "
+                                                                 "compare with"),
+                                      "baseline holds no SMART drive results with serials", params={"path": str(path)}))
             merged.update(found)
     return merged, problems

@@ -11,9 +11,11 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fieldkit.context import CommandResult, Context
 from fieldkit.findings import Evidence
+from fieldkit.messages import N_
 from fieldkit.smart import parse_json
 from fieldkit.smart.model import Drive, ParseError, decode_exit_status
 
@@ -26,14 +28,30 @@ USB_FALLBACK_TYPES = ("sat", "sntasmedia", "sntjmicron", "sntrealtek")
 
 @dataclass
 class Fault:
-    """Why a drive (or the whole check) could not be judged: becomes an UNKNOWN finding."""
+    """Why a drive (or the whole check) could not be judged: becomes an UNKNOWN finding.
+
+    ``message`` is an English template marked with ``N_`` and ``params`` fills it, so the check
+    can make it a translatable sentence of the customer's report (this package writes no
+    sentences itself); a parameter may be another ``(template, params)`` pair. The raw
+    words of smartctl or the operating system go into ``detail``, for the technician."""
 
     kind: str        # no-smartctl, not-root, vanished, timeout, garbled, unknown-type, open-failed, no-smart,
                      # standby, raid-volume, run-error
     subject: str
-    message: str     # one line for the summary
+    message: str     # one line for the summary: a template (N_)
     detail: str = ""
     evidence: list[Evidence] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The message in English, as the technician's detail shows it."""
+        return english(self.message, self.params)
+
+
+def english(template: str, params: dict[str, Any]) -> str:
+    """A template and its parameters in English; a ``(template, params)`` parameter is filled in first."""
+    return template.format(**{k: english(*v) if isinstance(v, tuple) else v for k, v in params.items()})
 
 
 @dataclass
@@ -46,7 +64,20 @@ class Candidate:
 @dataclass
 class Skipped:
     device: str
-    reason: str
+    reason: str      # a template (N_), filled with ``params``, as Fault.message
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return english(self.reason, self.params)
+
+
+class BadTypeOverride(ValueError):
+    """A ``device_types`` entry that is not DEVICE=TYPE."""
+
+    def __init__(self, entry: str) -> None:
+        super().__init__(f"device_types entry {entry!r} is not DEVICE=TYPE (e.g. /dev/sdb=sat)")
+        self.entry = entry
 
 
 def find_smartctl(ctx: Context) -> str | None:
@@ -87,7 +118,7 @@ def parse_type_overrides(values: list[str] | None) -> dict[str, str]:
     for item in values or []:
         device, sep, dtype = item.partition("=")
         if not sep or not device.strip() or not re.fullmatch(r"[A-Za-z0-9_,+/.-]+", dtype.strip()):
-            raise ValueError(f"device_types entry {item!r} is not DEVICE=TYPE (e.g. /dev/sdb=sat)")
+            raise BadTypeOverride(item)
         out[device.strip()] = dtype.strip()
     return out
 
@@ -116,8 +147,8 @@ def scan(ctx: Context, smartctl: str, timeout: float, use_json: bool = True) -> 
     try:
         obj = json.loads(res.stdout) if res.stdout.strip() else {}
     except json.JSONDecodeError:
-        return [], Fault("garbled", "smartctl --scan-open", "smartctl --scan-open printed output that is not JSON",
-                         evidence=[res.evidence()])
+        return [], Fault("garbled", "smartctl --scan-open", N_("smartctl's list of disks could not be read"),
+                         "smartctl --scan-open printed output that is not JSON", evidence=[res.evidence()])
     found = []
     for dev in obj.get("devices") or []:
         if isinstance(dev, dict) and dev.get("name"):
@@ -145,22 +176,23 @@ def sysfs_disks(ctx: Context) -> tuple[list[Candidate], list[Skipped]]:
             continue
         dev = f"/dev/{name}"
         if name.startswith("sr") or name.startswith("scd"):
-            skipped.append(Skipped(dev, "optical drive (no SMART)"))
+            skipped.append(Skipped(dev, N_("optical drive (no SMART)")))
             continue
         if name.startswith(("vd", "xvd")):
-            skipped.append(Skipped(dev, "virtual disk (virtio/Xen: the hypervisor hides the physical drive)"))
+            skipped.append(Skipped(dev, N_("virtual disk (virtio/Xen: the hypervisor hides the physical drive)")))
             continue
         if name.startswith("mmcblk"):
-            skipped.append(Skipped(dev, "SD card / eMMC (no SMART interface)"))
+            skipped.append(Skipped(dev, N_("SD card / eMMC (no SMART interface)")))
             continue
         ident = f"{device.vendor} {device.model}".strip()
         if _VIRTUAL_MODEL.search(ident):
-            skipped.append(Skipped(dev, f"virtual disk ({ident})"))
+            skipped.append(Skipped(dev, N_("virtual disk ({ident})"), {"ident": ident}))
             continue
         if device.removable:
             # USB sticks and card readers set the removable bit; USB disk enclosures do not.
-            skipped.append(Skipped(dev, f"removable media{f' ({ident})' if ident else ''}: USB stick or card "
-                                        "reader, no SMART"))
+            skipped.append(Skipped(dev, N_("removable media ({ident}): USB stick or card reader, no SMART"),
+                                   {"ident": ident}) if ident else
+                           Skipped(dev, N_("removable media: USB stick or card reader, no SMART")))
             continue
         m = re.match(r"^(nvme\d+)n\d+$", name)
         if m:
@@ -191,7 +223,13 @@ def read_device(ctx: Context, smartctl: str, device: str, dtype: str | None, tim
             retry.evidence = outcome.evidence + retry.evidence
             if retry.drive is not None:
                 return retry
-        outcome.fault.message += f" (also tried -d {', '.join(USB_FALLBACK_TYPES)})"
+        tried = ", ".join(USB_FALLBACK_TYPES)
+        if outcome.fault.kind == "usb-bridge":
+            outcome.fault.message = N_("unknown USB bridge: smartctl cannot pass commands through it (also tried "
+                                       "-d {tried})")
+            outcome.fault.params["tried"] = tried
+        else:
+            outcome.fault.detail += f" (also tried -d {tried})"
     return outcome
 
 
@@ -216,7 +254,8 @@ def _read_once(ctx: Context, smartctl: str, device: str, dtype: str | None, time
             from fieldkit.smart import parse_text
             drive = parse_text.parse(res.stdout, f"smartctl {device}")
     except ParseError as exc:
-        return ReadOutcome(fault=Fault("garbled", device, str(exc), f"smartctl exit status {res.returncode}; "
+        return ReadOutcome(fault=Fault("garbled", device, N_("the output of smartctl is truncated or garbled"),
+                                       f"{exc}; smartctl exit status {res.returncode}; "
                                        f"stderr: {res.stderr.strip()[:300]}", [ev]), evidence=[ev])
     drive.exit_status = res.returncode
     drive.device = device   # the path we asked for (a replayed capture may name another)
@@ -230,14 +269,16 @@ def _read_once(ctx: Context, smartctl: str, device: str, dtype: str | None, time
 def command_fault(res: CommandResult, subject: str, ctx: Context) -> Fault | None:
     """Faults of running the program itself (not of what it said about the disk)."""
     if res.not_found:
-        return Fault("no-smartctl", subject, "smartctl is not installed (package smartmontools)", res.error,
+        return Fault("no-smartctl", subject, N_("smartctl is not installed (package smartmontools)"), res.error,
                      [res.evidence()])
     if res.timed_out:
-        return Fault("timeout", subject, f"smartctl did not answer: {res.error.split(': ', 1)[-1]}",
-                     "a hung drive or USB bridge; the process group was killed", [res.evidence()])
+        return Fault("timeout", subject, N_("smartctl did not answer: the disk or its USB adapter hangs"),
+                     f"{res.error}: a hung drive or USB bridge; the process group was killed", [res.evidence()])
     if res.error:
-        kind = "not-root" if "ermission" in res.error else "run-error"
-        return Fault(kind, subject, f"smartctl could not be started: {res.error}", "", [res.evidence()])
+        if "ermission" in res.error:
+            return Fault("not-root", subject, N_("smartctl could not be started: permission denied"), res.error,
+                         [res.evidence()])
+        return Fault("run-error", subject, N_("smartctl could not be started"), res.error, [res.evidence()])
     return None
 
 
@@ -249,27 +290,27 @@ def classify_no_data(drive: Drive, is_root: bool | None, evidence: list[Evidence
     detail = f"smartctl exit status {drive.exit_status}" + (f" ({'; '.join(bits)})" if bits else "") + f": {said}"
     text = said.lower()
     if re.search(r"standby|sleep|idle_?b? mode|low-power", text):
-        return Fault("standby", subject, "disk is asleep (standby): skipped, not woken", detail, evidence)
+        return Fault("standby", subject, N_("disk is asleep (standby): skipped, not woken"), detail, evidence)
     if "unknown usb bridge" in text:
-        return Fault("usb-bridge", subject, "unknown USB bridge: smartctl cannot pass commands through it",
+        return Fault("usb-bridge", subject, N_("unknown USB bridge: smartctl cannot pass commands through it"),
                      detail + " [Unknown USB bridge]", evidence)
     if "unable to detect device type" in text:
-        return Fault("unknown-type", subject, "unknown device type: smartctl cannot tell how to talk to it",
+        return Fault("unknown-type", subject, N_("unknown device type: smartctl cannot tell how to talk to it"),
                      detail, evidence)
     if "megaraid" in text or "lacks smart capability" in text:
-        return Fault("raid-volume", subject, "RAID volume or controller without SMART pass-through", detail,
+        return Fault("raid-volume", subject, N_("RAID volume or controller without SMART pass-through"), detail,
                      evidence)
     if "permission denied" in text or "operation not permitted" in text or "error=5" in text:
         kind = "not-root" if not is_root or "error=5" in text else "open-failed"
-        return Fault(kind, subject, "permission denied: reading SMART needs administrator (root) rights"
-                     if kind == "not-root" else "the operating system refused to open the device", detail, evidence)
+        return Fault(kind, subject, N_("permission denied: reading SMART needs administrator (root) rights")
+                     if kind == "not-root" else N_("the operating system refused to open the device"), detail, evidence)
     if "no such device" in text or "no such file" in text:
-        return Fault("vanished", subject, "the device is gone (unplugged, or it dropped off the bus)", detail,
+        return Fault("vanished", subject, N_("the device is gone (unplugged, or it dropped off the bus)"), detail,
                      evidence)
     if drive.smart_available is False:
-        return Fault("no-smart", subject, "the device has no SMART support", detail, evidence)
+        return Fault("no-smart", subject, N_("the device has no SMART support"), detail, evidence)
     if drive.smart_enabled is False:
-        return Fault("no-smart", subject, "SMART is disabled on this device", detail, evidence)
+        return Fault("no-smart", subject, N_("SMART is disabled on this device"), detail, evidence)
     if drive.exit_status is not None and drive.exit_status & 2:
-        return Fault("open-failed", subject, f"smartctl could not open the device ({said})", detail, evidence)
-    return Fault("no-data", subject, "smartctl returned no health data for this device", detail, evidence)
+        return Fault("open-failed", subject, N_("smartctl could not open the device"), detail, evidence)
+    return Fault("no-data", subject, N_("smartctl returned no health data for this device"), detail, evidence)

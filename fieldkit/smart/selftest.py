@@ -203,7 +203,7 @@ def _poll_plain(ctx: Context, smartctl: str, s: Session, timeout: float) -> None
                                   use_json=s.drive.fmt == "json")
     drive = outcome.drive
     if drive is None:
-        s.state, s.message = "error", outcome.fault.message if outcome.fault else "drive unreadable"
+        s.state, s.message = "error", outcome.fault.text if outcome.fault else "drive unreadable"
         return
     newest = drive.self_tests[0] if drive.self_tests else None
     before = s.drive.self_tests[0] if s.drive.self_tests else None

@@ -443,16 +443,28 @@ def _alg_tcp(info: tuple, host: str, timeout_s: float) -> tuple[bytes, bytes]:
         return b"".join(chunks), request
 
 
-def via_heuristic(result: OptionsResult) -> str | None:
-    """Single-ended ALG hint: did the Via sent-by or branch come back changed? (inconclusive)"""
+def via_change(result: OptionsResult) -> tuple[str, str, str] | None:
+    """Single-ended ALG hint: which part of the top Via came back changed, as ``(part, sent, returned)``
+    with ``part`` "sent-by" or "branch"; None when it came back as sent (or nothing to compare)."""
     if not result.via_sent or not result.via_received:
         return None
     sent = result.via_sent.split(";")
     got = result.via_received.split(";")
     if sent[0].strip().lower() != got[0].strip().lower():
-        return f"the Via sent-by came back changed ({sent[0].strip()} -> {got[0].strip()})"
+        return "sent-by", sent[0].strip(), got[0].strip()
     sent_branch = next((p for p in sent if p.strip().startswith("branch=")), "")
     got_branch = next((p for p in got if p.strip().startswith("branch=")), "")
     if sent_branch.strip() != got_branch.strip():
-        return "the Via branch came back changed"
+        return "branch", sent_branch.strip(), got_branch.strip()
     return None
+
+
+def via_heuristic(result: OptionsResult) -> str | None:
+    """The hint of :func:`via_change` in the technician's words (inconclusive)."""
+    change = via_change(result)
+    if change is None:
+        return None
+    part, sent, got = change
+    if part == "sent-by":
+        return f"the Via sent-by came back changed ({sent} -> {got})"
+    return "the Via branch came back changed"

@@ -146,7 +146,7 @@ def test_capture_problems() -> None:
     assert detect.capture_problem(zeros, FS)[0] == "audio-digital-silence"
     x = synth.pink_noise(5 * FS, rng(1)) * np.float32(0.5)
     clipped = np.clip(x, -0.2, 0.2) / np.float32(0.2)
-    rule, reason = detect.capture_problem(clipped, FS)
+    rule, reason, _ = detect.capture_problem(clipped, FS)
     assert rule == "audio-clipping" and "%" in reason
     assert detect.capture_problem(x[:FS], FS)[0] == "audio-too-short"
     broken = x.copy()

@@ -102,7 +102,7 @@ def test_growing_error_counters_are_a_warning_with_the_rate() -> None:
     m = _m(_link())
     m.counters_after["eth0"]["rx_errors"] = 8
     f = _one(classify.findings_for(m), "eth0 link")
-    assert f.status is Status.WARNING and "rx_errors +8" in f.summary
+    assert f.status is Status.WARNING and "8 receive errors in 2 s" in f.summary and "rx_errors +8" in f.detail
     assert f.metric("rx_errors_per_s").value == 4.0
 
 
@@ -160,6 +160,21 @@ def test_wrong_voice_vlan_names_the_port_in_the_advice() -> None:
     f = _one(classify.findings_for(m, expect_voice_vlan=30), "eth0 switch port")
     assert f.status is Status.WARNING and "voice VLAN is 20" in f.summary and "VLAN 30" in f.summary
     assert "port Gi1/0/12 of sw-core-2" in f.advice.action
+
+
+@pytest.mark.parametrize("lang", ["it", "es", "ru"])
+def test_a_vlan_number_is_a_name_never_grouped_like_a_quantity(lang: str) -> None:
+    """VLAN 1020 in Italian is "VLAN 1020": grouping it ("1.020") would send the switch admin to a VLAN
+    that does not exist."""
+    from fieldkit.i18n import Translator
+
+    m = _m(_link(), discovery={"eth0": DiscoveryResult("eth0", 1.0, lldp=_neighbor(native_vlan=1020,
+                                                                                    voice_vlan=1030))})
+    f = _one(classify.findings_for(m, expect_voice_vlan=2040), "eth0 switch port")
+    tr = Translator(lang)
+    texts = tr.text(f.summary, "lan") + " " + tr.text(f.advice.action, "lan")
+    assert "1030" in texts and "2040" in texts, texts
+    assert not any(grouped in texts for grouped in ("1.030", "2.040", "1 030", "2 040", "1\u00a0030", "2\u202f040"))
 
 
 def test_nothing_heard_is_unknown_never_an_error() -> None:

@@ -165,7 +165,7 @@ def test_hanging_smartctl_is_killed_and_reported(fake: FakeSmartctl, make_ctx) -
     # 4 s, not 1: on a loaded 2-CPU box the fake's own start-up for --scan-open took over a second
     findings = by_device(run_check(make_ctx, fake.env(), command_timeout_s=4))
     assert findings["/dev/sda"].status is Status.UNKNOWN and findings["/dev/sda"].rule == "fault-timeout"
-    assert "timed out" in findings["/dev/sda"].summary
+    assert "did not answer" in findings["/dev/sda"].summary and "timed out" in findings["/dev/sda"].detail
     assert findings["/dev/sdb"].status is Status.OK   # the other drive is still judged
 
 
@@ -329,7 +329,8 @@ def test_baseline_growth_of_small_counts_is_critical(tmp_path: Path, make_ctx) -
     baseline = _scan_file(tmp_path / "visit1.json", [_earlier("REDACTED", reallocated=0, pending=0)])
     [finding] = run_check(make_ctx, Environment(), from_file=[str(corpus("f17"))], baseline=str(baseline))
     assert finding.status is Status.CRITICAL and finding.rule == "growth-reallocated"
-    assert "grew from 0 to 1 since 2026-05-01 09:00 UTC" in finding.summary
+    assert "grew from 0 to 1 since May 1, 2026" in finding.summary   # the day of the earlier visit
+    assert "since 2026-05-01 09:00 UTC" in finding.detail
 
 
 def test_crc_count_unchanged_since_baseline_is_history(tmp_path: Path, make_ctx) -> None:
@@ -376,7 +377,8 @@ def test_selftest_via_pysmart_reports_a_read_failure(fake: FakeSmartctl, make_ct
     test_finding = next(f for f in findings if "selftest" in f.data)
     drive_finding = next(f for f in findings if "selftest" not in f.data)
     assert test_finding.status is Status.CRITICAL, test_finding.summary
-    assert "read failure" in test_finding.summary and "123456" in test_finding.summary
+    assert "read failure" in test_finding.detail and "123456" in test_finding.detail
+    assert "could not read part of its surface" in test_finding.summary
     assert "via pysmart" in test_finding.detail
     # The test just failed; the drive's bad-sector counters do not (yet) confirm it, so the drive's own
     # finding asks for a re-check while the self-test finding carries the failing verdict.
@@ -577,7 +579,8 @@ def test_selftest_on_nvme_via_pysmart(fake: FakeSmartctl, make_ctx) -> None:
     findings = run_check(make_ctx, fake.env(), selftest="short", selftest_poll_s=0.2)
     test_finding = next(f for f in findings if "selftest" in f.data)
     assert test_finding.status is Status.OK, test_finding.summary
-    assert "via pysmart" in test_finding.detail and "Completed without error" in test_finding.summary
+    assert "via pysmart" in test_finding.detail and "Completed without error" in test_finding.detail
+    assert test_finding.summary == "short self-test passed: the drive found no fault"
     assert ["-d", "nvme", "-t", "short", "/dev/nvme0"] in [c["argv"] for c in fake.calls()]
     drive = next(f for f in findings if "selftest" not in f.data)
     assert drive.status is Status.OK and drive.data["self_tests"][0]["outcome"] == "passed"

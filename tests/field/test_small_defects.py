@@ -40,7 +40,8 @@ def test_unreadable_capture_folder_is_unknown_not_a_crash() -> None:
         assert [c["outcome"] for c in doc["checks"]] == ["completed"]
         [finding] = doc["findings"]
         assert finding["status"] == "UNKNOWN"
-        assert f"{folder}: unreadable: Permission denied" in finding["summary"]
+        assert f"capture folder {folder} cannot be read" in finding["summary"]
+        assert f"{folder}: unreadable: Permission denied" in finding["detail"]
         assert done.returncode == 3
     finally:
         (home / "captures").chmod(0o755)

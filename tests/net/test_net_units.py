@@ -80,7 +80,7 @@ def test_intermediate_loss_with_clean_destination_is_rate_limiting() -> None:
         _hop(3, "10.0.0.3", [3.0] * 4, final=True)], reached=True)
     verdict = analyse(result)
     assert verdict.kind == "rate-limited" and verdict.loss_pct == 0 and verdict.first_ttl == 1
-    assert "not packet loss" in verdict.explanation
+    assert verdict.lossy_ttls == [1]
 
 
 def test_loss_persisting_to_destination_is_real_and_located() -> None:
@@ -96,7 +96,7 @@ def test_clean_and_unreached_paths() -> None:
     assert analyse(clean).kind == "clean"
     dead = TraceResult("d", "x", "udp", [_hop(1, "a", [1.0]), _hop(2, None, [None])], reached=False)
     verdict = analyse(dead)
-    assert verdict.kind == "unreached" and verdict.first_ttl == 2 and "after hop 1" in verdict.explanation
+    assert verdict.kind == "unreached" and verdict.first_ttl == 2 and verdict.silent_from == 2
 
 
 def test_hop_dict_has_the_report_keys() -> None:

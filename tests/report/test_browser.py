@@ -248,13 +248,18 @@ def test_pdf_first_page_is_not_blank(tmp_path: Path):
         assert "Site visit report" in text and "Urgent" in text
 
 
-def test_no_browser_process_outlives_the_pdf(tmp_path: Path):
+def test_no_browser_process_outlives_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import tempfile
+
     _browser()
+    # a temporary folder of this test's own, so another PDF being made on the machine meanwhile
+    # (a second test run, a technician's report) is not mistaken for a leftover of this one
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     report.write_report([sample_scan()], tmp_path / "one.pdf", "pdf")
     assert (tmp_path / "one.pdf").stat().st_size > 10_000
     # every process of that run had "fieldkit-pdf-" in its --user-data-dir; none may remain
-    import tempfile
-
-    pattern = f"user-data-dir={tempfile.gettempdir()}/fieldkit-pdf-"
+    pattern = f"user-data-dir={own_tmp}/fieldkit-pdf-"
     leftovers = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
     assert leftovers.stdout.strip() == "", leftovers.stdout

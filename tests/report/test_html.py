@@ -90,13 +90,16 @@ def test_problem_has_plain_language_parts_and_generic_advice_when_check_wrote_no
 
 def test_checks_that_did_not_complete_are_said_loudly():
     scan = sample_scan()
-    scan.checks.append(CheckRecord("acoustic2", "skipped", 0.0, 10, skip_reason="no microphone found"))
-    scan.checks.append(CheckRecord("network2", "error", 0.1, 10, error="ValueError: boom",
+    scan.checks.append(CheckRecord("lan", "skipped", 0.0, 10, skip_reason="no microphone found"))
+    scan.checks.append(CheckRecord("smart2", "error", 0.1, 10, error="ValueError: boom",
                                    traceback="Traceback (most recent call last): ..."))
+    scan.profile = {"name": "t", "checks": {"lan": {"area": "network"}, "smart2": {"area": "disks"}}}
     html = _html([scan])
     loud = re.search(r'<div class="loud".*?</div>', html, re.S).group(0)
-    assert "voip (timed out after 30 s)" in loud
-    assert "acoustic2 (skipped)" in loud and "network2 (the check failed)" in loud
+    # the customer reads the part of the computer in their words, never the check's code name
+    assert "Phone line / VoIP (timed out after 30 s)" in loud
+    assert "Network (skipped)" in loud and "Disks (the check failed)" in loud
+    assert not re.search(r"\b(voip|lan|smart2)\b", loud)
     incomplete = re.search(r'<section id="incomplete".*?</section>', html, re.S).group(0)
     assert "no microphone found" in incomplete and "ValueError: boom" in incomplete
     assert "<strong>TIMEOUT</strong>" in html and "<strong>SKIPPED</strong>" in html

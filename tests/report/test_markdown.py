@@ -16,7 +16,7 @@ def test_markdown_has_customer_part_problems_assets_and_appendix():
     assert order == sorted(order)
     assert "✖ **Urgent**" in text and "– **Not checked**" not in text
     assert "| Disks | ✖ **Urgent** |" in text
-    assert "> ⚠ **Parts we could not examine:** voip (timed out after 30 s)" in text
+    assert "> ⚠ **Parts we could not examine:** Phone line / VoIP (timed out after 30 s)" in text
     assert "**Action taken:** Replaced SATA cable on reception PC" in text
     assert "WD-WCC6Y7XK1234" in text
     assert "```\nsmartctl --json -x /dev/sda\n```" in text

@@ -130,8 +130,11 @@ def nvme(**log) -> Drive:
 def test_nvme_critical_warning_bits_in_words() -> None:
     reasons = evaluate(nvme(critical_warning=0x11))
     words = [r.message for r in reasons if r.status is Status.CRITICAL]
-    assert "the drive raised its critical warning: available spare below threshold" in words
-    assert "the drive raised its critical warning: volatile memory backup device failed" in words
+    assert "the drive raised its critical warning: its reserve of spare blocks is below the safe level" in words
+    assert ("the drive raised its critical warning: the part that protects data in a power cut has failed"
+            in words)
+    details = [r.detail for r in reasons if r.status is Status.CRITICAL]   # the spec's words for the technician
+    assert any("volatile memory backup device failed" in d for d in details)
     assert verdict(nvme(critical_warning=0x02))[0] is Status.WARNING         # temperature only
     assert verdict(nvme(critical_warning=0x04, percentage_used=100))[0] is Status.CRITICAL   # worn-out: used>=100
     assert [r.status for r in evaluate(nvme(critical_warning=0x04, percentage_used=100))

@@ -9,9 +9,11 @@ fieldkit reads the drive).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fieldkit.context import Context
+from fieldkit.checks.acoustic import reasons
 from fieldkit.checks.acoustic.findings import Extra, exercise_finding, finding, unknown
 from fieldkit.findings import Evidence, Finding, Status
 from fieldkit.messages import t
@@ -71,11 +73,12 @@ def BEFORE_RUN(options: dict[str, Any]) -> str | None:  # noqa: N802 - the CLI h
 
 def run(ctx: Context) -> list[Finding]:
     from fieldkit.audio.capture import CaptureError
-    from fieldkit.audio.wav import check_writable
+    from fieldkit.audio.wav import check_writable, unwritable_code
 
     save = ctx.option("save_wav")
     if save and (problem := check_writable(save)):
-        return [unknown("audio-save-path", f"Cannot keep the recording: {problem}", source=str(save))]
+        said = reasons.unwritable(str(save), unwritable_code(Path(save)) or "", f"Cannot keep the recording: {problem}")
+        return [unknown("audio-save-path", said, source=str(save), notes=[problem])]
     notes: list[str] = []
     if ctx.option("exercise"):
         device, why = _exercise_target(ctx)
@@ -91,14 +94,15 @@ def run(ctx: Context) -> list[Finding]:
             # minutes adds nothing to the comparison
             far = read_all(ctx.option("compare_with"), max_s=120.0)[:2]
     except DecodeError as exc:
-        return [unknown("audio-bad-file", str(exc), source=str(ctx.option("compare_with")))]
+        return [unknown("audio-bad-file", reasons.decode_error(exc), source=str(ctx.option("compare_with")),
+                        notes=[str(exc)])]
     if _from_file(ctx):
         return _run_file(ctx, _from_file(ctx), far, notes)
     try:
         samples, rate, source, evidence, more = _acquire(ctx)
         notes += more
     except CaptureError as exc:
-        return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
+        return [unknown(exc.rule, reasons.capture_error(exc), source=_device_label(ctx), notes=[exc.reason])]
     return _analyse(ctx, samples, rate, source, evidence, notes, far=far)
 
 
@@ -116,7 +120,7 @@ def _run_file(ctx: Context, path: str, far: tuple[Any, int] | None, notes: list[
     try:
         result = recording.analyse_file(ctx, path, th)
     except DecodeError as exc:
-        return [unknown("audio-bad-file", str(exc), source=path)]
+        return [unknown("audio-bad-file", reasons.decode_error(exc), source=path, notes=[str(exc)])]
     info = result.info
     evidence = [recording.evidence(info)]
     source = f"{info.codec} file {path}"
@@ -126,9 +130,11 @@ def _run_file(ctx: Context, path: str, far: tuple[Any, int] | None, notes: list[
         notes.append(result.stopped)
     if not pairs:
         problems = [w.problem for w in result.windows if w.problem is not None]
-        rule, reason = problems[0] if problems else ("audio-too-short", "the file holds no audio")
-        found = [unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
-                         notes=notes)]
+        if problems:
+            found = [unknown(problems[0].rule, reasons.problem(problems[0]), source=source, evidence=evidence,
+                             notes=[problems[0].reason, *notes])]
+        else:
+            found = [unknown("audio-too-short", reasons.no_audio(), source=source, evidence=evidence, notes=notes)]
     else:
         found = _conclude(ctx, pairs, th, source, evidence, notes, far)
         if result.stopped and all(f.status is Status.OK for f in found):
@@ -144,7 +150,8 @@ def _acquire(ctx: Context) -> tuple[Any, int, str, list[Evidence], list[str]]:
     duration = float(ctx.option("duration"))
     if ctx.time_left() < duration + 8:
         raise capture.CaptureError("audio-budget", f"a {duration:g} s recording does not fit the check's remaining "
-                                                   f"time budget of {ctx.time_left():.0f} s; raise --timeout")
+                                                   f"time budget of {ctx.time_left():.0f} s; raise --timeout",
+                                   seconds=duration, left=ctx.time_left())
     rec = _record(ctx, duration)
     label, ev = _label(rec)
     notes = []
@@ -203,9 +210,8 @@ def _analyse(ctx: Context, samples: Any, rate: int, source: str, evidence: list[
     th = _thresholds(ctx)
     problem = capture_problem(samples, rate, th.clip_fraction)
     if problem:
-        rule, reason = problem
-        return [unknown(rule, f"The recording cannot be used: {reason}", source=source, evidence=evidence,
-                        notes=notes)]
+        return [unknown(problem.rule, reasons.problem(problem), source=source, evidence=evidence,
+                        notes=[problem.reason, *notes])]
     ctx.checkpoint()
     a = analyse(samples, rate, th)
     return _conclude(ctx, [(v, a) for v in classify(a, th)], th, source, evidence, notes, far)
@@ -227,7 +233,7 @@ def _conclude(ctx: Context, pairs: list[tuple[str, Any]], th: Any, source: str, 
         evidence = list(evidence) + [Evidence(source=far_source, excerpt="second recording, microphone farther away")]
         far_problem = capture_problem(far[0], far[1], th.clip_fraction)
         if far_problem:
-            extra.notes.append(f"second recording {far_source} not used: {far_problem[1]}")
+            extra.notes.append(f"second recording {far_source} not used: {far_problem.reason}")
         elif a.train is None:
             extra.notes.append(f"second recording {far_source}: no click train in the first one to compare")
         else:
@@ -286,18 +292,19 @@ def _run_exercise(ctx: Context, device: str) -> list[Finding]:
     from fieldkit.checks.acoustic.verdicts import classify, compare_exercise
 
     if _from_file(ctx):
-        return [unknown("exercise-needs-microphone", "--exercise reads the disk while the microphone listens; it "
-                        "cannot be combined with --from-file", source=device)]
+        return [unknown("exercise-needs-microphone", t("--exercise reads the disk while the microphone listens; it "
+                                                       "cannot be combined with --from-file"), source=device)]
     duration = float(ctx.option("duration"))
     if ctx.time_left() < 2 * duration + 12:
-        return [unknown("audio-budget", f"two {duration:g} s recordings (idle, then reading {device}) do not fit the "
-                        f"check's remaining time budget of {ctx.time_left():.0f} s; raise --timeout or lower "
-                        "--duration", source=device)]
+        return [unknown("audio-budget", t("Two recordings of {seconds:g} s (idle, then reading {device}) do not fit "
+                                          "the check's remaining time of {left:.0f} s; raise --timeout or lower "
+                                          "--duration", seconds=duration, device=device, left=ctx.time_left()),
+                        source=device)]
     th = _thresholds(ctx)
     try:
         exerciser = Exerciser(device, seconds=duration + 6)   # opened now: no permission fails before recording
     except ExerciseError as exc:
-        return [unknown(exc.rule, f"Cannot exercise the disk: {exc.reason}", source=device)]
+        return [unknown(exc.rule, reasons.exercise_error(exc), source=device, notes=[exc.reason])]
     try:
         try:
             idle = _record(ctx, duration, " with the disk idle")
@@ -307,13 +314,13 @@ def _run_exercise(ctx: Context, device: str) -> list[Finding]:
         finally:
             reads = exerciser.stop()
     except CaptureError as exc:
-        return [unknown(exc.rule, exc.reason, source=_device_label(ctx))]
+        return [unknown(exc.rule, reasons.capture_error(exc), source=_device_label(ctx), notes=[exc.reason])]
     label, ev_idle = _label(idle)
     _label_busy, ev_busy = _label(busy)
     for rec in (idle, busy):
         problem = capture_problem(rec.samples, rec.samplerate, th.clip_fraction)
         if problem:
-            return [unknown(problem[0], f"The recording cannot be used: {problem[1]}", source=label)]
+            return [unknown(problem.rule, reasons.problem(problem), source=label, notes=[problem.reason])]
     ctx.checkpoint()
     a_idle = analyse(idle.samples, idle.samplerate, th, with_pictures=False)
     a_busy = analyse(busy.samples, busy.samplerate, th)

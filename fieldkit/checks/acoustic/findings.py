@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import N_, t, tn
+from fieldkit.messages import N_, Msg, MsgList, joined, t, tn
 
 if TYPE_CHECKING:
     from fieldkit.audio.analysis import Analysis
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from fieldkit.checks.acoustic.verdicts import Comparison
 
 NAME = "acoustic"
+#: the subject of the recording's findings (a translatable word: the report shows it to the customer)
+SUBJECT = t("disk sounds")
 TRAIN_VERDICTS = ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks", "clock-like-ticks",
                   "room-clicks")
 
@@ -95,28 +97,28 @@ _TEXT: dict[str, tuple[Status, Advice, Tier | None]] = {
 #: summaries of a train verdict by (present only in part of the recording, among other impulses)
 _TRAIN_SUMMARY: dict[tuple[str, bool, bool], str] = {
     ("click-of-death", False, False):
-        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-           "({per_min}/min), {band}; noise floor {floor} dBFS"),
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period:.2f} s "
+           "({per_min:.0f}/min), {low:.1f}-{high:.1f} kHz; noise floor {floor} dBFS"),
     ("click-of-death", False, True):
-        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-           "({per_min}/min) among irregular typing or seek sounds; noise floor {floor} dBFS"),
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period:.2f} s "
+           "({per_min:.0f}/min) among irregular typing or seek sounds; noise floor {floor} dBFS"),
     ("click-of-death", True, False):
-        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-           "({per_min}/min), heard at {when}; noise floor {floor} dBFS"),
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period:.2f} s "
+           "({per_min:.0f}/min), heard at {when}; noise floor {floor} dBFS"),
     ("click-of-death", True, True):
-        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period} s "
-           "({per_min}/min), heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS"),
+        N_("Regular clicking of a failing hard disk (click of death): {clicks} clicks every {period:.2f} s "
+           "({per_min:.0f}/min), heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", False, False):
-        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
-           "{band}; noise floor {floor} dBFS"),
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period:.2f} s, "
+           "{low:.1f}-{high:.1f} kHz; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", False, True):
-        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s among "
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period:.2f} s among "
            "irregular typing or seek sounds; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", True, False):
-        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period:.2f} s, "
            "heard at {when}; noise floor {floor} dBFS"),
     ("slow-periodic-clicks", True, True):
-        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period} s, "
+        N_("Slow regular clicks, a disk parking its heads or a failing disk: {clicks} clicks every {period:.2f} s, "
            "heard at {when}, among irregular typing or seek sounds; noise floor {floor} dBFS"),
 }
 
@@ -127,45 +129,44 @@ def _summary(a: Analysis, verdict: str, train: ClickTrain | None, extra: Extra) 
     floor = a.noise_floor_dbfs
     if train is not None and verdict in ("click-of-death", "slow-periodic-clicks"):
         if extra.exercise is not None and extra.exercise.source == "drive":
-            return t("Regular clicking of a failing hard disk: {clicks} clicks every {period} s that came with the "
+            return t("Regular clicking of a failing hard disk: {clicks} clicks every {period:.2f} s that came with the "
                      "disk reads and not without them; noise floor {floor} dBFS", clicks=len(train.times_s),
-                     period=f"{train.period_s:.2f}", floor=floor)
+                     period=train.period_s, floor=floor)
         partial = bool(train.segments_s) and _coverage(train, a.duration_s) < 0.9
         among = room_activity(a) == "seek-activity"
-        return t(_TRAIN_SUMMARY[(verdict, partial, among)], clicks=len(train.times_s), period=f"{train.period_s:.2f}",
-                 per_min=f"{60 / train.period_s:.0f}", band=_band_text(train), when=_when(train), floor=floor)
+        return t(_TRAIN_SUMMARY[(verdict, partial, among)], clicks=len(train.times_s), period=train.period_s,
+                 per_min=60 / train.period_s, when=_when(train), floor=floor, **_band(train))
     if train is not None and verdict == "irregular-periodic-clicks":
-        return t("Regular clicks of changing sound (inconclusive): {clicks} clicks every {period} s, {band}; "
-                 "noise floor {floor} dBFS", clicks=len(train.times_s), period=f"{train.period_s:.2f}",
-                 band=_band_text(train), floor=floor)
+        return t("Regular clicks of changing sound (inconclusive): {clicks} clicks every {period:.2f} s, "
+                 "{low:.1f}-{high:.1f} kHz; noise floor {floor} dBFS", clicks=len(train.times_s), period=train.period_s,
+                 floor=floor, **_band(train))
     if train is not None and verdict == "clock-like-ticks":
         return t("Regular ticking once a second, like a clock ({clicks} ticks): by sound alone this cannot be told "
                  "from a failing disk, a second recording is needed; noise floor {floor} dBFS",
                  clicks=len(train.times_s), floor=floor)
     if train is not None and verdict == "room-clicks":
         if extra.exercise is not None:
-            return t("Regular clicks every {period} s come from the room, not from the disk: they were as loud "
-                     "without the disk reads; noise floor {floor} dBFS", period=f"{train.period_s:.2f}", floor=floor)
-        return t("Regular clicks every {period} s come from the room, not from this computer: they were as loud "
-                 "farther away; noise floor {floor} dBFS", period=f"{train.period_s:.2f}", floor=floor)
+            return t("Regular clicks every {period:.2f} s come from the room, not from the disk: they were as loud "
+                     "without the disk reads; noise floor {floor} dBFS", period=train.period_s, floor=floor)
+        return t("Regular clicks every {period:.2f} s come from the room, not from this computer: they were as loud "
+                 "farther away; noise floor {floor} dBFS", period=train.period_s, floor=floor)
     if verdict in ("stall-beeps", "beeps-while-spinning") and a.beeps is not None:
-        template = (N_("Beeping of a hard disk motor that cannot start (stuck spindle): {count} beeps at {freq} Hz "
-                       "every {period} s; noise floor {floor} dBFS") if verdict == "stall-beeps" else
-                    N_("Regular beeping while a disk motor turns (inconclusive): {count} beeps at {freq} Hz every "
-                       "{period} s; noise floor {floor} dBFS"))
-        return t(template, count=a.beeps.count, freq=f"{a.beeps.freq_hz:.0f}", period=f"{a.beeps.period_s:.2f}",
-                 floor=floor)
+        template = (N_("Beeping of a hard disk motor that cannot start (stuck spindle): {count} beeps at {freq:.0f} Hz "
+                       "every {period:.2f} s; noise floor {floor} dBFS") if verdict == "stall-beeps" else
+                    N_("Regular beeping while a disk motor turns (inconclusive): {count} beeps at {freq:.0f} Hz every "
+                       "{period:.2f} s; noise floor {floor} dBFS"))
+        return t(template, count=a.beeps.count, freq=a.beeps.freq_hz, period=a.beeps.period_s, floor=floor)
     if verdict == "bearing-whine" and a.whine is not None:
-        return t("Persistent high whine (worn disk bearing or fan): a tone at {freq} Hz, {prominence} dB above its "
-                 "surroundings; noise floor {floor} dBFS", freq=f"{a.whine.freq_hz:.0f}",
-                 prominence=f"{a.whine.prominence_db:.0f}", floor=floor)
+        return t("Persistent high whine (worn disk bearing or fan): a tone at {freq:.0f} Hz, {prominence:.0f} dB above "
+                 "its surroundings; noise floor {floor} dBFS", freq=a.whine.freq_hz, prominence=a.whine.prominence_db,
+                 floor=floor)
     if verdict == "grinding" and a.grinding is not None:
-        return t("Grinding noise that turns with the disk (possible head contact): noise modulated at {freq} Hz "
-                 "({rpm} rpm); noise floor {floor} dBFS", freq=f"{a.grinding.freq_hz:.0f}",
-                 rpm=f"{a.grinding.freq_hz * 60:.0f}", floor=floor)
+        return t("Grinding noise that turns with the disk (possible head contact): noise modulated at {freq:.0f} Hz "
+                 "({rpm:.0f} rpm); noise floor {floor} dBFS", freq=a.grinding.freq_hz, rpm=a.grinding.freq_hz * 60,
+                 floor=floor)
     if verdict == "seek-activity":
-        return t("Normal disk activity sounds (irregular seek ticks), no failure pattern ({rate} ticks/s); noise "
-                 "floor {floor} dBFS", rate=f"{a.event_rate_hz:.1f}", floor=floor)
+        return t("Normal disk activity sounds (irregular seek ticks), no failure pattern ({rate:.1f} ticks/s); noise "
+                 "floor {floor} dBFS", rate=a.event_rate_hz, floor=floor)
     if verdict == "isolated-clicks":
         return tn("A few isolated clicks, no failure pattern (e.g. head parking, a knock): {n} click; noise floor "
                   "{floor} dBFS", "A few isolated clicks, no failure pattern (e.g. head parking, a knock): {n} clicks; "
@@ -177,13 +178,19 @@ def _coverage(train: ClickTrain, duration_s: float) -> float:
     return sum(b - a for a, b in train.segments_s) / max(duration_s, 1e-9)
 
 
-def _when(train: ClickTrain) -> str:
-    """The stretches with clicks, as times into the recording ("4.1-12.3 s, 20.0-29.5 s")."""
+def _when(train: ClickTrain) -> MsgList:
+    """The stretches with clicks, as times into the recording ("4.1-12.3 s, 20.0-29.5 s"), each a message so the
+    numbers are written the reader's way."""
+    return joined((t("{start:.1f}-{end:.1f} s", start=a, end=b) for a, b in train.segments_s), ", ")
+
+
+def _band(train: ClickTrain) -> dict[str, float]:
+    """The clicks' frequency band in kHz, for ``{low:.1f}-{high:.1f} kHz``."""
+    return {"low": train.band_hz[0] / 1000, "high": train.band_hz[1] / 1000}
+
+
+def _technician_when(train: ClickTrain) -> str:
     return ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in train.segments_s)
-
-
-def _band_text(train: ClickTrain) -> str:
-    return f"{train.band_hz[0] / 1000:.1f}-{train.band_hz[1] / 1000:.1f} kHz"
 
 
 def finding(a: Analysis, verdict: str, th: Thresholds, source: str, evidence: list[Evidence], notes: list[str],
@@ -211,7 +218,7 @@ def finding(a: Analysis, verdict: str, th: Thresholds, source: str, evidence: li
             f"contrast {train.contrast:.2f}, every-k-th-slot ratio {train.subgrid:.2f}, "
             f"SNR {train.snr_db:.1f} dB, band {train.band_hz[0]:.0f}-{train.band_hz[1]:.0f} Hz")
         detail_lines.append(
-            f"active stretches {_when(train) or 'none'}: {train.active_slots} slots, fill {train.active_fill:.2f}, "
+            f"active stretches {_technician_when(train) or 'none'}: {train.active_slots} slots, fill {train.active_fill:.2f}, "
             f"consistency {train.active_consistency:.1f}, chance of the other impulses filling them "
             f"10^{train.chance_log10:.1f}")
         if verdict in TRAIN_VERDICTS:
@@ -231,7 +238,7 @@ def finding(a: Analysis, verdict: str, th: Thresholds, source: str, evidence: li
     metrics = _metrics(a, verdict, th)
     if verdict in TRAIN_VERDICTS:
         metrics += _comparison_metrics(extra)
-    return Finding(check=NAME, subject="disk sounds", status=status, summary=_summary(a, verdict, train, extra),
+    return Finding(check=NAME, subject=SUBJECT, status=status, summary=_summary(a, verdict, train, extra),
                    metrics=metrics, evidence=list(evidence), advice=advice,
                    detail="\n".join(detail_lines), tier=tier, rule=f"acoustic-{verdict}",
                    data={"verdict": verdict, "clicks_s": list(a.train.times_s) if a.train else [],
@@ -290,10 +297,11 @@ def exercise_finding(res: ExerciseResult, clicks_at: list[float], rec_started_s:
                                              "{n} disk reads took over a second while the disk was exercised",
                                              n=len(slow))
     elif res.error:
-        status, summary = Status.UNKNOWN, t("Reading the disk stopped with an error: {error}", error=res.error)
+        # the operating system's words are in the detail: the customer reads that reading stopped
+        status, summary = Status.UNKNOWN, t("Reading the disk stopped with an error before the end of the recording")
     else:
-        status, summary = Status.OK, t("The disk read {mb} MB without a slow read while we listened (slowest "
-                                       "{slowest} ms)", mb=f"{res.bytes_read / 1e6:.0f}", slowest=f"{1000 * slowest:.0f}")
+        status, summary = Status.OK, t("The disk read {mb:.0f} MB without a slow read while we listened (slowest "
+                                       "{slowest:.0f} ms)", mb=res.bytes_read / 1e6, slowest=1000 * slowest)
     advice = Advice() if status is Status.OK else Advice(
         meaning=t("The disk struggles to read some of its data: reads take seconds or fail, which is how a disk with "
                   "weak heads or damaged areas behaves."),
@@ -347,7 +355,10 @@ def _confidence(train: ClickTrain, th: Thresholds) -> float:
 
 def sentence(reason: str) -> str:
     """Capitalise a reason that starts with a plain lower-case word ("the input device ...");
-    never one that starts with a name ("empty.wav: not a WAV file", "hw:1 ...")."""
+    never one that starts with a name ("empty.wav: not a WAV file", "hw:1 ..."), nor a translatable message
+    (its template is written as the sentence it is)."""
+    if isinstance(reason, Msg):
+        return reason
     first, _, rest = reason.partition(" ")
     if rest and first.isascii() and first.isalpha() and first.islower():
         return reason[:1].upper() + reason[1:]
@@ -356,7 +367,9 @@ def sentence(reason: str) -> str:
 
 def unknown(rule: str, reason: str, *, source: str = "", evidence: list[Evidence] | None = None,
              notes: list[str] | None = None) -> Finding:
-    return Finding(check=NAME, subject="disk sounds", status=Status.UNKNOWN, summary=sentence(reason),
+    """An UNKNOWN finding: ``reason`` is the customer's sentence (a translatable message, see :mod:`.reasons`),
+    ``notes`` the technician's words (the measuring code's reason)."""
+    return Finding(check=NAME, subject=SUBJECT, status=Status.UNKNOWN, summary=sentence(reason),
                    evidence=list(evidence or []) + ([Evidence(source=source, excerpt=reason)] if source else []),
                    advice=Advice(meaning=t("We could not listen to the disks, so this check says nothing about them."),
                                  action=t("The technician fixes the microphone problem and records again, or records "

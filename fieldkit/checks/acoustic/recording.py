@@ -19,7 +19,7 @@ from fieldkit.findings import Evidence, Finding, Metric, Status
 from fieldkit.messages import t
 
 if TYPE_CHECKING:
-    from fieldkit.audio.analysis import Analysis
+    from fieldkit.audio.analysis import Analysis, Problem
     from fieldkit.audio.decode import AudioInfo
     from fieldkit.audio.thresholds import Thresholds
     from fieldkit.context import Context
@@ -41,7 +41,7 @@ class Window:
     duration_s: float
     analysis: Analysis | None = None
     verdicts: list[str] = field(default_factory=list)
-    problem: tuple[str, str] | None = None
+    problem: Problem | None = None
 
 
 @dataclass
@@ -142,7 +142,7 @@ def merge(result: FileResult) -> tuple[list[tuple[str, Analysis]], list[str]]:
     """The verdicts of the whole recording, each with the (time-shifted) analysis that shows it,
     and the technician's notes on the windows. Empty when no window could be analysed."""
     usable = [w for w in result.windows if w.analysis is not None]
-    notes = [f"window {clock(w.offset_s)}-{clock(w.offset_s + w.duration_s)} not analysed: {w.problem[1]}"
+    notes = [f"window {clock(w.offset_s)}-{clock(w.offset_s + w.duration_s)} not analysed: {w.problem.reason}"
              for w in result.windows if w.problem is not None]
     if not usable:
         return [], notes
@@ -200,10 +200,10 @@ def narrow_band(info: AudioInfo) -> bool:
 
 def narrow_band_reason(info: AudioInfo) -> str:
     bw = info.bandwidth_hz if info.bandwidth_hz is not None else info.samplerate / 2
-    return t("The recording cannot show disk clicks: only sound up to {bw} kHz reached the analysis ({codec} at "
+    return t("The recording cannot show disk clicks: only sound up to {bw:.1f} kHz reached the analysis ({codec} at "
              "{rate} Hz, like a phone call), and a disk's clicks are mostly between 1 and 8 kHz. Record again with "
              "the phone's voice-memo app in its high-quality setting, or as WAV",
-             bw=f"{bw / 1000:.1f}", codec=info.codec, rate=info.samplerate)
+             bw=bw / 1000, codec=info.codec, rate=info.samplerate)
 
 
 def file_metrics(info: AudioInfo) -> list[Metric]:

@@ -8,16 +8,46 @@ from fieldkit.checks._build import finding_maker
 from fieldkit.checks.lan.plan import Measurements
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import joined, t, tn
+from fieldkit.messages import Msg, joined, t, tn
 
 NAME = "lan"
 _f = finding_maker(NAME)
 
 
-def _speed_text(mbps: int | None) -> str:
+def _vlan_id(vlan: int | None) -> str:
+    """A VLAN number as the name it is: never grouped like a quantity ("VLAN 1020", not "1.020")."""
+    return "?" if vlan is None else str(vlan)
+
+
+def _speed_text(mbps: int | None) -> Msg | str:
+    """A link speed with its unit, the number in the reader's notation ("2,5 Gb/s"; Russian writes the unit
+    its own way)."""
     if mbps is None:
         return "?"
-    return f"{mbps / 1000:g} Gb/s" if mbps >= 1000 else f"{mbps} Mb/s"
+    return t("{speed} Gb/s", speed=_number(mbps / 1000)) if mbps >= 1000 else t("{speed} Mb/s", speed=mbps)
+
+
+def _number(value: float) -> int | float:
+    """A measured value for a sentence: a whole number reads without ".0"; the report writes the rest in the
+    reader's notation ("0,4 s")."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _counter_text(key: str, n: int) -> Msg | str:
+    """How much one error counter of the link grew, in words."""
+    if key == "rx_errors":
+        return tn("{n} receive error", "{n} receive errors", n=n)
+    if key == "tx_errors":
+        return tn("{n} send error", "{n} send errors", n=n)
+    if key == "rx_dropped":
+        return tn("{n} incoming frame dropped", "{n} incoming frames dropped", n=n)
+    if key == "tx_dropped":
+        return tn("{n} outgoing frame dropped", "{n} outgoing frames dropped", n=n)
+    if key == "rx_crc_errors":
+        return tn("{n} damaged frame (checksum error)", "{n} damaged frames (checksum errors)", n=n)
+    if key == "collisions":
+        return tn("{n} collision", "{n} collisions", n=n)
+    return f"{key} +{n}"   # a counter of a newer kernel: its name, as the technician knows it
 
 
 def findings_for(m: Measurements, **options: Any) -> list[Finding]:
@@ -42,7 +72,7 @@ def findings(ctx: Context, m: Measurements) -> list[Finding]:
     if not m.wired and not m.wifi and not m.missing:
         if m.skipped_ports:
             names = ", ".join(i.interface for i in m.skipped_ports)
-            out.append(_f("wired network", Status.UNKNOWN,
+            out.append(_f(t("wired network"), Status.UNKNOWN,
                           tn("No network cable is plugged into the wired port ({names})",
                              "No network cable is plugged into any of the {n} wired ports ({names})",
                              n=len(m.skipped_ports), names=names),
@@ -51,7 +81,7 @@ def findings(ctx: Context, m: Measurements) -> list[Finding]:
                                  "--interface to have it judged (no link is then CRITICAL).",
                           advice=Advice(meaning=t("The wired network could not be tested because no cable is connected."))))
         else:
-            out.append(_f("wired network", Status.UNKNOWN, t("This computer has no wired or Wi-Fi network port to test"),
+            out.append(_f(t("wired network"), Status.UNKNOWN, t("This computer has no wired or Wi-Fi network port to test"),
                           rule="lan-no-interface"))
     for info in m.wired:
         name = info.interface
@@ -60,7 +90,7 @@ def findings(ctx: Context, m: Measurements) -> list[Finding]:
         if info.carrier is False:
             continue
         if m.raw_error and (ctx.option("discovery") or ctx.option("dhcp") or ctx.option("arp")):
-            out.append(_f(f"{name} switch, DHCP and addresses", Status.UNKNOWN,
+            out.append(_f(t("{interface} switch, DHCP and addresses", interface=name), Status.UNKNOWN,
                           t("The switch port, DHCP and duplicate-address tests need administrator rights"),
                           rule="lan-no-raw-socket",
                           detail=f"{m.raw_error}. Run as root, or grant the capability: "
@@ -83,7 +113,7 @@ def _link(ctx: Context, m: Measurements, info: Any) -> Finding:
     from fieldkit.net.lan.link import counter_growth
 
     name = info.interface
-    subject = f"{name} link"
+    subject = t("{interface} link", interface=name)
     evidence = [Evidence(source=info.source, excerpt=f"carrier={info.carrier} operstate={info.operstate} "
                                                      f"speed={info.speed_mbps} duplex={info.duplex} "
                                                      f"autoneg={info.autoneg} counters={info.counters}")]
@@ -124,11 +154,12 @@ def _link(ctx: Context, m: Measurements, info: Any) -> Finding:
     # A dropped frame now and then is normal (a full queue, a frame for a protocol nobody runs);
     # errors (CRC, frame, collisions) are not.
     if errors or drops / m.elapsed_s >= float(ctx.option("drops_warn_per_s")):
-        rates = ", ".join(f"{k} +{v} in {m.elapsed_s:.1f} s" for k, v in sorted(growth.items()))
-        return _f(subject, Status.WARNING, t("Network errors on {name} grew during the test ({rates})", name=name,
-                                             rates=rates),
+        rates = joined((_counter_text(k, v) for k, v in sorted(growth.items())), ", ")
+        return _f(subject, Status.WARNING, t("Network errors on {name} grew during the test ({rates} in {seconds} s)",
+                                             name=name, seconds=_number(round(m.elapsed_s, 1)), rates=rates),
                   rule="lan-errors-growing", tier=Tier.ON_SITE, metrics=metrics, evidence=evidence, data=data,
-                  detail="Counters from /sys/class/net/IF/statistics at the start and end of the check.",
+                  detail="Counters from /sys/class/net/IF/statistics at the start and end of the check: "
+                         + ", ".join(f"{k} +{v}" for k, v in sorted(growth.items())) + f" in {m.elapsed_s:.1f} s.",
                   advice=Advice(meaning=t("Data is being damaged or dropped on the cable or at the switch."),
                                 action=t("Replace the patch cable and try another switch port; if errors continue, "
                                          "the socket cabling needs testing.")))
@@ -154,24 +185,25 @@ def _link(ctx: Context, m: Measurements, info: Any) -> Finding:
                   advice=Advice(meaning=t("The network connection is slower than it should be."),
                                 action=t("Replace the patch cable; if it stays slow, have the wall socket and its "
                                          "cabling tested.")))
-    return _f(subject, Status.OK, t("Network link on {name}: {speed}, {duplex} duplex", name=name, speed=speed,
-                                    duplex=info.duplex or "unknown"),
+    summary = (t("Network link on {name}: {speed}, full duplex", name=name, speed=speed) if info.duplex == "full"
+               else t("Network link on {name}: {speed}, duplex unknown", name=name, speed=speed))
+    return _f(subject, Status.OK, summary,
               rule="lan-link-ok", metrics=metrics, evidence=evidence, data=data)
 
 
 # ---------------------------------------------------------------------------- LLDP / CDP
 def _discovery(ctx: Context, name: str, result: Any) -> Finding:
-    subject = f"{name} switch port"
+    subject = t("{interface} switch port", interface=name)
     if isinstance(result, Exception):
-        return _f(subject, Status.UNKNOWN, t("Listening for the switch failed: {error}", error=str(result)),
-                  rule="lan-discovery-error")
+        return _f(subject, Status.UNKNOWN, t("Listening for the switch failed"), rule="lan-discovery-error",
+                  detail=f"{type(result).__name__}: {result}")
     if result.error:
         return _f(subject, Status.UNKNOWN, t("Could not listen for the switch on {name}", name=name),
                   rule="lan-discovery-error", detail=result.error)
     if not result.neighbors:
         return _f(subject, Status.UNKNOWN,
                   t("No LLDP or CDP frames in {seconds} s (unmanaged switch, or disabled)",
-                    seconds=f"{round(result.listened_s, 1):g}"),
+                    seconds=_number(round(result.listened_s, 1))),
                   rule="lan-no-neighbor",
                   detail=f"Listened {result.listened_s:g} s on {name}. LLDP is sent every 30 s by default, CDP every "
                          "60 s: a longer listen_s can still hear a slow switch.",
@@ -208,40 +240,46 @@ def _discovery(ctx: Context, name: str, result: Any) -> Finding:
     if expect_voice and voice != expect_voice:
         return _f(subject, Status.WARNING,
                   t("This socket's voice VLAN is {voice}, the phones expect VLAN {expected}",
-                    voice=voice if voice is not None else "not set", expected=expect_voice),
+                    voice=_vlan_id(voice), expected=_vlan_id(expect_voice)) if voice is not None else
+                  t("This socket has no voice VLAN, the phones expect VLAN {expected}",
+                    expected=_vlan_id(expect_voice)),
                   rule="lan-voice-vlan-mismatch", tier=Tier.ON_SITE, metrics=metrics, data=data,
                   detail="\n".join(detail_lines),
                   advice=Advice(meaning=t("Phones plugged into this socket will not reach the phone system."),
                                 action=t("Ask whoever manages the switch to set voice VLAN {expected} on port {port} "
-                                         "of {switch}.", expected=expect_voice, port=port_name, switch=switch or "?")))
+                                         "of {switch}.", expected=_vlan_id(expect_voice), port=port_name,
+                                         switch=switch or "?")))
     if expect_vlan and vlan is not None and vlan != expect_vlan:   # a switch that does not say proves nothing
         return _f(subject, Status.WARNING,
-                  t("This socket is on VLAN {vlan}, expected VLAN {expected}", vlan=vlan, expected=expect_vlan),
+                  t("This socket is on VLAN {vlan}, expected VLAN {expected}", vlan=_vlan_id(vlan),
+                    expected=_vlan_id(expect_vlan)),
                   rule="lan-vlan-mismatch", tier=Tier.ON_SITE, metrics=metrics, data=data,
                   detail="\n".join(detail_lines),
                   advice=Advice(meaning=t("Devices on this socket land in the wrong network and may not reach "
                                           "their servers."),
                                 action=t("Ask whoever manages the switch to change port {port} of {switch} to VLAN "
-                                         "{expected}.", port=port_name, switch=switch or "?", expected=expect_vlan)))
+                                         "{expected}.", port=port_name, switch=switch or "?",
+                                         expected=_vlan_id(expect_vlan))))
     summary = t("Connected to port {port} of switch {switch}", port=port_name, switch=switch or "?")
     if vlan is not None and voice is not None:
         summary = t("Connected to port {port} of switch {switch}, VLAN {vlan}, voice VLAN {voice}", port=port_name,
-                    switch=switch or "?", vlan=vlan, voice=voice)
+                    switch=switch or "?", vlan=_vlan_id(vlan), voice=_vlan_id(voice))
     elif voice is not None:
         summary = t("Connected to port {port} of switch {switch}, voice VLAN {voice}", port=port_name,
-                    switch=switch or "?", voice=voice)
+                    switch=switch or "?", voice=_vlan_id(voice))
     elif vlan is not None:
         summary = t("Connected to port {port} of switch {switch}, VLAN {vlan}", port=port_name, switch=switch or "?",
-                    vlan=vlan)
+                    vlan=_vlan_id(vlan))
     return _f(subject, Status.OK, summary, rule="lan-neighbor", metrics=metrics, data=data,
               detail="\n".join(detail_lines))
 
 
 # ---------------------------------------------------------------------------- DHCP
 def _dhcp(ctx: Context, m: Measurements, name: str, result: Any) -> Finding:
-    subject = f"{name} DHCP"
+    subject = t("{interface} DHCP", interface=name)
     if isinstance(result, Exception):
-        return _f(subject, Status.UNKNOWN, t("The DHCP test failed: {error}", error=str(result)), rule="lan-dhcp-error")
+        return _f(subject, Status.UNKNOWN, t("The DHCP test failed"), rule="lan-dhcp-error",
+                  detail=f"{type(result).__name__}: {result}")
     if result.error:
         return _f(subject, Status.UNKNOWN, t("The DHCP test could not run on {name}", name=name),
                   rule="lan-dhcp-error", detail=result.error)
@@ -262,7 +300,8 @@ def _dhcp(ctx: Context, m: Measurements, name: str, result: Any) -> Finding:
         metrics.append(Metric("ack_time", result.ack_ms, "ms", min=0))
     detail = "\n".join(lines)
     if not result.offers:
-        return _f(subject, Status.CRITICAL, t("No DHCP server answered within {seconds} s", seconds=f"{result.window_s:g}"),
+        return _f(subject, Status.CRITICAL, t("No DHCP server answered within {seconds} s",
+                                              seconds=_number(result.window_s)),
                   rule="lan-dhcp-no-offer", tier=Tier.ON_SITE, metrics=metrics, detail=detail,
                   advice=Advice(meaning=t("Devices plugged into this network cannot get an address and will not "
                                           "work (phones, new computers)."),
@@ -308,7 +347,7 @@ def _dhcp(ctx: Context, m: Measurements, name: str, result: Any) -> Finding:
                                              server=result.nak_from),
                   rule="lan-dhcp-nak", tier=Tier.ENGINEERING, metrics=metrics, detail=detail, data=data)
     return _f(subject, Status.OK, t("DHCP server {server} answered in {ms} ms and offers {address}",
-                                    server=first.server, ms=f"{first.after_ms:g}", address=first.address),
+                                    server=first.server, ms=_number(first.after_ms), address=first.address),
               rule="lan-dhcp-ok", metrics=metrics, detail=detail, data=data)
 
 
@@ -322,14 +361,14 @@ def _one_per_server(offers: list[Any]) -> list[Any]:
 # ---------------------------------------------------------------------------- ARP
 def _arp(name: str, result: Any) -> list[Finding]:
     if isinstance(result, Exception):
-        return [_f(f"{name} addresses", Status.UNKNOWN, t("The duplicate-address test failed: {error}",
-                                                          error=str(result)), rule="lan-arp-error")]
+        return [_f(t("{interface} addresses", interface=name), Status.UNKNOWN, t("The duplicate-address test failed"),
+                   rule="lan-arp-error", detail=f"{type(result).__name__}: {result}")]
     if result.error:
-        return [_f(f"{name} addresses", Status.UNKNOWN, t("The duplicate-address test could not run on {name}",
+        return [_f(t("{interface} addresses", interface=name), Status.UNKNOWN, t("The duplicate-address test could not run on {name}",
                                                           name=name), rule="lan-arp-error", detail=result.error)]
     out = []
     for item in result.addresses:
-        subject = f"{name} address {item.address}"
+        subject = t("{interface} address {address}", interface=name, address=item.address)
         detail = (f"RFC 5227 ARP probe (sender 0.0.0.0) for {item.address} from {result.own_mac}, "
                   f"answers collected for {result.wait_s:g} s")
         if item.others:
@@ -350,7 +389,7 @@ def _arp(name: str, result: Any) -> list[Finding]:
                           rule="lan-address-unique", detail=detail,
                           metrics=[Metric("other_macs", 0, crit=0, min=0)]))
     if result.gateway:
-        subject = f"{name} gateway {result.gateway}"
+        subject = t("{interface} gateway {gateway}", interface=name, gateway=result.gateway)
         macs = result.gateway_macs
         metrics = [Metric("gateway_macs", len(macs), warn=1, min=0)]
         if result.gateway_ms is not None:
@@ -381,11 +420,14 @@ def _arp(name: str, result: Any) -> list[Finding]:
 
 
 # ---------------------------------------------------------------------------- Wi-Fi
+#: the band's frequency as a number, so the report writes "2,4 GHz" where the reader writes a decimal comma
+_BAND_GHZ: dict[str, int | float] = {"2.4 GHz": 2.4, "5 GHz": 5, "6 GHz": 6}
+
 def _wifi(ctx: Context, result: Any) -> Finding:
     from fieldkit.net.lan.wifi import overlapping
 
     name = result.interface
-    subject = f"{name} Wi-Fi"
+    subject = t("{interface} Wi-Fi", interface=name)
     evidence = [Evidence(command=argv, exit_code=rc, excerpt=text) for argv, rc, text in result.evidence]
     if result.error:
         return _f(subject, Status.UNKNOWN, t("The Wi-Fi connection could not be read"), rule="lan-wifi-error",
@@ -412,7 +454,7 @@ def _wifi(ctx: Context, result: Any) -> Finding:
         return _f(subject, Status.UNKNOWN, t("Connected to Wi-Fi {ssid}, but the signal strength could not be read",
                                              ssid=link.ssid or "?"),
                   rule="lan-wifi-no-signal", metrics=metrics, detail=detail, evidence=evidence, data=data)
-    signal = f"{link.signal_dbm:g}"
+    signal = _number(link.signal_dbm)
     advice = Advice(meaning=t("The Wi-Fi signal here is weak: calls may break up and connections drop."),
                     action=t("Move closer to the access point, or add an access point near this desk; use a cable "
                              "for phones and computers that do not move."),
@@ -427,7 +469,10 @@ def _wifi(ctx: Context, result: Any) -> Finding:
                                              ssid=link.ssid or "?", signal=signal),
                   rule="lan-wifi-signal", tier=Tier.ON_SITE, metrics=metrics, detail=detail, evidence=evidence,
                   data=data, advice=advice)
-    return _f(subject, Status.OK, t("Wi-Fi {ssid}: signal {signal} dBm on channel {channel} ({band})",
-                                    ssid=link.ssid or "?", signal=signal, channel=link.channel or "?",
-                                    band=link.band or "?"),
+    ghz = _BAND_GHZ.get(link.band or "")
+    summary = (t("Wi-Fi {ssid}: signal {signal} dBm on channel {channel} ({band} GHz)", ssid=link.ssid or "?",
+                 signal=signal, channel=link.channel or "?", band=ghz) if ghz is not None else
+               t("Wi-Fi {ssid}: signal {signal} dBm on channel {channel}", ssid=link.ssid or "?", signal=signal,
+                 channel=link.channel or "?"))
+    return _f(subject, Status.OK, summary,
               rule="lan-wifi-ok", metrics=metrics, detail=detail, evidence=evidence, data=data)

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from fieldkit.checks._build import finding_maker
 from fieldkit.context import Context
 from fieldkit.findings import Finding, Status
+from fieldkit.messages import t
 from fieldkit.options import Option, join_hostport, split_hostport
 
 NAME = "network"
@@ -72,7 +73,7 @@ def run(ctx: Context) -> list[Finding]:
     findings = plan.local_findings()
     findings += plan.run_probes()
     if not findings:
-        findings.append(_f("network", Status.UNKNOWN, "Nothing to test: no targets, URLs or resolvers configured",
+        findings.append(_f("network", Status.UNKNOWN, t("Nothing to test: no targets, URLs or resolvers configured"),
                            rule="nothing-configured",
                            detail="Enable local/gateway/dns or give --target, --url, --traceroute or --pmtu."))
     return findings

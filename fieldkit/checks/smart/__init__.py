@@ -15,6 +15,7 @@ from typing import Any
 
 from fieldkit.context import Context
 from fieldkit.findings import Evidence, Finding
+from fieldkit.messages import N_
 from fieldkit.options import Option
 
 NAME = "smart"
@@ -64,8 +65,10 @@ def run(ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
     try:
         overrides = collect.parse_type_overrides(ctx.option("device_types", []))
-    except ValueError as exc:
-        return [fault_finding(collect.Fault("bad-option", "smart", str(exc)))]
+    except collect.BadTypeOverride as exc:
+        return [fault_finding(collect.Fault("bad-option", "smart", N_("device_types entry {entry} is not DEVICE=TYPE "
+                                                                      "(e.g. /dev/sdb=sat)"), str(exc),
+                                            params={"entry": repr(exc.entry)}))]
     baselines, problems = baseline_mod.load_baselines(ctx)
     findings += [fault_finding(p) for p in problems]
     files = ctx.option("from_file", [])
@@ -74,8 +77,8 @@ def run(ctx: Context) -> list[Finding]:
         if not ctx.option("device"):
             if ctx.option("selftest"):
                 findings.append(fault_finding(collect.Fault(
-                    "bad-option", "smart self-test", "self-tests need a live drive: none was started for the "
-                    "captures (add --device DEV to test a drive of this machine)")))
+                    "bad-option", "smart self-test", N_("self-tests need a live drive: none was started for the "
+                                                        "captures (add --device DEV to test a drive of this machine)"))))
             return findings
     findings += _live(ctx, overrides, baselines)
     return findings
@@ -83,9 +86,10 @@ def run(ctx: Context) -> list[Finding]:
 
 # ------------------------------------------------------------------------------ captures
 
-def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None]]:
-    """Expand folders; a missing path becomes (path, reason)."""
-    out: list[tuple[Path, str | None]] = []
+def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None, str]]:
+    """Expand folders; a missing path becomes (path, reason, detail), the reason a template (N_) with
+    ``{path}``, the detail the operating system's words."""
+    out: list[tuple[Path, str | None, str]] = []
     for item in raw:
         path = Path(item).expanduser()
         if path.is_dir():
@@ -93,15 +97,16 @@ def _capture_paths(raw: list[str]) -> list[tuple[Path, str | None]]:
                 entries = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
                                  and not p.name.lower().startswith(_NOT_CAPTURES) and p.suffix.lower() != ".md")
             except OSError as exc:  # a folder without read permission is bad input like an unreadable file
-                out.append((path, f"unreadable: {exc.strerror or exc}"))
+                out.append((path, N_("capture folder {path} cannot be read"),
+                            f"{path}: unreadable: {exc.strerror or exc}"))
                 continue
             if not entries:
-                out.append((path, "folder contains no capture files"))
-            out += [(p, None) for p in entries]
+                out.append((path, N_("capture folder {path} contains no capture files"), ""))
+            out += [(p, None, "") for p in entries]
         elif path.is_file():
-            out.append((path, None))
+            out.append((path, None, ""))
         else:
-            out.append((path, "no such file or folder"))
+            out.append((path, N_("capture {path}: no such file or folder"), ""))
     return out
 
 
@@ -113,30 +118,33 @@ def _from_files(ctx: Context, raw: list[str], baselines: dict[str, dict[str, Any
     from fieldkit.smart.model import ParseError
 
     findings: list[Finding] = []
-    for path, problem in _capture_paths(raw):
+    for path, problem, said in _capture_paths(raw):
         ctx.checkpoint()
         source = str(path)
         if problem:
-            findings.append(fault_finding(collect.Fault("bad-input", source, f"capture {source}: {problem}")))
+            findings.append(fault_finding(collect.Fault("bad-input", source, problem, said, params={"path": source})))
             continue
         try:
             data = path.read_bytes()
         except OSError as exc:
-            findings.append(fault_finding(collect.Fault("bad-input", source,
-                                                         f"capture {source} unreadable: {exc.strerror}")))
+            findings.append(fault_finding(collect.Fault("bad-input", source, N_("capture {path} cannot be read"),
+                                                         f"capture {source} unreadable: {exc.strerror}",
+                                                         params={"path": source})))
             continue
         try:
             drive = read_capture(decode(data), source)
         except ParseError as exc:
             findings.append(fault_finding(collect.Fault(
-                "garbled", source, str(exc), evidence=[Evidence(excerpt=decode(data[:600]), source=source)])))
+                "garbled", source, N_("capture {path} is not smartctl output fieldkit can read"), str(exc),
+                evidence=[Evidence(excerpt=decode(data[:600]), source=source)], params={"path": source})))
             continue
         drive.source = source
         ev = [Evidence(command=drive.argv, exit_code=drive.exit_status, excerpt=drive.excerpt, source=source)]
         if not drive.has_health_data:
             fault = collect.classify_no_data(drive, True, ev)
             fault.subject = f"{source}" + (f" ({drive.device})" if drive.device else "")
-            fault.message = f"capture holds no health data: {fault.message}"
+            fault.params = {"why": (fault.message, fault.params)}
+            fault.message = N_("capture holds no health data: {why}")
             cause, fault.kind = fault.kind, "capture-no-data"   # the fix is a new capture, not this machine
             finding = fault_finding(fault)
             finding.data["cause"] = cause
@@ -157,8 +165,8 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
     if smartctl is None:
         where = ctx.env.environ.get("FIELDKIT_SMARTCTL")
         return [fault_finding(collect.Fault(
-            "no-smartctl", "smart", "smartctl is not installed (package smartmontools)" if not where
-            else f"FIELDKIT_SMARTCTL={where} does not exist"))]
+            "no-smartctl", "smart", N_("smartctl is not installed (package smartmontools)") if not where
+            else N_("FIELDKIT_SMARTCTL={where} does not exist"), params={"where": where} if where else {}))]
     timeout = float(ctx.option("command_timeout_s", 45.0))
     use_json, _version = collect.speaks_json(ctx, smartctl, timeout)
     device = ctx.option("device")
@@ -179,8 +187,8 @@ def _live(ctx: Context, overrides: dict[str, str], baselines: dict[str, dict[str
         if outcome.drive is None:
             if outcome.fault.kind == "raid-volume" and passthrough:
                 # The RAID volume itself has no SMART; its member disks are read through the controller.
-                skipped.append(collect.Skipped(cand.device, "RAID volume; member disks read via "
-                                               + ", ".join(sorted(passthrough))))
+                skipped.append(collect.Skipped(cand.device, N_("RAID volume; member disks read via {how}"),
+                                               {"how": ", ".join(sorted(passthrough))}))
                 continue
             findings.append(fault_finding(outcome.fault))
             continue

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldkit.checks.smart import advice, families, rules
 from fieldkit.findings import Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import Msg, t, tn
+from fieldkit.messages import N_, Msg, joined, t, tn
 from fieldkit.smart.counters import counters as read_counters
 from fieldkit.smart.model import decode_exit_status
 
@@ -175,27 +175,76 @@ def _metrics(drive: "Drive", counts: dict[str, Any], th: rules.Thresholds) -> li
     return out
 
 
+def _said(template: str, params: dict[str, Any]) -> Msg:
+    """A template the measuring code named (``N_``) as the customer's sentence; a ``(template, params)``
+    parameter is a sentence of its own."""
+    return t(template, **{k: _said(*v) if isinstance(v, tuple) else v for k, v in params.items()})
+
+
+#: subjects of faults that are not a drive, as the customer reads them (a drive's path is shown as it is)
+_FAULT_SUBJECTS = {"smart baseline": N_("comparison with earlier scans"), "smart self-test": N_("disk self-test"),
+                   "smartctl --scan-open": N_("list of disks")}
+
+
 def fault_finding(fault: "Fault") -> Finding:
     status = Status.UNKNOWN
-    summary = (t("skipped: {why}", why=fault.message) if fault.kind == "standby"
-               else t("cannot check: {why}", why=fault.message))
-    return Finding(NAME, fault.subject, status, summary, evidence=list(fault.evidence),
-                   advice=advice.fault_advice(fault.kind), detail=fault.detail or fault.message,
+    why = _said(fault.message, fault.params)
+    subject = t(_FAULT_SUBJECTS[fault.subject]) if fault.subject in _FAULT_SUBJECTS else fault.subject
+    summary = t("skipped: {why}", why=why) if fault.kind == "standby" else t("cannot check: {why}", why=why)
+    return Finding(NAME, subject, status, summary, evidence=list(fault.evidence),
+                   advice=advice.fault_advice(fault.kind), detail=fault.detail or fault.text,
                    tier=advice.tier_for(status, fault.kind), rule=f"fault-{fault.kind}",
                    data={"fault": fault.kind, "skipped": fault.kind == "standby"})
 
 
 def skipped_finding(skipped: list["Skipped"], checked: int) -> Finding:
-    listing = "; ".join(f"{s.device}: {s.reason}" for s in skipped)
-    data = {"skipped": [{"device": s.device, "reason": s.reason} for s in skipped]}
+    listing = joined(t("{device}: {reason}", device=s.device, reason=_said(s.reason, s.params)) for s in skipped)
+    data = {"skipped": [{"device": s.device, "reason": s.text} for s in skipped]}
     if checked == 0:
-        reason = listing or "smartctl --scan-open found no device and /sys/block lists no disk"
+        reason = listing if skipped else t("smartctl --scan-open found no device and /sys/block lists no disk")
         return Finding(NAME, "smart", Status.UNKNOWN, t("no SMART-capable drives found: {why}", why=reason),
-                       advice=advice.fault_advice("no-drives"), detail=reason, rule="no-drives", data=data)
+                       advice=advice.fault_advice("no-drives"), detail=str(reason), rule="no-drives", data=data)
     return Finding(NAME, "smart", Status.OK,
                    tn("skipped {n} device without SMART: {listing}", "skipped {n} devices without SMART: {listing}",
                       n=len(skipped), listing=listing),
-                   detail=listing, rule="skipped-devices", data=data)
+                   detail=str(listing), rule="skipped-devices", data=data)
+
+
+#: the customer's sentence for a self-test session, by (state, kind): whole sentences, because "short" and
+#: "extended" change the words around them in other languages; smartctl's own words stay in the detail
+_SELFTEST: dict[tuple[str, str], str] = {
+    ("passed", "short"): N_("short self-test passed: the drive found no fault"),
+    ("passed", "long"): N_("extended self-test passed: the drive read its whole surface without a fault"),
+    ("failed", "short"): N_("failing: the short self-test failed (the drive could not read part of its surface)"),
+    ("failed", "long"): N_("failing: the extended self-test failed (the drive could not read part of its surface)"),
+    ("running", "short"): N_("short self-test still running when fieldkit stopped waiting; the drive finishes it "
+                             "by itself, scan again later for the result"),
+    ("running", "long"): N_("extended self-test still running when fieldkit stopped waiting; the drive finishes it "
+                            "by itself, scan again later for the result"),
+    ("aborted", "short"): N_("short self-test was interrupted before it finished"),
+    ("aborted", "long"): N_("extended self-test was interrupted before it finished"),
+    ("unsupported", "short"): N_("the drive does not support the short self-test"),
+    ("unsupported", "long"): N_("the drive does not support the extended self-test"),
+    ("timeout", "short"): N_("smartctl hung while running the short self-test"),
+    ("timeout", "long"): N_("smartctl hung while running the extended self-test"),
+    ("error", "short"): N_("the short self-test could not be run"),
+    ("error", "long"): N_("the extended self-test could not be run"),
+}
+#: a running test whose progress is known
+_SELFTEST_PROGRESS = {
+    "short": N_("short self-test still running when fieldkit stopped waiting ({pct}% done); the drive finishes it "
+                "by itself, scan again later for the result"),
+    "long": N_("extended self-test still running when fieldkit stopped waiting ({pct}% done); the drive finishes "
+               "it by itself, scan again later for the result"),
+}
+
+
+def _selftest_summary(state: str, kind: str, progress: int | None) -> Msg:
+    kind = kind if kind in ("short", "long") else "short"
+    if state == "running" and progress is not None:
+        return t(_SELFTEST_PROGRESS[kind], pct=progress)
+    template = _SELFTEST.get((state, kind))
+    return t(template) if template else t("self-test state {state}", state=state)
 
 
 def selftest_finding(session: "Session", kind: str, calls: list[Evidence]) -> Finding:
@@ -207,24 +256,12 @@ def selftest_finding(session: "Session", kind: str, calls: list[Evidence]) -> Fi
     data = {"drive": s.drive.identity(), "selftest": {"kind": kind, "state": s.state, "message": s.message,
                                                       "progress_pct": s.progress}}
     detail = f"self-test {kind}{how}: {s.message}"
+    summary = _selftest_summary(s.state, kind, s.progress)
     if s.state == "passed":
-        return Finding(NAME, subject, Status.OK, t("{kind} self-test passed: {result}", kind=kind, result=s.message),
-                       evidence=evidence, advice=advice.ADVICE["ok"], detail=detail, rule="selftest-passed", data=data)
+        return Finding(NAME, subject, Status.OK, summary, evidence=evidence, advice=advice.ADVICE["ok"],
+                       detail=detail, rule="selftest-passed", data=data)
     if s.state == "failed":
-        return Finding(NAME, subject, Status.CRITICAL,
-                       t("failing: the {kind} self-test failed ({result})", kind=kind, result=s.message),
-                       evidence=evidence, advice=advice.ADVICE["selftest"], tier=Tier.HARDWARE,
-                       detail=detail, rule="selftest-failed", data=data)
-    progress = f" ({s.progress}% done)" if s.progress is not None else ""
-    words = {
-        "running": t("{kind} self-test still running when fieldkit stopped waiting{progress}; the drive finishes it "
-                     "by itself, scan again later for the result", kind=kind, progress=progress),
-        "aborted": t("{kind} self-test was aborted ({result})", kind=kind, result=s.message),
-        "unsupported": t("the drive does not support the {kind} self-test ({result})", kind=kind, result=s.message),
-        "timeout": t("smartctl hung while running the {kind} self-test ({result})", kind=kind, result=s.message),
-        "error": t("the {kind} self-test could not be run ({result})", kind=kind, result=s.message),
-    }
-    return Finding(NAME, subject, Status.UNKNOWN,
-                   words.get(s.state, t("self-test state {state}", state=s.state)),
-                   evidence=evidence, advice=advice.fault_advice("no-data"), detail=detail,
-                   rule=f"selftest-{s.state}", data=data)
+        return Finding(NAME, subject, Status.CRITICAL, summary, evidence=evidence, advice=advice.ADVICE["selftest"],
+                       tier=Tier.HARDWARE, detail=detail, rule="selftest-failed", data=data)
+    return Finding(NAME, subject, Status.UNKNOWN, summary, evidence=evidence, advice=advice.fault_advice("no-data"),
+                   detail=detail, rule=f"selftest-{s.state}", data=data)

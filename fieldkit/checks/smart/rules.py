@@ -20,7 +20,7 @@ from typing import Any
 
 from fieldkit.checks.smart import families
 from fieldkit.findings import Status
-from fieldkit.messages import t, tn
+from fieldkit.messages import N_, day, t, tn
 from fieldkit.smart.counters import (PHY_CRC_EVENTS, counter, counters, errors_within, is_bogus,
                                      phy_crc_errors)
 from fieldkit.smart.model import Attribute, Drive, decode_exit_status
@@ -72,7 +72,8 @@ class Reason:
     why: str = ""         # why it matters, for the technician
 
 
-# NVMe critical warning bits (NVMe base spec 2.0, SMART / Health Information log, byte 0).
+# NVMe critical warning bits (NVMe base spec 2.0, SMART / Health Information log, byte 0): the spec's
+# words for the technician, and what each means for the customer (a translatable phrase).
 NVME_CRITICAL_BITS = {
     0: "available spare below threshold",
     1: "temperature above or below the allowed range",
@@ -80,6 +81,14 @@ NVME_CRITICAL_BITS = {
     3: "media placed in read-only mode",
     4: "volatile memory backup device failed",
     5: "persistent memory region read-only or unreliable",
+}
+NVME_CRITICAL_WORDS = {
+    0: N_("its reserve of spare blocks is below the safe level"),
+    1: N_("its temperature is outside the allowed range"),
+    2: N_("it is no longer reliable (data errors or wear)"),
+    3: N_("it has switched itself to read-only"),
+    4: N_("the part that protects data in a power cut has failed"),
+    5: N_("part of its memory is read-only or unreliable"),
 }
 
 _SRC_BB = "Backblaze SMART stats 2014/2016"
@@ -353,7 +362,7 @@ def _nvme_rules(drive: Drive, th: Thresholds) -> list[Reason]:
             # smartmontools #537: firmware sets bit 2 when the rated endurance is used up.
             status, kind = Status.WARNING, "wear"
         out.append(Reason(status, f"nvme-critical-warning-bit{bit}", t("the drive raised its critical warning: {what}",
-                                                                     what=words),
+                                                                     what=t(NVME_CRITICAL_WORDS[bit])),
                           f"critical_warning=0x{warning:02X}, bit {bit} set ({words})", kind,
                           "NVMe base spec, SMART/Health log byte 0", ("NVMe critical_warning",),
                           "the controller's own alarm bit"))
@@ -572,14 +581,29 @@ def _error_log(drive: Drive) -> list[Reason]:
 
 
 # Growth: an increase in reallocated, pending, uncorrectable or media errors is flagged even
-# when the absolute numbers are small (smartd -R 5!, -C 197+, -U 198+).
+# when the absolute numbers are small (smartd -R 5!, -C 197+, -U 198+). The counters' names
+# are translatable words of the customer's sentence (N_).
 _GROWTH_CRITICAL = {
-    "reallocated": "reallocated sectors", "pending": "pending sectors", "uncorrectable": "offline-uncorrectable sectors",
-    "reported_uncorrect": "reported uncorrectable errors", "media_errors": "NVMe media errors",
-    "grown_defects": "SCSI grown defects", "scsi_uncorrected": "SCSI uncorrected errors",
+    "reallocated": N_("reallocated sectors"), "pending": N_("pending sectors"),
+    "uncorrectable": N_("offline-uncorrectable sectors"), "reported_uncorrect": N_("reported uncorrectable errors"),
+    "media_errors": N_("NVMe media errors"), "grown_defects": N_("SCSI grown defects"),
+    "scsi_uncorrected": N_("SCSI uncorrected errors"),
 }
-_GROWTH_WARNING = {"crc_errors": "interface CRC errors", "ata_error_count": "ATA error-log entries",
-                   "spin_retries": "spin retries", "soft_read_errors": "soft read errors"}
+_GROWTH_WARNING = {"crc_errors": N_("interface CRC errors"), "ata_error_count": N_("ATA error-log entries"),
+                   "spin_retries": N_("spin retries"), "soft_read_errors": N_("soft read errors")}
+
+
+def _since(baseline: dict[str, Any]) -> Any:
+    """When the earlier counters were read, for the customer: the day of that scan, or "the previous scan"."""
+    from datetime import datetime
+
+    at = baseline.get("at")
+    if isinstance(at, str):
+        try:
+            return day(datetime.fromisoformat(at.replace("Z", "+00:00")))
+        except ValueError:
+            pass
+    return t("the previous scan")
 
 
 def _growth(drive: Drive, baseline: dict[str, Any] | None, found: list[Reason]) -> list[Reason]:
@@ -598,8 +622,8 @@ def _growth(drive: Drive, baseline: dict[str, Any] | None, found: list[Reason]) 
             if isinstance(old, int) and isinstance(new, int) and new > old:
                 kind = "failing" if status is Status.CRITICAL else "cable" if key == "crc_errors" else "media"
                 out.append(Reason(status, f"growth-{key.replace('_', '-')}",
-                                  t("{what} grew from {old} to {new} since {when}", what=words, old=old, new=new,
-                                    when=when),
+                                  t("{what} grew from {old} to {new} since {when}", what=t(words), old=old, new=new,
+                                    when=_since(baseline)),
                                   f"counter {key}: {old} -> {new} (+{new - old}) since {when}; rule: any increase "
                                   f"{status.name}", kind, "smartd -R 5! / -C 197+ / -U 198+", (f"counter {key}",),
                                   "a counter that moves between visits is a fault in progress, not history"))

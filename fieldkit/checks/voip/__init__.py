@@ -79,7 +79,7 @@ def run(ctx: Context) -> list[Finding]:
     sip_targets = ctx.option("sip") or []
     stun_servers = ctx.option("stun") or []
     if not reflector and not sip_targets and not stun_servers:
-        return [_f("voip path", Status.UNKNOWN,
+        return [_f(t("phone connection"), Status.UNKNOWN,
                    t("Nothing to test: no reflector, SIP server or STUN server is configured."),
                    rule="voip-no-targets",
                    detail="Set at least one of: reflector = \"HOST[:PORT]\" (run `fieldkit reflect` on the PBX LAN or "

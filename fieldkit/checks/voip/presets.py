@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fieldkit.findings import Finding, Metric, Status, Tier
-from fieldkit.messages import t
+from fieldkit.messages import N_, joined, t
+from fieldkit.options import join_hostport
 from fieldkit.voip import playout
 
 if TYPE_CHECKING:
@@ -52,8 +53,10 @@ class Limit:
     higher_is_better: bool = False
 
 
+# Each title names the service (for Teams also the part of the path its limits apply to); the customer
+# reads it in the summary, so it is translatable (N_).
 PRESETS: dict[str, tuple[str, tuple[Limit, ...]]] = {
-    "teams": ("Microsoft Teams (customer edge to Microsoft edge)", (
+    "teams": (N_("Microsoft Teams (customer edge to Microsoft edge)"), (
         Limit("one_way_ms", 30.0, "one-way latency < 30 ms", "ms"),
         Limit("rtt_ms", 60.0, "round trip < 60 ms", "ms"),
         Limit("burst_loss_200ms_pct", 1.0, "burst packet loss < 1% during any 200 ms", "%"),
@@ -61,7 +64,7 @@ PRESETS: dict[str, tuple[str, tuple[Limit, ...]]] = {
         Limit("jitter_15s_ms", 15.0, "jitter < 15 ms during any 15 s", "ms"),
         Limit("reorder_pct", 0.01, "packet reorder < 0.01%", "%"),
     )),
-    "teams-client": ("Microsoft Teams (client to Microsoft edge)", (
+    "teams-client": (N_("Microsoft Teams (client to Microsoft edge)"), (
         Limit("one_way_ms", 50.0, "one-way latency < 50 ms", "ms"),
         Limit("rtt_ms", 100.0, "round trip < 100 ms", "ms"),
         Limit("burst_loss_200ms_pct", 10.0, "burst packet loss < 10% during any 200 ms", "%"),
@@ -69,17 +72,17 @@ PRESETS: dict[str, tuple[str, tuple[Limit, ...]]] = {
         Limit("jitter_15s_ms", 30.0, "jitter < 30 ms during any 15 s", "ms"),
         Limit("reorder_pct", 0.05, "packet reorder < 0.05%", "%"),
     )),
-    "ringcentral": ("RingCentral", (
+    "ringcentral": (N_("RingCentral"), (
         Limit("one_way_ms", 150.0, "delay < 150 ms one-way", "ms"),
         Limit("rtt_ms", 300.0, "round trip < 300 ms", "ms"),
         Limit("loss_pct", 1.0, "packet loss < 1%", "%"),
         Limit("jitter_ms", 30.0, "jitter < 30 ms", "ms"),
     )),
-    "8x8": ("8x8", (
+    "8x8": (N_("8x8"), (
         Limit("one_way_ms", 150.0, "latency not above 150 ms one-way", "ms"),
         Limit("jitter_ms", 40.0, "jitter not above 40 ms", "ms"),
     )),
-    "twilio": ("Twilio Voice", (
+    "twilio": (N_("Twilio Voice"), (
         Limit("rtt_ms", 400.0, "round trip not above 400 ms", "ms"),
         Limit("jitter_ms", 30.0, "jitter not above 30 ms", "ms"),
         Limit("loss_pct", 1.0, "packet loss not above 1%", "%"),
@@ -88,6 +91,24 @@ PRESETS: dict[str, tuple[str, tuple[Limit, ...]]] = {
 }
 # 8x8 and Twilio word their figures as "should not exceed" / "warns above": equal passes.
 _INCLUSIVE = {"8x8", "twilio"}
+
+#: a limit in the customer's words, by measured quantity and by whether the limit itself passes (inclusive);
+#: ``Limit.label`` keeps the service's own wording for the technician
+_LIMIT_WORDS: dict[tuple[str, bool], str] = {
+    ("one_way_ms", False): N_("one-way delay below {limit:g} ms"),
+    ("one_way_ms", True): N_("one-way delay not above {limit:g} ms"),
+    ("rtt_ms", False): N_("round trip below {limit:g} ms"),
+    ("rtt_ms", True): N_("round trip not above {limit:g} ms"),
+    ("loss_pct", False): N_("packet loss below {limit:g}%"),
+    ("loss_pct", True): N_("packet loss not above {limit:g}%"),
+    ("loss_15s_pct", False): N_("packet loss below {limit:g}% in any 15 seconds"),
+    ("burst_loss_200ms_pct", False): N_("packet loss below {limit:g}% in any 200 milliseconds"),
+    ("jitter_ms", False): N_("jitter below {limit:g} ms"),
+    ("jitter_ms", True): N_("jitter not above {limit:g} ms"),
+    ("jitter_15s_ms", False): N_("jitter below {limit:g} ms in any 15 seconds"),
+    ("reorder_pct", False): N_("packets out of order below {limit:g}%"),
+    ("mos", True): N_("MOS not below {limit:g}"),
+}
 
 
 def _measure(report: "StreamReport", directions: list["DirectionQuality"], interval_ms: float) -> dict[str, float]:
@@ -112,7 +133,7 @@ def readiness_finding(preset: str, report: "StreamReport", directions: list["Dir
     title, limits = PRESETS[preset]
     values = _measure(report, directions, interval_ms)
     inclusive = preset in _INCLUSIVE
-    rows, failed, metrics = [], [], []
+    rows, failed, failed_words, metrics = [], [], [], []
     for lim in limits:
         value = values[lim.quantity]
         if lim.higher_is_better:
@@ -124,6 +145,7 @@ def readiness_finding(preset: str, report: "StreamReport", directions: list["Dir
                     f"-> {'meets' if ok else 'does not meet'}")
         if not ok:
             failed.append(lim.label)
+            failed_words.append(t(_LIMIT_WORDS[(lim.quantity, inclusive)], limit=lim.limit))
         # A missed limit is a warning; for a higher-is-better limit crit is the scale's floor, so
         # exports (Nagios ranges) read it as lower-is-worse.
         metrics.append(Metric(f"{preset}_{lim.quantity}", round(value, 3), lim.unit, lim.limit,
@@ -132,16 +154,17 @@ def readiness_finding(preset: str, report: "StreamReport", directions: list["Dir
     if duration_s < WINDOW_15S_MS / 1000 and any(lim.quantity.endswith("_15s_ms") or lim.quantity.endswith("_15s_pct")
                                                   for lim in limits):
         rows.append(f"the stream lasted {duration_s:.0f} s: the 15 s limits were judged on the whole stream")
-    subject = f"readiness for {title} via {host}:{port}"
+    subject = t("readiness for {service} via {target}", service=t(title), target=join_hostport(host, port))
     data = {"preset": preset, "title": title, "values": {k: round(v, 4) for k, v in values.items()},
             "limits": [{"quantity": lim.quantity, "limit": lim.limit, "label": lim.label,
                         "met": lim.label not in failed} for lim in limits]}
     if failed:
         return Finding(check=NAME, subject=subject, status=Status.WARNING,
                        summary=t("This connection does not meet the published network requirements of {service}: "
-                                 "{failed}.", service=title, failed="; ".join(failed)),
+                                 "{failed}.", service=t(title), failed=joined(failed_words)),
                        metrics=metrics, detail="\n".join(rows), rule=f"preset-{preset}-not-met", data=data,
                        tier=Tier.ENGINEERING)
     return Finding(check=NAME, subject=subject, status=Status.OK,
-                   summary=t("This connection meets the published network requirements of {service}.", service=title),
+                   summary=t("This connection meets the published network requirements of {service}.",
+                             service=t(title)),
                    metrics=metrics, detail="\n".join(rows), rule=f"preset-{preset}-met", data=data)

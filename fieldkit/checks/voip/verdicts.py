@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from fieldkit.checks._build import finding_maker, fmt_num, level, round_or_none
 from fieldkit.context import Context
 from fieldkit.findings import Advice, Evidence, Finding, Metric, Status, Tier
-from fieldkit.messages import joined, t, tn
-from fieldkit.options import split_hostport
+from fieldkit.messages import Msg, N_, duration, joined, t, tn
+from fieldkit.options import join_hostport, split_hostport
 
 if TYPE_CHECKING:
     from fieldkit.voip import emodel, playout, stream
@@ -75,8 +75,9 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
     metrics = [Metric("sip_response_ms", round_or_none(result.response_ms), "ms")] if result.response_ms is not None else []
     if not result.answered:
         if result.transport == "TLS" and result.kind == "refused":
+            # a port number is a name, not a quantity: as text it is never grouped ("5.061" in Italian)
             return _f(subject, Status.OK, t("SIP over TLS is not offered on port {port} (connection refused)",
-                                            port=port),
+                                            port=str(port)),
                       rule="sip-tls-not-offered", data=data, evidence=evidence)
         # Phones mostly speak SIP over UDP: unreachable there is critical. Many PBXs offer UDP only,
         # so a missing TCP/TLS answer is a warning.
@@ -84,7 +85,8 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
         what = {"refused": t("the port is closed or blocked"),
                 "timeout": t("no answer (blocked by a firewall, or the server is down)"),
                 "garbage": t("something answered that is not SIP"),
-                "resolve": t("the name does not resolve"), "tls": t("TLS failed")}.get(result.kind, t("error"))
+                "resolve": t("the name does not resolve"), "tls": t("TLS failed")}.get(result.kind) \
+            or t("the connection failed")
         return _f(subject, status, t("SIP server {target} not reachable over {transport}: {what}",
                                      target=f"{host}:{port}", transport=result.transport, what=what),
                   rule=f"sip-{result.kind or 'error'}", detail=result.error, data=data, evidence=evidence,
@@ -93,38 +95,70 @@ def _options_finding(result: Any, host: str, port: int) -> Finding:
                                           "calls or registrations can fail."),
                                 action=t("The technician will check the firewall rules and the phone system's "
                                          "address with your provider.")))
-    nat: str = ""
-    if result.nat_detected:
-        nat = t("; NAT between here and the server (it sees {address})", address=f"{result.received}:{result.rport}")
-    elif result.nat_detected is False:
-        nat = t("; no NAT (the server sees our own address)")
-    tls_problem = f"; {result.error}" if result.transport == "TLS" and result.tls_verified is False else ""
-    params = dict(server=f" ({result.server})" if result.server else "", transport=result.transport,
-                  ms=f"{result.response_ms:.1f}", code=result.status, reason=result.reason, nat=nat,
-                  tls=tls_problem)
+    summary, status = _answer_summary(result)
+    advice = Advice()
+    if status is Status.WARNING and result.status is not None and result.status >= 500:
+        advice = Advice(meaning=t("The phone system answered, but said it cannot handle requests right now, so "
+                                  "calls may fail."),
+                        action=t("The technician will check the phone system's state with your provider."))
+    detail = (f"answered {result.status} {result.reason}; Server: {result.server or '-'}; "
+              f"Allow: {result.allow or '-'}; Supported: {result.supported or '-'}; top Via sent: {result.via_sent}; "
+              f"returned: {result.via_received}; attempts {result.attempts} (RFC 3261 Timer E retransmission)")
+    if result.transport == "TLS" and result.tls_verified is False:
+        detail += f"; {result.error}"
+    return _f(subject, status, summary, rule=f"sip-options-{result.status}", metrics=metrics, data=data,
+              evidence=evidence, detail=detail, advice=advice)
+
+
+def _answer_summary(result: Any) -> tuple[Msg, Status]:
+    """The customer's sentences about an answered OPTIONS, and the status they stand for.
+
+    The answer is one sentence; what the answer also showed (NAT on the way, an untrusted TLS
+    certificate) are sentences of their own, so each reads whole in every language. The server's
+    reason phrase and software name are the server's English: they go to the detail, not here."""
     if result.status in (401, 403, 407):
-        summary = t("SIP server{server} reachable over {transport} in {ms} ms: it answered {code} {reason} "
-                    "(authentication required or OPTIONS refused, which still proves it is reachable){nat}{tls}",
-                    **params)
+        answer = t("SIP server reachable over {transport} in {ms:.1f} ms: it answered with code {code} "
+                   "(authentication required or OPTIONS refused, which still proves it is reachable).",
+                   transport=result.transport, ms=result.response_ms, code=result.status)
         status = Status.OK
     else:
-        summary = t("SIP server{server} answered {code} {reason} over {transport} in {ms} ms{nat}{tls}", **params)
+        answer = t("The SIP server answered with code {code} over {transport} in {ms:.1f} ms.",
+                   code=result.status, transport=result.transport, ms=result.response_ms)
         status = Status.WARNING if result.status >= 500 and result.status != 501 else Status.OK
-    if tls_problem:
+    notes = []
+    if result.nat_detected:
+        notes.append(t("There is address translation (NAT) between here and the server: it sees this computer "
+                       "as {address}.", address=join_hostport(result.received or "", result.rport)))
+    elif result.nat_detected is False:
+        notes.append(t("There is no address translation (NAT) between here and the server: it sees this "
+                       "computer's own address."))
+    if result.transport == "TLS" and result.tls_verified is False:
+        notes.append(t("The server's TLS certificate is not trusted: phones that check certificates will refuse "
+                       "the encrypted connection."))
         status = Status.WARNING
-    detail = (f"Allow: {result.allow or '-'}; Supported: {result.supported or '-'}; top Via sent: {result.via_sent}; "
-              f"returned: {result.via_received}; attempts {result.attempts} (RFC 3261 Timer E retransmission)")
-    return _f(subject, status, summary, rule=f"sip-options-{result.status}", metrics=metrics, data=data,
-              evidence=evidence, detail=detail)
+    return _sentences(answer, *notes), status
+
+
+def _sentences(first: Msg, *more: Msg) -> Msg:
+    """Whole sentences shown one after the other (each translated on its own)."""
+    if not more:
+        return first
+    # TRANSLATORS: two or more whole sentences shown one after the other; keep both placeholders.
+    return t("{first} {more}", first=first, more=joined(more, " "))
 
 
 def _srv_finding(ctx: Context, domain: str) -> Finding:
     from fieldkit.voip import sip
 
-    records = sip.srv_lookup(domain, timeout_s=3.0, nameserver=ctx.option("dns_server"))
+    return srv_verdict(domain, sip.srv_lookup(domain, timeout_s=3.0, nameserver=ctx.option("dns_server")))
+
+
+def srv_verdict(domain: str, records: dict[str, Any]) -> Finding:
+    """The SRV answers of :func:`fieldkit.voip.sip.srv_lookup` as a finding."""
     if "error" in records:
-        return _f(f"SIP SRV {domain}", Status.UNKNOWN, t("SRV lookup not possible: {error}", error=records["error"]),
-                  rule="sip-srv")
+        return _f(f"SIP SRV {domain}", Status.UNKNOWN,
+                  t("The SIP server's DNS records (SRV) could not be looked up from this computer."),
+                  rule="sip-srv", detail=str(records["error"]), data={"srv": records})
     found = {k: v for k, v in records.items() if isinstance(v, list)}
     lines = [f"{k}: " + (", ".join(f"{r['target']}:{r['port']} (prio {r['priority']}, weight {r['weight']})"
                                    for r in v) if isinstance(v, list) else str(v)) for k, v in records.items()]
@@ -152,49 +186,64 @@ def alg_findings(ctx: Context, reflector: str, *, required: bool = False,
     for transport in ("UDP", "TCP"):
         ctx.progress(f"voip: SIP ALG echo test over {transport} to {host}:{port}")
         result = sip.alg_echo_test(host, port, transport, timeout_s=min(3.0, max(0.5, ctx.time_left() / 4)))
-        subject = f"SIP ALG {transport} {host}:{port}"
-        data = {"transport": transport, "target": result.target, "echoed": result.echoed,
-                "rewritten": result.rewritten, "swallowed": result.swallowed, "changes": result.changes}
-        if result.swallowed:
-            out.append(_f(subject, Status.WARNING,
-                          t("Possible SIP ALG over {transport}: {error}.", transport=transport, error=result.error),
-                          rule="alg-swallowed", data=data, tier=Tier.ON_SITE,
-                          advice=Advice(meaning=t("Something between here and the test server blocks the phones' "
-                                                  "call set-up messages over this connection type."),
-                                        action=t("Check the router or firewall for a 'SIP ALG' or SIP helper and "
-                                                 "switch it off."))))
-        elif not result.echoed:
-            hint = ("Start the reflector with a listener on the ALG port, e.g. "
-                    f"`fieldkit reflect --listen 0.0.0.0:862 --listen 0.0.0.0:{port}`.")
-            if required:
-                out.append(_f(subject, Status.UNKNOWN,
-                              t("The SIP ALG test over {transport} was asked for but could not run: {error}.",
-                                transport=transport, error=result.error),
-                              rule="alg-no-echo", data=data, detail=hint))
-            elif not_run is not None:
-                not_run.append({"part": f"SIP ALG test over {transport} to {host}:{port}",
-                                "reason": f"{result.error}. {hint}"})
-        elif result.rewritten:
-            out.append(_f(subject, Status.CRITICAL,
-                          tn("A SIP ALG rewrites SIP messages over {transport}: {n} line changed between here and "
-                             "the reflector.",
-                             "A SIP ALG rewrites SIP messages over {transport}: {n} lines changed between here and "
-                             "the reflector.", n=len(result.changes), transport=transport),
-                          rule="alg-rewrite", data=data, tier=Tier.ON_SITE,
-                          detail="\n".join(result.changes[:40]),
-                          evidence=[Evidence(source="SIP ALG echo diff", excerpt="\n".join(result.changes[:40]))],
-                          advice=Advice(meaning=t("A router or firewall changes the phones' call set-up messages. "
-                                                  "This commonly causes one-way audio, dropped calls and phones "
-                                                  "that lose their registration."),
-                                        action=t("Switch off 'SIP ALG' (sometimes called SIP helper or SIP fixup) "
-                                                 "on the router or firewall."),
-                                        prevention=t("Check the setting again after router firmware updates or "
-                                                     "replacements."))))
-        else:
-            out.append(_f(subject, Status.OK,
-                          t("No SIP ALG over {transport}: the SIP message arrived at the reflector byte for byte as "
-                            "sent.", transport=transport), rule="alg-clean", data=data))
+        out.extend(alg_verdict(result, transport, host, port, required=required, not_run=not_run))
     return out
+
+
+def alg_verdict(result: Any, transport: str, host: str, port: int, *, required: bool = False,
+                not_run: list[dict[str, str]] | None = None) -> list[Finding]:
+    """One echo test (:func:`fieldkit.voip.sip.alg_echo_test`) as a finding, or none when it could not run
+    and was not required (then it is listed in ``not_run``)."""
+    subject = f"SIP ALG {transport} {host}:{port}"
+    data = {"transport": transport, "target": result.target, "echoed": result.echoed,
+            "rewritten": result.rewritten, "swallowed": result.swallowed, "changes": result.changes}
+    if result.swallowed:
+        return [_f(subject, Status.WARNING,
+                   t("Possible SIP ALG over {transport}: the connection was accepted, but the SIP message never "
+                     "came back.", transport=transport),
+                   rule="alg-swallowed", data=data, tier=Tier.ON_SITE, detail=result.error,
+                   advice=Advice(meaning=t("Something between here and the test server blocks the phones' "
+                                           "call set-up messages over this connection type."),
+                                 action=t("Check the router or firewall for a 'SIP ALG' or SIP helper and "
+                                          "switch it off.")))]
+    if not result.echoed:
+        hint = ("Start the reflector with a listener on the ALG port, e.g. "
+                f"`fieldkit reflect --listen 0.0.0.0:862 --listen 0.0.0.0:{port}`.")
+        if required:
+            return [_f(subject, Status.UNKNOWN,
+                       t("The SIP ALG test over {transport} was asked for but could not run: the test partner did "
+                         "not send the test message back.", transport=transport),
+                       rule="alg-no-echo", data=data, detail=f"{result.error}. {hint}")]
+        if not_run is not None:
+            not_run.append({"part": f"SIP ALG test over {transport} to {host}:{port}",
+                            "reason": f"{result.error}. {hint}"})
+        return []
+    if result.rewritten:
+        return [_f(subject, Status.CRITICAL,
+                   tn("A SIP ALG rewrites SIP messages over {transport}: {n} line changed between here and "
+                      "the reflector.",
+                      "A SIP ALG rewrites SIP messages over {transport}: {n} lines changed between here and "
+                      "the reflector.", n=len(result.changes), transport=transport),
+                   rule="alg-rewrite", data=data, tier=Tier.ON_SITE,
+                   detail="\n".join(result.changes[:40]),
+                   evidence=[Evidence(source="SIP ALG echo diff", excerpt="\n".join(result.changes[:40]))],
+                   advice=Advice(meaning=t("A router or firewall changes the phones' call set-up messages. "
+                                           "This commonly causes one-way audio, dropped calls and phones "
+                                           "that lose their registration."),
+                                 action=t("Switch off 'SIP ALG' (sometimes called SIP helper or SIP fixup) "
+                                          "on the router or firewall."),
+                                 prevention=t("Check the setting again after router firmware updates or "
+                                              "replacements.")))]
+    return [_f(subject, Status.OK,
+               t("No SIP ALG over {transport}: the SIP message arrived at the reflector byte for byte as "
+                 "sent.", transport=transport), rule="alg-clean", data=data)]
+
+
+#: the customer's words for a part of the SIP message header that came back changed (single-ended hint)
+_VIA_SIGNS = {
+    "sent-by": N_("over {transport}, the return address in the phone's call set-up message came back changed"),
+    "branch": N_("over {transport}, the identifier of the phone's call set-up message came back changed"),
+}
 
 
 def alg_heuristic_findings(ctx: Context, sip_results: list[Finding], *, required: bool = False,
@@ -204,23 +253,25 @@ def alg_heuristic_findings(ctx: Context, sip_results: list[Finding], *, required
     hints = [f for f in sip_results if f.rule.startswith("sip-options") and f.data.get("transport") in ("UDP", "TCP")]
     if not hints:
         return []
-    from fieldkit.voip.sip import OptionsResult, via_heuristic
+    from fieldkit.voip.sip import OptionsResult, via_change, via_heuristic
 
-    signs = []
+    signs, seen = [], []
     for finding in hints:
         result = OptionsResult(finding.data["transport"], finding.data["target"],
                                via_sent=finding.data.get("via_sent") or "",
                                via_received=finding.data.get("via_returned"))
-        sign = via_heuristic(result)
-        if sign:
-            signs.append(f"{finding.data['transport']}: {sign}")
+        change = via_change(result)
+        if change:
+            signs.append(t(_VIA_SIGNS[change[0]], transport=finding.data["transport"]))
+            seen.append(f"{finding.data['transport']}: {via_heuristic(result)}")
     hint = "Run `fieldkit reflect` on the far side and pass --reflector for a conclusive echo test."
+    subject = t("SIP ALG (heuristic)")
     if signs:
-        return [_f("SIP ALG (heuristic)", Status.WARNING,
-                   t("Possible SIP ALG (inconclusive, single-ended test): {signs}.", signs="; ".join(signs)),
-                   rule="alg-heuristic", detail=hint, tier=Tier.ON_SITE)]
+        return [_f(subject, Status.WARNING,
+                   t("Possible SIP ALG (inconclusive, single-ended test): {signs}.", signs=joined(signs)),
+                   rule="alg-heuristic", detail="\n".join(seen + [hint]), tier=Tier.ON_SITE)]
     if required:
-        return [_f("SIP ALG (heuristic)", Status.UNKNOWN,
+        return [_f(subject, Status.UNKNOWN,
                    t("SIP ALG inconclusive (no reflector configured): the SIP answers show no sign of rewriting, "
                      "but many ALGs restore what they changed."), rule="alg-inconclusive", detail=hint)]
     if not_run is not None:
@@ -239,7 +290,36 @@ def nat_findings(ctx: Context, servers: list[str], budget: Callable[[], float]) 
     report = stun.discover(servers, timeout_s=min(2.5, max(0.5, budget())),
                            lifetime_max_s=ctx.option("nat_lifetime_max_s"), time_left=budget,
                            checkpoint=ctx.checkpoint)
-    subject = "NAT (STUN " + ", ".join(servers) + ")"
+    return [nat_verdict(report, keepalive_s=ctx.option("sip_keepalive_s"))]
+
+
+#: the customer's words for each NAT mapping behaviour :mod:`fieldkit.voip.stun` reports (RFC 4787 terms)
+_MAPPING_WORDS = {
+    "endpoint-independent": N_("The router keeps the same public port whatever the destination "
+                               "(endpoint-independent mapping), which suits phones."),
+    "address-dependent": N_("The router gives the phones a new public port for each destination address "
+                            "(address-dependent mapping)."),
+    "address-and-port-dependent": N_("The router gives the phones a new public port for each destination address "
+                                     "and port (address-and-port-dependent mapping, a 'symmetric' NAT)."),
+    "address-dependent or address-and-port-dependent": N_("The router gives the phones a new public port for each "
+                                                          "destination (a 'symmetric' NAT)."),
+}
+_MAPPING_WORDS["address-dependent or address-and-port-dependent (symmetric)"] = \
+    _MAPPING_WORDS["address-dependent or address-and-port-dependent"]
+#: ... and for each filtering behaviour (the router's, or a firewall's when there is no NAT)
+_FILTERING_WORDS = {
+    "endpoint-independent": N_("Once a phone has sent something out, the router or firewall lets in answers from any "
+                               "address (endpoint-independent filtering)."),
+    "address-dependent": N_("The router or firewall lets in only answers from addresses a phone has sent to "
+                            "(address-dependent filtering)."),
+    "address-and-port-dependent": N_("The router or firewall lets in only answers from the exact address and port a "
+                                     "phone has sent to (address-and-port-dependent filtering)."),
+}
+
+
+def nat_verdict(report: Any, *, keepalive_s: float) -> Finding:
+    """What :func:`fieldkit.voip.stun.discover` found out about the NAT, as one finding."""
+    subject = "NAT (STUN " + ", ".join(report.servers) + ")"
     data = {"local": list(report.local) if report.local else None,
             "mapped": list(report.mapped) if report.mapped else None, "nat_present": report.nat_present,
             "rfc5780": report.rfc5780, "mapping": report.mapping, "mapping_method": report.mapping_method,
@@ -248,45 +328,46 @@ def nat_findings(ctx: Context, servers: list[str], budget: Callable[[], float]) 
             "lifetime_note": report.lifetime_note, "observations": report.observations, "errors": report.errors,
             "software": report.software}
     if report.mapped is None:
-        return [_f(subject, Status.WARNING, t("No STUN server answered: {errors}", errors="; ".join(report.errors)),
-                   rule="nat-no-answer",
-                   data=data, tier=Tier.ENGINEERING,
-                   advice=Advice(meaning=t("The test could not see how the router translates addresses; outgoing "
-                                           "UDP may be blocked."),
-                                 action=t("The technician will check the firewall and the STUN server address.")))]
-    parts: dict[str, str] = {
-        "address": (t("public address {address}", address=f"{report.mapped[0]}:{report.mapped[1]}")
-                    if report.nat_present else t("no NAT")),
-        "mapping": t(", mapping {kind}", kind=report.mapping) if report.mapping else "",
-        "filtering": t(", filtering {kind}", kind=report.filtering) if report.filtering else "",
-        "binding": "",
-    }
+        return _f(subject, Status.WARNING,
+                  t("No STUN server answered, so how the router translates addresses could not be tested."),
+                  rule="nat-no-answer", data=data, tier=Tier.ENGINEERING, detail="; ".join(report.errors),
+                  advice=Advice(meaning=t("The test could not see how the router translates addresses; outgoing "
+                                          "UDP may be blocked."),
+                                action=t("The technician will check the firewall and the STUN server address.")))
+    sentences = [t("The router translates this computer's address to the public address {address}.",
+                   address=join_hostport(*report.mapped)) if report.nat_present
+                 else t("There is no address translation (NAT): the internet sees this computer's own address.")]
+    if report.nat_present and report.mapping in _MAPPING_WORDS:
+        sentences.append(t(_MAPPING_WORDS[report.mapping]))
+    if report.filtering in _FILTERING_WORDS:
+        sentences.append(t(_FILTERING_WORDS[report.filtering]))
     status, rule, advice = Status.OK, "nat-behaviour", Advice()
-    notes = [n for n in (report.mapping_method, report.filtering_note, report.lifetime_note) if n]
-    keepalive = ctx.option("sip_keepalive_s")
+    notes = [n for n in (report.mapping, report.mapping_method, report.filtering and f"filtering {report.filtering}",
+                         report.filtering_note, report.lifetime_note) if n]
     metrics = []
     if report.lifetime_s_max is not None:
         metrics.append(Metric("nat_binding_lifetime_max_s", report.lifetime_s_max, "s"))
-        parts["binding"] = t(", UDP binding gone after {s} s idle", s=f"{report.lifetime_s_max:g}")
-        if report.lifetime_s_max <= keepalive:
+        sentences.append(t("The router forgets an idle connection after about {time}.",
+                           time=duration(report.lifetime_s_max)))
+        if report.lifetime_s_max <= keepalive_s:
             status, rule = Status.WARNING, "nat-binding-short"
             advice = Advice(meaning=t("The router forgets the phones' connections sooner than the phones refresh "
                                       "them, so incoming calls can fail to ring."),
-                            action=t("Set the phones' keep-alive below {s} seconds, or raise the router's UDP "
-                                     "timeout.", s=f"{report.lifetime_s_max:g}"))
+                            action=t("Set the phones' keep-alive below {s:g} seconds, or raise the router's UDP "
+                                     "timeout.", s=report.lifetime_s_max))
     elif report.lifetime_s_min is not None:
         metrics.append(Metric("nat_binding_lifetime_min_s", report.lifetime_s_min, "s"))
-        parts["binding"] = t(", UDP binding survives at least {s} s idle", s=f"{report.lifetime_s_min:g}")
+        sentences.append(t("The router keeps an idle connection open for at least {time}.",
+                           time=duration(report.lifetime_s_min)))
     if report.mapping and "dependent" in report.mapping and "independent" not in report.mapping:
         status, rule = Status.WARNING, "nat-symmetric"
         advice = Advice(meaning=t("The router changes the phones' public port for every destination (a "
                                   "'symmetric' NAT). Audio can then go one way only unless the provider relays it."),
                         action=t("Ask the provider whether their server handles this (media relay or 'SBC "
                                  "latching'), or configure the router for endpoint-independent mapping."))
-    return [_f(subject, status, t("NAT: {address}{mapping}{filtering}{binding}", **parts), rule=rule, data=data,
-               metrics=metrics,
-               detail="; ".join(notes + report.errors), advice=advice,
-               tier=Tier.ENGINEERING if status is not Status.OK else None)]
+    return _f(subject, status, _sentences(*sentences), rule=rule, data=data, metrics=metrics,
+              detail="; ".join(notes + report.errors), advice=advice,
+              tier=Tier.ENGINEERING if status is not Status.OK else None)
 
 
 # ------------------------------------------------------------------------------------------ stream
@@ -308,7 +389,7 @@ def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
     host, port = split_hostport(reflector, 862)
     port = port or 862
     duration = min(ctx.option("duration"), max(0.0, ctx.time_left() - 4))
-    subject = f"call quality to {host}:{port}"
+    subject = t("call quality to {target}", target=join_hostport(host, port))
     if duration < 1:
         return [_f(subject, Status.UNKNOWN, t("The call-quality test was not run: the check's time budget is used up."),
                    rule="stream-no-time")]
@@ -318,8 +399,19 @@ def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
         run = stream.run_stream(host, port, duration_s=duration, codec=codec, dscp=ctx.option("dscp"),
                                 cancel=ctx.cancel)
     except OSError as exc:
-        return [_f(subject, Status.UNKNOWN, t("The call-quality test could not start: {error}.",
-                                              error=str(exc.strerror or exc)), rule="stream-error")]
+        return [_f(subject, Status.UNKNOWN,
+                   t("The call-quality test could not start: this computer could not send to the test partner."),
+                   rule="stream-error", detail=str(exc.strerror or exc))]
+    return stream_verdicts(ctx, run, host, port)
+
+
+def stream_verdicts(ctx: Context, run: "stream.StreamRun", host: str, port: int) -> list[Finding]:
+    """A finished stream (:func:`fieldkit.voip.stream.run_stream`) analysed and judged: call quality, the
+    profile's readiness preset and DSCP, or why nothing came back."""
+    from fieldkit.voip import stream
+
+    subject = t("call quality to {target}", target=join_hostport(host, port))
+    codec = ctx.option("codec")
     report = stream.analyse(run)
     if report.received == 0 or report.upstream is None or report.downstream is None:
         return [_no_reflection(run, report, subject, host, port)]
@@ -338,12 +430,15 @@ def stream_findings(ctx: Context, reflector: str) -> list[Finding]:
 
 #: the customer's words for the limits a call-quality verdict names ("too high or too low: ...")
 _VERDICT_WORDS = {
-    "one-way delay": t("one-way delay"),
-    "jitter": t("jitter"),
-    "packet loss": t("packet loss"),
-    "MOS": t("MOS"),
-    "MOS in the worst 5 s": t("MOS in the worst 5 s"),
+    "one-way delay": N_("one-way delay"),
+    "jitter": N_("jitter"),
+    "packet loss": N_("packet loss"),
+    "MOS": N_("MOS"),
+    "MOS in the worst 5 s": N_("MOS in the worst 5 s"),
 }
+_STREAM_RULES = {Status.OK: "stream-pass", Status.WARNING: "stream-warn", Status.CRITICAL: "stream-fail"}
+#: the direction of the call a MOS was heard in ("MOS 3.9 (upstream, ...)")
+_DIRECTION_WORDS = {"upstream": N_("upstream"), "downstream": N_("downstream")}
 
 
 def buffer_label(model: str, fixed_ms: float) -> str:
@@ -399,9 +494,9 @@ def _no_reflection(run: Any, report: Any, subject: str, host: str, port: int) ->
                   rule="stream-garbage", data=data,
                   evidence=[Evidence(source=f"first bad answer from {host}:{port}", excerpt=run.garbage_sample.hex())])
     if report.icmp_refused:
-        why = "the port is closed (ICMP port unreachable)"
+        why = t("the port is closed (ICMP port unreachable)")
     else:
-        why = "no answer at all (reflector not running, wrong address, or UDP blocked on the way)"
+        why = t("no answer at all (reflector not running, wrong address, or UDP blocked on the way)")
     if run.gave_up:
         summary = tn("No answer from the reflector at {target} to {n} packet: {why}; stopped early instead of "
                      "running the full duration.",
@@ -442,19 +537,20 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
     status = max(verdicts.values(), key=lambda s: s.severity)
     bad = [name for name, s in verdicts.items() if s is not Status.OK]
     model = o("jitter_buffer")
-    model_words = (t("a fixed {ms} ms jitter buffer", ms=f"{o('jitter_buffer_ms'):g}") if model == "fixed"
+    model_words = (t("a fixed {ms:g} ms jitter buffer", ms=o("jitter_buffer_ms")) if model == "fixed"
                    else t("an adaptive jitter buffer"))
-    direction = {"upstream": t("upstream"), "downstream": t("downstream")}.get(worst.name, worst.name)
-    params = dict(mos=f"{mos:.2f}", direction=direction, buffer=model_words, window=f"{window_mos:.2f}",
-                  rtt=f"{report.rtt_ms['median']:.1f}", jitter=f"{jitter:.1f}", loss=f"{loss:.2f}",
-                  late=f"{late:.2f}")
+    direction = t(_DIRECTION_WORDS[worst.name])
+    params = dict(mos=mos, direction=direction, buffer=model_words, window=window_mos,
+                  rtt=report.rtt_ms["median"], jitter=jitter, loss=loss, late=late)
     if status is Status.OK:
-        summary = t("Call quality is good: MOS {mos} ({direction}, with {buffer}), worst 5 s {window}; round trip "
-                    "{rtt} ms, jitter {jitter} ms, loss {loss}%, late packets {late}%.", **params)
+        summary = t("Call quality is good: MOS {mos:.2f} ({direction}, with {buffer}), worst 5 s {window:.2f}; "
+                    "round trip {rtt:.1f} ms, jitter {jitter:.1f} ms, loss {loss:.2f}%, late packets {late:.2f}%.",
+                    **params)
     else:
-        summary = t("Call quality is not good enough: MOS {mos} ({direction}, with {buffer}), worst 5 s {window}; "
-                    "round trip {rtt} ms, jitter {jitter} ms, loss {loss}%, late packets {late}%; too high or too "
-                    "low: {bad}.", bad=joined((_VERDICT_WORDS.get(name, name) for name in bad), ", "), **params)
+        summary = t("Call quality is not good enough: MOS {mos:.2f} ({direction}, with {buffer}), worst 5 s "
+                    "{window:.2f}; round trip {rtt:.1f} ms, jitter {jitter:.1f} ms, loss {loss:.2f}%, late packets "
+                    "{late:.2f}%; too high or too low: {bad}.",
+                    bad=joined((t(_VERDICT_WORDS[name]) for name in bad), ", "), **params)
     metrics = [
         Metric("mos", round(mos, 2), "", o("mos_warn"), o("mos_crit"), 1, 4.5),
         # a warning below the critical MOS, never critical: crit 1.0 (the scale's floor) keeps the
@@ -561,9 +657,8 @@ def _quality_finding(ctx: Context, run: Any, report: Any, directions: list[Direc
             action=t("The technician will look for what congests the connection (large uploads, backups, a busy "
                      "Wi-Fi) and, if it is the provider's line, raise it with the provider."),
             prevention=t("Give phone traffic priority on the router (QoS) and keep big transfers out of office hours."))
-    grade = {Status.OK: "pass", Status.WARNING: "warn", Status.CRITICAL: "fail"}[status]
     return _f(subject, status, summary, metrics=metrics, data=data, detail="\n".join(detail_lines),
-              rule="stream-" + grade, advice=advice, tier=Tier.ENGINEERING if status is not Status.OK else None)
+              rule=_STREAM_RULES[status], advice=advice, tier=Tier.ENGINEERING if status is not Status.OK else None)
 
 
 def _jitter_dict(j: Any) -> dict:
@@ -595,10 +690,15 @@ def _receiver_dict(d: DirectionQuality) -> dict:
                         for w in po.windows]}
 
 
+#: the two legs of the stream, in the customer's words (DSCP findings)
+_LEG_WORDS = {"up": N_("the way to the reflector"), "down": N_("the way back from the reflector")}
+_LEG_CHANGED = {"up": N_("to the reflector: {value}"), "down": N_("back from the reflector: {value}")}
+
+
 def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> Finding:
     wanted = ctx.option("dscp")
     up, down = report.dscp_at_reflector, report.dscp_at_client
-    subject = f"DSCP to {host}:{port}"
+    subject = t("DSCP to {target}", target=join_hostport(host, port))
     data = {"requested": wanted, "marking_set": run.tos_set, "at_reflector": up, "at_client": down}
     metrics = [Metric("dscp_at_reflector", up, ""), Metric("dscp_at_client", down, "")]
     if not run.tos_set:
@@ -608,13 +708,14 @@ def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> 
     if wanted == 0:
         return _f(subject, Status.OK, t("Stream sent unmarked (DSCP 0): preservation not tested"), rule="dscp-zero",
                   data=data, metrics=metrics)
-    legs = {"to the reflector": up, "back from the reflector": down}
-    changed = [f"{leg}: {value}" for leg, value in legs.items() if value is not None and value != wanted]
-    unknown = [leg for leg, value in legs.items() if value is None]
+    legs = {"up": up, "down": down}
+    changed = [t(_LEG_CHANGED[leg], value=value) for leg, value in legs.items()
+               if value is not None and value != wanted]
+    unknown = [t(_LEG_WORDS[leg]) for leg, value in legs.items() if value is None]
     if changed:
         return _f(subject, Status.WARNING,
                   t("DSCP {dscp} is not preserved ({changed}): voice gets no priority on that leg", dscp=wanted,
-                    changed="; ".join(changed)),
+                    changed=joined(changed)),
                   rule="dscp-rewritten", data=data, metrics=metrics, tier=Tier.ENGINEERING,
                   advice=Advice(meaning=t("The network strips the 'voice first' label from phone traffic, so calls "
                                           "are not prioritised when the line is busy."),
@@ -622,7 +723,8 @@ def _dscp_finding(ctx: Context, run: Any, report: Any, host: str, port: int) -> 
                                          "ask the provider whether they honour voice marking.")))
     if unknown:
         return _f(subject, Status.UNKNOWN,
-                  t("DSCP {dscp} preserved where visible; not visible {legs}", dscp=wanted, legs=", ".join(unknown)),
+                  t("DSCP {dscp} preserved where it could be seen; it could not be seen on: {legs}", dscp=wanted,
+                    legs=joined(unknown, ", ")),
                   rule="dscp-partial", data=data, metrics=metrics)
     return _f(subject, Status.OK, t("DSCP {dscp} preserved to the reflector and back", dscp=wanted),
               rule="dscp-preserved",

@@ -18,6 +18,7 @@ import base64
 import itertools
 import math
 import struct
+import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -132,6 +133,7 @@ def _stride_rows(rows: list[list[Any]]) -> tuple[list[list[Any]], str]:
 
 _NUMBER_TYPES = (int, float)
 _NUMBER_TYPE_SET = frozenset(_NUMBER_TYPES)
+_FLOAT_ONLY = frozenset({float})
 
 
 def _is_number(v: Any) -> bool:
@@ -260,19 +262,86 @@ def _segments(x: Sequence[Any], values: Sequence[Any], px: Callable[[float], flo
     return segments, gaps
 
 
-def _points_text(points: Sequence[tuple[float, float]], left: float, x_lo: float, sx: float, bottom: float,
+def _points_text(xs: Sequence[float], ys: Sequence[float], left: float, x_lo: float, sx: float, bottom: float,
                  y_lo: float, sy: float) -> str:
-    """``points`` of a polyline in pixels, ``"x,y x,y ..."`` with one decimal.
+    """The points ``(xs[i], ys[i])`` of a polyline in pixels, ``"x,y x,y ..."`` with one decimal (``%.1f``).
 
-    One ``%`` over all coordinates instead of an f-string per point (the same ``%.1f`` conversion, so the
-    same text): 150 charts of 1000 points are most of the appendix's drawing time.
+    150 charts of 1000 points are most of the appendix's drawing time, and formatting 2000 floats per
+    polyline most of that: a long line of plain floats goes through :func:`_points_text_numpy` when numpy
+    is already loaded (the spectrogram loads it; importing it for this alone would cost more than it
+    saves); otherwise, or when that cannot vouch for every digit, one ``%`` over all coordinates.
     """
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and len(xs) >= 64:
+        text = _points_text_numpy(numpy, xs, ys, left, x_lo, sx, bottom, y_lo, sy)
+        if text is not None:
+            return text
     coords = []
     append = coords.append
-    for a, b in points:
+    for a, b in zip(xs, ys):
         append(left + (a - x_lo) * sx)
         append(bottom - (b - y_lo) * sy)
-    return ("%.1f,%.1f " * len(points))[:-1] % tuple(coords)
+    return ("%.1f,%.1f " * len(xs))[:-1] % tuple(coords)
+
+
+#: pixel coordinates the digit tables cover: |v| < 1000 (every chart is 640 pixels wide)
+_TABLE_LIMIT = 1000.0
+#: (separator, negative?) -> texts of 0.0, 0.1, 0.2 ... ("12.3," or "-12.3 "), indexed by tenths; grown on demand
+_TENTHS_TEXT: dict[tuple[str, bool], Any] = {}
+
+
+def _points_text_numpy(np: Any, xs: Sequence[float], ys: Sequence[float], left: float, x_lo: float, sx: float,
+                       bottom: float, y_lo: float, sy: float) -> str | None:
+    """:func:`_points_text` for plain floats with numpy, the same text; None when it cannot vouch for it.
+
+    The pixel coordinates are the same IEEE operations on the same doubles as the Python expression
+    (a scalar converted to float first, as Python converts an int operand); each is rounded to tenths
+    as ``%.1f`` rounds it and its text taken from a table (:func:`_coordinate_texts`): no float is formatted.
+    """
+    if not (set(map(type, xs)) <= _FLOAT_ONLY and set(map(type, ys)) <= _FLOAT_ONLY):
+        return None  # ints (probe numbers) keep Python's exact integer arithmetic
+    x_text = _coordinate_texts(np, float(left) + (np.array(xs, dtype=np.float64) - float(x_lo)) * float(sx), ",")
+    y_text = _coordinate_texts(np, float(bottom) - (np.array(ys, dtype=np.float64) - float(y_lo)) * float(sy), " ")
+    if x_text is None or y_text is None:
+        return None
+    parts = np.empty(2 * len(x_text), dtype=object)
+    parts[0::2], parts[1::2] = x_text, y_text
+    return "".join(parts.tolist())[:-1]
+
+
+def _coordinate_texts(np: Any, values: Any, separator: str) -> Any:
+    """``"%.1f" % v + separator`` for every ``v`` of ``values``; None when one cannot be vouched for.
+
+    ``%.1f`` rounds the magnitude of a double from its exact binary value and writes the sign (``-0.0``
+    too). ``|v| * 10`` in floating point is off by less than 1e-9 for ``|v| < 1000``, so wherever its
+    fraction is not within 1e-6 of one half, its nearest integer ``k`` is the nearest to the exact
+    ``10 |v|``, and the text is ``k // 10`` "." ``k % 10``. Larger values and near-ties: None.
+    """
+    magnitude = np.abs(values)
+    if not bool(np.all(magnitude < _TABLE_LIMIT)):  # NaN fails the comparison too
+        return None
+    tenths = magnitude * 10.0
+    if bool(np.any(np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6)):
+        return None
+    index = np.floor(tenths + 0.5).astype(np.intp)
+    negative = np.signbit(values)
+    texts = np.empty(len(index), dtype=object)
+    for sign in (False, True):
+        chosen = negative if sign else ~negative
+        if bool(chosen.any()):
+            texts[chosen] = _tenths_table(np, separator, sign, int(index.max()))[index[chosen]]
+    return texts
+
+
+def _tenths_table(np: Any, separator: str, negative: bool, top: int) -> Any:
+    """The texts of 0.0, 0.1 ... at least up to ``top`` tenths (grown by doubling: a small report builds little)."""
+    table = _TENTHS_TEXT.get((separator, negative))
+    if table is None or len(table) <= top:
+        size = max(top + 1, 2 * len(table) if table is not None else 0, 1024)
+        sign = "-" if negative else ""
+        table = np.array([f"{sign}{k // 10}.{k % 10}{separator}" for k in range(size)], dtype=object)
+        _TENTHS_TEXT[(separator, negative)] = table
+    return table
 
 
 def line_chart(title: str, description: str, x: Sequence[float], series: dict[str, Sequence[Any]], *,
@@ -303,18 +372,23 @@ def line_chart(title: str, description: str, x: Sequence[float], series: dict[st
     sx, sy = (right - left) / (x_hi - x_lo), (bottom - top) / ((y_hi - y_lo) or 1.0)
     for index, (name, values) in enumerate(series.items()):
         colour, dash = SERIES_STYLES[index % len(SERIES_STYLES)]
+        runs: list[tuple[Sequence[Any], Sequence[Any]]]
         if len(xs) == len(x) == len(values) == len(finite_y[name]):  # the usual case: no gap, one line
-            segments, gaps = [list(zip(x, values))], []
+            runs, gaps = [(x, values)], []
         else:
             segments, gaps = _segments(x, values, px)
+            runs = [(tuple(a for a, _ in segment), tuple(b for _, b in segment)) for segment in segments]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        for segment in segments:
-            points = _decimate(segment, right - left)
-            if len(points) > 1:
+        buckets = right - left
+        for run_x, run_y in runs:
+            if len(run_x) > buckets * 4:  # longer than the conventions allow: keep its shape at chart resolution
+                points = _decimate(list(zip(run_x, run_y)), buckets)
+                run_x, run_y = [a for a, _ in points], [b for _, b in points]
+            if len(run_x) > 1:
                 parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dash_attr} '
-                             f'points="{_points_text(points, left, x_lo, sx, bottom, y_lo, sy)}"/>')
-            elif len(points) == 1:
-                (a, b), = points
+                             f'points="{_points_text(run_x, run_y, left, x_lo, sx, bottom, y_lo, sy)}"/>')
+            elif len(run_x) == 1:
+                a, b = run_x[0], run_y[0]
                 parts.append(f'<circle cx="{left + (a - x_lo) * sx:.1f}" cy="{bottom - (b - y_lo) * sy:.1f}" '
                              f'r="1.5" fill="{colour}"/>')
         for gx in gaps[:500]:

@@ -46,13 +46,36 @@ def test_chart_table_rows_are_the_bytes_of_the_template_loop():
         assert raw not in fast
 
 
+def _points_reference(xs, ys, left, x_lo, sx, bottom, y_lo, sy):
+    return " ".join(f"{left + (a - x_lo) * sx:.1f},{bottom - (b - y_lo) * sy:.1f}" for a, b in zip(xs, ys))
+
+
 def test_polyline_points_are_the_per_point_format():
+    import numpy  # loaded, as the spectrogram loads it: the table path is taken for long lines of floats
+
     rng = random.Random(7)
-    points = [(rng.uniform(-1e4, 1e4), rng.uniform(-50, 50)) for _ in range(500)]
-    points += [(0.05, 0.25), (0.15, 0.35), (-0.0, 0.0), (1e15, -1e-9), (3, 4)]
-    left, x_lo, sx, bottom, y_lo, sy = 56, -12.5, 0.0568, 186, -5.0, 3.1
-    expected = " ".join(f"{left + (a - x_lo) * sx:.1f},{bottom - (b - y_lo) * sy:.1f}" for a, b in points)
-    assert svg._points_text(points, left, x_lo, sx, bottom, y_lo, sy) == expected
+    cases = [  # (xs, ys, left, x_lo, sx, bottom, y_lo, sy)
+        ([rng.uniform(-1e4, 1e4) for _ in range(500)], [rng.uniform(-50, 50) for _ in range(500)],
+         56, -12.5, 0.0568, 186, -5.0, 3.1),
+        ([0.05, 0.15, -0.0, 1e15, 3], [0.25, 0.35, 0.0, -1e-9, 4], 56, -12.5, 0.0568, 186, -5.0, 3.1),
+        ([i * 0.008 for i in range(1000)], [rng.random() for _ in range(1000)], 56, 0.0, 568 / 7.992, 186, 0, 172.0),
+        ([round(i * 0.02, 2) for i in range(1000)], [round(40 + rng.random() * 15, 2) for _ in range(1000)],
+         56, 0.0, 568 / 19.98, 186, 0, 172 / 50),  # values above the top tick: negative pixels
+        ([i * 0.05 for i in range(200)], [rng.randint(0, 200) * 0.05 for _ in range(200)], 56, 0.0, 0.5, 186, 0, 2.5),
+        ([rng.uniform(-3, 3) for _ in range(300)], [rng.uniform(-0.06, 0.06) for _ in range(300)], 0, 0.0, 1.0, 0, 0.0,
+         1.0),  # around zero: signs and -0.0
+        ([float(i) for i in range(100)], [float(i % 7) for i in range(100)], 56, 0.0, 568 / 99, 186, 0, 172 / 6),
+        (list(range(100)), [1.5] * 100, 56, 0, 568 / 99, 186, 0, 10.0),  # ints: Python's arithmetic
+        ([1.0] * 80, [float("nan")] * 80, 56, 0.0, 1.0, 186, 0.0, 1.0),
+    ]
+    taken = 0
+    for xs, ys, *scale in cases:
+        expected = _points_reference(xs, ys, *scale)
+        assert svg._points_text(xs, ys, *scale) == expected
+        fast = svg._points_text_numpy(numpy, xs, ys, *scale)
+        assert fast is None or fast == expected
+        taken += fast is not None
+    assert taken >= 4  # the table path is exercised, not only its fall-backs
 
 
 def test_a_series_without_gaps_is_the_one_segment_the_general_split_finds():

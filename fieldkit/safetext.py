@@ -22,9 +22,11 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SPACE_RUN = re.compile(r"\s+")
 
 
-#: the same set as :func:`_unsafe` (Cc is U+0000-001F and U+007F-009F; Cs the surrogates), as one
-#: character class, so the common case (nothing to escape) is one C-level scan of the text
-_UNSAFE_ANY = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI_AND_SEPARATORS)) + "]")
+#: the same set as :func:`_unsafe` (Cc is U+0000-001F and U+007F-009F; Cs the surrogates), as the body of
+#: one regular-expression character class, so the common case (nothing to escape) is one C-level scan of
+#: the text (the HTML report adds the markup characters to it for its one-scan fast path)
+UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI_AND_SEPARATORS))
+_UNSAFE_ANY = re.compile("[" + UNSAFE_CHARS + "]")
 
 
 def _unsafe(char: str) -> bool:

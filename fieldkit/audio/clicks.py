@@ -9,7 +9,7 @@ from typing import Any
 
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import power_stft, robust_z
-from fieldkit.audio.periodicity import Folder, consistency, fold, pool, search_period
+from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -78,6 +78,9 @@ class ClickTrain:
                                     # many active slots (binomial tail): very negative for a real train
     active_clicks: int = 0          # active slots that hold a click
     active_similarity: float | None = None   # similarity of those clicks only
+    phase_gap: float = 1.0          # share of the slots that hold a click minus the same share at the
+                                    # best other phase of the period: a train owns its phase, a grid
+                                    # fitted through seek bursts does barely better than its neighbours
 
     @property
     def rate_hz(self) -> float:
@@ -145,7 +148,12 @@ def _band_matrix(nbins: int, bands: list[tuple[int, int]]) -> Any:
 
 
 def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> ClickTrain | None:
-    """Search every band's onset function for the strongest periodic train."""
+    """Search every band's onset function for the strongest periodic train.
+
+    The search's candidates are built into trains best first, up to ``th.search_tries``
+    distinct periods, until one passes the click-train tests: among loud keys or seek ticks
+    the strongest fold is often a chance alignment of those, and the train is a later
+    candidate. When none passes, the first one is returned (the evidence for "inconclusive")."""
 
     rate = c.rate
     # 8 % beyond the longest period: a jittered train at the limit still forms a peak
@@ -154,15 +162,53 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
         return None
     comps = [c.log_onset(i) for i in range(len(c.zs))]
     pooled = pool(comps, th.search_pool)
-    found = search_period(pooled, rate, lo, hi, th)
-    if found is None:
+    first: ClickTrain | None = None
+    tried: list[float] = []
+
+    def tries(candidates: list[tuple[float, float, int | None, int]]) -> ClickTrain | None:
+        nonlocal first
+        budget = th.search_tries
+        for found_score, period, phase, b in candidates:
+            if budget <= 0:
+                return None
+            if any(abs(period - q) <= 0.03 * q for q in tried) or (first is not None and found_score < th.click_score):
+                continue
+            tried.append(period)
+            budget -= 1
+            train = _train_near(c, th, pooled, period, b, (found_score, phase) if phase is not None else None)
+            if first is None:
+                first = train
+            if passes(train, th):
+                return train
         return None
-    period, b = found
-    score, phase = fold(comps[b], period)
-    if th.union_bands:
+
+    # the views for loud other impulses only when the search found nothing: a train in a
+    # quiet room passes first, at no extra cost
+    found = tries([(sc, p, None, b) for sc, p, b in search_period(pooled, rate, lo, hi, th)])
+    if found is None:
+        found = tries(capped_candidates(pooled, rate, lo, hi, th))
+    if found is None:
+        notched = _notched_bands(c, th)
+        if notched:
+            npooled = pool([c.log_onset(i) for i in notched], th.search_pool)
+            found = tries([(sc, p, None, notched[b]) for sc, p, b in search_period(npooled, rate, lo, hi, th)])
+    return found or first
+
+
+def _train_near(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int,
+                view: tuple[float, int] | None = None) -> ClickTrain:
+    """The train at (about) ``period`` in band ``b``: folded, the bands that show it joined, its grid,
+    and the same train at its real rate when the period is a multiple of it. ``view``: the fold
+    score and phase in the view of the onset function the candidate was found in, when that
+    view shows the train better than the onset function itself (keys at chance phases)."""
+    rate, lo = c.rate, th.min_period_s * c.rate
+    score, phase = fold(c.log_onset(b), period)
+    if view is not None and view[0] > score:
+        score, phase = view
+    if th.union_bands and b < len(c.subbands):   # the recording's own bands (not a notched view)
         b, score, phase = _union_band(c, th, pooled, period, b, score, phase)
     train = _grid(c, th, period, phase, score, b)
-    train = _twice_the_period(c, th, train, period, phase, score, b, hi)
+    train = _twice_the_period(c, th, train, period, phase, score, b)
     # The comb can still settle on a multiple of the true period (every k-th click): a grid at
     # P/k whose slots are as full and as even is the same train at its real rate.
     if train.times_s:   # the grid's refitted period, anchored on its first click
@@ -202,14 +248,14 @@ def _half_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, per
 
 
 def _twice_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, period: float, phase: int,
-                      score: float, band: int, hi: float) -> ClickTrain:
+                      score: float, band: int) -> ClickTrain:
     """Two bursts of a slow train half a period out of phase (the drive restarted its cycle)
     fold best at half the period, where each burst fills every other slot: when the active
     slots are that sparsely filled, the grid at twice the period (at either of its two phases)
     is read too and kept when it stands out on its active stretches (a new trial: it must pass
     on them, not merely fold better; noise grids at twice a chance period otherwise slip through
     the whole-recording tests)."""
-    if train.active_fill >= th.short_min_fill or 2 * period > hi:
+    if train.active_fill >= th.short_min_fill or 2 * period > th.max_period_s * c.rate * 1.08:
         return train
     best = train
     for start in (phase, phase + period):
@@ -220,6 +266,44 @@ def _twice_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, pe
     if best is not train:
         best.score = fold(c.log_onset(band), best.period_s * c.rate)[0]
     return best
+
+
+def _notched_bands(c: ClickSpectrogram, th: Thresholds) -> list[int]:
+    """The click band with the room's dominant impulse notched out: indices into ``c.zs`` of the
+    notched whole band and sub-bands, or [] when the room has no dominant impulse.
+
+    A drive's seek ticks are one sound, 5-20 dB over the room, in bursts that fill any grid
+    with chance hits and hide a weaker click train. The loudest impulses of the recording give
+    that sound's spectrum (their median, when they are alike: ``th.notch_similarity``); each
+    frame loses the most of that spectrum it holds (the smallest ratio over the bins where the
+    spectrum is strong), so a tick leaves nearly nothing while a click of another spectrum keeps
+    its energy in the bins the ticks do not reach. When the loudest impulses are the train
+    itself the notch removes it: this view is only searched when the others found no train."""
+    import numpy as np
+    from scipy.signal import find_peaks
+
+    peaks, props = find_peaks(c.z, height=th.event_z, distance=max(1, int(0.015 * c.rate)))
+    if peaks.size < th.notch_min_impulses:
+        return []
+    top = peaks[np.argsort(props["peak_heights"])[::-1][:th.notch_impulses]]
+    w = c.w
+    excess = np.clip(np.maximum(w[top], w[np.minimum(top + 1, w.shape[0] - 1)]) - 1.0, 0.0, None)
+    excess /= excess.sum(axis=1, keepdims=True) + 1e-12
+    shape = np.median(excess, axis=0)
+    if float(shape.max()) <= 0.0:
+        return []
+    shape /= shape.max()
+    alike = excess @ shape / (np.linalg.norm(excess, axis=1) * np.linalg.norm(shape) + 1e-12)
+    if float(np.median(alike)) < th.notch_similarity:
+        return []   # keys of a dozen sounds: no one spectrum to notch
+    strong = shape >= 0.3
+    frames = np.clip(w - 1.0, 0.0, None)
+    amount = np.min(frames[:, strong] / shape[strong], axis=1)
+    rest = frames - amount[:, None] * shape[None, :]
+    means = rest @ _band_matrix(rest.shape[1], c.subbands)
+    base = len(c.zs)
+    c.zs.extend(robust_z(means[:, i]) for i in range(means.shape[1]))
+    return list(range(base, len(c.zs)))
 
 
 def _union_band(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int, score: float,
@@ -310,8 +394,51 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
                                        consistency(c.log_onset(0), period, phase)
                                        if band != 0 else float("-inf")))
     judge_active(c, th, train, z, period, phase, tol, band)
+    train.phase_gap = _phase_gap(z, th, period, phase)
     return train
 
+
+def _phase_gap(z: Any, th: Thresholds, period: float, phase: int) -> float:
+    """How much more often the grid's narrow windows (+-3 % of the period, at the best phase within
+    the grid's +-5 % slot) hold an impulse than the windows at any other phase of the same period
+    (more than two slot widths away).
+
+    The chance test of the active slots counts the room's impulses in windows between the slots,
+    but the phase (and period) were chosen to fit: among dense seek bursts the best of a few
+    hundred grids fills a third of its slots where the others fill a fifth, and its bursts of
+    well-filled slots then look unlikely. A click train fills its own phase far more often than
+    any other (a full train: nearly all slots against the room's rate)."""
+    import numpy as np
+    from scipy.ndimage import maximum_filter1d
+
+    width = int(period)
+    cycles = int((z.size - width) // period) + 1
+    if cycles < 3 or width < 8:
+        return 1.0
+    narrow = max(2, int(round(0.03 * period)))
+    reach = maximum_filter1d(z, size=2 * narrow + 1)
+    starts = np.round(np.arange(cycles) * period).astype(int)
+    windows = reach[starts[:, None] + np.arange(width)[None, :]]
+    first = int(round(phase - np.floor(phase / period) * period)) % width
+    # "holds an impulse": the level the active-slot test uses (the 80th percentile of windows
+    # between the slots, a quarter, half and three quarters of a period off), and half the
+    # slots' own typical maximum when that is lower (keys 10-20 dB over the room set the first
+    # level above a weaker train's clicks)
+    between = windows[:, [(first + int(round(f * period))) % width for f in (0.25, 0.5, 0.75)]]
+    base = max(th.hit_z, float(np.percentile(between, 80)))
+    levels = {base, max(th.hit_z, min(base, 0.5 * float(np.median(windows[:, first]))))}
+    offset = np.abs(np.arange(width) - first)
+    offset = np.minimum(offset, width - offset)
+    # the grid's phase may sit off the clicks by up to its own +-5 % slot (refitted on keys too)
+    near = max(narrow, int(round(0.05 * period)))
+    mine, others = offset <= near, offset > 2 * near
+    if not others.any():
+        return 1.0
+    gaps = []
+    for level in levels:
+        profile = (windows >= level).mean(axis=0)
+        gaps.append(float(profile[mine].max() - profile[others].max()))
+    return max(gaps)
 
 def _contrast(slot_z: list[float]) -> float:
     if len(slot_z) < 4:
@@ -471,6 +598,10 @@ def stands_out(c: ClickTrain, th: Thresholds) -> bool:
     if c.chance_log10 > th.max_chance_log10 or c.active_consistency < needed:
         return False
     if c.jitter is None or c.jitter > th.max_jitter:
+        return False
+    # a moderate chance, with a phase barely better than the others: a grid fitted through bursts
+    # (bursts at phases of their own fill other phases too; they meet the stricter consistency)
+    if c.phases == 1 and c.chance_log10 > th.unique_chance_log10 and c.phase_gap < th.min_phase_gap:
         return False
     return c.similarity is not None and c.similarity >= th.min_similarity
 

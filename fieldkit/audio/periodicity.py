@@ -21,10 +21,10 @@ def pool(comps: list[Any], size: int) -> Any:
     return np.ascontiguousarray(pooled)
 
 
-def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds) -> tuple[float, int] | None:
-    """Period (full-rate frames) and band of the strongest periodic train, or None.
+def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds) -> list[tuple[float, float, int]]:
+    """Candidate trains (fold score, period in full-rate frames, band), best first.
 
-    ``pooled``: every band's onset function from :func:`_pool`. Candidates: each band's
+    ``pooled``: every band's onset function from :func:`pool`. Candidates: each band's
     autocorrelation fundamental, and for slow trains (>= 1 s, a handful of clicks that give
     the autocorrelation few pairs per lag) the periods at which a band's onset peaks line up
     best. Every candidate is judged by folding."""
@@ -45,10 +45,31 @@ def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds
         score = folders[b].score(p)
         if score > lead + th.phase_margin:
             scored.append((score, p, b))
-    if not scored:
-        return None
-    _score, p, b = max(scored)
-    return p * th.search_pool, b
+    return [(sc, p * th.search_pool, b) for sc, p, b in sorted(scored, reverse=True)]
+
+
+def capped_candidates(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds) -> list[tuple[float, float, int, int]]:
+    """Candidate trains among loud other impulses: (fold score, period and phase in full-rate
+    frames, band), best first, from every band's onset function capped at a click's level.
+
+    Keys 10-20 dB over the room dominate the autocorrelation of the compressed onset functions
+    and pull it to their own chance lags; a weaker, regular train shows in the same functions
+    capped at ``th.search_cap_z``: each impulse counts once, however loud. Each candidate is
+    scored and phased by folding the capped function it was found in."""
+    import numpy as np
+
+    m = pooled.shape[1]
+    prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
+    capped = np.minimum(pooled, np.float32(math.log1p(th.search_cap_z)))
+    acs = _autocorrelations(capped, prate)
+    widened = _widened(acs)
+    scored: list[tuple[float, float, int, int]] = []
+    for b in range(capped.shape[0]):
+        p = _fundamental(acs[b], widened[:, b], m, plo, phi)
+        if p is not None:
+            score, phase = Folder(capped[b]).fold(p)
+            scored.append((score, p * th.search_pool, phase * th.search_pool, b))
+    return sorted(scored, reverse=True)
 
 
 def _phase_candidates(comps: Any, lo: float, hi: float, rate: float, th: Thresholds) -> list[tuple[float, int]]:

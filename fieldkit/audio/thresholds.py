@@ -44,6 +44,9 @@ class Thresholds:
     short_max_chance_log10: float = -9.0   # and a chance a decade below max_chance_log10 (typing
                                            # and head parking reach 10^-7.7 on 5-10 slots)
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
+    unique_chance_log10: float = -15.0   # above this chance the train's phase must also be its own:
+    min_phase_gap: float = 0.1           # slots filled this much more often than at any other phase
+                                         # (seek-burst grids measured 0.07-0.08, trains >= 0.15)
     multi_phase_consistency: float = 3.0   # times min_consistency, for bursts at phases of their own
     # ---- the click search's own settings
     frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise
@@ -60,3 +63,9 @@ class Thresholds:
                                      # train has <= 30 clicks)
     union_bands: bool = True         # join the sub-bands that show the train at the same phase
     union_min_score: float = 2.0     # fold score a sub-band must reach at the train's period to be joined
+    search_cap_z: float = 8.0        # onset z at which the capped search functions saturate: a click's
+                                     # level at -6 dB, far below loud keys and seek ticks
+    notch_min_impulses: int = 8      # loud impulses (event_z) a room needs for a notched search view
+    notch_impulses: int = 40         # the loudest of them give the room's dominant impulse spectrum
+    notch_similarity: float = 0.8    # median cosine similarity to it that makes them one sound
+    search_tries: int = 4            # distinct candidate periods built into a train until one passes

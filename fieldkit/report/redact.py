@@ -92,7 +92,7 @@ def _is_secret_key(key: str) -> bool:
 
 
 def _scrub_text(text: str) -> str:
-    if not text:
+    if ":" not in text and "=" not in text:  # every secret pattern needs one ("key=", "header:", "scheme://")
         return text
     text = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{m.group(2)}:{SECRET_MASK}@", text)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + SECRET_MASK, text)

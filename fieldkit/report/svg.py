@@ -18,9 +18,10 @@ import base64
 import itertools
 import math
 import struct
+import sys
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from markupsafe import Markup
 from markupsafe import escape as _markup_escape
@@ -64,11 +65,11 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
+        if not math.isfinite(value):
             return "–"
-        if abs(value) >= 100 or value == int(value):
-            return f"{value:.0f}"
-        return f"{value:.{digits}f}"
+        if abs(value) >= 100 or value.is_integer():
+            return "%.0f" % value
+        return "%.*f" % (digits, value)  # f"{value:.{digits}f}" without building the spec at every call
     return str(value)
 
 
@@ -131,6 +132,8 @@ def _stride_rows(rows: list[list[Any]]) -> tuple[list[list[Any]], str]:
 
 
 _NUMBER_TYPES = (int, float)
+_NUMBER_TYPE_SET = frozenset(_NUMBER_TYPES)
+_FLOAT_ONLY = frozenset({float})
 
 
 def _is_number(v: Any) -> bool:
@@ -139,7 +142,17 @@ def _is_number(v: Any) -> bool:
 
 
 def _finite(values: Sequence[Any]) -> list[float]:
+    """The finite numbers of ``values``, in order."""
     isfinite, types = math.isfinite, _NUMBER_TYPES
+    if not isinstance(values, (list, tuple)):
+        values = list(values)  # read once, whatever it is
+    if set(map(type, values)) <= _NUMBER_TYPE_SET:  # plain numbers (a series, a spectrogram row)
+        try:
+            total = sum(values)  # inf or nan if any value is: all finite when the total is
+            if isfinite(total):
+                return list(values)
+        except OverflowError:  # an int too big for a float: sorted out below, value by value
+            pass
     return [v for v in values if type(v) in types and isfinite(v)]
 
 
@@ -230,6 +243,107 @@ def bar_chart(title: str, description: str, labels: Sequence[str], values: Seque
 
 # --------------------------------------------------------------------------- line / time series
 
+def _segments(x: Sequence[Any], values: Sequence[Any], px: Callable[[float], float]
+              ) -> tuple[list[list[tuple[float, float]]], list[float]]:
+    """The runs of measured points between gaps, and the x position (pixels) of every gap (a lost probe).
+    Points whose x is not a finite number are left out altogether."""
+    segments: list[list[tuple[float, float]]] = [[]]
+    gaps: list[float] = []
+    isfinite, types = math.isfinite, _NUMBER_TYPES
+    for xv, yv in zip(x, values):
+        if type(xv) not in types or not isfinite(xv):
+            continue
+        if type(yv) in types and isfinite(yv):
+            segments[-1].append((xv, yv))
+        else:
+            gaps.append(px(xv))
+            if segments[-1]:
+                segments.append([])
+    return segments, gaps
+
+
+def _points_text(xs: Sequence[float], ys: Sequence[float], left: float, x_lo: float, sx: float, bottom: float,
+                 y_lo: float, sy: float) -> str:
+    """The points ``(xs[i], ys[i])`` of a polyline in pixels, ``"x,y x,y ..."`` with one decimal (``%.1f``).
+
+    150 charts of 1000 points are most of the appendix's drawing time, and formatting 2000 floats per
+    polyline most of that: a long line of plain floats goes through :func:`_points_text_numpy` when numpy
+    is already loaded (the spectrogram loads it; importing it for this alone would cost more than it
+    saves); otherwise, or when that cannot vouch for every digit, one ``%`` over all coordinates.
+    """
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and len(xs) >= 64:
+        text = _points_text_numpy(numpy, xs, ys, left, x_lo, sx, bottom, y_lo, sy)
+        if text is not None:
+            return text
+    coords = []
+    append = coords.append
+    for a, b in zip(xs, ys):
+        append(left + (a - x_lo) * sx)
+        append(bottom - (b - y_lo) * sy)
+    return ("%.1f,%.1f " * len(xs))[:-1] % tuple(coords)
+
+
+#: pixel coordinates the digit tables cover: |v| < 1000 (every chart is 640 pixels wide)
+_TABLE_LIMIT = 1000.0
+#: (separator, negative?) -> texts of 0.0, 0.1, 0.2 ... ("12.3," or "-12.3 "), indexed by tenths; grown on demand
+_TENTHS_TEXT: dict[tuple[str, bool], Any] = {}
+
+
+def _points_text_numpy(np: Any, xs: Sequence[float], ys: Sequence[float], left: float, x_lo: float, sx: float,
+                       bottom: float, y_lo: float, sy: float) -> str | None:
+    """:func:`_points_text` for plain floats with numpy, the same text; None for other values.
+
+    The pixel coordinates are the same IEEE operations on the same doubles as the Python expression
+    (a scalar converted to float first, as Python converts an int operand); each is rounded to tenths
+    as ``%.1f`` rounds it and its text mostly taken from a table (:func:`_coordinate_texts`).
+    """
+    if not (set(map(type, xs)) <= _FLOAT_ONLY and set(map(type, ys)) <= _FLOAT_ONLY):
+        return None  # ints (probe numbers) keep Python's exact integer arithmetic
+    with np.errstate(all="ignore"):  # a huge value overflows to inf like the Python float does, silently
+        x_text = _coordinate_texts(np, float(left) + (np.array(xs, dtype=np.float64) - float(x_lo)) * float(sx), ",")
+        y_text = _coordinate_texts(np, float(bottom) - (np.array(ys, dtype=np.float64) - float(y_lo)) * float(sy),
+                                   " ")
+    parts = np.empty(2 * len(x_text), dtype=object)
+    parts[0::2], parts[1::2] = x_text, y_text
+    return "".join(parts.tolist())[:-1]
+
+
+def _coordinate_texts(np: Any, values: Any, separator: str) -> Any:
+    """``"%.1f" % v + separator`` for every ``v`` of ``values`` (an object array of texts).
+
+    ``%.1f`` rounds the magnitude of a double from its exact binary value and writes the sign (``-0.0``
+    too). ``|v| * 10`` in floating point is off by less than 1e-9 for ``|v| < 1000``, so wherever its
+    fraction is not within 1e-6 of one half, its nearest integer ``k`` is the nearest to the exact
+    ``10 |v|``: the text is ``k // 10`` "." ``k % 10``, from a table. The others (near-ties, which
+    data on a decimal grid makes common, and values off the table) are formatted one by one.
+    """
+    magnitude = np.abs(values)
+    tenths = magnitude * 10.0
+    odd = ~(magnitude < _TABLE_LIMIT) | (np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6)  # NaN is odd too
+    index = np.floor(np.where(odd, 0.0, tenths) + 0.5).astype(np.intp)
+    negative = np.signbit(values)
+    texts = np.empty(len(index), dtype=object)
+    for sign in (False, True):
+        chosen = negative if sign else ~negative
+        if bool(chosen.any()):
+            texts[chosen] = _tenths_table(np, separator, sign, int(index.max()))[index[chosen]]
+    for i in np.flatnonzero(odd).tolist():
+        texts[i] = "%.1f%s" % (float(values[i]), separator)
+    return texts
+
+
+def _tenths_table(np: Any, separator: str, negative: bool, top: int) -> Any:
+    """The texts of 0.0, 0.1 ... at least up to ``top`` tenths (grown by doubling: a small report builds little)."""
+    table = _TENTHS_TEXT.get((separator, negative))
+    if table is None or len(table) <= top:
+        size = max(top + 1, 2 * len(table) if table is not None else 0, 1024)
+        sign = "-" if negative else ""
+        table = np.array([f"{sign}{k // 10}.{k % 10}{separator}" for k in range(size)], dtype=object)
+        _TENTHS_TEXT[(separator, negative)] = table
+    return table
+
+
 def line_chart(title: str, description: str, x: Sequence[float], series: dict[str, Sequence[Any]], *,
                x_label: str = "time (s)", y_label: str = "", unit: str = "", markers_x: Sequence[float] = (),
                marker_label: str = "", gap_label: str = "lost") -> Chart:
@@ -237,7 +351,8 @@ def line_chart(title: str, description: str, x: Sequence[float], series: dict[st
     small crosses on the x axis so loss is visible, not silently interpolated."""
     uid, parts = _open(title, description)
     xs = _finite(x)
-    all_y = [v for values in series.values() for v in _finite(values)]
+    finite_y = {name: _finite(values) for name, values in series.items()}
+    all_y = [v for values in finite_y.values() for v in values]
     x_lo, x_hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
     if x_hi <= x_lo:
         x_hi = x_lo + 1.0
@@ -254,31 +369,28 @@ def line_chart(title: str, description: str, x: Sequence[float], series: dict[st
     _axes(parts, [(px(t), _fmt(t)) for t in _nice_ticks(x_lo, x_hi) if x_lo <= t <= x_hi],
           [(py(t), _fmt(t)) for t in y_ticks], x_label, y_label + (f" ({unit})" if unit else ""))
     legend_y = top + 2
+    sx, sy = (right - left) / (x_hi - x_lo), (bottom - top) / ((y_hi - y_lo) or 1.0)
     for index, (name, values) in enumerate(series.items()):
         colour, dash = SERIES_STYLES[index % len(SERIES_STYLES)]
-        segments: list[list[tuple[float, float]]] = [[]]
-        gaps: list[float] = []
-        isfinite, types = math.isfinite, _NUMBER_TYPES  # this loop runs for every point of 150 charts
-        for xv, yv in zip(x, values):
-            if type(xv) not in types or not isfinite(xv):
-                continue
-            if type(yv) in types and isfinite(yv):
-                segments[-1].append((xv, yv))
-            else:
-                gaps.append(px(xv))
-                if segments[-1]:
-                    segments.append([])
+        runs: list[tuple[Sequence[Any], Sequence[Any]]]
+        if len(xs) == len(x) == len(values) == len(finite_y[name]):  # the usual case: no gap, one line
+            runs, gaps = [(x, values)], []
+        else:
+            segments, gaps = _segments(x, values, px)
+            runs = [(tuple(a for a, _ in segment), tuple(b for _, b in segment)) for segment in segments]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        sx, sy = (right - left) / (x_hi - x_lo), (bottom - top) / ((y_hi - y_lo) or 1.0)
-        for segment in segments:
-            points = [f"{left + (a - x_lo) * sx:.1f},{bottom - (b - y_lo) * sy:.1f}"
-                      for a, b in _decimate(segment, right - left)]
-            if len(points) > 1:
+        buckets = right - left
+        for run_x, run_y in runs:
+            if len(run_x) > buckets * 4:  # longer than the conventions allow: keep its shape at chart resolution
+                points = _decimate(list(zip(run_x, run_y)), buckets)
+                run_x, run_y = [a for a, _ in points], [b for _, b in points]
+            if len(run_x) > 1:
                 parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dash_attr} '
-                             f'points="{" ".join(points)}"/>')
-            elif len(points) == 1:
-                cx, cy = points[0].split(",")
-                parts.append(f'<circle cx="{cx}" cy="{cy}" r="1.5" fill="{colour}"/>')
+                             f'points="{_points_text(run_x, run_y, left, x_lo, sx, bottom, y_lo, sy)}"/>')
+            elif len(run_x) == 1:
+                a, b = run_x[0], run_y[0]
+                parts.append(f'<circle cx="{left + (a - x_lo) * sx:.1f}" cy="{bottom - (b - y_lo) * sy:.1f}" '
+                             f'r="1.5" fill="{colour}"/>')
         for gx in gaps[:500]:
             parts.append(f'<path d="M{gx - 3:.1f},{bottom - 3} l6,6 m0,-6 l-6,6" stroke="#b71c1c"/>')
         lx = right - 150
@@ -296,12 +408,15 @@ def line_chart(title: str, description: str, x: Sequence[float], series: dict[st
     parts.append("</svg>")
     names = list(series)
     columns = [x_label] + [n + (f" ({unit})" if unit else "") for n in names]
-    def cell(values: Sequence[Any], i: int) -> str:
-        value = values[i] if i < len(values) else None
-        return gap_label if value is None else _fmt(value, 2)
-
     indices, note = _stride_indices(len(x))
-    rows = [[_fmt(x[i], 3)] + [cell(series[n], i) for n in names] for i in indices]
+    # built column by column (one comprehension per series) and zipped into rows: the same cells
+    # as formatting row by row, for a fifth of the function calls
+    table = [[_fmt(x[i], 3) for i in indices]]
+    for n in names:
+        values = series[n]
+        count = len(values)
+        table.append([gap_label if i >= count or values[i] is None else _fmt(values[i], 2) for i in indices])
+    rows = [list(row) for row in zip(*table)]
     return Chart(title, description, Markup("".join(parts)), columns, rows, note)
 
 

@@ -238,6 +238,35 @@ def test_from_wav_phone_recording(make_ctx, tmp_path: Path) -> None:
     assert len(findings[0].data["spectrogram"]["db"]) <= 64
 
 
+def test_train_among_loud_typing_is_critical_and_names_both(make_ctx, tmp_path: Path) -> None:
+    # clicks at -6 dB event SNR while someone types 10-20 dB over the room: the keys used to
+    # pull the period search to their own chance lags ("normal seek activity")
+    from fieldkit.checks import acoustic
+
+    r = np.random.default_rng(46)
+    bg = synth.pink_noise(30 * 48000, r) * np.float32(0.05)
+    typing = bg + synth.keystrokes(30, 48000, r, bg.size, reference=bg)
+    x, _ = synth.train_in_room(30, 48000, 0.6, -6, r, typing, jitter=0.005, reference=bg)
+    wav = tmp_path / "typing.wav"
+    write_wav(wav, x * np.float32(0.9 / np.max(np.abs(x))), 48000)   # loud keys: keep them off full scale
+    [f, *_] = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
+    assert f.status is Status.CRITICAL
+    assert f.metric("click_period_s").value == pytest.approx(0.6, rel=0.02)
+    assert "every 0.60 s" in f.summary and "among irregular typing or seek sounds" in f.summary
+
+
+def test_loud_typing_alone_stays_ok(make_ctx, tmp_path: Path) -> None:
+    from fieldkit.checks import acoustic
+
+    r = np.random.default_rng(47)
+    bg = synth.pink_noise(30 * 48000, r) * np.float32(0.05)
+    x = bg + synth.keystrokes(30, 48000, r, bg.size, reference=bg)
+    wav = tmp_path / "typing.wav"
+    write_wav(wav, x * np.float32(0.9 / np.max(np.abs(x))), 48000)
+    [f, *_] = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
+    assert f.status is Status.OK
+
+
 def test_from_wav_quiet_room_is_ok_with_noise_floor(make_ctx, tmp_path: Path) -> None:
     from fieldkit.checks import acoustic
 

@@ -162,6 +162,21 @@ def test_wrong_voice_vlan_names_the_port_in_the_advice() -> None:
     assert "port Gi1/0/12 of sw-core-2" in f.advice.action
 
 
+@pytest.mark.parametrize("lang", ["it", "es", "ru"])
+def test_a_vlan_number_is_a_name_never_grouped_like_a_quantity(lang: str) -> None:
+    """VLAN 1020 in Italian is "VLAN 1020": grouping it ("1.020") would send the switch admin to a VLAN
+    that does not exist."""
+    from fieldkit.i18n import Translator
+
+    m = _m(_link(), discovery={"eth0": DiscoveryResult("eth0", 1.0, lldp=_neighbor(native_vlan=1020,
+                                                                                    voice_vlan=1030))})
+    f = _one(classify.findings_for(m, expect_voice_vlan=2040), "eth0 switch port")
+    tr = Translator(lang)
+    texts = tr.text(f.summary, "lan") + " " + tr.text(f.advice.action, "lan")
+    assert "1030" in texts and "2040" in texts, texts
+    assert not any(grouped in texts for grouped in ("1.030", "2.040", "1 030", "2 040", "1\u00a0030", "2\u202f040"))
+
+
 def test_nothing_heard_is_unknown_never_an_error() -> None:
     m = _m(_link(), discovery={"eth0": DiscoveryResult("eth0", 35.0)})
     f = _one(classify.findings_for(m), "eth0 switch port")

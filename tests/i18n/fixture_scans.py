@@ -548,6 +548,15 @@ def smart_findings(tmp: Path) -> list[Finding]:
         out.append(smart_out.fault_finding(collect.command_fault(result, "/dev/sda", _ctx("smart", env))))
     out += smart.run(_ctx("smart", env, from_file=[str(tmp / "no-such-capture.json")]))
     out += smart.run(_ctx("smart", env, device_types=["sdb:sat"]))
+    out += smart.run(_ctx("smart", env, from_file=captures[:1], selftest="short"))   # a self-test needs a live drive
+
+    class BrokenHistory:
+        def previous_findings(self, check: str) -> list[Finding]:
+            raise OSError("history database is locked")
+
+    ctx = _ctx("smart", env, from_file=captures[:1])
+    ctx.history = BrokenHistory()
+    out += smart.run(ctx)
     # self-tests in every state a session can end in
     drive = Drive(source="/dev/sda", device="/dev/sda", model="WDC WD40EFRX", serial="WD-1")
     for state, message, progress in (("passed", "Short offline: Completed without error", None),

@@ -127,3 +127,37 @@ def test_a_fixed_point_number_is_rounded_as_the_english_text_rounds_it(value, sp
     english = format(value, spec)
     assert format_number(value, spec, "en") == english
     assert format_number(value, spec, "es") == english.replace(",", "").replace(".", ",")
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ru"])
+def test_cached_numbers_are_the_numbers_formatted_afresh(lang):
+    """format_number memoises its answers: the memo gives what a fresh format gives, keeps 1 and 1.0 (equal
+    keys) and 0.0 and -0.0 apart, and every spec of the report's texts."""
+    from fieldkit.i18n.format import _format_number
+
+    values = [0, 1, 7, -3, 1040, 43177, 10**12, 1.0, 0.0, -0.0, 2.5, -2.5, 0.125, 97.04, 1234.5678, 1e-7, 3601.4,
+              float("nan"), float("inf"), True]
+    for spec in ("", "d", ".0f", ".1f", ".2f", ".3f", "+.0f", ".3g", "g", "n", ".1%", "%", ">8"):
+        for value in values:
+            try:
+                fresh = _format_number(value, spec, lang)
+            except Exception as exc:  # noqa: BLE001 - a value the spec cannot show: the memo fails the same way
+                with pytest.raises(type(exc)):
+                    format_number(value, spec, lang)
+                continue
+            assert format_number(value, spec, lang) == fresh, (value, spec)
+            assert format_number(value, spec, lang) == fresh, (value, spec)  # now from the memo
+    assert format_number(-0.0, ".1f", lang) == _format_number(-0.0, ".1f", lang)
+
+
+def test_a_text_with_only_texts_to_fill_in_reads_as_the_general_formatter_gives_it():
+    import string
+
+    from fieldkit.i18n.format import LocaleFormatter
+
+    formatter = LocaleFormatter("es")
+    for template, params in [("Machine {name}", {"name": "pc-01"}), ("{a!r} {b:>6} {c[0]} {d}", {
+            "a": "x'y", "b": "ab", "c": "zq", "d": "\u202eevil"}), ("plain", {}), ("{n} items", {"n": 1040})]:
+        assert formatter.format(template, **params) == string.Formatter.vformat(formatter, template, (), params)
+    with pytest.raises(KeyError):
+        formatter.format("{missing}", other="x")

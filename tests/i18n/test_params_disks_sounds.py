@@ -75,6 +75,11 @@ def test_every_customer_text_is_a_translatable_message(findings):
     plain = sorted({f"{f.rule} {part}: {str(v)[:80]}" for f in findings for part, v in _customer_texts(f)
                     if not isinstance(v, Msg)})
     assert not plain, plain
+    # a subject is a name (a drive, a file) or a translatable word: never an English phrase
+    english = _english_words() | {"smart", "baseline", "self", "test", "scan", "open"}
+    worded = sorted({str(f.subject) for f in findings if not isinstance(f.subject, Msg) and f.subject != f.check
+                     and {w.lower() for w in re.findall(r"[A-Za-z]{4,}", _prose(str(f.subject)))} & english})
+    assert not worded, worded
 
 
 def test_no_parameter_is_english_prose_or_a_number_formatted_in_code(findings):

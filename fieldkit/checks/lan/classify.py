@@ -14,6 +14,11 @@ NAME = "lan"
 _f = finding_maker(NAME)
 
 
+def _vlan_id(vlan: int | None) -> str:
+    """A VLAN number as the name it is: never grouped like a quantity ("VLAN 1020", not "1.020")."""
+    return "?" if vlan is None else str(vlan)
+
+
 def _speed_text(mbps: int | None) -> Msg | str:
     """A link speed with its unit, the number in the reader's notation ("2,5 Gb/s"; Russian writes the unit
     its own way)."""
@@ -234,33 +239,37 @@ def _discovery(ctx: Context, name: str, result: Any) -> Finding:
     expect_vlan, expect_voice = ctx.option("expect_vlan"), ctx.option("expect_voice_vlan")
     if expect_voice and voice != expect_voice:
         return _f(subject, Status.WARNING,
-                  t("This socket's voice VLAN is {voice}, the phones expect VLAN {expected}", voice=voice,
-                    expected=expect_voice) if voice is not None else
-                  t("This socket has no voice VLAN, the phones expect VLAN {expected}", expected=expect_voice),
+                  t("This socket's voice VLAN is {voice}, the phones expect VLAN {expected}",
+                    voice=_vlan_id(voice), expected=_vlan_id(expect_voice)) if voice is not None else
+                  t("This socket has no voice VLAN, the phones expect VLAN {expected}",
+                    expected=_vlan_id(expect_voice)),
                   rule="lan-voice-vlan-mismatch", tier=Tier.ON_SITE, metrics=metrics, data=data,
                   detail="\n".join(detail_lines),
                   advice=Advice(meaning=t("Phones plugged into this socket will not reach the phone system."),
                                 action=t("Ask whoever manages the switch to set voice VLAN {expected} on port {port} "
-                                         "of {switch}.", expected=expect_voice, port=port_name, switch=switch or "?")))
+                                         "of {switch}.", expected=_vlan_id(expect_voice), port=port_name,
+                                         switch=switch or "?")))
     if expect_vlan and vlan is not None and vlan != expect_vlan:   # a switch that does not say proves nothing
         return _f(subject, Status.WARNING,
-                  t("This socket is on VLAN {vlan}, expected VLAN {expected}", vlan=vlan, expected=expect_vlan),
+                  t("This socket is on VLAN {vlan}, expected VLAN {expected}", vlan=_vlan_id(vlan),
+                    expected=_vlan_id(expect_vlan)),
                   rule="lan-vlan-mismatch", tier=Tier.ON_SITE, metrics=metrics, data=data,
                   detail="\n".join(detail_lines),
                   advice=Advice(meaning=t("Devices on this socket land in the wrong network and may not reach "
                                           "their servers."),
                                 action=t("Ask whoever manages the switch to change port {port} of {switch} to VLAN "
-                                         "{expected}.", port=port_name, switch=switch or "?", expected=expect_vlan)))
+                                         "{expected}.", port=port_name, switch=switch or "?",
+                                         expected=_vlan_id(expect_vlan))))
     summary = t("Connected to port {port} of switch {switch}", port=port_name, switch=switch or "?")
     if vlan is not None and voice is not None:
         summary = t("Connected to port {port} of switch {switch}, VLAN {vlan}, voice VLAN {voice}", port=port_name,
-                    switch=switch or "?", vlan=vlan, voice=voice)
+                    switch=switch or "?", vlan=_vlan_id(vlan), voice=_vlan_id(voice))
     elif voice is not None:
         summary = t("Connected to port {port} of switch {switch}, voice VLAN {voice}", port=port_name,
-                    switch=switch or "?", voice=voice)
+                    switch=switch or "?", voice=_vlan_id(voice))
     elif vlan is not None:
         summary = t("Connected to port {port} of switch {switch}, VLAN {vlan}", port=port_name, switch=switch or "?",
-                    vlan=vlan)
+                    vlan=_vlan_id(vlan))
     return _f(subject, Status.OK, summary, rule="lan-neighbor", metrics=metrics, data=data,
               detail="\n".join(detail_lines))
 

@@ -181,11 +181,17 @@ def _said(template: str, params: dict[str, Any]) -> Msg:
     return t(template, **{k: _said(*v) if isinstance(v, tuple) else v for k, v in params.items()})
 
 
+#: subjects of faults that are not a drive, as the customer reads them (a drive's path is shown as it is)
+_FAULT_SUBJECTS = {"smart baseline": N_("comparison with earlier scans"), "smart self-test": N_("disk self-test"),
+                   "smartctl --scan-open": N_("list of disks")}
+
+
 def fault_finding(fault: "Fault") -> Finding:
     status = Status.UNKNOWN
     why = _said(fault.message, fault.params)
+    subject = t(_FAULT_SUBJECTS[fault.subject]) if fault.subject in _FAULT_SUBJECTS else fault.subject
     summary = t("skipped: {why}", why=why) if fault.kind == "standby" else t("cannot check: {why}", why=why)
-    return Finding(NAME, fault.subject, status, summary, evidence=list(fault.evidence),
+    return Finding(NAME, subject, status, summary, evidence=list(fault.evidence),
                    advice=advice.fault_advice(fault.kind), detail=fault.detail or fault.text,
                    tier=advice.tier_for(status, fault.kind), rule=f"fault-{fault.kind}",
                    data={"fault": fault.kind, "skipped": fault.kind == "standby"})

@@ -50,8 +50,7 @@ class Thresholds:
     multi_phase_consistency: float = 3.0   # times min_consistency, for bursts at phases of their own
     # ---- the click search's own settings
     frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise
-    whiten_s: float = 0.5            # stretch whitened against its own median (level changes: a step
-                                     # inside a 2 s stretch read its loud half as a second of clicks)
+    whiten_s: float = 2.0            # stretch whitened against its own median (level changes)
     subbands: int = 8                # sub-bands of the click band with their own onset function
     search_pool: int = 2             # the period search runs on 4 ms steps (max of two 2 ms hops): half
                                      # the cost, and a click's peak survives the pooling

@@ -163,3 +163,13 @@ def test_status_is_the_bytes_of_the_former_macro():
     for view in (StatusView(Status.WARNING, "Requiere atención", "warn", "▲", "WARNING"),
                  StatusView(None, "<b>\u202eword\x1b</b> & 'q'", "x\"y", "\x00", "NONE")):
         assert str(html._status(view)) == template.render(s=view)
+
+
+def test_memoised_headers_are_the_hyphenated_markup():
+    from fieldkit.report.hyphens import hyphenated_markup
+
+    for lang in ("ca", "ru", "en"):
+        for text in ("Microprogramari", "Серийный номер", "<b>Reason / error\u202e</b>", "round trip (ms)"):
+            assert html._hyphenated(text, lang) == hyphenated_markup(text, lang)
+            assert html._hyphenated(text, lang) == hyphenated_markup(text, lang)  # from the memo
+            assert isinstance(html._hyphenated(text, lang), Markup)

@@ -85,6 +85,10 @@ def main() -> int:
           f"{sum(1 for s in scans for f in s.findings for k in ('spectrogram', 'envelope', 'rtt_ms', 'hops', 'series', 'attributes') if k in f.data)} "
           f"charts, {runs} runs each; load average {load:.2f} on {os.cpu_count()} CPUs")
     print("(wall time includes waiting for a core on a busy machine; CPU time does not)")
+    if load > (os.cpu_count() or 1):
+        print(f"WARNING: load average {load:.1f} exceeds the {os.cpu_count()} CPUs: wall times (and the verdict) "
+              "say more about the other jobs than about the report; compare CPU times, or instruction counts "
+              "(valgrind --tool=callgrind), or run again on a quiet machine")
     if rows:
         print()
         print(f"{'step':<24} {'best s':>8} {'median s':>9} {'cpu s':>7}  output")

@@ -292,44 +292,44 @@ _TENTHS_TEXT: dict[tuple[str, bool], Any] = {}
 
 def _points_text_numpy(np: Any, xs: Sequence[float], ys: Sequence[float], left: float, x_lo: float, sx: float,
                        bottom: float, y_lo: float, sy: float) -> str | None:
-    """:func:`_points_text` for plain floats with numpy, the same text; None when it cannot vouch for it.
+    """:func:`_points_text` for plain floats with numpy, the same text; None for other values.
 
     The pixel coordinates are the same IEEE operations on the same doubles as the Python expression
     (a scalar converted to float first, as Python converts an int operand); each is rounded to tenths
-    as ``%.1f`` rounds it and its text taken from a table (:func:`_coordinate_texts`): no float is formatted.
+    as ``%.1f`` rounds it and its text mostly taken from a table (:func:`_coordinate_texts`).
     """
     if not (set(map(type, xs)) <= _FLOAT_ONLY and set(map(type, ys)) <= _FLOAT_ONLY):
         return None  # ints (probe numbers) keep Python's exact integer arithmetic
-    x_text = _coordinate_texts(np, float(left) + (np.array(xs, dtype=np.float64) - float(x_lo)) * float(sx), ",")
-    y_text = _coordinate_texts(np, float(bottom) - (np.array(ys, dtype=np.float64) - float(y_lo)) * float(sy), " ")
-    if x_text is None or y_text is None:
-        return None
+    with np.errstate(all="ignore"):  # a huge value overflows to inf like the Python float does, silently
+        x_text = _coordinate_texts(np, float(left) + (np.array(xs, dtype=np.float64) - float(x_lo)) * float(sx), ",")
+        y_text = _coordinate_texts(np, float(bottom) - (np.array(ys, dtype=np.float64) - float(y_lo)) * float(sy),
+                                   " ")
     parts = np.empty(2 * len(x_text), dtype=object)
     parts[0::2], parts[1::2] = x_text, y_text
     return "".join(parts.tolist())[:-1]
 
 
 def _coordinate_texts(np: Any, values: Any, separator: str) -> Any:
-    """``"%.1f" % v + separator`` for every ``v`` of ``values``; None when one cannot be vouched for.
+    """``"%.1f" % v + separator`` for every ``v`` of ``values`` (an object array of texts).
 
     ``%.1f`` rounds the magnitude of a double from its exact binary value and writes the sign (``-0.0``
     too). ``|v| * 10`` in floating point is off by less than 1e-9 for ``|v| < 1000``, so wherever its
     fraction is not within 1e-6 of one half, its nearest integer ``k`` is the nearest to the exact
-    ``10 |v|``, and the text is ``k // 10`` "." ``k % 10``. Larger values and near-ties: None.
+    ``10 |v|``: the text is ``k // 10`` "." ``k % 10``, from a table. The others (near-ties, which
+    data on a decimal grid makes common, and values off the table) are formatted one by one.
     """
     magnitude = np.abs(values)
-    if not bool(np.all(magnitude < _TABLE_LIMIT)):  # NaN fails the comparison too
-        return None
     tenths = magnitude * 10.0
-    if bool(np.any(np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6)):
-        return None
-    index = np.floor(tenths + 0.5).astype(np.intp)
+    odd = ~(magnitude < _TABLE_LIMIT) | (np.abs(tenths - np.floor(tenths) - 0.5) < 1e-6)  # NaN is odd too
+    index = np.floor(np.where(odd, 0.0, tenths) + 0.5).astype(np.intp)
     negative = np.signbit(values)
     texts = np.empty(len(index), dtype=object)
     for sign in (False, True):
         chosen = negative if sign else ~negative
         if bool(chosen.any()):
             texts[chosen] = _tenths_table(np, separator, sign, int(index.max()))[index[chosen]]
+    for i in np.flatnonzero(odd).tolist():
+        texts[i] = "%.1f%s" % (float(values[i]), separator)
     return texts
 
 

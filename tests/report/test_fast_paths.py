@@ -67,15 +67,16 @@ def test_polyline_points_are_the_per_point_format():
         ([float(i) for i in range(100)], [float(i % 7) for i in range(100)], 56, 0.0, 568 / 99, 186, 0, 172 / 6),
         (list(range(100)), [1.5] * 100, 56, 0, 568 / 99, 186, 0, 10.0),  # ints: Python's arithmetic
         ([1.0] * 80, [float("nan")] * 80, 56, 0.0, 1.0, 186, 0.0, 1.0),
+        ([1e308, -1e308, 999.95, -999.95, 5.0] * 20, [rng.uniform(-2000, 2000) for _ in range(100)], 0, 0.0, 10.0, 0,
+         0.0, 1.0),  # off the table, and overflowing to inf as the Python float does
+        ([i * 0.02 for i in range(1000)], [k / 100 for k in range(1000)], 56, 0.0, 568 / 19.98, 186, 0, 172 / 6000),
     ]
-    taken = 0
     for xs, ys, *scale in cases:
         expected = _points_reference(xs, ys, *scale)
         assert svg._points_text(xs, ys, *scale) == expected
         fast = svg._points_text_numpy(numpy, xs, ys, *scale)
-        assert fast is None or fast == expected
-        taken += fast is not None
-    assert taken >= 4  # the table path is exercised, not only its fall-backs
+        floats = all(type(v) is float for v in xs + ys)
+        assert fast == (expected if floats else None)  # every line of floats, near-ties and all; ints: Python
 
 
 def test_a_series_without_gaps_is_the_one_segment_the_general_split_finds():
@@ -162,3 +163,13 @@ def test_status_is_the_bytes_of_the_former_macro():
     for view in (StatusView(Status.WARNING, "Requiere atención", "warn", "▲", "WARNING"),
                  StatusView(None, "<b>\u202eword\x1b</b> & 'q'", "x\"y", "\x00", "NONE")):
         assert str(html._status(view)) == template.render(s=view)
+
+
+def test_memoised_headers_are_the_hyphenated_markup():
+    from fieldkit.report.hyphens import hyphenated_markup
+
+    for lang in ("ca", "ru", "en"):
+        for text in ("Microprogramari", "Серийный номер", "<b>Reason / error\u202e</b>", "round trip (ms)"):
+            assert html._hyphenated(text, lang) == hyphenated_markup(text, lang)
+            assert html._hyphenated(text, lang) == hyphenated_markup(text, lang)  # from the memo
+            assert isinstance(html._hyphenated(text, lang), Markup)

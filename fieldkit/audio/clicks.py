@@ -599,9 +599,11 @@ def stands_out(c: ClickTrain, th: Thresholds) -> bool:
         return False
     if c.jitter is None or c.jitter > th.max_jitter:
         return False
-    # a moderate chance, with a phase barely better than the others: a grid fitted through bursts
+    # a moderate chance, with a phase barely better than the others or hits scattered over many
+    # short stretches: a grid fitted through seek bursts, touching each burst for a slot or three
     # (bursts at phases of their own fill other phases too; they meet the stricter consistency)
-    if c.phases == 1 and c.chance_log10 > th.unique_chance_log10 and c.phase_gap < th.min_phase_gap:
+    if c.phases == 1 and c.chance_log10 > th.unique_chance_log10 and (
+            c.phase_gap < th.min_phase_gap or len(c.segments_s) > th.max_stretches):
         return False
     return c.similarity is not None and c.similarity >= th.min_similarity
 

@@ -46,7 +46,9 @@ class Thresholds:
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
     unique_chance_log10: float = -15.0   # above this chance the train's phase must also be its own:
     min_phase_gap: float = 0.1           # slots filled this much more often than at any other phase
-                                         # (seek-burst grids measured 0.07-0.08, trains >= 0.15)
+                                         # (seek-burst grids measured 0.07-0.13, trains >= 0.15)
+    max_stretches: int = 3               # and in at most this many stretches (seek-burst grids: 6;
+                                         # a drive's retries: one to three bursts in 30 s)
     multi_phase_consistency: float = 3.0   # times min_consistency, for bursts at phases of their own
     # ---- the click search's own settings
     frame_s: float = 0.004           # click analysis frame: about a click long, so a frame holds little noise

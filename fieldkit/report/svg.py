@@ -95,6 +95,10 @@ def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     while value <= hi + step * 0.001:
         ticks.append(round(value, 10))
         value += step
+    if ticks[-1] < hi - step * 0.001:
+        # the axis must reach the data: a chart whose top tick sits below the highest value draws
+        # that value (the spike the finding is about) outside the picture
+        ticks.append(round(value, 10))
     return ticks
 
 

@@ -97,3 +97,16 @@ def test_long_series_are_decimated_keeping_spikes():
     points = re.search(r'points="([^"]+)"', str(chart.svg)).group(1).split()
     assert len(points) < 3000
     assert min(float(p.split(",")[1]) for p in points) < svg.PAD_TOP + 5  # the spike reaches the top
+
+
+def test_the_y_axis_reaches_the_highest_value_so_a_spike_is_inside_the_picture():
+    """Round-trip times up to 55 ms: ticks that stop at 40 ms would draw the spike above the chart."""
+    chart = svg.line_chart("rtt", "d", [1, 2, 3, 4], {"rtt": [12.0, 18.0, 55.0, 14.0]}, unit="ms")
+    points = re.search(r'points="([^"]+)"', str(chart.svg)).group(1).split()
+    ys = [float(p.split(",")[1]) for p in points]
+    assert min(ys) >= svg.PAD_TOP - 0.5  # nothing above the plot area
+    labels = [float(v) for v in re.findall(r'text-anchor="end">([\d.]+)</text>', str(chart.svg))]
+    assert max(labels) >= 55.0  # the top tick is at or above the spike
+    bars = svg.bar_chart("sectors", "d", ["a", "b"], [29.0, 7.0])
+    ticks = [float(v) for v in re.findall(r'text-anchor="middle">([\d.]+)</text>', str(bars.svg))]
+    assert max(ticks) >= 29.0  # the longest bar ends inside the scale

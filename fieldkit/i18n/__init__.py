@@ -21,7 +21,7 @@ import io
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from fieldkit.i18n.domains import (CHECK_DOMAINS, DEFAULT_LANG, DOMAINS, LANGUAGES, NATIVE_NAMES,
                                    domain_of_check)
@@ -255,17 +255,19 @@ class Translator:
         return format_when(moment, self.lang, with_time=with_time)
 
 
-def language_complete(lang: str) -> bool:
-    """Every entry of every domain's catalog translated (the tests hold the shipped languages to it)."""
+def source_catalogs(lang: str, domains: Iterable[str] = DOMAINS) -> Iterator[tuple[str, Any]]:
+    """``(domain, babel Catalog)`` of each ``.po`` source of ``lang`` that exists, in ``domains`` order
+    (babel is imported here only: the report reads the compiled ``.mo`` files)."""
     from babel.messages.pofile import read_po
 
-    for domain in DOMAINS:
+    for domain in domains:
         po = po_path(lang, domain)
-        if not po.is_file():
-            continue
-        with po.open("rb") as handle:
-            cat = read_po(handle)
-        if any(m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
-               for m in cat):
-            return False
-    return True
+        if po.is_file():
+            with po.open("rb") as handle:
+                yield domain, read_po(handle)
+
+
+def language_complete(lang: str) -> bool:
+    """Every entry of every domain's catalog translated (the tests hold the shipped languages to it)."""
+    return not any(m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
+                   for _, cat in source_catalogs(lang) for m in cat)

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 
 from fieldkit import report
-from fieldkit.i18n import DOMAINS, LANGUAGES, Translator, po_path
+from fieldkit.i18n import LANGUAGES, Translator, source_catalogs
 from fieldkit.messages import Msg, MsgList, Quantity, t, tn
 
 from . import fixture_scans
@@ -45,15 +45,8 @@ def words(text: str) -> set[str]:
 
 
 def _catalog_words(lang: str, msgids: bool) -> set[str]:
-    from babel.messages.pofile import read_po
-
     out: set[str] = set()
-    for domain in DOMAINS:
-        po = po_path(lang, domain)
-        if not po.is_file():
-            continue
-        with po.open("rb") as handle:
-            catalog = read_po(handle)
+    for _, catalog in source_catalogs(lang):
         for message in catalog:
             if not message.id:
                 continue

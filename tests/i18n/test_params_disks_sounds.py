@@ -16,7 +16,7 @@ import pytest
 
 from fieldkit import report
 from fieldkit.findings import Finding
-from fieldkit.i18n import LANGUAGES, po_path
+from fieldkit.i18n import LANGUAGES, source_catalogs
 from fieldkit.messages import Msg, MsgList, Quantity
 
 from . import fixture_scans
@@ -54,15 +54,12 @@ def _plain_params(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 def _english_words() -> set[str]:
     """The words of the English sentences of these checks (and the shared ones), four letters or more."""
-    from babel.messages.pofile import read_po
-
     words: set[str] = set()
-    for domain in ("disks", "sounds", "common"):
-        with po_path("en", domain).open("rb") as handle:
-            for message in read_po(handle):
-                for form in (message.id if isinstance(message.id, (list, tuple)) else [message.id]):
-                    literal = "".join(text for text, *_ in string.Formatter().parse(form or ""))
-                    words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", literal)}
+    for _, catalog in source_catalogs("en", ("disks", "sounds", "common")):
+        for message in catalog:
+            for form in (message.id if isinstance(message.id, (list, tuple)) else [message.id]):
+                literal = "".join(text for text, *_ in string.Formatter().parse(form or ""))
+                words |= {w.lower() for w in re.findall(r"[A-Za-z]{4,}", literal)}
     return words
 
 

@@ -81,16 +81,9 @@ def _status(state: Any) -> Markup:
                   f'<span aria-hidden="true">{_cell(state.icon)}</span> {_cell(state.word)}</span>')
 
 
-@lru_cache(maxsize=4096)
-def _hyphenated(text: str, lang: str) -> Markup:
-    """A table header with its soft hyphens, as markup: the same few dozen headers are printed ~3 400
-    times in a site report (every chart's data table has its own)."""
+def render_html(model: ReportModel) -> str:
     from fieldkit.report.hyphens import hyphenated_markup
 
-    return hyphenated_markup(text, lang)
-
-
-def render_html(model: ReportModel) -> str:
     template = _environment().get_template("report.html.j2")
     return template.render(m=model, t=model.t, tn=model.t.tn,
-                           hyphenated=lambda text: _hyphenated(str(text), model.lang))
+                           hyphenated=lambda text: hyphenated_markup(str(text), model.lang))

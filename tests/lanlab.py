@@ -128,10 +128,31 @@ class LanLab:
             if time.monotonic() > deadline:
                 raise RuntimeError("lldpd did not create its socket: " + (self.rundir / "lldpd.log").read_text())
             time.sleep(0.05)
-        for cmd in (f"configure system hostname {SWITCH_NAME}", "configure system interface pattern swp12",
-                    "configure lldp tx-interval 2", f"configure ports swp12 lldp portdescription {PORT_DESCR}",
-                    f"configure med policy application voice tagged vlan {VOICE_VLAN} priority voice dscp 46"):
-            self.lldpcli(*cmd.split())
+        # lldpd finds its ports asynchronously after it opens its socket: a port setting sent before it knows
+        # swp12 is silently dropped (a busy CI machine once advertised the bare ifname as the port). Apply
+        # the settings until lldpd's own view of the port shows them, so its frames carry them.
+        wanted = {"chassis.name": SWITCH_NAME, "port.descr": PORT_DESCR, "lldp-med.policy.vlan.vid": str(VOICE_VLAN)}
+        while True:
+            for cmd in (f"configure system hostname {SWITCH_NAME}", "configure system interface pattern swp12",
+                        "configure lldp tx-interval 2", f"configure ports swp12 lldp portdescription {PORT_DESCR}",
+                        f"configure med policy application voice tagged vlan {VOICE_VLAN} priority voice dscp 46"):
+                self.lldpcli(*cmd.split())
+            shown = self._local_port_view()
+            if all(shown.get(key) == value for key, value in wanted.items()):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"lldpd did not take its settings: {shown}")
+            time.sleep(0.2)
+
+    def _local_port_view(self) -> dict[str, str]:
+        """lldpd's own view of swp12 (``lldpcli show interfaces``): what its next frames will say."""
+        assert self.lldpd_dir is not None
+        out = subprocess.run(["ip", "netns", "exec", self.ns("sw"), "lldpcli", "-u", str(self.lldpd_dir / "lldpd.sock"),
+                              "-f", "keyvalue", "show", "interfaces", "details"],
+                             capture_output=True, text=True, timeout=10).stdout
+        prefix = "lldp.swp12."
+        return {key[len(prefix):]: value for key, _, value in (line.partition("=") for line in out.splitlines())
+                if key.startswith(prefix)}
 
     # ------------------------------------------------------------------ running fieldkit in the client
     def fieldkit(self, *args: str, timeout: float = 120, history: bool = False,

@@ -32,7 +32,8 @@ def test_switch_port_voice_vlan_and_dhcp_full_exchange(lab: lanlab.LanLab) -> No
     rc, result, wall = lab.fieldkit("--listen-s", "10", "--dhcp-full", "--dhcp-wait-s", "4")
     switch = by_subject(result, "lan0 switch port")
     assert switch["status"] == "OK", switch
-    assert switch["summary"] == f"Connected to port {lanlab.PORT_DESCR} of switch {lanlab.SWITCH_NAME}, voice VLAN 30"
+    assert switch["summary"] == f"Connected to port {lanlab.PORT_DESCR} of switch {lanlab.SWITCH_NAME}, voice VLAN 30", \
+        switch["detail"]   # the frames as heard, so a failure says which field differed
     assert switch["data"]["connection"]["protocols"] == "LLDP+CDP"
     assert switch["data"]["connection"]["management_address"] == GATEWAY
     dhcp = by_subject(result, "lan0 DHCP")

@@ -10,7 +10,7 @@ from typing import Any
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import power_stft, robust_z
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
-from fieldkit.audio.sounds import distinct_grids, sound_views
+from fieldkit.audio.sounds import chance_in_sound_view, distinct_grids, sound_views
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -167,7 +167,7 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     tried: list[float] = []
 
     def tries(candidates: list[tuple[float, float, int | None, int]], tried: list[float] = tried,
-              looks: float = 1.0) -> ClickTrain | None:
+              looks: float = 1.0, sounds: tuple[int, ...] = ()) -> ClickTrain | None:
         nonlocal first
         budget = th.search_tries
         for found_score, period, phase, b in candidates:
@@ -178,6 +178,8 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
             tried.append(period)
             budget -= 1
             train = _train_near(c, th, pooled, period, b, (found_score, phase) if phase is not None else None)
+            if b in sounds:
+                train.chance_log10 = max(train.chance_log10, chance_in_sound_view(c, th, b, train))
             train.chance_log10 += math.log10(looks)   # the grids searched in several views: pay for them
             if first is None:
                 first = train
@@ -198,11 +200,12 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     if found is None:
         # a new trial of every period: in the room's own bands the other sounds filled the
         # windows between the slots, in a view of the train's sound they do not
-        views = sound_views(c, th)
+        quiet, sounds = sound_views(c, th)
+        views = quiet + sounds
         if views:
             vpooled = pool([c.log_onset(i) for i in views], th.search_pool)
             found = tries([(sc, p, None, views[b]) for sc, p, b in search_period(vpooled, rate, lo, hi, th)], [],
-                          len(views) * distinct_grids(lo, hi))
+                          len(views) * distinct_grids(lo, hi), tuple(sounds))
     return found or first
 
 

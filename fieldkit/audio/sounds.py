@@ -6,16 +6,19 @@ a keyboard is a dozen sounds, one per key, and a talker's consonants are as many
 loud as the clicks, or louder, the keys fill the grid's slots and the windows between them
 alike, and the train cannot beat chance. Two kinds of view take them out:
 
-* one per sound: the loud impulses that sound like each other (a cluster of spectral shapes)
-  are kept, every other loud impulse is taken out. The view of the train's own sound holds the
-  train and the room's noise; the view of a key holds that key's few strokes at random times.
+* one per sound: the impulses that sound like a loud sound heard several times (a cluster of
+  spectral shapes) are kept, every other impulse down to a click's level (``th.hit_z``) is taken
+  out. The view of the train's own sound holds the train; the view of a key holds that key's
+  few strokes at random times.
 * quiet views: every impulse above a level the loud ones stand far above (a gap in their
   strengths) is taken out, for a train weaker than the keys (whose shapes, that close to the
   noise, cannot be sorted).
 
-An impulse taken out leaves the noise's median (onset z 0) over its few frames. The views are
+An impulse taken out of a quiet view leaves the noise's median (onset z 0) over its few frames;
+a sound's view holds everything but its own impulses under a click's level. The views are
 extra onset functions in ``ClickSpectrogram.zs``; the train found in one is judged there by the
-same tests (its slots and the windows between them hear the noise and its own sound's impulses).
+same tests (its slots and the windows between them hear only its own sound's impulses, and a
+train found there pays in its chance for every grid the search could fit through them).
 """
 
 from __future__ import annotations
@@ -24,14 +27,14 @@ import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fieldkit.audio.clicks import ClickSpectrogram
+    from fieldkit.audio.clicks import ClickSpectrogram, ClickTrain
     from fieldkit.audio.thresholds import Thresholds
 
 #: spectral-shape bands of an impulse (log-spaced over the click band's bins)
 SHAPE_BANDS = 12
-#: frames on either side of an impulse's peak taken out with it (2 ms hops: a click or a key
-#: rings for a few ms)
-REMOVE_FRAMES = 4
+#: frames on either side of an impulse's peak that belong to it, taken out or kept with it
+#: (2 ms hops: a click or a key rings for a few ms)
+IMPULSE_FRAMES = 4
 
 
 def distinct_grids(lo: float, hi: float) -> float:
@@ -57,24 +60,46 @@ def shape_vectors(c: ClickSpectrogram, frames: Any) -> Any:
     return vec / (np.linalg.norm(vec, axis=1, keepdims=True) + 1e-9)
 
 
-def sound_views(c: ClickSpectrogram, th: Thresholds) -> list[int]:
-    """Indices into ``c.zs`` of the whole band's views with other sounds taken out (appended),
-    or [] when the room has too few loud impulses to sort."""
+def sound_views(c: ClickSpectrogram, th: Thresholds) -> tuple[list[int], list[int]]:
+    """Indices into ``c.zs`` of the whole band's views with other sounds taken out (appended):
+    the quiet views and the sounds' views, empty when the room has too few loud impulses to sort."""
     import numpy as np
     from scipy.signal import find_peaks
 
-    peaks, props = find_peaks(c.z, height=th.event_z, distance=max(1, int(0.015 * c.rate)))
-    if peaks.size < th.notch_min_impulses:
-        return []
+    peaks, props = find_peaks(c.z, height=th.hit_z, distance=max(1, int(0.015 * c.rate)))
     heights = props["peak_heights"]
+    loud = heights >= th.event_z
+    if loud.sum() < th.notch_min_impulses:
+        return [], []
     vectors = shape_vectors(c, peaks)
-    drops = [heights >= level for level in _quiet_levels(heights, th)]
-    for template in _sounds(vectors, heights, peaks / c.rate, th):
-        drops.append(vectors @ template < th.sound_keep)
     base = len(c.zs)
-    for drop in drops:
-        c.zs.append(_without(c.z, peaks[drop]))
-    return list(range(base, len(c.zs)))
+    for level in _quiet_levels(heights[loud], th):
+        c.zs.append(_without(c.z, peaks[heights >= level]))
+    quiet = len(c.zs)
+    # a sound's view keeps only that sound's impulses, down to a click's level: everything else
+    # (the other sounds, their smaller peaks within 15 ms, the noise's own peaks) stays under it,
+    # so no grid there is filled by anything but that sound (its chance pays for the grids)
+    for template in _sounds(vectors[loud], heights[loud], peaks[loud] / c.rate, th):
+        c.zs.append(_only(c.z, peaks[vectors @ template >= th.sound_keep], th.hit_z))
+    return list(range(base, quiet)), list(range(quiet, len(c.zs)))
+
+
+def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: ClickTrain) -> float:
+    """log10 chance that the impulses of a sound's view, every one of them, fill the train's
+    active slots as often at random times. The windows between the slots hear only the sound's
+    impulses the grid did not take: a key struck 15 times, 8 of them on a grid, leaves those
+    windows nearly empty (1 in 50 or less) where the key fills 1 in 14 of them at random."""
+    import numpy as np
+    from scipy.signal import find_peaks
+    from scipy.stats import binom
+
+    if train.active_slots == 0:
+        return 0.0
+    z = c.zs[band]
+    impulses = find_peaks(z, height=th.hit_z, distance=max(1, int(0.015 * c.rate)))[0].size
+    width = 2 * max(2, int(round(0.03 * train.period_s * c.rate))) + 1
+    q = min(0.999, impulses * width / z.size)
+    return float(binom.logsf(train.active_clicks - 1, train.active_slots, q) / np.log(10))
 
 
 def _sounds(vectors: Any, heights: Any, times: Any, th: Thresholds) -> list[Any]:
@@ -127,13 +152,30 @@ def _quiet_levels(heights: Any, th: Thresholds) -> list[float]:
     return [float(np.sqrt(values[r] * values[r + 1]))] if ratios[r] >= th.quiet_gap else []
 
 
+def _near(z: Any, peaks: Any) -> Any:
+    """Frames within IMPULSE_FRAMES of ``peaks``."""
+    import numpy as np
+
+    frames = (peaks[:, None] + np.arange(-IMPULSE_FRAMES, IMPULSE_FRAMES + 1)[None, :]).ravel()
+    return frames[(frames >= 0) & (frames < z.size)]
+
+
+def _only(z: Any, peaks: Any, level: float) -> Any:
+    """``z`` held under ``level`` everywhere but at the impulses at ``peaks`` (the noise below it
+    unchanged: the fold scores keep their scale)."""
+    import numpy as np
+
+    out = np.minimum(z, np.nextafter(np.float32(level), np.float32(0.0)))
+    frames = _near(z, peaks)
+    out[frames] = z[frames]
+    return out
+
+
 def _without(z: Any, peaks: Any) -> Any:
     """``z`` with the impulses at ``peaks`` taken out: their frames at most the noise's median."""
     import numpy as np
 
     out = z.copy()
-    if peaks.size:
-        frames = (peaks[:, None] + np.arange(-REMOVE_FRAMES, REMOVE_FRAMES + 1)[None, :]).ravel()
-        frames = frames[(frames >= 0) & (frames < z.size)]
-        out[frames] = np.minimum(out[frames], np.float32(0.0))
+    frames = _near(z, peaks)
+    out[frames] = np.minimum(out[frames], np.float32(0.0))
     return out

@@ -426,11 +426,18 @@ def test_sound_views_keep_the_trains_clicks_and_take_the_keys_out() -> None:
     def strength(z: np.ndarray, at: np.ndarray) -> np.ndarray:
         return np.array([z[max(0, f - 4):f + 5].max() for f in at])
 
-    views = sound_views(c, th)
+    quiet, _ = find_peaks(c.z, height=(th.hit_z, th.event_z), distance=8)
+    quiet = quiet[np.min(np.abs(quiet[:, None] - np.concatenate([clicks, keys])[None, :]), axis=1) > 10]
+    _quiet, views = sound_views(c, th)
     kept = [np.mean(strength(c.zs[v], clicks) >= 0.9 * strength(c.z, clicks)) for v in views]
     best = views[int(np.argmax(kept))]
-    assert max(kept) >= 0.9                                       # the train's own sound keeps its clicks
-    assert np.mean(strength(c.zs[best], keys) <= 0.0) >= 0.8      # and the other keys are gone
+    # the train's own sound keeps its clicks (but those within 15 ms of a louder key: 16 % here)
+    assert max(kept) >= 0.8
+    # the other keys are held under a click's level, and so are most of the noise's own peaks: a
+    # grid there cannot be filled by the noise (a typing clip of the bench alarmed on one with
+    # hits at z 3.8), nor by a key's smaller peaks next to it (a typing+seeks clip)
+    assert np.mean(strength(c.zs[best], keys) < th.hit_z) >= 0.8
+    assert quiet.size > 20 and np.mean(strength(c.zs[best], quiet) < th.hit_z) >= 0.7
     # the room's own onset function is untouched (the views are extra onset functions)
     assert np.array_equal(c.zs[0], c.z)
 
@@ -467,3 +474,29 @@ def test_train_in_one_burst_owns_its_phase_where_it_clicks() -> None:
     assert a.train.phase_gap >= Thresholds().min_phase_gap
     [(start, end)] = a.train.segments_s
     assert start == pytest.approx(times[0], abs=0.2) and end == pytest.approx(times[-1], abs=0.2)
+
+
+
+def test_a_sounds_view_counts_every_impulse_of_the_sound_in_the_chance() -> None:
+    # One key struck 15 times, 8 of them (by chance) in 9 slots of a 2.37 s grid: the windows
+    # between the slots hear the 7 strokes off the grid (1 in 50 or less, 10^-12.6 for 8 of 9);
+    # at random times the key's 15 strokes fill 1 in 14 of them (a typing clip of the bench
+    # alarmed as slow periodic clicks at 10^-8.8 after paying for the grids)
+    from scipy.stats import binom
+
+    from fieldkit.audio.clicks import ClickTrain, click_spectrogram
+    from fieldkit.audio.sounds import chance_in_sound_view
+
+    th = Thresholds()
+    c = click_spectrogram(room(rng(97)), FS, th)
+    view = np.zeros_like(c.z)
+    view[np.linspace(100, c.z.size - 100, 15).astype(int)] = 500.0
+    c.zs.append(view)
+    train = ClickTrain(period_s=2.37, times_s=[], score=9.5, fill=0.9, jitter=0.01, similarity=0.9, snr_db=20.0,
+                       band_hz=(1000.0, 8000.0), slots=12, median_z=500.0, active_slots=9, active_clicks=8)
+    width = 2 * round(0.03 * 2.37 * c.rate) + 1
+    q = 15 * width / c.z.size
+    assert q == pytest.approx(1 / 14, rel=0.05)
+    expected = binom.logsf(7, 9, q) / np.log(10)
+    assert chance_in_sound_view(c, th, len(c.zs) - 1, train) == pytest.approx(expected, abs=0.01)
+    assert -9.0 < expected < -8.0

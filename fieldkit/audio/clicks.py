@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.audio.bursts import judge_active
-from fieldkit.audio.dsp import power_stft, robust_z
+from fieldkit.audio.dsp import power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
 from fieldkit.audio.thresholds import Thresholds
 
@@ -354,7 +354,7 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
     # of that width (80th percentile of window maxima at arbitrary places: the train's own
     # clicks fill at most ~15 % of such windows), and at least hit_z.
     picks = np.random.default_rng(0).integers(0, max(1, z.size - 2 * tol - 1), 256)
-    noise_max = float(np.percentile(np.max(z[picks[:, None] + np.arange(2 * tol + 1)], axis=1), 80))
+    noise_max = float(np.percentile(rows(z, picks, 2 * tol + 1).max(axis=1), 80))
     threshold = max(th.hit_z, noise_max)
     jitter = None
     for _attempt in range(2):
@@ -418,7 +418,7 @@ def _phase_gap(z: Any, th: Thresholds, period: float, phase: int) -> float:
     narrow = max(2, int(round(0.03 * period)))
     reach = maximum_filter1d(z, size=2 * narrow + 1)
     starts = np.round(np.arange(cycles) * period).astype(int)
-    windows = reach[starts[:, None] + np.arange(width)[None, :]]
+    windows = rows(reach, starts, width)
     first = int(round(phase - np.floor(phase / period) * period)) % width
     # "holds an impulse": the level the active-slot test uses (the 80th percentile of windows
     # between the slots, a quarter, half and three quarters of a period off), and half the
@@ -467,21 +467,15 @@ def _scan_slots(z: Any, period: float, phase: float, tol: int,
     """Maximum of the onset z in each slot of the grid; the slots whose maximum is a click."""
     import numpy as np
 
-    hits, hit_z, slot_z = [], [], []
     first = phase - int(phase // period) * period
-    k = 0
-    while True:
-        centre = int(round(first + k * period))
-        k += 1
-        if centre >= z.size:
-            break
-        lo, hi = max(0, centre - tol), min(z.size, centre + tol + 1)
-        i = lo + int(np.argmax(z[lo:hi]))
-        slot_z.append(float(z[i]))
-        if z[i] >= threshold:
-            hits.append(i)
-            hit_z.append(float(z[i]))
-    return hits, hit_z, slot_z
+    centres = np.round(first + np.arange(int((z.size - first) / period) + 2) * period).astype(int)
+    centres = centres[centres < z.size]
+    # every slot's window at once; -inf beyond the ends, so a slot at an end reads only the recording
+    edge = np.full(tol, -np.inf, dtype=z.dtype)
+    peak = rows(np.concatenate([edge, z, edge]), centres, 2 * tol + 1).argmax(axis=1) + centres - tol
+    slot_z = z[peak]
+    hit = slot_z >= threshold
+    return peak[hit].tolist(), slot_z[hit].tolist(), slot_z.tolist()
 
 
 def _on_grid(c: ClickSpectrogram, th: Thresholds, hits: list[int], period: float) -> float | None:

@@ -25,6 +25,29 @@ def frame_view(x: Any, win: int, hop: int) -> Any:
                                            writeable=False)
 
 
+def rows(v: Any, starts: Any, width: int) -> Any:
+    """(starts x width) array of ``v[s:s + width]`` for each start: whole rows copied from a
+    sliding view, instead of one gathered element per entry of a (starts x width) index array."""
+    return frame_view(v, width, 1)[starts]
+
+
+def welch_psd(x: Any, fs: float, nperseg: int) -> tuple[Any, Any]:
+    """``scipy.signal.welch(x, fs, nperseg=nperseg, detrend=False)``: the mean periodogram of
+    half-overlapping periodic-Hann segments, one-sided, as a density. One batched FFT: welch
+    transforms (and scales) its segments one at a time in Python, which cost more than the FFTs."""
+    import numpy as np
+    import scipy.fft
+    from scipy.signal import get_window
+
+    hop = nperseg - nperseg // 2
+    win = get_window("hann", nperseg)
+    win = win / np.sqrt(np.sum(win * win) * fs)   # density scaling, as welch's
+    spec = scipy.fft.rfft(frame_view(x, nperseg, hop) * win, axis=1, workers=1)
+    power = spec.real ** 2 + spec.imag ** 2
+    power[:, 1:-1 if nperseg % 2 == 0 else None] *= 2   # one-sided: the negative frequencies' share
+    return np.fft.rfftfreq(nperseg, 1.0 / fs), power.mean(axis=0).astype(np.result_type(x, np.float32))
+
+
 def power_stft(x: Any, fs: int, win: int, hop: int, fmin: float = 0.0, fmax: float | None = None) -> tuple[Any, Any]:
     """Power spectrogram (frames x bins) of the bins in [fmin, fmax] only (saves the rest's cost)."""
     import numpy as np
@@ -73,4 +96,4 @@ def sound_levels(x: Any, fs: int) -> tuple[float, float, float]:
         return round(20 * math.log10(max(v * math.sqrt(2), 1e-10)), 1)
 
     return (dbfs(float(np.percentile(rms, 10))), dbfs(float(np.sqrt(np.mean(rms ** 2)))),
-            round(20 * math.log10(max(float(np.max(np.abs(x))), 1e-10)), 1))
+            round(20 * math.log10(max(float(x.max()), -float(x.min()), 1e-10)), 1))   # no |x| copy

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from fieldkit.audio.dsp import rows
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -244,9 +245,8 @@ class Folder:
         if cycles < 3:
             return 0.0, 0
         starts = np.round(np.arange(cycles) * period).astype(int)
-        index = starts[:, None] + np.arange(width)[None, :]
         tol = max(1, int(round(0.03 * period)))
-        profile = self.tolerant(tol)[index].mean(axis=0)
+        profile = rows(self.tolerant(tol), starts, width).mean(axis=0)
         half = width // 2   # upper median by partition: np.median's overhead dominates short profiles
         med = np.partition(profile, half)[half]
         mad = 1.4826 * np.partition(np.abs(profile - med), half)[half]
@@ -256,7 +256,7 @@ class Folder:
         if not with_phase:
             return score, top
         # the centre: the raw profile's maximum inside the tolerant profile's peak region
-        raw = comp[index].mean(axis=0)
+        raw = rows(comp, starts, width).mean(axis=0)
         region = np.arange(top - tol, top + tol + 1) % width
         return score, int(region[np.argmax(raw[region])])
 
@@ -280,7 +280,7 @@ def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
     tolerant = maximum_filter1d(comp, size=2 * tol + 1)
     weakest = float("inf")
     for chunk in np.array_split(starts, parts):
-        profile = tolerant[chunk[:, None] + np.arange(width)[None, :]].mean(axis=0)
+        profile = rows(tolerant, chunk, width).mean(axis=0)
         med = np.median(profile)
         mad = max(1.4826 * float(np.median(np.abs(profile - med))), 1e-6)
         # each third may sit a little off the whole recording's phase (timing jitter of a few

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from fieldkit.audio.dsp import power_stft, runs
+from fieldkit.audio.dsp import power_stft, runs, welch_psd
 from fieldkit.audio.thresholds import SPINDLE_HZ, Thresholds
 
 
@@ -118,7 +118,6 @@ def _is_multiple(f: float, base: float, resolution: float) -> bool:
 def grinding(x: Any, fs: int, th: Thresholds) -> Line | None:
     """Broadband (1+ kHz) noise amplitude-modulated at a spindle-like rate (envelope spectrum)."""
     import numpy as np
-    from scipy.signal import welch
 
     block = max(1, fs // 1000)
     hf = np.diff(x)
@@ -129,7 +128,7 @@ def grinding(x: Any, fs: int, th: Thresholds) -> Line | None:
     if env.size < 2048:
         return None
     # no per-segment detrending: only 60-260 Hz is read, far from DC
-    f, s = welch(env / (env.mean() + 1e-20) - 1.0, env_rate, nperseg=2048, detrend=False)
+    f, s = welch_psd(env / (env.mean() + 1e-20) - 1.0, env_rate, 2048)
     sdb = 10 * np.log10(s + 1e-20)
     step = float(f[1] - f[0])
     best = None
@@ -151,7 +150,6 @@ def spindle_and_hum(x: Any, fs: int) -> tuple[Line | None, float | None, bool]:
     """Spindle line (rpm/60) and mains hum from a 1 Hz resolution low-frequency PSD."""
     import numpy as np
     from scipy.ndimage import median_filter
-    from scipy.signal import welch
 
     q = max(1, fs // 2400)
     n = x.size // q
@@ -160,7 +158,7 @@ def spindle_and_hum(x: Any, fs: int) -> tuple[Line | None, float | None, bool]:
     nper = int(rate)
     if low.size < nper:
         return None, None, False
-    f, s = welch(low - low.mean(), rate, nperseg=nper, detrend=False)   # 40+ Hz read only
+    f, s = welch_psd(low - low.mean(), rate, nper)   # 40+ Hz read only
     sdb = 10 * np.log10(s + 1e-20)
     prom = sdb - median_filter(sdb, size=21, mode="nearest")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.audio.bursts import judge_active
-from fieldkit.audio.dsp import power_stft, robust_z, rows
+from fieldkit.audio.dsp import median, power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
 from fieldkit.audio.thresholds import Thresholds
 
@@ -120,12 +120,12 @@ def click_spectrogram(x: Any, fs: int, th: Thresholds) -> ClickSpectrogram:
     block = max(8, int(round(th.whiten_s / hop_s)))
     nblocks = p.shape[0] // block
     if nblocks >= 2:
-        local = np.median(p[:nblocks * block].reshape(nblocks, block, -1)[:, ::4], axis=1) + np.float32(1e-20)
-        ref = np.median(local, axis=0)   # the whole recording's background, for the click band's shape
+        local = median(p[:nblocks * block].reshape(nblocks, block, -1)[:, ::4], axis=1) + np.float32(1e-20)
+        ref = median(local, axis=0)   # the whole recording's background, for the click band's shape
         which = np.minimum(np.arange(p.shape[0]) // block, nblocks - 1)
         w = p / local[which]
     else:
-        ref = np.median(p[::4], axis=0) + np.float32(1e-20)
+        ref = median(p[::4], axis=0) + np.float32(1e-20)
         w = p / ref
     nbins = w.shape[1]
     edges = np.unique(np.linspace(0, nbins, th.subbands + 1).astype(int))

@@ -7,13 +7,29 @@ import math
 from typing import Any
 
 
+def median(a: Any, axis: int | None = None) -> Any:
+    """``np.median(a, axis)`` of an array without NaN, by selecting the middle element(s) only:
+    np.median also moves the largest element to the end (its NaN check), which costs as much again
+    on the short rows read here."""
+    import numpy as np
+
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    n = a.shape[axis]
+    half = n // 2
+    if n % 2:
+        return np.take(np.partition(a, half, axis=axis), half, axis=axis)
+    part = np.partition(a, (half - 1, half), axis=axis)
+    return (np.take(part, half - 1, axis=axis) + np.take(part, half, axis=axis)) / 2
+
+
 def robust_z(v: Any) -> Any:
     import numpy as np
 
     # median and MAD of every 4th value: the same estimate of the background at a quarter of the cost
     sample = v[::4] if v.size >= 4000 else v
-    med = np.median(sample)
-    mad = 1.4826 * np.median(np.abs(sample - med))
+    med = median(sample)
+    mad = 1.4826 * median(np.abs(sample - med))
     return (v - med) / max(float(mad), 1e-12)
 
 
@@ -48,6 +64,11 @@ def welch_psd(x: Any, fs: float, nperseg: int) -> tuple[Any, Any]:
     return np.fft.rfftfreq(nperseg, 1.0 / fs), power.mean(axis=0).astype(np.result_type(x, np.float32))
 
 
+#: samples of the signal windowed and transformed at a time by power_stft: its temporaries (the
+#: windowed frames, their spectra) stay in the cache instead of being written out and read back
+STFT_CHUNK = 1 << 18
+
+
 def power_stft(x: Any, fs: int, win: int, hop: int, fmin: float = 0.0, fmax: float | None = None) -> tuple[Any, Any]:
     """Power spectrogram (frames x bins) of the bins in [fmin, fmax] only (saves the rest's cost)."""
     import numpy as np
@@ -55,12 +76,16 @@ def power_stft(x: Any, fs: int, win: int, hop: int, fmin: float = 0.0, fmax: flo
 
     frames = frame_view(x, win, hop)
     window = np.hanning(win).astype(np.float32)
-    spec = scipy.fft.rfft(frames * window, axis=1, workers=1)
     freqs = np.fft.rfftfreq(win, 1.0 / fs)
     keep = np.flatnonzero((freqs >= fmin) & (freqs <= (fmax if fmax is not None else fs)))
-    power = np.abs(spec[:, keep[0]:keep[-1] + 1])   # |X| then square: faster than re^2 + im^2 on a slice
+    lo, hi = keep[0], keep[-1] + 1
+    power = np.empty((frames.shape[0], hi - lo), dtype=np.result_type(x, np.float32))
+    step = 4 * max(1, STFT_CHUNK // win // 4)   # whole groups of 4 frames, as the FFT batches them
+    for i in range(0, frames.shape[0], step):
+        spec = scipy.fft.rfft(frames[i:i + step] * window, axis=1, workers=1)
+        np.abs(spec[:, lo:hi], out=power[i:i + step])   # |X| then square: faster than re^2 + im^2 on a slice
     np.square(power, out=power)
-    return power.astype(np.float32, copy=False), freqs[keep[0]:keep[-1] + 1]
+    return power.astype(np.float32, copy=False), freqs[lo:hi]
 
 
 def runs(mask: Any, max_gap: int) -> tuple[list[int], list[int]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fieldkit.audio.dsp import rows
+from fieldkit.audio.dsp import median, rows
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -32,11 +32,11 @@ def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds
     m = pooled.shape[1]
     prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
     acs = _autocorrelations(pooled, prate)
-    widened = _widened(acs)
+    widened = _widened(acs, m, plo, phi)
     folders = [Folder(p) for p in pooled]
     scored: list[tuple[float, float, int]] = []
     for b, folder in enumerate(folders):
-        p = _fundamental(acs[b], widened[:, b], m, plo, phi)
+        p = _fundamental(acs[b], widened[b], m, plo, phi)
         if p is not None:
             scored.append((folder.score(p), p, b))
     # a phase candidate must beat the autocorrelation's best clearly: folding at a multiple of a
@@ -63,10 +63,10 @@ def capped_candidates(pooled: Any, rate: float, lo: float, hi: float, th: Thresh
     prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
     capped = np.minimum(pooled, np.float32(math.log1p(th.search_cap_z)))
     acs = _autocorrelations(capped, prate)
-    widened = _widened(acs)
+    widened = _widened(acs, m, plo, phi)
     scored: list[tuple[float, float, int, int]] = []
     for b in range(capped.shape[0]):
-        p = _fundamental(acs[b], widened[:, b], m, plo, phi)
+        p = _fundamental(acs[b], widened[b], m, plo, phi)
         if p is not None:
             score, phase = Folder(capped[b]).fold(p)
             scored.append((score, p * th.search_pool, phase * th.search_pool, b))
@@ -97,15 +97,17 @@ def _phase_candidates(comps: Any, lo: float, hi: float, rate: float, th: Thresho
     freqs = np.arange(1.0 / hi, 1.0 / lo, 0.03 / n)
     nb = 25
     # phase bin of every peak at every trial (float32: positions < 2^15 frames, 25 bins)
-    bins = ((pos * nb).astype(np.float32)[:, None, :] * freqs.astype(np.float32)[None, :, None]).astype(np.int32)
-    bins %= nb                                                                       # bands x trials x peaks
+    steps = ((pos * nb).astype(np.float32)[:, None, :] * freqs.astype(np.float32)[None, :, None]).astype(np.int32)
+    # the remainder mod nb from a table: the values are small (< 2^15 frames x 25 bins x 1/lo), and
+    # numpy's integer remainder costs several times the look-up
+    bins = (np.arange(int(steps.max(initial=0)) + 1, dtype=np.int32) % nb)[steps]   # bands x trials x peaks
     bins += (np.arange(bands * freqs.size, dtype=np.int32) * nb).reshape(bands, freqs.size)[:, :, None]
     hist = np.zeros(bands * freqs.size * nb, dtype=np.float32)
     np.add.at(hist, bins.ravel(), np.broadcast_to(weight.astype(np.float32)[:, None, :], bins.shape).ravel())
     hist = hist.reshape(bands, freqs.size, nb)
     score = (hist + np.roll(hist, -1, axis=2)).max(axis=2)                       # bands x trials
-    med = np.median(score, axis=1, keepdims=True)
-    mad = np.median(np.abs(score - med), axis=1, keepdims=True) + 1e-9
+    med = median(score, axis=1)[:, None]
+    mad = median(np.abs(score - med), axis=1)[:, None] + 1e-9
     z = ((score - med) / mad).ravel()
     out: list[tuple[float, int]] = []
     for i in np.argsort(z)[::-1]:
@@ -138,12 +140,33 @@ def _autocorrelations(comps: Any, rate: float) -> Any:
 _WIDTHS = (5, 9, 17, 33, 65, 129)
 
 
-def _widened(acs: Any) -> Any:
-    """Every band's autocorrelation read as its maximum over each of ``_WIDTHS`` lags."""
+def _lag_range(n: int, lo: float, hi: float) -> tuple[int, int]:
+    """First and last lag the fundamental search reads, for onset functions of ``n`` frames."""
+    return int(lo), min(int(hi), n // 2 - 3)
+
+
+def _widened(acs: Any, n: int, lo: float, hi: float) -> Any:
+    """Every band's autocorrelation read as its maximum over +-1.5 % of the lag (at least +-2
+    lags), the window rounded up to one of ``_WIDTHS``. Only the lags the search reads
+    (:func:`_lag_range`) are computed, each width over its own lags; the others are NaN."""
     import numpy as np
     from scipy.ndimage import maximum_filter1d
 
-    return np.stack([maximum_filter1d(acs, size=k, axis=-1) for k in _WIDTHS])
+    out = np.full(acs.shape, np.nan, dtype=acs.dtype)
+    ilo, ihi = _lag_range(n, lo, hi)
+    if ihi < ilo:
+        return out
+    lags = np.arange(ilo, ihi + 1)
+    want = 2 * np.maximum(2, np.round(0.015 * lags)) + 1
+    which = np.minimum(np.searchsorted(_WIDTHS, want), len(_WIDTHS) - 1)   # rises with the lag
+    for k in np.unique(which):
+        size = _WIDTHS[k]
+        first, last = lags[which == k][[0, -1]]
+        # the filter over these lags and half a window either side: the same maxima as over the
+        # whole autocorrelation (at its ends the same reflection)
+        a, b = max(0, first - size // 2), min(acs.shape[1], last + size // 2 + 1)
+        out[:, first:last + 1] = maximum_filter1d(acs[:, a:b], size=size, axis=-1)[:, first - a:last + 1 - a]
+    return out
 
 
 def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float | None:
@@ -154,24 +177,18 @@ def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float |
     the shortest period whose comb is nearly as good as the best one is the fundamental.
     Timing jitter splits the peak at lag L into spikes over a few % of L, so the
     autocorrelation is read as its maximum over +-1.5 % of the lag (``widened``: the
-    band's rows of :func:`_widened`). The period is then refined on ever higher multiples,
+    band's row of :func:`_widened`). The period is then refined on ever higher multiples,
     which divides the error of a frame by the multiple.
     """
     import numpy as np
     from scipy.signal import find_peaks
 
     last = n // 2
-    sizes = np.asarray(_WIDTHS)
-
-    def peak_value(lags: Any) -> Any:
-        want = 2 * np.maximum(2, np.round(0.015 * lags)) + 1
-        return widened[np.minimum(np.searchsorted(sizes, want), sizes.size - 1), lags]
-
-    ilo, ihi = int(lo), min(int(hi), last - 3)
+    ilo, ihi = _lag_range(n, lo, hi)
     if ihi <= ilo + 2:
         return None
     lags = np.arange(ilo, ihi + 1)
-    widest = peak_value(lags)
+    widest = widened[lags]
     peaks, _ = find_peaks(widest, distance=3)
     if peaks.size == 0:
         return None
@@ -184,7 +201,7 @@ def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float |
     counts = (ihi // candidates).astype(int)
     multiples = np.round(candidates[:, None] * np.arange(1, counts.max() + 1)[None, :]).astype(int)
     valid = np.arange(1, counts.max() + 1)[None, :] <= counts[:, None]
-    values = peak_value(np.where(valid, multiples, ilo))
+    values = widened[np.where(valid, multiples, ilo)]
     combs = (values * valid).sum(axis=1) / counts
     best = float(combs.max())
     period = float(candidates[combs >= best - 0.2 * abs(best)].min())
@@ -281,8 +298,8 @@ def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
     weakest = float("inf")
     for chunk in np.array_split(starts, parts):
         profile = rows(tolerant, chunk, width).mean(axis=0)
-        med = np.median(profile)
-        mad = max(1.4826 * float(np.median(np.abs(profile - med))), 1e-6)
+        med = median(profile)
+        mad = max(1.4826 * float(median(np.abs(profile - med))), 1e-6)
         # each third may sit a little off the whole recording's phase (timing jitter of a few
         # % drifts a 2-3 cycle average): its best point within the tolerance of the phase
         near = profile[np.arange(phase - tol, phase + tol + 1) % width]

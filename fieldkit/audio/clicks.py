@@ -28,6 +28,7 @@ class ClickSpectrogram:
     t0: float                  # time of frame 0's centre (s)
     fs: float
     compressed: dict[int, Any] = field(default_factory=dict)   # log(1 + z+) per band, cached
+    found_impulses: dict[float, Any] = field(default_factory=dict)   # impulse frames per level, cached
 
     def log_onset(self, band: int) -> Any:
         """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
@@ -37,6 +38,15 @@ class ClickSpectrogram:
         if band not in self.compressed:
             self.compressed[band] = np.log1p(np.clip(self.zs[band], 0.0, None)).astype(np.float32, copy=False)
         return self.compressed[band]
+
+    def impulses(self, level: float) -> Any:
+        """Frames of the whole band's onset peaks at or above ``level`` (at least 15 ms apart); found
+        once per level (the impulse list, the notch and every grid's on-grid share read them)."""
+        from scipy.signal import find_peaks
+
+        if level not in self.found_impulses:
+            self.found_impulses[level] = find_peaks(self.z, height=level, distance=max(1, int(0.015 * self.rate)))[0]
+        return self.found_impulses[level]
 
 
 @dataclass
@@ -280,12 +290,11 @@ def _notched_bands(c: ClickSpectrogram, th: Thresholds) -> list[int]:
     its energy in the bins the ticks do not reach. When the loudest impulses are the train
     itself the notch removes it: this view is only searched when the others found no train."""
     import numpy as np
-    from scipy.signal import find_peaks
 
-    peaks, props = find_peaks(c.z, height=th.event_z, distance=max(1, int(0.015 * c.rate)))
+    peaks = c.impulses(th.event_z)
     if peaks.size < th.notch_min_impulses:
         return []
-    top = peaks[np.argsort(props["peak_heights"])[::-1][:th.notch_impulses]]
+    top = peaks[np.argsort(c.z[peaks].astype(float))[::-1][:th.notch_impulses]]
     w = c.w
     excess = np.clip(np.maximum(w[top], w[np.minimum(top + 1, w.shape[0] - 1)]) - 1.0, 0.0, None)
     excess /= excess.sum(axis=1, keepdims=True) + 1e-12
@@ -482,12 +491,10 @@ def _on_grid(c: ClickSpectrogram, th: Thresholds, hits: list[int], period: float
     """Share of the unmistakable impulses that the train explains (its grid, or a second click
     at a fixed offset: in-stop/out-stop pairs). Typing and seeks leave most impulses off-grid."""
     import numpy as np
-    from scipy.signal import find_peaks
 
     if len(hits) < 2:
         return None
-    z, rate = c.z, c.rate
-    strong, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    strong = c.impulses(th.event_z)
     if strong.size < 4:
         return None
     tol = max(3, int(round(0.03 * period)))
@@ -561,10 +568,9 @@ def _band(c: ClickSpectrogram, hits: list[int]) -> tuple[float, float]:
 def impulses(c: ClickSpectrogram, th: Thresholds) -> tuple[list[float], float, float | None]:
     """Unmistakable impulses whatever their pattern: for seek activity and isolated clicks."""
     import numpy as np
-    from scipy.signal import find_peaks
 
     z, rate = c.z, c.rate
-    peaks, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    peaks = c.impulses(th.event_z)
     times = [round(c.t0 + p / rate, 4) for p in peaks]
     duration = z.size / rate
     cv = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.audio.bursts import judge_active
-from fieldkit.audio.dsp import median, power_stft, robust_z, rows
+from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
 from fieldkit.audio.thresholds import Thresholds
 
@@ -418,14 +418,13 @@ def _phase_gap(z: Any, th: Thresholds, period: float, phase: int) -> float:
     well-filled slots then look unlikely. A click train fills its own phase far more often than
     any other (a full train: nearly all slots against the room's rate)."""
     import numpy as np
-    from scipy.ndimage import maximum_filter1d
 
     width = int(period)
     cycles = int((z.size - width) // period) + 1
     if cycles < 3 or width < 8:
         return 1.0
     narrow = max(2, int(round(0.03 * period)))
-    reach = maximum_filter1d(z, size=2 * narrow + 1)
+    reach = max_filter(z, 2 * narrow + 1)
     starts = np.round(np.arange(cycles) * period).astype(int)
     windows = rows(reach, starts, width)
     first = int(round(phase - np.floor(phase / period) * period)) % width

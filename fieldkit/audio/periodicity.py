@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fieldkit.audio.dsp import median, rows
+from fieldkit.audio.dsp import max_filter, median, rows
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -32,11 +32,11 @@ def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds
     m = pooled.shape[1]
     prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
     acs = _autocorrelations(pooled, prate)
-    widened = _widened(acs, m, plo, phi)
+    widened = _widened(acs)
     folders = [Folder(p) for p in pooled]
     scored: list[tuple[float, float, int]] = []
     for b, folder in enumerate(folders):
-        p = _fundamental(acs[b], widened[b], m, plo, phi)
+        p = _fundamental(acs[b], widened[:, b], m, plo, phi)
         if p is not None:
             scored.append((folder.score(p), p, b))
     # a phase candidate must beat the autocorrelation's best clearly: folding at a multiple of a
@@ -63,10 +63,10 @@ def capped_candidates(pooled: Any, rate: float, lo: float, hi: float, th: Thresh
     prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
     capped = np.minimum(pooled, np.float32(math.log1p(th.search_cap_z)))
     acs = _autocorrelations(capped, prate)
-    widened = _widened(acs, m, plo, phi)
+    widened = _widened(acs)
     scored: list[tuple[float, float, int, int]] = []
     for b in range(capped.shape[0]):
-        p = _fundamental(acs[b], widened[b], m, plo, phi)
+        p = _fundamental(acs[b], widened[:, b], m, plo, phi)
         if p is not None:
             score, phase = Folder(capped[b]).fold(p)
             scored.append((score, p * th.search_pool, phase * th.search_pool, b))
@@ -125,11 +125,10 @@ def _autocorrelations(comps: Any, rate: float) -> Any:
     """Normalised, unbiased autocorrelation of every band's onset function (one batched FFT)."""
     import numpy as np
     import scipy.fft
-    from scipy.ndimage import maximum_filter1d
 
     n = comps[0].size
     size = 2 * max(1, int(round(0.008 * rate))) + 1   # +-8 ms timing tolerance
-    tolerant = maximum_filter1d(np.asarray(comps), size=size, axis=1)
+    tolerant = max_filter(np.asarray(comps), size)
     tolerant -= tolerant.mean(axis=1, keepdims=True)
     spec = scipy.fft.rfft(tolerant, n=scipy.fft.next_fast_len(2 * n, real=True), axis=1, workers=1)
     ac = scipy.fft.irfft(spec.real * spec.real + spec.imag * spec.imag, axis=1, workers=1)[:, :n // 2 + 3]
@@ -140,33 +139,11 @@ def _autocorrelations(comps: Any, rate: float) -> Any:
 _WIDTHS = (5, 9, 17, 33, 65, 129)
 
 
-def _lag_range(n: int, lo: float, hi: float) -> tuple[int, int]:
-    """First and last lag the fundamental search reads, for onset functions of ``n`` frames."""
-    return int(lo), min(int(hi), n // 2 - 3)
-
-
-def _widened(acs: Any, n: int, lo: float, hi: float) -> Any:
-    """Every band's autocorrelation read as its maximum over +-1.5 % of the lag (at least +-2
-    lags), the window rounded up to one of ``_WIDTHS``. Only the lags the search reads
-    (:func:`_lag_range`) are computed, each width over its own lags; the others are NaN."""
+def _widened(acs: Any) -> Any:
+    """Every band's autocorrelation read as its maximum over each of ``_WIDTHS`` lags."""
     import numpy as np
-    from scipy.ndimage import maximum_filter1d
 
-    out = np.full(acs.shape, np.nan, dtype=acs.dtype)
-    ilo, ihi = _lag_range(n, lo, hi)
-    if ihi < ilo:
-        return out
-    lags = np.arange(ilo, ihi + 1)
-    want = 2 * np.maximum(2, np.round(0.015 * lags)) + 1
-    which = np.minimum(np.searchsorted(_WIDTHS, want), len(_WIDTHS) - 1)   # rises with the lag
-    for k in np.unique(which):
-        size = _WIDTHS[k]
-        first, last = lags[which == k][[0, -1]]
-        # the filter over these lags and half a window either side: the same maxima as over the
-        # whole autocorrelation (at its ends the same reflection)
-        a, b = max(0, first - size // 2), min(acs.shape[1], last + size // 2 + 1)
-        out[:, first:last + 1] = maximum_filter1d(acs[:, a:b], size=size, axis=-1)[:, first - a:last + 1 - a]
-    return out
+    return np.stack([max_filter(acs, k) for k in _WIDTHS])
 
 
 def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float | None:
@@ -177,18 +154,24 @@ def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float |
     the shortest period whose comb is nearly as good as the best one is the fundamental.
     Timing jitter splits the peak at lag L into spikes over a few % of L, so the
     autocorrelation is read as its maximum over +-1.5 % of the lag (``widened``: the
-    band's row of :func:`_widened`). The period is then refined on ever higher multiples,
+    band's rows of :func:`_widened`). The period is then refined on ever higher multiples,
     which divides the error of a frame by the multiple.
     """
     import numpy as np
     from scipy.signal import find_peaks
 
     last = n // 2
-    ilo, ihi = _lag_range(n, lo, hi)
+    sizes = np.asarray(_WIDTHS)
+
+    def peak_value(lags: Any) -> Any:
+        want = 2 * np.maximum(2, np.round(0.015 * lags)) + 1
+        return widened[np.minimum(np.searchsorted(sizes, want), sizes.size - 1), lags]
+
+    ilo, ihi = int(lo), min(int(hi), last - 3)
     if ihi <= ilo + 2:
         return None
     lags = np.arange(ilo, ihi + 1)
-    widest = widened[lags]
+    widest = peak_value(lags)
     peaks, _ = find_peaks(widest, distance=3)
     if peaks.size == 0:
         return None
@@ -201,7 +184,7 @@ def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float |
     counts = (ihi // candidates).astype(int)
     multiples = np.round(candidates[:, None] * np.arange(1, counts.max() + 1)[None, :]).astype(int)
     valid = np.arange(1, counts.max() + 1)[None, :] <= counts[:, None]
-    values = widened[np.where(valid, multiples, ilo)]
+    values = peak_value(np.where(valid, multiples, ilo))
     combs = (values * valid).sum(axis=1) / counts
     best = float(combs.max())
     period = float(candidates[combs >= best - 0.2 * abs(best)].min())
@@ -247,10 +230,8 @@ class Folder:
         self._tolerant: dict[int, Any] = {}
 
     def tolerant(self, tol: int) -> Any:
-        from scipy.ndimage import maximum_filter1d
-
         if tol not in self._tolerant:
-            self._tolerant[tol] = maximum_filter1d(self.comp, size=2 * tol + 1)
+            self._tolerant[tol] = max_filter(self.comp, 2 * tol + 1)
         return self._tolerant[tol]
 
     def fold(self, period: float, with_phase: bool = True) -> tuple[float, int]:
@@ -286,7 +267,6 @@ def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
     train stands out in every part, a chance alignment of a few loud keys in one part only.
     Returns the weakest part's robust z near the train's phase."""
     import numpy as np
-    from scipy.ndimage import maximum_filter1d
 
     width = int(period)
     cycles = int((comp.size - width) // period) + 1
@@ -294,7 +274,7 @@ def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
         return 0.0
     starts = np.round(np.arange(cycles) * period).astype(int)
     tol = max(1, int(round(0.03 * period)))
-    tolerant = maximum_filter1d(comp, size=2 * tol + 1)
+    tolerant = max_filter(comp, 2 * tol + 1)
     weakest = float("inf")
     for chunk in np.array_split(starts, parts):
         profile = rows(tolerant, chunk, width).mean(axis=0)

@@ -75,8 +75,10 @@ def judge_active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any,
     width = 2 * narrow + 1
     tiles = z[:z.size // width * width].reshape(-1, width).max(axis=1)
     best: Bursts | None = None
+    rest_phases: dict[bytes, int | None] = {}   # the levels often cover the same bursts: fold the rest once
     for level in levels:
-        found = _bursts_at(c, th, z, band, period, centres, level, window_max, off, tiles if level > base else None)
+        found = _bursts_at(c, th, z, band, period, centres, level, window_max, off, tiles if level > base else None,
+                           rest_phases)
         if found is not None and level > base:
             found.chance_log10 += math.log10(len(levels))   # the extra levels are extra looks: pay
         if found is not None and (best is None or found.chance_log10 < best.chance_log10):
@@ -133,16 +135,16 @@ def _runs(hit: Any, max_gap: int) -> list[tuple[int, int]]:
 
 
 def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: float, centres: Any, level: float,
-               window_max: Callable[[Any], Any], off: Any, tiles: Any | None) -> Bursts | None:
+               window_max: Callable[[Any], Any], off: Any, tiles: Any | None,
+               rest_phases: dict[bytes, int | None]) -> Bursts | None:
     """The bursts of slots whose window reaches ``level``, and the chance of them by accident.
 
     A drive restarts its retry cycle after a pause: each burst keeps the period but may have a
     phase of its own. The grid's own phase first, then up to two more bursts found by folding
-    what is left of the recording at the same period."""
+    what is left of the recording at the same period (``rest_phases``: that fold's phase per
+    stretch covered, None when nothing is left, shared by the levels of one grid)."""
     import numpy as np
     from scipy.special import betainc
-
-    from fieldkit.audio.periodicity import fold
 
     comp = c.log_onset(band)
     spans: list[tuple[Any, int, int, Any]] = []
@@ -150,10 +152,9 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     grid = centres
     for attempt in range(3):
         if attempt:
-            rest = np.where(covered, np.float32(0.0), comp)
-            if float(rest.max(initial=0.0)) <= 0.0:
+            ph = _rest_phase(comp, covered, period, rest_phases)
+            if ph is None:
                 break
-            _sc, ph = fold(rest, period)
             grid = np.round(ph + np.arange(-1, int(z.size / period) + 1) * period).astype(int)
             grid = grid[(grid >= 0) & (grid < z.size)]
         free = ~covered[np.clip(grid, 0, z.size - 1)]
@@ -204,6 +205,20 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
         tail = np.log(betainc(k, m - k + 1, q))
     chance = float(tail / math.log(10)) + trials * (phases - 1)
     return Bursts(level=level, spans=spans, slots=m, hits=k, phases=phases, chance_log10=chance)
+
+
+def _rest_phase(comp: Any, covered: Any, period: float, known: dict[bytes, int | None]) -> int | None:
+    """Phase of the fold of ``comp`` outside the ``covered`` stretches at ``period``; None when nothing
+    is left there. Remembered in ``known`` per covered mask."""
+    import numpy as np
+
+    from fieldkit.audio.periodicity import fold
+
+    key = covered.tobytes()
+    if key not in known:
+        rest = np.where(covered, np.float32(0.0), comp)
+        known[key] = fold(rest, period)[1] if float(rest.max(initial=0.0)) > 0.0 else None
+    return known[key]
 
 
 def _consistency(c: ClickSpectrogram, spans: list[tuple[Any, int, int, Any]], period: float, band: int) -> float:

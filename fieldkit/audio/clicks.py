@@ -3,6 +3,7 @@ train in them, and the slot-by-slot tests that tell a click of death from the ro
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ class ClickSpectrogram:
     fs: float
     compressed: dict[int, Any] = field(default_factory=dict)   # log(1 + z+) per band, cached
     found_impulses: dict[float, Any] = field(default_factory=dict)   # impulse frames per level, cached
+    background: float | None = None                                  # median band power, cached
 
     def log_onset(self, band: int) -> Any:
         """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
@@ -38,6 +40,14 @@ class ClickSpectrogram:
         if band not in self.compressed:
             self.compressed[band] = np.log1p(np.clip(self.zs[band], 0.0, None)).astype(np.float32, copy=False)
         return self.compressed[band]
+
+    def band_background(self) -> float:
+        """The median of the band power over the recording (every grid's SNR and click level read it)."""
+        import numpy as np
+
+        if self.background is None:
+            self.background = float(np.median(self.band_power))
+        return self.background
 
     def impulses(self, level: float) -> Any:
         """Frames of the whole band's onset peaks at or above ``level`` (at least 15 ms apart); found
@@ -362,7 +372,7 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
     # A slot "holds a click" when its maximum beats what noise alone usually reaches in a window
     # of that width (80th percentile of window maxima at arbitrary places: the train's own
     # clicks fill at most ~15 % of such windows), and at least hit_z.
-    picks = np.random.default_rng(0).integers(0, max(1, z.size - 2 * tol - 1), 256)
+    picks = _noise_picks(max(1, z.size - 2 * tol - 1))
     noise_max = float(np.percentile(rows(z, picks, 2 * tol + 1).max(axis=1), 80))
     threshold = max(th.hit_z, noise_max)
     jitter = None
@@ -464,10 +474,31 @@ def _subgrid(slot_z: list[float]) -> float:
         if z.size < 2 * k:
             continue
         for r in range(k):
-            mine = np.zeros(z.size, dtype=bool)
-            mine[r::k] = True
-            best = max(best, float(z[mine].mean() / max(z[~mine].mean(), 1.0)))
+            others = np.ones(z.size, dtype=bool)
+            others[r::k] = False
+            best = max(best, float(z[r::k].mean() / max(z[others].mean(), 1.0)))
     return best
+
+
+@functools.lru_cache(maxsize=64)
+def _noise_picks(high: int) -> Any:
+    """256 seeded window starts in [0, high) where a grid samples the noise (the same for every grid
+    of that window width: drawn once)."""
+    import numpy as np
+
+    picks = np.random.default_rng(0).integers(0, high, 256)
+    picks.setflags(write=False)
+    return picks
+
+
+@functools.lru_cache(maxsize=8)
+def _similarity_bands(nbins: int) -> Any:
+    """Edges of the 12 log-spaced bands of :func:`similarity` over ``nbins`` bins (bin 0 left out)."""
+    import numpy as np
+
+    edges = np.unique(np.geomspace(1, nbins, 13).astype(int))
+    edges.setflags(write=False)
+    return edges
 
 
 def _scan_slots(z: Any, period: float, phase: float, tol: int,
@@ -516,7 +547,7 @@ def similarity(c: ClickSpectrogram, hits: list[int]) -> float | None:
     if len(hits) < 3:
         return None
     w = c.w
-    edges = np.unique(np.geomspace(1, w.shape[1], 13).astype(int))
+    edges = _similarity_bands(w.shape[1])
     frames = np.maximum(w[hits], w[np.minimum(np.array(hits) + 1, w.shape[0] - 1)])
     bands = np.stack([frames[:, a:b].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1)
     vec = 10 * np.log10(bands + 1e-6)
@@ -533,7 +564,7 @@ def _snr_db(c: ClickSpectrogram, hits: list[int]) -> float:
     if not hits:
         return float("-inf")
     bp = c.band_power
-    background = float(np.median(bp))
+    background = c.band_background()
     excess = float(np.median(bp[hits])) - background
     return 10 * math.log10(max(excess, 1e-12 * background) / background) if background > 0 else float("inf")
 
@@ -545,7 +576,7 @@ def _click_level_db(c: ClickSpectrogram, hits: list[int]) -> float:
     if not hits:
         return float("-inf")
     bp = c.band_power
-    excess = float(np.median(bp[hits])) - float(np.median(bp))
+    excess = float(np.median(bp[hits])) - c.band_background()
     return 10 * math.log10(max(excess, 1e-20))
 
 

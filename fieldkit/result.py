@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from fieldkit import __version__
 from fieldkit.files import write_atomic
 from fieldkit.findings import Finding, Status, _jsonable, worst
@@ -81,6 +83,15 @@ class CheckRecord:
             outcome, error = Outcome.ERROR, error or f"unknown outcome {d['outcome']!r}"
         return cls(d["name"], outcome, d.get("duration_s", 0.0), d.get("timeout_s"), error,
                    d.get("traceback", ""), d.get("skip_reason", ""), d.get("findings", 0))
+
+
+def _parse_json(raw: bytes) -> Any:
+    """A scan file's JSON: orjson for speed; what orjson refuses (integers beyond 64 bits, a BOM, NaN written
+    by another tool) goes through the standard parser, which also words the error a bad file gets."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"))
 
 
 @dataclass
@@ -214,7 +225,7 @@ class ScanResult:
     def load(cls, path: str | os.PathLike[str]) -> "ScanResult":
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = _parse_json(path.read_bytes())
         except OSError as exc:
             raise ResultError(f"{path}: cannot read: {exc.strerror or exc}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

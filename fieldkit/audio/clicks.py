@@ -11,6 +11,7 @@ from typing import Any
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
+from fieldkit.audio.sounds import distinct_grids, sound_views
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -185,7 +186,8 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     first: ClickTrain | None = None
     tried: list[float] = []
 
-    def tries(candidates: list[tuple[float, float, int | None, int]]) -> ClickTrain | None:
+    def tries(candidates: list[tuple[float, float, int | None, int]], tried: list[float] = tried,
+              looks: float = 1.0) -> ClickTrain | None:
         nonlocal first
         budget = th.search_tries
         for found_score, period, phase, b in candidates:
@@ -196,6 +198,7 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
             tried.append(period)
             budget -= 1
             train = _train_near(c, th, pooled, period, b, (found_score, phase) if phase is not None else None)
+            train.chance_log10 += math.log10(looks)   # the grids searched in several views: pay for them
             if first is None:
                 first = train
             if passes(train, th):
@@ -212,6 +215,14 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
         if notched:
             npooled = pool([c.log_onset(i) for i in notched], th.search_pool)
             found = tries([(sc, p, None, notched[b]) for sc, p, b in search_period(npooled, rate, lo, hi, th)])
+    if found is None:
+        # a new trial of every period: in the room's own bands the other sounds filled the
+        # windows between the slots, in a view of the train's sound they do not
+        views = sound_views(c, th)
+        if views:
+            vpooled = pool([c.log_onset(i) for i in views], th.search_pool)
+            found = tries([(sc, p, None, views[b]) for sc, p, b in search_period(vpooled, rate, lo, hi, th)], [],
+                          len(views) * distinct_grids(lo, hi))
     return found or first
 
 
@@ -413,11 +424,13 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
                                        consistency(c.log_onset(0), period, phase)
                                        if band != 0 else float("-inf")))
     judge_active(c, th, train, z, period, phase, tol, band)
-    train.phase_gap = _phase_gap(z, th, period, phase)
+    active = [((a - c.t0) * rate, (b - c.t0) * rate) for a, b in train.segments_s]
+    train.phase_gap = _phase_gap(z, th, period, phase, active)
     return train
 
 
-def _phase_gap(z: Any, th: Thresholds, period: float, phase: int) -> float:
+def _phase_gap(z: Any, th: Thresholds, period: float, phase: int,
+               active: list[tuple[float, float]] | None = None) -> float:
     """How much more often the grid's narrow windows (+-3 % of the period, at the best phase within
     the grid's +-5 % slot) hold an impulse than the windows at any other phase of the same period
     (more than two slot widths away).
@@ -426,7 +439,11 @@ def _phase_gap(z: Any, th: Thresholds, period: float, phase: int) -> float:
     but the phase (and period) were chosen to fit: among dense seek bursts the best of a few
     hundred grids fills a third of its slots where the others fill a fifth, and its bursts of
     well-filled slots then look unlikely. A click train fills its own phase far more often than
-    any other (a full train: nearly all slots against the room's rate)."""
+    any other (a full train: nearly all slots against the room's rate).
+
+    Only the cycles whose slot lies in the train's ``active`` stretches (frames) are read, when
+    three or more do: a drive that clicks in part of the recording leaves the other cycles to the
+    noise, which fills some other phase of them as often as the train's."""
     import numpy as np
 
     width = int(period)
@@ -436,8 +453,15 @@ def _phase_gap(z: Any, th: Thresholds, period: float, phase: int) -> float:
     narrow = max(2, int(round(0.03 * period)))
     reach = max_filter(z, 2 * narrow + 1)
     starts = np.round(np.arange(cycles) * period).astype(int)
-    windows = rows(reach, starts, width)
     first = int(round(phase - np.floor(phase / period) * period)) % width
+    if active:
+        slot = starts + first
+        inside = np.zeros(cycles, dtype=bool)
+        for lo, hi in active:
+            inside |= (slot >= lo) & (slot <= hi)
+        if inside.sum() >= 3:
+            starts = starts[inside]
+    windows = rows(reach, starts, width)
     # "holds an impulse": the level the active-slot test uses (the 80th percentile of windows
     # between the slots, a quarter, half and three quarters of a period off), and half the
     # slots' own typical maximum when that is lower (keys 10-20 dB over the room set the first

@@ -69,4 +69,9 @@ class Thresholds:
     notch_min_impulses: int = 8      # loud impulses (event_z) a room needs for a notched search view
     notch_impulses: int = 40         # the loudest of them give the room's dominant impulse spectrum
     notch_similarity: float = 0.8    # median cosine similarity to it that makes them one sound
+    sound_alike: float = 0.8         # spectral-shape cosine of two impulses of one sound (a train's
+                                     # clicks at 0 dB: median 0.9; a keyboard's other keys: <= 0.2)
+    sound_keep: float = 0.7          # a sound's view keeps the loud impulses this alike to its shape
+    sound_views: int = 12            # sounds with a view of their own, loudest first (a keyboard: a dozen)
+    quiet_gap: float = 2.0           # drop in strength between loud impulses and a quiet view's clicks
     search_tries: int = 4            # distinct candidate periods built into a train until one passes

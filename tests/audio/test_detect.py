@@ -389,3 +389,81 @@ def test_partial_trains_of_the_benchmark_hold_enough_clicks() -> None:
         gaps = np.diff(times) > 1.5 * period
         assert min(len(run) for run in np.split(np.asarray(times), np.flatnonzero(gaps) + 1)) \
             >= synth.MIN_BURST_CLICKS
+
+
+def keys_and_train(seed: int, period: float, snr: float) -> tuple[np.ndarray, list[float]]:
+    """A train among typing (a dozen key sounds, 10-20 dB over the room), the bench's mixture."""
+    r = rng(seed)
+    bg = room(r)
+    return synth.train_in_room(30, FS, period, snr, r, bg + synth.keystrokes(30, FS, r, N30, reference=bg),
+                               jitter=0.01, reference=bg)
+
+
+@pytest.mark.parametrize("seed", [103, 107, 112])
+def test_train_as_loud_as_the_keys_is_found_in_the_view_of_its_own_sound(seed: int) -> None:
+    # Clicks as loud as the keys: in the room's own bands the keys fill the windows between the
+    # slots nearly as often as the slots (seeds every other view missed); in the view that keeps
+    # only the loud impulses shaped like the clicks they do not
+    x, _ = keys_and_train(seed, 1.2, 10)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death", (verdicts(a), a.candidate)
+    assert a.train.period_s == pytest.approx(1.2, rel=0.02)
+
+
+def test_sound_views_keep_the_trains_clicks_and_take_the_keys_out() -> None:
+    from scipy.signal import find_peaks
+
+    from fieldkit.audio.clicks import click_spectrogram
+    from fieldkit.audio.sounds import sound_views
+
+    th = Thresholds()
+    x, times = keys_and_train(103, 1.2, 10)
+    c = click_spectrogram(x, FS, th)
+    clicks = np.round((np.asarray(times) - c.t0) * c.rate).astype(int)
+    peaks, _ = find_peaks(c.z, height=th.event_z, distance=8)
+    keys = peaks[np.min(np.abs(peaks[:, None] - clicks[None, :]), axis=1) > 10]
+
+    def strength(z: np.ndarray, at: np.ndarray) -> np.ndarray:
+        return np.array([z[max(0, f - 4):f + 5].max() for f in at])
+
+    views = sound_views(c, th)
+    kept = [np.mean(strength(c.zs[v], clicks) >= 0.9 * strength(c.z, clicks)) for v in views]
+    best = views[int(np.argmax(kept))]
+    assert max(kept) >= 0.9                                       # the train's own sound keeps its clicks
+    assert np.mean(strength(c.zs[best], keys) <= 0.0) >= 0.8      # and the other keys are gone
+    # the room's own onset function is untouched (the views are extra onset functions)
+    assert np.array_equal(c.zs[0], c.z)
+
+
+def test_a_sound_in_dense_bursts_has_no_view_of_its_own() -> None:
+    # seek ticks 15-120 ms apart fill any grid's slots in every burst; a drive's click comes at
+    # most twice within the shortest period (in-stop and out-stop)
+    from fieldkit.audio.sounds import _in_bursts
+
+    th = Thresholds()
+    r = rng(7)
+    ticks, t = [], 0.0
+    while t < 30:
+        end = t + r.uniform(0.2, 2.0)
+        while t < end:
+            ticks.append(t)
+            t += r.uniform(0.015, 0.12)
+        t = end + r.exponential(1.0)
+    assert _in_bursts(np.array(ticks), th)
+    pairs = synth.click_train_times(30, 0.5, r, jitter=0.01, pairs=True)
+    assert not _in_bursts(np.array(pairs), th)
+
+
+def test_train_in_one_burst_owns_its_phase_where_it_clicks() -> None:
+    # Seven loud clicks in the middle of 30 s of room noise: over all 16 cycles the noise fills some
+    # other phase of the period in nearly as many cycles as the train fills its own (phase gap read
+    # over the whole recording: 0.06, and a verdict of "isolated clicks"); over the seven cycles
+    # where the drive clicks, the train owns its phase (0.43)
+    r = rng(42)
+    times = [11.46 + k * 1.8436 + r.normal(0, 0.01) for k in range(7)]
+    x, _ = synth.train_in_room(30, FS, 1.8436, 10, r, room(r), times=times)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death", (verdicts(a), a.candidate)
+    assert a.train.phase_gap >= Thresholds().min_phase_gap
+    [(start, end)] = a.train.segments_s
+    assert start == pytest.approx(times[0], abs=0.2) and end == pytest.approx(times[-1], abs=0.2)

@@ -120,18 +120,13 @@ def _runs(hit: Any, max_gap: int) -> list[tuple[int, int]]:
     """Runs of hit slots bridging up to ``max_gap`` empty ones, each holding at least 3 clicks."""
     import numpy as np
 
-    out: list[tuple[int, int]] = []
-    start = last = None
-    for k in np.flatnonzero(hit):
-        if start is not None and k - last <= max_gap + 1:
-            last = k
-            continue
-        if start is not None:
-            out.append((start, last))
-        start = last = int(k)
-    if start is not None:
-        out.append((start, last))
-    return [(i, j) for i, j in out if hit[i:j + 1].sum() >= 3]
+    at = np.flatnonzero(hit)
+    if at.size == 0:
+        return []
+    cut = np.flatnonzero(np.diff(at) > max_gap + 1)   # the last hit of every run but the last
+    first, last = np.append(0, cut + 1), np.append(cut, at.size - 1)
+    keep = last - first + 1 >= 3                       # hits in the run
+    return list(zip(at[first[keep]].tolist(), at[last[keep]].tolist()))
 
 
 def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: float, centres: Any, level: float,
@@ -192,8 +187,9 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
         rest = tiles[away]
         floor = max(MIN_CHANCE, 1.0 / max(1, rest.size))
         q = max(q, float(np.mean(rest >= level)) if rest.size else 1.0)
-    local = [np.concatenate([window_max(np.round(g[i:j + 1] + f * period).astype(int) % z.size)
-                             for g, i, j, _h in spans]) for f in (0.25, 0.5, 0.75)]
+    slots = np.concatenate([g[i:j + 1] for g, i, j, _h in spans])
+    between = np.round(slots[None, :] + np.array([0.25, 0.5, 0.75])[:, None] * period).astype(int) % z.size
+    local = window_max(between.ravel()).reshape(between.shape)   # the three offsets' windows at once
     q = min(0.999, max(floor, q, float(np.median([np.mean(o >= level) for o in local]))))
     # each later burst's phase was a free choice among ~period/narrow trials: pay for it
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
@@ -212,12 +208,12 @@ def _rest_phase(comp: Any, covered: Any, period: float, known: dict[bytes, int |
     is left there. Remembered in ``known`` per covered mask."""
     import numpy as np
 
-    from fieldkit.audio.periodicity import fold
+    from fieldkit.audio.periodicity import Folder
 
     key = covered.tobytes()
     if key not in known:
         rest = np.where(covered, np.float32(0.0), comp)
-        known[key] = fold(rest, period)[1] if float(rest.max(initial=0.0)) > 0.0 else None
+        known[key] = Folder(rest).phase(period) if float(rest.max(initial=0.0)) > 0.0 else None
     return known[key]
 
 

@@ -223,18 +223,27 @@ class Folder:
     """
 
     def __init__(self, comp: Any) -> None:
+        self.comp = comp
+        self._std: float | None = None
+        self._tolerant: dict[int, Any] = {}
+
+    @property
+    def std(self) -> float:
+        """The onset function's standard deviation, computed when a score first needs it."""
         import numpy as np
 
-        self.comp = comp
-        self.std = float(np.std(comp))
-        self._tolerant: dict[int, Any] = {}
+        if self._std is None:
+            self._std = float(np.std(self.comp))
+        return self._std
 
     def tolerant(self, tol: int) -> Any:
         if tol not in self._tolerant:
             self._tolerant[tol] = max_filter(self.comp, 2 * tol + 1)
         return self._tolerant[tol]
 
-    def fold(self, period: float, with_phase: bool = True) -> tuple[float, int]:
+    def fold(self, period: float, with_phase: bool = True, with_score: bool = True) -> tuple[float, int]:
+        """(score, phase) of the fold at ``period``; without the score (0.0) when only the phase is
+        wanted (the profile's spread is then not estimated)."""
         import numpy as np
 
         comp = self.comp
@@ -245,12 +254,8 @@ class Folder:
         starts = np.round(np.arange(cycles) * period).astype(int)
         tol = max(1, int(round(0.03 * period)))
         profile = rows(self.tolerant(tol), starts, width).mean(axis=0)
-        half = width // 2   # upper median by partition: np.median's overhead dominates short profiles
-        med = np.partition(profile, half)[half]
-        mad = 1.4826 * np.partition(np.abs(profile - med), half)[half]
-        spread = max(float(mad), self.std / math.sqrt(cycles) * 0.5, 1e-6)
         top = int(np.argmax(profile))
-        score = float((profile[top] - med) / spread)
+        score = self._score(profile, top, cycles) if with_score else 0.0
         if not with_phase:
             return score, top
         # the centre: the raw profile's maximum inside the tolerant profile's peak region
@@ -258,8 +263,22 @@ class Folder:
         region = np.arange(top - tol, top + tol + 1) % width
         return score, int(region[np.argmax(raw[region])])
 
+    def _score(self, profile: Any, top: int, cycles: int) -> float:
+        """The profile's peak over its median, in robust spreads (at least half the noise of a
+        mean of ``cycles`` cycles)."""
+        import numpy as np
+
+        half = profile.size // 2   # upper median by partition: np.median's overhead dominates short profiles
+        med = np.partition(profile, half)[half]
+        mad = 1.4826 * np.partition(np.abs(profile - med), half)[half]
+        spread = max(float(mad), self.std / math.sqrt(cycles) * 0.5, 1e-6)
+        return float((profile[top] - med) / spread)
+
     def score(self, period: float) -> float:
         return self.fold(period, with_phase=False)[0]
+
+    def phase(self, period: float) -> int:
+        return self.fold(period, with_score=False)[1]
 
 
 def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:

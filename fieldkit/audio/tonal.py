@@ -50,7 +50,7 @@ def stall_beeps(t: TonalSpectrogram, th: Thresholds) -> Beeps | None:
 
     p, freqs, rate = t.p, t.freqs, t.rate
     band = np.flatnonzero((freqs >= 200) & (freqs <= min(5000, 0.45 * t.fs)))
-    pb = p[:, band]
+    pb = p[:, band[0]:band[-1] + 1]   # the bins are in order: a view, not a gathered copy
     peak_bin = np.argmax(pb, axis=1)
     prom = 10 * np.log10(pb[np.arange(pb.shape[0]), peak_bin] / (median(pb, axis=1) + 1e-20) + 1e-20)
     tonal = prom >= th.beep_db

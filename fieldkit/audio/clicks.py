@@ -315,6 +315,7 @@ def _notched_bands(c: ClickSpectrogram, th: Thresholds) -> list[int]:
     peaks = c.impulses(th.event_z)
     if peaks.size < th.notch_min_impulses:
         return []
+    # the heights in float64, as find_peaks gives them: equal heights sort in the same order
     top = peaks[np.argsort(c.z[peaks].astype(float))[::-1][:th.notch_impulses]]
     w = c.w
     excess = np.clip(np.maximum(w[top], w[np.minimum(top + 1, w.shape[0] - 1)]) - 1.0, 0.0, None)

@@ -61,7 +61,8 @@ def max_filter(a: Any, size: int) -> Any:
     t, n = size // 2, a.shape[-1]
     if size % 2 == 0 or t >= n:
         return maximum_filter1d(a, size=size, axis=-1)
-    m = np.concatenate([a[..., t - 1::-1], a, a[..., :n - t - 1:-1]], axis=-1) if t else a   # d c b a | a b c d | d c b a
+    # reflected ends (d c b a | a b c d | d c b a), as scipy's
+    m = np.concatenate([a[..., t - 1::-1], a, a[..., :n - t - 1:-1]], axis=-1) if t else a
     span = 1
     while 2 * span <= size:
         m = np.maximum(m[..., :-span], m[..., span:])

@@ -251,6 +251,10 @@ def _active_similarity(c: ClickSpectrogram, z: Any, spans: list[tuple[Any, int, 
     from fieldkit.audio.dsp import rows
 
     centres = np.concatenate([g[i:j + 1][h[i:j + 1]] for g, i, j, h in spans]).astype(int)
+    # a slot whose whole window lies past the recording's end holds no click of its own (its window
+    # maximum was read from the clipped last frames): a long recording's last window met a grid at
+    # twice the period with its last slot 99 frames past the end
+    centres = centres[centres < z.size + narrow]
     # each click's frame: the maximum within +-narrow of its slot, -inf beyond the recording's ends
     # (a refitted grid's last slot may sit up to narrow frames past the end)
     edge = np.full(narrow, -np.inf, dtype=z.dtype)

@@ -3,12 +3,13 @@ train in them, and the slot-by-slot tests that tell a click of death from the ro
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.audio.bursts import judge_active
-from fieldkit.audio.dsp import power_stft, robust_z
+from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
 from fieldkit.audio.sounds import chance_in_sound_view, distinct_grids, sound_views
 from fieldkit.audio.thresholds import Thresholds
@@ -29,6 +30,8 @@ class ClickSpectrogram:
     t0: float                  # time of frame 0's centre (s)
     fs: float
     compressed: dict[int, Any] = field(default_factory=dict)   # log(1 + z+) per band, cached
+    found_impulses: dict[float, Any] = field(default_factory=dict)   # impulse frames per level, cached
+    background: float | None = None                                  # median band power, cached
 
     def log_onset(self, band: int) -> Any:
         """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
@@ -38,6 +41,23 @@ class ClickSpectrogram:
         if band not in self.compressed:
             self.compressed[band] = np.log1p(np.clip(self.zs[band], 0.0, None)).astype(np.float32, copy=False)
         return self.compressed[band]
+
+    def band_background(self) -> float:
+        """The median of the band power over the recording (every grid's SNR and click level read it)."""
+        import numpy as np
+
+        if self.background is None:
+            self.background = float(np.median(self.band_power))
+        return self.background
+
+    def impulses(self, level: float) -> Any:
+        """Frames of the whole band's onset peaks at or above ``level`` (at least 15 ms apart); found
+        once per level (the impulse list, the notch and every grid's on-grid share read them)."""
+        from scipy.signal import find_peaks
+
+        if level not in self.found_impulses:
+            self.found_impulses[level] = find_peaks(self.z, height=level, distance=max(1, int(0.015 * self.rate)))[0]
+        return self.found_impulses[level]
 
 
 @dataclass
@@ -121,19 +141,19 @@ def click_spectrogram(x: Any, fs: int, th: Thresholds) -> ClickSpectrogram:
     block = max(8, int(round(th.whiten_s / hop_s)))
     nblocks = p.shape[0] // block
     if nblocks >= 2:
-        local = np.median(p[:nblocks * block].reshape(nblocks, block, -1)[:, ::4], axis=1) + np.float32(1e-20)
-        ref = np.median(local, axis=0)   # the whole recording's background, for the click band's shape
+        local = median(p[:nblocks * block].reshape(nblocks, block, -1)[:, ::4], axis=1) + np.float32(1e-20)
+        ref = median(local, axis=0)   # the whole recording's background, for the click band's shape
         which = np.minimum(np.arange(p.shape[0]) // block, nblocks - 1)
         w = p / local[which]
     else:
-        ref = np.median(p[::4], axis=0) + np.float32(1e-20)
+        ref = median(p[::4], axis=0) + np.float32(1e-20)
         w = p / ref
     nbins = w.shape[1]
     edges = np.unique(np.linspace(0, nbins, th.subbands + 1).astype(int))
     subbands = [(0, nbins)] + [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b - a >= 2]
     # band means from one cumulative sum over the bins (13 strided means cost more)
     means = w @ _band_matrix(nbins, subbands)   # every band's mean in one matrix product
-    zs = [robust_z(means[:, i]) for i in range(len(subbands))]
+    zs = list(robust_z(np.ascontiguousarray(means.T)))   # every band's onset z at once
     return ClickSpectrogram(w=w, ref=ref, freqs=freqs, z=zs[0], zs=zs, subbands=subbands, band_power=p.sum(axis=1),
                             rate=fs / hop, t0=win / 2 / fs, fs=fs)
 
@@ -294,12 +314,12 @@ def _notched_bands(c: ClickSpectrogram, th: Thresholds) -> list[int]:
     its energy in the bins the ticks do not reach. When the loudest impulses are the train
     itself the notch removes it: this view is only searched when the others found no train."""
     import numpy as np
-    from scipy.signal import find_peaks
 
-    peaks, props = find_peaks(c.z, height=th.event_z, distance=max(1, int(0.015 * c.rate)))
+    peaks = c.impulses(th.event_z)
     if peaks.size < th.notch_min_impulses:
         return []
-    top = peaks[np.argsort(props["peak_heights"])[::-1][:th.notch_impulses]]
+    # the heights in float64, as find_peaks gives them: equal heights sort in the same order
+    top = peaks[np.argsort(c.z[peaks].astype(float))[::-1][:th.notch_impulses]]
     w = c.w
     excess = np.clip(np.maximum(w[top], w[np.minimum(top + 1, w.shape[0] - 1)]) - 1.0, 0.0, None)
     excess /= excess.sum(axis=1, keepdims=True) + 1e-12
@@ -316,7 +336,7 @@ def _notched_bands(c: ClickSpectrogram, th: Thresholds) -> list[int]:
     rest = frames - amount[:, None] * shape[None, :]
     means = rest @ _band_matrix(rest.shape[1], c.subbands)
     base = len(c.zs)
-    c.zs.extend(robust_z(means[:, i]) for i in range(means.shape[1]))
+    c.zs.extend(robust_z(np.ascontiguousarray(means.T)))
     return list(range(base, len(c.zs)))
 
 
@@ -367,8 +387,8 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
     # A slot "holds a click" when its maximum beats what noise alone usually reaches in a window
     # of that width (80th percentile of window maxima at arbitrary places: the train's own
     # clicks fill at most ~15 % of such windows), and at least hit_z.
-    picks = np.random.default_rng(0).integers(0, max(1, z.size - 2 * tol - 1), 256)
-    noise_max = float(np.percentile(np.max(z[picks[:, None] + np.arange(2 * tol + 1)], axis=1), 80))
+    picks = _noise_picks(max(1, z.size - 2 * tol - 1))
+    noise_max = float(np.percentile(rows(z, picks, 2 * tol + 1).max(axis=1), 80))
     threshold = max(th.hit_z, noise_max)
     jitter = None
     for _attempt in range(2):
@@ -429,24 +449,23 @@ def _phase_gap(z: Any, th: Thresholds, period: float, phase: int,
     three or more do: a drive that clicks in part of the recording leaves the other cycles to the
     noise, which fills some other phase of them as often as the train's."""
     import numpy as np
-    from scipy.ndimage import maximum_filter1d
 
     width = int(period)
     cycles = int((z.size - width) // period) + 1
     if cycles < 3 or width < 8:
         return 1.0
     narrow = max(2, int(round(0.03 * period)))
-    reach = maximum_filter1d(z, size=2 * narrow + 1)
+    reach = max_filter(z, 2 * narrow + 1)
     starts = np.round(np.arange(cycles) * period).astype(int)
     first = int(round(phase - np.floor(phase / period) * period)) % width
     if active:
         slot = starts + first
-        rows = np.zeros(cycles, dtype=bool)
+        inside = np.zeros(cycles, dtype=bool)
         for lo, hi in active:
-            rows |= (slot >= lo) & (slot <= hi)
-        if rows.sum() >= 3:
-            starts = starts[rows]
-    windows = reach[starts[:, None] + np.arange(width)[None, :]]
+            inside |= (slot >= lo) & (slot <= hi)
+        if inside.sum() >= 3:
+            starts = starts[inside]
+    windows = rows(reach, starts, width)
     # "holds an impulse": the level the active-slot test uses (the 80th percentile of windows
     # between the slots, a quarter, half and three quarters of a period off), and half the
     # slots' own typical maximum when that is lower (keys 10-20 dB over the room set the first
@@ -483,10 +502,31 @@ def _subgrid(slot_z: list[float]) -> float:
         if z.size < 2 * k:
             continue
         for r in range(k):
-            mine = np.zeros(z.size, dtype=bool)
-            mine[r::k] = True
-            best = max(best, float(z[mine].mean() / max(z[~mine].mean(), 1.0)))
+            others = np.ones(z.size, dtype=bool)
+            others[r::k] = False
+            best = max(best, float(z[r::k].mean() / max(z[others].mean(), 1.0)))
     return best
+
+
+@functools.lru_cache(maxsize=64)
+def _noise_picks(high: int) -> Any:
+    """256 seeded window starts in [0, high) where a grid samples the noise (the same for every grid
+    of that window width: drawn once)."""
+    import numpy as np
+
+    picks = np.random.default_rng(0).integers(0, high, 256)
+    picks.setflags(write=False)
+    return picks
+
+
+@functools.lru_cache(maxsize=8)
+def _similarity_bands(nbins: int) -> Any:
+    """Edges of the 12 log-spaced bands of :func:`similarity` over ``nbins`` bins (bin 0 left out)."""
+    import numpy as np
+
+    edges = np.unique(np.geomspace(1, nbins, 13).astype(int))
+    edges.setflags(write=False)
+    return edges
 
 
 def _scan_slots(z: Any, period: float, phase: float, tol: int,
@@ -494,33 +534,25 @@ def _scan_slots(z: Any, period: float, phase: float, tol: int,
     """Maximum of the onset z in each slot of the grid; the slots whose maximum is a click."""
     import numpy as np
 
-    hits, hit_z, slot_z = [], [], []
     first = phase - int(phase // period) * period
-    k = 0
-    while True:
-        centre = int(round(first + k * period))
-        k += 1
-        if centre >= z.size:
-            break
-        lo, hi = max(0, centre - tol), min(z.size, centre + tol + 1)
-        i = lo + int(np.argmax(z[lo:hi]))
-        slot_z.append(float(z[i]))
-        if z[i] >= threshold:
-            hits.append(i)
-            hit_z.append(float(z[i]))
-    return hits, hit_z, slot_z
+    centres = np.round(first + np.arange(int((z.size - first) / period) + 2) * period).astype(int)
+    centres = centres[centres < z.size]
+    # every slot's window at once; -inf beyond the ends, so a slot at an end reads only the recording
+    edge = np.full(tol, -np.inf, dtype=z.dtype)
+    peak = rows(np.concatenate([edge, z, edge]), centres, 2 * tol + 1).argmax(axis=1) + centres - tol
+    slot_z = z[peak]
+    hit = slot_z >= threshold
+    return peak[hit].tolist(), slot_z[hit].tolist(), slot_z.tolist()
 
 
 def _on_grid(c: ClickSpectrogram, th: Thresholds, hits: list[int], period: float) -> float | None:
     """Share of the unmistakable impulses that the train explains (its grid, or a second click
     at a fixed offset: in-stop/out-stop pairs). Typing and seeks leave most impulses off-grid."""
     import numpy as np
-    from scipy.signal import find_peaks
 
     if len(hits) < 2:
         return None
-    z, rate = c.z, c.rate
-    strong, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    strong = c.impulses(th.event_z)
     if strong.size < 4:
         return None
     tol = max(3, int(round(0.03 * period)))
@@ -543,7 +575,7 @@ def similarity(c: ClickSpectrogram, hits: list[int]) -> float | None:
     if len(hits) < 3:
         return None
     w = c.w
-    edges = np.unique(np.geomspace(1, w.shape[1], 13).astype(int))
+    edges = _similarity_bands(w.shape[1])
     frames = np.maximum(w[hits], w[np.minimum(np.array(hits) + 1, w.shape[0] - 1)])
     bands = np.stack([frames[:, a:b].mean(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1)
     vec = 10 * np.log10(bands + 1e-6)
@@ -560,7 +592,7 @@ def _snr_db(c: ClickSpectrogram, hits: list[int]) -> float:
     if not hits:
         return float("-inf")
     bp = c.band_power
-    background = float(np.median(bp))
+    background = c.band_background()
     excess = float(np.median(bp[hits])) - background
     return 10 * math.log10(max(excess, 1e-12 * background) / background) if background > 0 else float("inf")
 
@@ -572,7 +604,7 @@ def _click_level_db(c: ClickSpectrogram, hits: list[int]) -> float:
     if not hits:
         return float("-inf")
     bp = c.band_power
-    excess = float(np.median(bp[hits])) - float(np.median(bp))
+    excess = float(np.median(bp[hits])) - c.band_background()
     return 10 * math.log10(max(excess, 1e-20))
 
 
@@ -594,10 +626,9 @@ def _band(c: ClickSpectrogram, hits: list[int]) -> tuple[float, float]:
 def impulses(c: ClickSpectrogram, th: Thresholds) -> tuple[list[float], float, float | None]:
     """Unmistakable impulses whatever their pattern: for seek activity and isolated clicks."""
     import numpy as np
-    from scipy.signal import find_peaks
 
     z, rate = c.z, c.rate
-    peaks, _ = find_peaks(z, height=th.event_z, distance=max(1, int(0.015 * rate)))
+    peaks = c.impulses(th.event_z)
     times = [round(c.t0 + p / rate, 4) for p in peaks]
     duration = z.size / rate
     cv = None

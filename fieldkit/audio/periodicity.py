@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from fieldkit.audio.dsp import max_filter, median, rows
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -96,15 +97,17 @@ def _phase_candidates(comps: Any, lo: float, hi: float, rate: float, th: Thresho
     freqs = np.arange(1.0 / hi, 1.0 / lo, 0.03 / n)
     nb = 25
     # phase bin of every peak at every trial (float32: positions < 2^15 frames, 25 bins)
-    bins = ((pos * nb).astype(np.float32)[:, None, :] * freqs.astype(np.float32)[None, :, None]).astype(np.int32)
-    bins %= nb                                                                       # bands x trials x peaks
+    steps = ((pos * nb).astype(np.float32)[:, None, :] * freqs.astype(np.float32)[None, :, None]).astype(np.int32)
+    # the remainder mod nb from a table: the values are small (< 2^15 frames x 25 bins x 1/lo), and
+    # numpy's integer remainder costs several times the look-up
+    bins = (np.arange(int(steps.max(initial=0)) + 1, dtype=np.int32) % nb)[steps]   # bands x trials x peaks
     bins += (np.arange(bands * freqs.size, dtype=np.int32) * nb).reshape(bands, freqs.size)[:, :, None]
     hist = np.zeros(bands * freqs.size * nb, dtype=np.float32)
     np.add.at(hist, bins.ravel(), np.broadcast_to(weight.astype(np.float32)[:, None, :], bins.shape).ravel())
     hist = hist.reshape(bands, freqs.size, nb)
     score = (hist + np.roll(hist, -1, axis=2)).max(axis=2)                       # bands x trials
-    med = np.median(score, axis=1, keepdims=True)
-    mad = np.median(np.abs(score - med), axis=1, keepdims=True) + 1e-9
+    med = median(score, axis=1)[:, None]
+    mad = median(np.abs(score - med), axis=1)[:, None] + 1e-9
     z = ((score - med) / mad).ravel()
     out: list[tuple[float, int]] = []
     for i in np.argsort(z)[::-1]:
@@ -122,11 +125,10 @@ def _autocorrelations(comps: Any, rate: float) -> Any:
     """Normalised, unbiased autocorrelation of every band's onset function (one batched FFT)."""
     import numpy as np
     import scipy.fft
-    from scipy.ndimage import maximum_filter1d
 
     n = comps[0].size
     size = 2 * max(1, int(round(0.008 * rate))) + 1   # +-8 ms timing tolerance
-    tolerant = maximum_filter1d(np.asarray(comps), size=size, axis=1)
+    tolerant = max_filter(np.asarray(comps), size)
     tolerant -= tolerant.mean(axis=1, keepdims=True)
     spec = scipy.fft.rfft(tolerant, n=scipy.fft.next_fast_len(2 * n, real=True), axis=1, workers=1)
     ac = scipy.fft.irfft(spec.real * spec.real + spec.imag * spec.imag, axis=1, workers=1)[:, :n // 2 + 3]
@@ -140,9 +142,8 @@ _WIDTHS = (5, 9, 17, 33, 65, 129)
 def _widened(acs: Any) -> Any:
     """Every band's autocorrelation read as its maximum over each of ``_WIDTHS`` lags."""
     import numpy as np
-    from scipy.ndimage import maximum_filter1d
 
-    return np.stack([maximum_filter1d(acs, size=k, axis=-1) for k in _WIDTHS])
+    return np.stack([max_filter(acs, k) for k in _WIDTHS])
 
 
 def _fundamental(ac: Any, widened: Any, n: int, lo: float, hi: float) -> float | None:
@@ -222,20 +223,27 @@ class Folder:
     """
 
     def __init__(self, comp: Any) -> None:
-        import numpy as np
-
         self.comp = comp
-        self.std = float(np.std(comp))
+        self._std: float | None = None
         self._tolerant: dict[int, Any] = {}
 
-    def tolerant(self, tol: int) -> Any:
-        from scipy.ndimage import maximum_filter1d
+    @property
+    def std(self) -> float:
+        """The onset function's standard deviation, computed when a score first needs it."""
+        import numpy as np
 
+        if self._std is None:
+            self._std = float(np.std(self.comp))
+        return self._std
+
+    def tolerant(self, tol: int) -> Any:
         if tol not in self._tolerant:
-            self._tolerant[tol] = maximum_filter1d(self.comp, size=2 * tol + 1)
+            self._tolerant[tol] = max_filter(self.comp, 2 * tol + 1)
         return self._tolerant[tol]
 
-    def fold(self, period: float, with_phase: bool = True) -> tuple[float, int]:
+    def fold(self, period: float, with_phase: bool = True, with_score: bool = True) -> tuple[float, int]:
+        """(score, phase) of the fold at ``period``; without the score (0.0) when only the phase is
+        wanted (the profile's spread is then not estimated)."""
         import numpy as np
 
         comp = self.comp
@@ -244,24 +252,33 @@ class Folder:
         if cycles < 3:
             return 0.0, 0
         starts = np.round(np.arange(cycles) * period).astype(int)
-        index = starts[:, None] + np.arange(width)[None, :]
         tol = max(1, int(round(0.03 * period)))
-        profile = self.tolerant(tol)[index].mean(axis=0)
-        half = width // 2   # upper median by partition: np.median's overhead dominates short profiles
-        med = np.partition(profile, half)[half]
-        mad = 1.4826 * np.partition(np.abs(profile - med), half)[half]
-        spread = max(float(mad), self.std / math.sqrt(cycles) * 0.5, 1e-6)
+        profile = rows(self.tolerant(tol), starts, width).mean(axis=0)
         top = int(np.argmax(profile))
-        score = float((profile[top] - med) / spread)
+        score = self._score(profile, top, cycles) if with_score else 0.0
         if not with_phase:
             return score, top
         # the centre: the raw profile's maximum inside the tolerant profile's peak region
-        raw = comp[index].mean(axis=0)
+        raw = rows(comp, starts, width).mean(axis=0)
         region = np.arange(top - tol, top + tol + 1) % width
         return score, int(region[np.argmax(raw[region])])
 
+    def _score(self, profile: Any, top: int, cycles: int) -> float:
+        """The profile's peak over its median, in robust spreads (at least half the noise of a
+        mean of ``cycles`` cycles)."""
+        import numpy as np
+
+        half = profile.size // 2   # upper median by partition: np.median's overhead dominates short profiles
+        med = np.partition(profile, half)[half]
+        mad = 1.4826 * np.partition(np.abs(profile - med), half)[half]
+        spread = max(float(mad), self.std / math.sqrt(cycles) * 0.5, 1e-6)
+        return float((profile[top] - med) / spread)
+
     def score(self, period: float) -> float:
         return self.fold(period, with_phase=False)[0]
+
+    def phase(self, period: float) -> int:
+        return self.fold(period, with_score=False)[1]
 
 
 def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
@@ -269,7 +286,6 @@ def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
     train stands out in every part, a chance alignment of a few loud keys in one part only.
     Returns the weakest part's robust z near the train's phase."""
     import numpy as np
-    from scipy.ndimage import maximum_filter1d
 
     width = int(period)
     cycles = int((comp.size - width) // period) + 1
@@ -277,12 +293,12 @@ def consistency(comp: Any, period: float, phase: int, parts: int = 3) -> float:
         return 0.0
     starts = np.round(np.arange(cycles) * period).astype(int)
     tol = max(1, int(round(0.03 * period)))
-    tolerant = maximum_filter1d(comp, size=2 * tol + 1)
+    tolerant = max_filter(comp, 2 * tol + 1)
     weakest = float("inf")
     for chunk in np.array_split(starts, parts):
-        profile = tolerant[chunk[:, None] + np.arange(width)[None, :]].mean(axis=0)
-        med = np.median(profile)
-        mad = max(1.4826 * float(np.median(np.abs(profile - med))), 1e-6)
+        profile = rows(tolerant, chunk, width).mean(axis=0)
+        med = median(profile)
+        mad = max(1.4826 * float(median(np.abs(profile - med))), 1e-6)
         # each third may sit a little off the whole recording's phase (timing jitter of a few
         # % drifts a 2-3 cycle average): its best point within the tolerance of the phase
         near = profile[np.arange(phase - tol, phase + tol + 1) % width]

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from fieldkit.audio.dsp import power_stft, runs
+from fieldkit.audio.dsp import median, power_stft, rows, runs, welch_psd
 from fieldkit.audio.thresholds import SPINDLE_HZ, Thresholds
 
 
@@ -50,16 +50,16 @@ def stall_beeps(t: TonalSpectrogram, th: Thresholds) -> Beeps | None:
 
     p, freqs, rate = t.p, t.freqs, t.rate
     band = np.flatnonzero((freqs >= 200) & (freqs <= min(5000, 0.45 * t.fs)))
-    pb = p[:, band]
+    pb = p[:, band[0]:band[-1] + 1]   # the bins are in order: a view, not a gathered copy
     peak_bin = np.argmax(pb, axis=1)
-    prom = 10 * np.log10(pb[np.arange(pb.shape[0]), peak_bin] / (np.median(pb, axis=1) + 1e-20) + 1e-20)
+    prom = 10 * np.log10(pb[np.arange(pb.shape[0]), peak_bin] / (median(pb, axis=1) + 1e-20) + 1e-20)
     tonal = prom >= th.beep_db
     if tonal.sum() < 6:
         return None
     f0 = int(np.bincount(peak_bin[tonal]).argmax())
     lo, hi = max(0, f0 - 1), min(pb.shape[1], f0 + 2)
     level = 10 * np.log10(pb[:, lo:hi].max(axis=1) + 1e-20)
-    on = tonal & (np.abs(peak_bin - f0) <= 1) & (level - np.median(level) >= 10)
+    on = tonal & (np.abs(peak_bin - f0) <= 1) & (level - median(level) >= 10)
     starts, lengths = runs(on, max_gap=1)
     keep = [(s, n) for s, n in zip(starts, lengths) if n >= 2 and n / rate <= 1.2]
     if len(keep) < 4 or on.mean() > 0.8:
@@ -118,7 +118,6 @@ def _is_multiple(f: float, base: float, resolution: float) -> bool:
 def grinding(x: Any, fs: int, th: Thresholds) -> Line | None:
     """Broadband (1+ kHz) noise amplitude-modulated at a spindle-like rate (envelope spectrum)."""
     import numpy as np
-    from scipy.signal import welch
 
     block = max(1, fs // 1000)
     hf = np.diff(x)
@@ -129,29 +128,32 @@ def grinding(x: Any, fs: int, th: Thresholds) -> Line | None:
     if env.size < 2048:
         return None
     # no per-segment detrending: only 60-260 Hz is read, far from DC
-    f, s = welch(env / (env.mean() + 1e-20) - 1.0, env_rate, nperseg=2048, detrend=False)
+    f, s = welch_psd(env / (env.mean() + 1e-20) - 1.0, env_rate, 2048)
     sdb = 10 * np.log10(s + 1e-20)
     step = float(f[1] - f[0])
-    best = None
-    for i in np.flatnonzero((f >= 60) & (f <= 260)):
-        if sdb[i] < sdb[max(0, i - 1):i + 2].max():
-            continue
-        near = (np.abs(f - f[i]) >= 3) & (np.abs(f - f[i]) <= 25)
-        prom = float(sdb[i] - sdb[near].max())
-        # depth m of (1 + m sin): the line holds m^2/2 of the normalised envelope's power.
-        # A healthy 7200 rpm drive (shared/audio-healthy, Toshiba MG04A idle) shows m = 0.26 at
-        # 2 x f_r; scraping modulates the noise far more deeply.
-        depth = float(np.sqrt(2 * s[max(0, i - 2):i + 3].sum() * step))
-        if prom >= th.grind_db and depth >= th.grind_depth and (best is None or prom > best.prominence_db):
-            best = Line(float(f[i]), prom, depth)
-    return best
+    # the envelope spectrum's peaks (bins at least as high as their neighbours) at 60-260 Hz, all
+    # at once (the envelope's rate is 1-2 kHz: the bins at 58-265 Hz exist)
+    lines = np.flatnonzero((f >= 60) & (f <= 260))
+    lines = lines[sdb[lines] >= np.maximum(sdb[lines - 1], sdb[lines + 1])]
+    if lines.size == 0:
+        return None
+    gap = np.abs(f[None, :] - f[lines][:, None])
+    prom = sdb[lines] - np.where((gap >= 3) & (gap <= 25), sdb, -np.inf).max(axis=1)
+    # depth m of (1 + m sin): the line holds m^2/2 of the normalised envelope's power.
+    # A healthy 7200 rpm drive (shared/audio-healthy, Toshiba MG04A idle) shows m = 0.26 at
+    # 2 x f_r; scraping modulates the noise far more deeply.
+    depth = np.sqrt(2 * rows(s, lines - 2, 5).sum(axis=1) * step)
+    strong = np.flatnonzero((prom.astype(float) >= th.grind_db) & (depth.astype(float) >= th.grind_depth))
+    if strong.size == 0:
+        return None
+    i = strong[np.argmax(prom[strong])]   # the most prominent; the lowest of equals
+    return Line(float(f[lines[i]]), float(prom[i]), float(depth[i]))
 
 
 def spindle_and_hum(x: Any, fs: int) -> tuple[Line | None, float | None, bool]:
     """Spindle line (rpm/60) and mains hum from a 1 Hz resolution low-frequency PSD."""
     import numpy as np
     from scipy.ndimage import median_filter
-    from scipy.signal import welch
 
     q = max(1, fs // 2400)
     n = x.size // q
@@ -160,7 +162,7 @@ def spindle_and_hum(x: Any, fs: int) -> tuple[Line | None, float | None, bool]:
     nper = int(rate)
     if low.size < nper:
         return None, None, False
-    f, s = welch(low - low.mean(), rate, nperseg=nper, detrend=False)   # 40+ Hz read only
+    f, s = welch_psd(low - low.mean(), rate, nper)   # 40+ Hz read only
     sdb = 10 * np.log10(s + 1e-20)
     prom = sdb - median_filter(sdb, size=21, mode="nearest")
 

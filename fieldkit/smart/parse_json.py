@@ -196,10 +196,23 @@ def ata_outcome(status: str, passed: Any = None) -> str:
     return "passed"
 
 
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole_numbers(log: dict[str, Any]) -> dict[str, Any]:
+    """The NVMe health log's fields as smartctl writes them: every one a whole number, ``temperature_sensors``
+    a list of them. Anything else is a damaged or hand-edited capture and is left out, so that the rules can
+    take the warning bits of ``critical_warning`` and compare the counters without a type check each."""
+    return {key: value for key, value in log.items()
+            if (isinstance(value, list) and all(map(_is_whole, value)) if key == "temperature_sensors"
+                else _is_whole(value))}
+
+
 def _nvme(drive: Drive, obj: dict[str, Any]) -> None:
     log = obj.get("nvme_smart_health_information_log")
     if isinstance(log, dict):
-        drive.nvme = dict(log)
+        drive.nvme = _whole_numbers(log)
         if drive.power_on_hours is None:
             drive.power_on_hours = log.get("power_on_hours")
         if drive.temperature_c is None:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conftest import FIXTURES
+from fieldkit.checks.smart import rules
 from fieldkit.smart.capture import decode, read_capture
 from fieldkit.smart.model import ParseError, decode_exit_status, parse_int
 from fieldkit.smart.parse_text import parse as parse_text
@@ -90,6 +91,17 @@ def test_json_and_text_give_the_same_nvme_model() -> None:
         assert set(drive.nvme) >= {"critical_warning", "available_spare", "available_spare_threshold",
                                    "percentage_used", "media_errors", "num_err_log_entries"}
     assert text.nvme["num_err_log_entries"] == 5 and js.nvme["num_err_log_entries"] == 22
+
+
+@pytest.mark.parametrize("damaged", [1.5, "4", None, True, [4], {"value": 4}])
+def test_nvme_json_field_that_is_not_a_whole_number_is_left_out(damaged: object) -> None:
+    # hypothesis found it: with critical_warning 1.5 the rules' "warning & (1 << bit)" raised TypeError
+    obj = json.loads(next(CORPUS.glob("f21_*")).read_text(encoding="utf-8"))
+    obj["nvme_smart_health_information_log"]["critical_warning"] = damaged
+    drive = read_capture(json.dumps(obj), "capture")
+    assert "critical_warning" not in drive.nvme and drive.nvme["num_err_log_entries"] == 22
+    assert drive.nvme["temperature_sensors"] == obj["nvme_smart_health_information_log"]["temperature_sensors"]
+    rules.evaluate(drive)
 
 
 def test_scsi_json_old_and_new_key_names() -> None:

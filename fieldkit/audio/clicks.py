@@ -677,6 +677,8 @@ def _short_train(c: ClickTrain, th: Thresholds) -> bool:
 def _passes_whole(c: ClickTrain, th: Thresholds) -> bool:
     if c.score < th.click_score or c.slots < th.min_clicks or c.consistency < th.min_consistency:
         return False
+    if c.chance_log10 > th.whole_max_chance_log10:
+        return False
     if not _one_train_in_range(c, th):
         return False
     # Loud clicks are unmistakable: then most slots must hold one (a grid at half the period

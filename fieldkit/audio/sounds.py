@@ -89,9 +89,9 @@ def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: 
     active slots as often at random times. The windows between the slots hear only the sound's
     impulses the grid did not take: a key struck 15 times, 8 of them on a grid, leaves those
     windows nearly empty (1 in 50 or less) where the key fills 1 in 14 of them at random."""
-    import numpy as np
     from scipy.signal import find_peaks
-    from scipy.stats import binom
+
+    from fieldkit.audio.dsp import binomial_tail_log10
 
     if train.active_slots == 0:
         return 0.0
@@ -99,7 +99,7 @@ def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: 
     impulses = find_peaks(z, height=th.hit_z, distance=max(1, int(0.015 * c.rate)))[0].size
     width = 2 * max(2, int(round(0.03 * train.period_s * c.rate))) + 1
     q = min(0.999, impulses * width / z.size)
-    return float(binom.logsf(train.active_clicks - 1, train.active_slots, q) / np.log(10))
+    return binomial_tail_log10(train.active_clicks, train.active_slots, q)
 
 
 def _sounds(vectors: Any, heights: Any, times: Any, th: Thresholds) -> list[Any]:

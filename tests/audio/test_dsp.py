@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import welch
 
-from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows, welch_psd
+from fieldkit.audio.dsp import binomial_tail_log10, max_filter, median, power_stft, robust_z, rows, welch_psd
 
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -79,3 +79,14 @@ def test_rows_are_the_slices() -> None:
     x = signal(3, (500,))
     starts = np.array([0, 7, 123, 400])
     np.testing.assert_array_equal(rows(x, starts, 100), np.stack([x[s:s + 100] for s in starts]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 400), st.data(), st.floats(1e-6, 0.999))
+def test_binomial_tail_is_scipys(m: int, data: st.DataObject, q: float) -> None:
+    from scipy.stats import binom
+
+    k = data.draw(st.integers(0, m))
+    expected = float(binom.logsf(k - 1, m, q) / np.log(10))
+    got = binomial_tail_log10(k, m, q)
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-12) or (got == expected == float("-inf"))

@@ -52,14 +52,18 @@ def _timing_without_strays(train: ClickTrain) -> float | None:
     if len(times) < 5:
         return train.jitter
     cycles = [round((t - times[0]) / train.period_s) for t in times]
-    fit = statistics.linear_regression(cycles, times)
-    misses = sorted(abs(t - (fit.slope * k + fit.intercept)) for k, t in zip(cycles, times))
-    kept = [(k, t) for k, t in zip(cycles, times)
-            if abs(t - (fit.slope * k + fit.intercept)) <= misses[int(0.9 * (len(misses) - 1))]]
+    misses = [abs(r) for r in _residuals(cycles, times)]
+    worst_kept = sorted(misses)[int(0.9 * (len(misses) - 1))]
+    kept = [(k, t) for k, t, miss in zip(cycles, times, misses) if miss <= worst_kept]
     if len({k for k, _ in kept}) < 3:
         return train.jitter
-    refit = statistics.linear_regression([k for k, _ in kept], [t for _, t in kept])
-    return statistics.pstdev([t - (refit.slope * k + refit.intercept) for k, t in kept]) / train.period_s
+    return statistics.pstdev(_residuals([k for k, _ in kept], [t for _, t in kept])) / train.period_s
+
+
+def _residuals(cycles: list[int], times: list[float]) -> list[float]:
+    """Each tick's distance from the least-squares line through (cycle, time)."""
+    fit = statistics.linear_regression(cycles, times)
+    return [t - (fit.slope * k + fit.intercept) for k, t in zip(cycles, times)]
 
 
 def room_activity(a: Analysis) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
-from fieldkit.audio.sounds import chance_in_sound_view, distinct_grids, sound_views
+from fieldkit.audio.sounds import chance_in_sound_view, distinct_grids, own_sound_view, sound_views
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -79,6 +79,8 @@ class ClickTrain:
                                     # equal clicks, low when a few loud clicks (head parking every
                                     # 8 s seen on a 4 s grid, knocks) carry a grid of empty slots
     slot_median: float = 0.0        # median slot strength (onset z): above event_z every slot holds a click
+    noise_z: float = 0.0            # what the noise alone reaches in a slot's window (80th percentile of
+                                    # window maxima at arbitrary places)
     contrast: float = 0.0           # mean of the 3 strongest slots over the median slot: a few loud
                                     # clicks among noise-filled slots score high, a train of equal
                                     # clicks near 1-2 whatever its level
@@ -185,6 +187,7 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     pooled = pool(comps, th.search_pool)
     first: ClickTrain | None = None
     tried: list[float] = []
+    built: list[ClickTrain] = []
 
     def tries(candidates: list[tuple[float, float, int | None, int]], tried: list[float] = tried,
               looks: float = 1.0, sounds: tuple[int, ...] = ()) -> ClickTrain | None:
@@ -203,6 +206,7 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
             train.chance_log10 += math.log10(looks)   # the grids searched in several views: pay for them
             if first is None:
                 first = train
+            built.append(train)
             if passes(train, th):
                 return train
         return None
@@ -226,7 +230,30 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
             vpooled = pool([c.log_onset(i) for i in views], th.search_pool)
             found = tries([(sc, p, None, views[b]) for sc, p, b in search_period(vpooled, rate, lo, hi, th)], [],
                           len(views) * distinct_grids(lo, hi), tuple(sounds))
+    if found is None:
+        # each candidate again, in a view that holds only the impulses that sound like its own
+        # clicks: keys, seek ticks or consonants of other sounds no longer fill its slots or the
+        # windows between them
+        found = _in_own_sound(c, th, built[:th.own_sound_tries])
     return found or first
+
+
+def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain]) -> ClickTrain | None:
+    """The first of ``trains`` that passes in the view of its own sound (:func:`own_sound_view`),
+    judged there at the same period and phase. Its chance counts every impulse of that view at
+    random times (as a sound's view does) and pays for the candidates re-judged."""
+    looks = math.log10(max(1, len(trains)))
+    for train in trains:
+        band = own_sound_view(c, th, train)
+        if band is None:
+            continue
+        period = train.period_s * c.rate
+        phase = int(round((train.times_s[0] - c.t0) * c.rate))
+        judged = _grid(c, th, period, phase, fold(c.log_onset(band), period)[0], band)
+        judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged)) + looks
+        if passes(judged, th):
+            return judged
+    return None
 
 
 def _train_near(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int,
@@ -262,7 +289,24 @@ def _train_near(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float,
                 and (shorter.on_grid or 0) >= (train.on_grid or 0)):
             shorter.score = fold(c.log_onset(b), shorter.period_s * rate)[0]
             return shorter
+    train = _two_thirds_of_the_period(c, th, train, period, lo)
     return _half_the_period(c, th, train, period, phase, score, b, lo)
+
+
+def _two_thirds_of_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, period: float,
+                              lo: float) -> ClickTrain:
+    """A weak train whose comb settled on 3/2 of its period: that grid meets a click in every
+    other slot (every third click of the train), folds nearly as well at -10 dB, and fails; the
+    grid at 2/3 of it is the train. Only for a candidate that fails as it is, and kept only when
+    it passes."""
+    if period / 1.5 < lo or passes(train, th):
+        return train
+    # in the recording's own band where the shorter grid folds best (the candidate's band was
+    # chosen for the longer one)
+    (fscore, fphase), best = max(((fold(c.log_onset(i), period / 1.5), i) for i in range(len(c.subbands))),
+                                 key=lambda item: item[0][0])
+    shorter = _grid(c, th, period / 1.5, fphase, fscore, best)
+    return shorter if passes(shorter, th) else train
 
 
 def _half_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, period: float, phase: int,
@@ -421,7 +465,7 @@ def _grid(c: ClickSpectrogram, th: Thresholds, period: float, phase: int, score:
                        slot_z_p90=p90,
                        uniformity=float(np.mean(np.array(slot_z) >= 0.2 * p90)) if slot_z else 0.0,
                        contrast=_contrast(slot_z), subgrid=_subgrid(slot_z),
-                       slot_median=float(np.median(slot_z)) if slot_z else 0.0,
+                       slot_median=float(np.median(slot_z)) if slot_z else 0.0, noise_z=noise_max,
                        # in the chosen band, or in the whole band: with 2-3 cycles per third a
                        # narrow band's heavy-tailed noise can hide one third's clicks
                        consistency=max(consistency(c.log_onset(band), period, phase),
@@ -703,7 +747,10 @@ def _one_train_in_range(c: ClickTrain, th: Thresholds) -> bool:
     clicks, or a handful of slots far stronger than the rest."""
     if c.period_s > th.max_period_s * 1.02:
         return False
-    if c.slot_median >= th.event_z:
+    # (a slow grid's wide windows reach event_z on noise alone: pink noise's 80th percentile of
+    # +-187 ms window maxima was 8.1, and head parking every 7.5 s on a 3.74 s grid held a slot
+    # median of 9.6 with every other slot empty)
+    if c.slot_median >= max(th.event_z, 1.5 * c.noise_z):
         return True   # the median slot holds an unmistakable click: every slot does, whatever the spread
     return c.contrast <= th.max_contrast and c.subgrid <= th.max_subgrid and c.contrast * c.subgrid <= th.max_few_loud
 

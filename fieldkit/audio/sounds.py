@@ -84,6 +84,41 @@ def sound_views(c: ClickSpectrogram, th: Thresholds) -> tuple[list[int], list[in
     return list(range(base, quiet)), list(range(quiet, len(c.zs)))
 
 
+def own_sound_view(c: ClickSpectrogram, th: Thresholds, train: ClickTrain) -> int | None:
+    """Index into ``c.zs`` of a view of the whole band that keeps only the impulses that sound like
+    ``train``'s clicks (those of its active stretches), every other impulse held under a click's
+    level; None when fewer than ``th.min_clicks`` of its clicks are impulses of the whole band.
+
+    The views of :func:`sound_views` start from the loud impulses; a train at or below the level
+    of the keys around it is not among them, and its clicks then join a key's cluster. Here the
+    shape comes from the candidate's own clicks: their median spectral shape. A click of the grid
+    is kept when it sounds like the *other* clicks (leave one out: the median of a handful of
+    noise peaks resembles each of them a little, and a grid of noise would otherwise keep its own
+    peaks); an impulse elsewhere when it sounds like all of them."""
+    import numpy as np
+
+    times = np.asarray([t for t in train.times_s
+                        if not train.segments_s or any(a <= t <= b for a, b in train.segments_s)])
+    peaks = c.impulses(th.hit_z)
+    if times.size < th.min_clicks or peaks.size < th.min_clicks:
+        return None
+    at = c.t0 + peaks / c.rate
+    nearest = np.clip(np.searchsorted(at, times), 1, at.size - 1)
+    nearest = np.where(np.abs(at[nearest - 1] - times) < np.abs(at[nearest] - times), nearest - 1, nearest)
+    # the grid's hit is the band's maximum in its slot, the whole band's peak lies within a click
+    own = np.unique(nearest[np.abs(at[nearest] - times) <= IMPULSE_FRAMES / c.rate])
+    if own.size < th.min_clicks:
+        return None
+    vectors = shape_vectors(c, peaks)
+    template = np.median(vectors[own], axis=0)
+    keep = vectors @ template / (np.linalg.norm(template) + 1e-9) >= th.own_sound_keep
+    for j in own:
+        others = np.median(vectors[own[own != j]], axis=0)
+        keep[j] = float(vectors[j] @ others) / (float(np.linalg.norm(others)) + 1e-9) >= th.own_sound_keep
+    c.zs.append(_only(c.z, peaks[keep], th.hit_z))
+    return len(c.zs) - 1
+
+
 def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: ClickTrain) -> float:
     """log10 chance that the impulses of a sound's view, every one of them, fill the train's
     active slots as often at random times. The windows between the slots hear only the sound's

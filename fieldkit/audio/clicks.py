@@ -248,8 +248,11 @@ def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain])
         if band is None:
             continue
         period = train.period_s * c.rate
+        score = fold(c.log_onset(band), period)[0]
+        if score < th.click_score:   # it could not pass: no grid needed
+            continue
         phase = int(round((train.times_s[0] - c.t0) * c.rate))
-        judged = _grid(c, th, period, phase, fold(c.log_onset(band), period)[0], band)
+        judged = _grid(c, th, period, phase, score, band)
         judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged)) + looks
         if passes(judged, th):
             return judged
@@ -305,6 +308,8 @@ def _two_thirds_of_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickT
     # chosen for the longer one)
     (fscore, fphase), best = max(((fold(c.log_onset(i), period / 1.5), i) for i in range(len(c.subbands))),
                                  key=lambda item: item[0][0])
+    if fscore < th.click_score:   # it could not pass: no grid needed
+        return train
     shorter = _grid(c, th, period / 1.5, fphase, fscore, best)
     return shorter if passes(shorter, th) else train
 

@@ -180,8 +180,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # stretches of a 1.52 s grid with 6 empty slots between them: 10^-8.7 on the stretches, 10^-5 on
     # the 19 slots they span; babble's loud consonants 9 of 12 slots in two stretches, 9 of 17
     # spanned (1 h of benchmark negatives, seed 7).
-    spanned = sum(max(j for h, _i, j, _x in spans if h is g) - min(i for h, i, _j, _x in spans if h is g) + 1
-                  for g in {id(g): g for g, *_ in spans}.values())
+    spanned = _spanned(spans)
     # the chance of a hit between the slots, over the whole recording and where the train is
     # active (seek bursts crowd their own stretch of the recording, and a phase chosen there
     # would find their ticks in many windows)
@@ -210,6 +209,16 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     chance = binomial_tail_log10(k, spanned, q) + trials * (phases - 1)
     return Bursts(level=level, spans=spans, slots=spanned, hits=k, phases=phases, chance_log10=chance,
                   on_stretches_log10=binomial_tail_log10(k, m, q) + trials * (phases - 1))
+
+
+def _spanned(spans: list[tuple[Any, int, int, Any]]) -> int:
+    """Slots from each grid's first stretch to its last, summed over the grids (phases)."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for g, i, j, _h in spans:
+        first[id(g)] = min(first.get(id(g), i), i)
+        last[id(g)] = max(last.get(id(g), j), j)
+    return sum(last[key] - first[key] + 1 for key in first)
 
 
 def _rest_phase(comp: Any, covered: Any, period: float, known: dict[bytes, int | None]) -> int | None:

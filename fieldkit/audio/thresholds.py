@@ -77,9 +77,9 @@ class Thresholds:
                                      # clicks at 0 dB: median 0.9; a keyboard's other keys: <= 0.2)
     sound_keep: float = 0.7          # a sound's view keeps the loud impulses this alike to its shape
     sound_views: int = 12            # sounds with a view of their own, loudest first (a keyboard: a dozen)
-    own_sound_keep: float = 0.7     # a candidate's own-sound view keeps impulses this alike to its clicks
-                                    # (a train's clicks at -6 dB: 0.7-0.9 to the others'; typing mixtures'
-                                    # other keys mostly below)
-    own_sound_tries: int = 4        # candidates re-judged in a view of their own sound
+    own_sound_keep: float = 0.7      # a candidate's own-sound view keeps impulses this alike to its clicks
+                                     # (a train's clicks at -6 dB: 0.7-0.9 to the others'; typing mixtures'
+                                     # other keys mostly below)
+    own_sound_tries: int = 4         # candidates re-judged in a view of their own sound
     quiet_gap: float = 2.0           # drop in strength between loud impulses and a quiet view's clicks
     search_tries: int = 4            # distinct candidate periods built into a train until one passes

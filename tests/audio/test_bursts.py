@@ -44,3 +44,15 @@ def test_a_whole_recording_train_must_be_unlikely_by_chance_on_its_active_slots(
                          active_clicks=7, active_fill=0.5, chance_log10=-1.55)
     assert not _passes_whole(noise_grid, th)
     assert _passes_whole(replace(noise_grid, chance_log10=-4.3), th)   # a slow real train's chance at -6 dB
+
+
+def test_spanned_counts_the_slots_between_stretches_of_one_grid() -> None:
+    # two stretches of one grid (slots 2-5 and 11-13) and one of a later burst's own grid (0-3):
+    # the first grid spans slots 2-13 (12 slots, the 5 empty ones between its stretches included)
+    from fieldkit.audio.bursts import _spanned
+
+    grid, later = np.arange(20), np.arange(8)
+    hit, hit_later = np.ones(20, dtype=bool), np.ones(8, dtype=bool)
+    assert _spanned([(grid, 2, 5, hit), (grid, 11, 13, hit)]) == 12
+    assert _spanned([(grid, 2, 5, hit), (later, 0, 3, hit_later), (grid, 11, 13, hit)]) == 16
+    assert _spanned([(grid, 4, 9, hit)]) == 6

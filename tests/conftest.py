@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+# A shell starts a background job ("make test &" in a script) with SIGINT ignored, and Python
+# keeps an inherited SIG_IGN: _thread.interrupt_main() then does nothing and a `fieldkit scan`
+# child ignores its SIGINT too, so the Ctrl-C tests would fail for the way they were started.
+# With Python's own handler here, the children get the default disposition at exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def need(condition: Any, reason: str) -> None:

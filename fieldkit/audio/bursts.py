@@ -91,13 +91,13 @@ def judge_active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any,
     for level in levels:
         found = _bursts_at(c, th, z, band, period, centres, level, window_max, off, tiles if level > base else None,
                            rest_phases)
-        if found is not None and level > base:
-            found.chance_log10 += math.log10(len(levels))   # the extra levels are extra looks: pay
-            found.on_stretches_log10 += math.log10(len(levels))
-        if found is not None and level == base:
-            found.chance_log10 += search_cost
-            found.on_stretches_log10 += search_cost
-        if found is not None and (best is None or found.on_stretches_log10 < best.on_stretches_log10):
+        if found is None:
+            continue
+        # the extra levels are extra looks; the noise's own level pays for the search instead
+        cost = math.log10(len(levels)) if level > base else search_cost
+        found.chance_log10 += cost
+        found.on_stretches_log10 += cost
+        if best is None or found.on_stretches_log10 < best.on_stretches_log10:
             best = found
     if best is None:
         return
@@ -219,9 +219,10 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # each later burst's phase was a free choice among ~period/narrow trials: pay for it
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
     phases = len({id(g) for g, *_ in spans})
-    chance = binomial_tail_log10(k, spanned, q) + trials * (phases - 1)
-    return Bursts(level=level, spans=spans, slots=spanned, hits=k, phases=phases, chance_log10=chance,
-                  on_stretches_log10=binomial_tail_log10(k, m, q) + trials * (phases - 1))
+    later_phases = trials * (phases - 1)
+    return Bursts(level=level, spans=spans, slots=spanned, hits=k, phases=phases,
+                  chance_log10=binomial_tail_log10(k, spanned, q) + later_phases,
+                  on_stretches_log10=binomial_tail_log10(k, m, q) + later_phases)
 
 
 def _spanned(spans: list[tuple[Any, int, int, Any]]) -> int:

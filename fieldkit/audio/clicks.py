@@ -32,6 +32,8 @@ class ClickSpectrogram:
     compressed: dict[int, Any] = field(default_factory=dict)   # log(1 + z+) per band, cached
     found_impulses: dict[float, Any] = field(default_factory=dict)   # impulse frames per level, cached
     background: float | None = None                                  # median band power, cached
+    found_shapes: dict[float, Any] = field(default_factory=dict)     # spectral shapes of the impulses
+                                                                      # per level, cached
 
     def log_onset(self, band: int) -> Any:
         """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
@@ -58,6 +60,15 @@ class ClickSpectrogram:
         if level not in self.found_impulses:
             self.found_impulses[level] = find_peaks(self.z, height=level, distance=max(1, int(0.015 * self.rate)))[0]
         return self.found_impulses[level]
+
+    def impulse_shapes(self, level: float) -> Any:
+        """The spectral shape of each impulse of :meth:`impulses` (rows), computed once per level:
+        the sound views and every candidate's own-sound view read the same impulses."""
+        from fieldkit.audio.sounds import shape_vectors
+
+        if level not in self.found_shapes:
+            self.found_shapes[level] = shape_vectors(self, self.impulses(level))
+        return self.found_shapes[level]
 
 
 @dataclass
@@ -306,8 +317,7 @@ def _two_thirds_of_the_period(c: ClickSpectrogram, th: Thresholds, train: ClickT
         return train
     # in the recording's own band where the shorter grid folds best (the candidate's band was
     # chosen for the longer one)
-    (fscore, fphase), best = max(((fold(c.log_onset(i), period / 1.5), i) for i in range(len(c.subbands))),
-                                 key=lambda item: item[0][0])
+    fscore, fphase, best = _best_fold(c, period / 1.5, range(len(c.subbands)))
     if fscore < th.click_score:   # it could not pass: no grid needed
         return train
     shorter = _grid(c, th, period / 1.5, fphase, fscore, best)
@@ -776,9 +786,14 @@ def train_at(c: ClickSpectrogram, th: Thresholds, period_s: float) -> ClickTrain
     period = period_s * c.rate
     if period * 3 >= c.z.size:
         return None
-    best = max(((fold(c.log_onset(b), period), b) for b in range(len(c.zs))), key=lambda item: item[0][0])
-    (score, phase), band = best
+    score, phase, band = _best_fold(c, period, range(len(c.zs)))
     return _grid(c, th, period, phase, score, band)
+
+
+def _best_fold(c: ClickSpectrogram, period: float, bands: range) -> tuple[float, int, int]:
+    """(score, phase, band) of the band whose onset function folds best at ``period``."""
+    (score, phase), band = max(((fold(c.log_onset(b), period), b) for b in bands), key=lambda item: item[0][0])
+    return score, phase, band
 
 
 def other_impulses(events_s: list[float], train: ClickTrain | None) -> list[float]:

@@ -63,15 +63,12 @@ def shape_vectors(c: ClickSpectrogram, frames: Any) -> Any:
 def sound_views(c: ClickSpectrogram, th: Thresholds) -> tuple[list[int], list[int]]:
     """Indices into ``c.zs`` of the whole band's views with other sounds taken out (appended):
     the quiet views and the sounds' views, empty when the room has too few loud impulses to sort."""
-    import numpy as np
-    from scipy.signal import find_peaks
-
-    peaks, props = find_peaks(c.z, height=th.hit_z, distance=max(1, int(0.015 * c.rate)))
-    heights = props["peak_heights"]
+    peaks = c.impulses(th.hit_z)
+    heights = c.z[peaks].astype(float)   # as find_peaks gives them
     loud = heights >= th.event_z
     if loud.sum() < th.notch_min_impulses:
         return [], []
-    vectors = shape_vectors(c, peaks)
+    vectors = c.impulse_shapes(th.hit_z)
     base = len(c.zs)
     for level in _quiet_levels(heights[loud], th):
         c.zs.append(_without(c.z, peaks[heights >= level]))
@@ -109,7 +106,7 @@ def own_sound_view(c: ClickSpectrogram, th: Thresholds, train: ClickTrain) -> in
     own = np.unique(nearest[np.abs(at[nearest] - times) <= IMPULSE_FRAMES / c.rate])
     if own.size < th.min_clicks:
         return None
-    vectors = shape_vectors(c, peaks)
+    vectors = c.impulse_shapes(th.hit_z)
     template = np.median(vectors[own], axis=0)
     keep = vectors @ template / (np.linalg.norm(template) + 1e-9) >= th.own_sound_keep
     for j in own:

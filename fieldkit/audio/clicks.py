@@ -11,7 +11,8 @@ from typing import Any
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
 from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
-from fieldkit.audio.sounds import chance_in_sound_view, distinct_grids, own_sound_view, sound_views
+from fieldkit.audio.sounds import (alike_grids, chance_in_sound_view, distinct_grids, own_sound_view, sound_views,
+                                  view_of_sound)
 from fieldkit.audio.thresholds import Thresholds
 
 
@@ -201,9 +202,8 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     built: list[ClickTrain] = []
 
     def tries(candidates: list[tuple[float, float, int | None, int]], tried: list[float] = tried,
-              looks: float = 1.0, sounds: tuple[int, ...] = ()) -> ClickTrain | None:
+              looks: float = 1.0, sounds: tuple[int, ...] = (), budget: int = th.search_tries) -> ClickTrain | None:
         nonlocal first
-        budget = th.search_tries
         for found_score, period, phase, b in candidates:
             if budget <= 0:
                 return None
@@ -240,13 +240,44 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
         if views:
             vpooled = pool([c.log_onset(i) for i in views], th.search_pool)
             found = tries([(sc, p, None, views[b]) for sc, p, b in search_period(vpooled, rate, lo, hi, th)], [],
-                          len(views) * distinct_grids(lo, hi), tuple(sounds))
+                          len(views) * distinct_grids(lo, hi), tuple(sounds), th.view_tries)
     if found is None:
         # each candidate again, in a view that holds only the impulses that sound like its own
         # clicks: keys, seek ticks or consonants of other sounds no longer fill its slots or the
         # windows between them
         found = _in_own_sound(c, th, built[:th.own_sound_tries])
+    if found is None:
+        # grids through the loud impulses that sound alike and are as loud: a slow train among
+        # louder keys, whose period no view's search built (the keys fill every window there)
+        found = _on_alike_grids(c, th, lo / rate, hi / rate)
     return found or first
+
+
+def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: float) -> ClickTrain | None:
+    """The first grid of :func:`alike_grids` that passes in the view of its impulses' sound,
+    judged as :func:`_in_own_sound` judges a candidate there."""
+    grids = alike_grids(c, th, lo_s, hi_s)
+    looks = math.log10(max(1, len(grids)))
+    for period_s, at, own in grids:
+        period = period_s * c.rate
+        phase = int(round((at - c.t0) * c.rate)) % max(1, int(period))
+        judged = _judged_in_view(c, th, view_of_sound(c, th, own), period, phase, looks)
+        if judged is not None:
+            return judged
+    return None
+
+
+def _judged_in_view(c: ClickSpectrogram, th: Thresholds, band: int, period: float, phase: int,
+                    looks: float) -> ClickTrain | None:
+    """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band`` when it passes there.
+    Its chance counts every impulse of the view at random times (the view was built from the
+    grid's own impulses) and pays log10 of the candidates tried (``looks``)."""
+    score = fold(c.log_onset(band), period)[0]
+    if score < th.click_score:   # it could not pass: no grid needed
+        return None
+    judged = _grid(c, th, period, phase, score, band)
+    judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged)) + looks
+    return judged if passes(judged, th) else None
 
 
 def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain]) -> ClickTrain | None:
@@ -258,14 +289,9 @@ def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain])
         band = own_sound_view(c, th, train)
         if band is None:
             continue
-        period = train.period_s * c.rate
-        score = fold(c.log_onset(band), period)[0]
-        if score < th.click_score:   # it could not pass: no grid needed
-            continue
         phase = int(round((train.times_s[0] - c.t0) * c.rate))
-        judged = _grid(c, th, period, phase, score, band)
-        judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged)) + looks
-        if passes(judged, th):
+        judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks)
+        if judged is not None:
             return judged
     return None
 

@@ -14,6 +14,12 @@ alike, and the train cannot beat chance. Two kinds of view take them out:
   strengths) is taken out, for a train weaker than the keys (whose shapes, that close to the
   noise, cannot be sorted).
 
+A train at or below the keys' level is not among the loud sounds, and its clicks join the
+cluster of a key shaped like them. Two more kinds of view start from the train instead: the
+view of a candidate's own clicks, and of the impulses on a grid through loud impulses alike in
+shape and in loudness (a drive's clicks are one sound at one level; the keys shaped like them
+are struck harder or softer). Each keeps the impulses like those clicks in both.
+
 An impulse taken out of a quiet view leaves the noise's median (onset z 0) over its few frames;
 a sound's view holds everything but its own impulses under a click's level. The views are
 extra onset functions in ``ClickSpectrogram.zs``; the train found in one is judged there by the
@@ -91,7 +97,8 @@ def own_sound_view(c: ClickSpectrogram, th: Thresholds, train: ClickTrain) -> in
     shape comes from the candidate's own clicks: their median spectral shape. A click of the grid
     is kept when it sounds like the *other* clicks (leave one out: the median of a handful of
     noise peaks resembles each of them a little, and a grid of noise would otherwise keep its own
-    peaks); an impulse elsewhere when it sounds like all of them."""
+    peaks); an impulse elsewhere when it sounds like all of them. Both must also be as loud
+    (:func:`view_of_sound`)."""
     import numpy as np
 
     times = np.asarray([t for t in train.times_s
@@ -106,12 +113,30 @@ def own_sound_view(c: ClickSpectrogram, th: Thresholds, train: ClickTrain) -> in
     own = np.unique(nearest[np.abs(at[nearest] - times) <= IMPULSE_FRAMES / c.rate])
     if own.size < th.min_clicks:
         return None
+    return view_of_sound(c, th, own)
+
+
+def view_of_sound(c: ClickSpectrogram, th: Thresholds, own: Any) -> int:
+    """Index into ``c.zs`` of a view that keeps only the impulses like those at ``own`` (indices
+    into ``c.impulses(th.hit_z)``, a train's clicks) in shape and in loudness, every other impulse
+    held under a click's level. Each of ``own`` is judged against the others (leave one out)."""
+    import numpy as np
+
+    peaks = c.impulses(th.hit_z)
     vectors = c.impulse_shapes(th.hit_z)
-    template = np.median(vectors[own], axis=0)
-    keep = vectors @ template / (np.linalg.norm(template) + 1e-9) >= th.own_sound_keep
+    # one drive's clicks are one sound at one level (the same actuator hitting the same stop,
+    # at the same distance): keys shaped like them but struck harder or softer are other sounds
+    level = np.log10(c.band_power[peaks] + 1e-30)
+    within = th.own_level_db / 10
+
+    def alike(at: Any, clicks: Any) -> Any:
+        template = np.median(vectors[clicks], axis=0)
+        shaped = vectors[at] @ template / (np.linalg.norm(template) + 1e-9) >= th.own_sound_keep
+        return shaped & (np.abs(level[at] - np.median(level[clicks])) <= within)
+
+    keep = alike(np.arange(peaks.size), own)
     for j in own:
-        others = np.median(vectors[own[own != j]], axis=0)
-        keep[j] = float(vectors[j] @ others) / (float(np.linalg.norm(others)) + 1e-9) >= th.own_sound_keep
+        keep[j] = bool(alike(np.array([j]), own[own != j])[0])
     c.zs.append(_only(c.z, peaks[keep], th.hit_z))
     return len(c.zs) - 1
 
@@ -123,15 +148,14 @@ def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: 
     windows nearly empty (1 in 50 or less) where the key fills 1 in 14 of them at random."""
     from scipy.signal import find_peaks
 
-    from fieldkit.audio.dsp import binomial_tail_log10
+    from fieldkit.audio.dsp import occupancy_tail_log10
 
     if train.active_slots == 0:
         return 0.0
     z = c.zs[band]
     impulses = find_peaks(z, height=th.hit_z, distance=max(1, int(0.015 * c.rate)))[0].size
     width = 2 * max(2, int(round(0.03 * train.period_s * c.rate))) + 1
-    q = min(0.999, impulses * width / z.size)
-    return binomial_tail_log10(train.active_clicks, train.active_slots, q)
+    return occupancy_tail_log10(train.active_clicks, train.active_slots, impulses, width / z.size)
 
 
 def _sounds(vectors: Any, heights: Any, times: Any, th: Thresholds) -> list[Any]:
@@ -210,4 +234,61 @@ def _without(z: Any, peaks: Any) -> Any:
     out = z.copy()
     frames = _near(z, peaks)
     out[frames] = np.minimum(out[frames], np.float32(0.0))
+    return out
+
+
+def alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: float) -> list[tuple[float, float, Any]]:
+    """Grids through the loud impulses that sound alike and are as loud as each other: (period s,
+    time of one of its clicks s, indices into ``c.impulses(th.hit_z)`` of the impulses on it),
+    least likely by chance first, one per period (3 % apart), at most ``th.own_sound_tries``.
+
+    Among keys louder than a slow train, no view's search builds the train's grid: the keys fill
+    the windows of the room's bands, and the train's clicks join the cluster of a key shaped like
+    them. Each loud impulse here proposes the periods to the later impulses of its own class (the
+    same shape and level) within two of the longest periods, and half of them (a key can mask a
+    click); the period its class fills least likely by chance is its grid."""
+    import numpy as np
+    from scipy.special import betainc
+
+    peaks = c.impulses(th.hit_z)
+    loud = np.flatnonzero(c.z[peaks] >= th.event_z)
+    if loud.size < th.notch_min_impulses:   # a quiet room: the searches of the views find it
+        return []
+    t = c.t0 + peaks[loud] / c.rate
+    vectors = c.impulse_shapes(th.hit_z)[loud]
+    level = np.log10(c.band_power[peaks[loud]] + 1e-30)
+    same = (vectors @ vectors.T >= th.sound_alike) & (np.abs(level[:, None] - level[None, :]) <= th.own_level_db / 10)
+    duration = c.z.size / c.rate
+    found: list[tuple[float, float, float, Any]] = []
+    for i in range(loud.size):
+        members = np.flatnonzero(same[i])
+        if members.size < th.min_clicks:
+            continue
+        d = t[members] - t[i]
+        later = d[(d > 0) & (d <= 2 * hi_s)]
+        periods = np.concatenate([later, later / 2])
+        periods = periods[(periods >= lo_s) & (periods <= hi_s)]
+        if periods.size == 0:
+            continue
+        cycles = d[None, :] / periods[:, None]
+        on = np.abs(cycles - np.round(cycles)) <= 0.03
+        support = on.sum(axis=1)
+        # the class's impulses at random times fill a slot (+-3 % of the period) with chance
+        # 1 - (1 - w/T)^n: the binomial tail of the slots filled ranks the periods
+        slots = np.floor(duration / periods) + 1
+        q = 1.0 - (1.0 - 0.06 * periods / duration) ** members.size
+        with np.errstate(divide="ignore"):
+            chance = np.log10(betainc(support, np.maximum(slots - support + 1, 1), q))
+        chance[support < th.min_clicks] = np.inf
+        best = int(np.argmin(chance))
+        if np.isfinite(chance[best]):
+            found.append((float(chance[best]), float(periods[best]), float(t[i]), loud[members[on[best]]]))
+    found.sort(key=lambda item: item[0])
+    out: list[tuple[float, float, Any]] = []
+    for _chance, period, at, own in found:
+        if any(abs(period - p) <= 0.03 * p for p, _a, _o in out):
+            continue
+        out.append((period, at, own))
+        if len(out) >= th.own_sound_tries:
+            break
     return out

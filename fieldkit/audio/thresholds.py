@@ -80,6 +80,11 @@ class Thresholds:
     own_sound_keep: float = 0.7      # a candidate's own-sound view keeps impulses this alike to its clicks
                                      # (a train's clicks at -6 dB: 0.7-0.9 to the others'; typing mixtures'
                                      # other keys mostly below)
-    own_sound_tries: int = 4         # candidates re-judged in a view of their own sound
+    own_sound_tries: int = 4         # candidates re-judged in a view of their own sound, and grids
+                                     # through alike loud impulses tried
+    own_level_db: float = 6.0        # and as loud (band power) as its clicks within this: one drive's
+                                     # clicks are one sound at one level; of the keys shaped like the
+                                     # clicks in typing mixtures, 40-85 % were struck harder or softer
     quiet_gap: float = 2.0           # drop in strength between loud impulses and a quiet view's clicks
     search_tries: int = 4            # distinct candidate periods built into a train until one passes
+    view_tries: int = 8              # the same in the sounds' views (a dozen views share them)

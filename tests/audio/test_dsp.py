@@ -4,6 +4,8 @@ verdicts were checked unchanged on that basis."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +13,8 @@ from hypothesis import strategies as st
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import welch
 
-from fieldkit.audio.dsp import binomial_tail_log10, max_filter, median, power_stft, robust_z, rows, welch_psd
+from fieldkit.audio.dsp import (binomial_tail_log10, max_filter, median, occupancy_tail_log10, power_stft, robust_z,
+                                rows, welch_psd)
 
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -90,3 +93,33 @@ def test_binomial_tail_is_scipys(m: int, data: st.DataObject, q: float) -> None:
     expected = float(binom.logsf(k - 1, m, q) / np.log(10))
     got = binomial_tail_log10(k, m, q)
     assert got == pytest.approx(expected, rel=1e-12, abs=1e-12) or (got == expected == float("-inf"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3), st.integers(0, 4), st.data())
+def test_occupancy_tail_is_the_enumerated_chance(m: int, n: int, data: st.DataObject) -> None:
+    # every way the n impulses can land (one of the m slots, or outside them), summed exactly
+    import itertools
+
+    k = data.draw(st.integers(0, m))
+    p = data.draw(st.floats(1e-3, 0.999 / m))
+    total = 0.0
+    for places in itertools.product(range(m + 1), repeat=n):   # m: outside every slot
+        chance = math.prod(p if s < m else 1.0 - m * p for s in places)
+        if len({s for s in places if s < m}) >= k:
+            total += chance
+    got = occupancy_tail_log10(k, m, n, p)
+    if total == 0.0:
+        assert got == float("-inf")
+    else:
+        assert got == pytest.approx(math.log10(total), abs=1e-9)
+
+
+def test_occupancy_is_below_the_binomial_when_the_impulses_are_few() -> None:
+    # 7 of 7 slots by 9 impulses: the binomial with a slot chance of 9p counts 9^7 ways where
+    # there are 9 * 8 * ... * 3 (26 times fewer); with many impulses the two agree closely
+    p = 0.0081
+    few = binomial_tail_log10(7, 7, 9 * p) - occupancy_tail_log10(7, 7, 9, p)
+    assert few == pytest.approx(math.log10(9 ** 7 / math.perm(9, 7)), abs=0.05)
+    many = occupancy_tail_log10(5, 20, 4000, 1e-5)
+    assert many == pytest.approx(binomial_tail_log10(5, 20, 1 - (1 - 1e-5) ** 4000), abs=0.02)

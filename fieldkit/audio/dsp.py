@@ -56,7 +56,7 @@ def occupancy_tail_log10(k: int, m: int, n: int, p: float) -> float:
     The binomial tail with a slot chance of n p treats every slot as hit independently; n
     impulses can fill at most n slots, and a slot hit twice fills one: with a handful of
     impulses (a sound's own view: a slow train's 7 clicks and 2 others) the binomial overstates
-    the chance by n^k / (n (n-1) ... (n-k+1)), 10^2 for 7 of 9. Exact, by one pass over the
+    the chance by n^k / (n (n-1) ... (n-k+1)), 26 times for 7 of 9. Exact, by one pass over the
     impulses (the count of slots hit so far is a Markov chain; k or more is one state)."""
     import numpy as np
 

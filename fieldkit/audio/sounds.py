@@ -274,7 +274,8 @@ def alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: float) -
         on = np.abs(cycles - np.round(cycles)) <= 0.03
         support = on.sum(axis=1)
         # the class's impulses at random times fill a slot (+-3 % of the period) with chance
-        # 1 - (1 - w/T)^n: the binomial tail of the slots filled ranks the periods
+        # 1 - (1 - w/T)^n: the binomial tail of the slots filled ranks the periods (the incomplete
+        # beta of binomial_tail_log10, over every period at once)
         slots = np.floor(duration / periods) + 1
         q = 1.0 - (1.0 - 0.06 * periods / duration) ** members.size
         with np.errstate(divide="ignore"):

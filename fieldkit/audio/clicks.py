@@ -259,9 +259,12 @@ def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: floa
     grids = alike_grids(c, th, lo_s, hi_s)
     looks = math.log10(max(1, len(grids)))
     for period_s, at, own in grids:
+        band = view_of_sound(c, th, own)
+        if band is None:
+            continue
         period = period_s * c.rate
         phase = int(round((at - c.t0) * c.rate)) % max(1, int(period))
-        judged = _judged_in_view(c, th, view_of_sound(c, th, own), period, phase, looks)
+        judged = _judged_in_view(c, th, band, period, phase, looks)
         if judged is not None:
             return judged
     return None
@@ -270,13 +273,14 @@ def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: floa
 def _judged_in_view(c: ClickSpectrogram, th: Thresholds, band: int, period: float, phase: int,
                     looks: float) -> ClickTrain | None:
     """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band`` when it passes there.
-    Its chance counts every impulse of the view at random times (the view was built from the
-    grid's own impulses) and pays log10 of the candidates tried (``looks``)."""
+    Its chance counts every impulse of the view at random times and every grid through two of
+    them (the view was built from the grid's own impulses), and pays log10 of the candidates
+    tried (``looks``)."""
     score = fold(c.log_onset(band), period)[0]
     if score < th.click_score:   # it could not pass: no grid needed
         return None
     judged = _grid(c, th, period, phase, score, band)
-    judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged)) + looks
+    judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged, through_pairs=True)) + looks
     return judged if passes(judged, th) else None
 
 

@@ -56,8 +56,9 @@ def occupancy_tail_log10(k: int, m: int, n: int, p: float) -> float:
     The binomial tail with a slot chance of n p treats every slot as hit independently; n
     impulses can fill at most n slots, and a slot hit twice fills one: with a handful of
     impulses (a sound's own view: a slow train's 7 clicks and 2 others) the binomial overstates
-    the chance by n^k / (n (n-1) ... (n-k+1)), 26 times for 7 of 9. Exact, by one pass over the
-    impulses (the count of slots hit so far is a Markov chain; k or more is one state)."""
+    the chance by n^k / (n (n-1) ... (n-k+1)), 26 times for 7 of 9. Exact: the count of slots
+    hit so far is a Markov chain over the impulses (k or more is one state), taken n steps at
+    once by repeated squaring of its transition matrix."""
     import numpy as np
 
     if k <= 0:
@@ -65,16 +66,11 @@ def occupancy_tail_log10(k: int, m: int, n: int, p: float) -> float:
     if k > min(m, n) or p <= 0.0:
         return float("-inf")
     p = min(p, 1.0 / m)
-    states = np.zeros(k + 1)
-    states[0] = 1.0
     j = np.arange(k + 1)
     new_slot = np.where(j < k, (m - j) * p, 0.0)   # the impulse lands in a slot not hit yet
-    for _ in range(n):
-        moved = states * new_slot
-        states = states - moved
-        states[1:] += moved[:-1]
-    with np.errstate(divide="ignore"):
-        return float(np.log10(states[k])) if states[k] > 0 else float("-inf")
+    step = np.diag(1.0 - new_slot) + np.diag(new_slot[:-1], 1)
+    reached = float(np.linalg.matrix_power(step, n)[0, k])
+    return math.log10(reached) if reached > 0 else float("-inf")
 
 
 def frame_view(x: Any, win: int, hop: int) -> Any:

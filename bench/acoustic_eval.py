@@ -67,6 +67,7 @@ CLIP_S = 30.0
 SNRS = (20, 10, 0, -5, -10)
 CLICK_VERDICTS = {"click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks"}
 ALARM_VERDICTS = CLICK_VERDICTS | {"stall-beeps", "beeps-while-spinning", "bearing-whine", "grinding"}
+FAINT = "faint-periodic-clicks"   # UNKNOWN: a train at the limit of detection, a closer recording asked for
 SENTENCES = [
     "the quarterly numbers look better than we expected last month",
     "could you send me the file before the meeting starts",
@@ -234,14 +235,15 @@ def mixture(kind: str, snr: float, seed: tuple[int, ...], bank: list[np.ndarray]
 
 
 def print_false_alarms(fa_rows: list) -> None:
-    print("\nFalse alarms (any WARNING/CRITICAL verdict) on negatives")
-    print(f"{'noise type':<14} {'clips':>6} {'hours':>6} {'alarms':>7} {'per hour':>9} {'95% upper':>10}  kinds")
-    for name, alarms, n, hours, kinds in fa_rows:
+    print("\nFalse alarms (any WARNING/CRITICAL verdict) on negatives; faint = UNKNOWN, a closer recording asked for")
+    print(f"{'noise type':<14} {'clips':>6} {'hours':>6} {'alarms':>7} {'per hour':>9} {'95% upper':>10} {'faint':>6}"
+          f"  kinds")
+    for name, alarms, n, hours, kinds, faint in fa_rows:
         if alarms is None:
-            print(f"{name:<14} {'-':>6} {'-':>6} {'-':>7} {'-':>9} {'-':>10}  {kinds}")
+            print(f"{name:<14} {'-':>6} {'-':>6} {'-':>7} {'-':>9} {'-':>10} {'-':>6}  {kinds}")
             continue
         print(f"{name:<14} {n:>6} {hours:>6.2f} {alarms:>7} {alarms / hours:>9.2f} {poisson_upper(alarms, hours):>10.2f}"
-              f"  {kinds}")
+              f" {faint:>6}  {kinds}")
 
 
 def main() -> int:
@@ -271,6 +273,7 @@ def main() -> int:
     print(f"thresholds: {Thresholds()}")
     bank = speech_bank(np.random.default_rng([args.seed, 99]))   # its own generator: the clips below keep theirs
     mix: dict[tuple[str, int], list[bool]] = {}
+    mix_faint: dict[int, int] = {}
     mix_started = time.monotonic()
     for k, kind in enumerate(MIXES):
         if kind == "babble" and not bank:
@@ -279,7 +282,9 @@ def main() -> int:
             for snr in MIX_SNRS:
                 x, period = mixture(kind, snr, (args.seed, k, i), bank)
                 a = detect.analyse(x, FS, with_pictures=False)
-                mix.setdefault((kind, snr), []).append(bool(CLICK_VERDICTS & set(classify(a, Thresholds()))))
+                found = classify(a, Thresholds())
+                mix.setdefault((kind, snr), []).append(bool(CLICK_VERDICTS & set(found)))
+                mix_faint[snr] = mix_faint.get(snr, 0) + (FAINT in found)
                 mix.setdefault((bucket(period), snr), []).append(mix[(kind, snr)][-1])
     mix_s = time.monotonic() - mix_started
     scores_pos: dict[int, list[float]] = {}
@@ -287,9 +292,10 @@ def main() -> int:
     raw_neg: list[float] = []
     detected: dict[int, list[bool]] = {}
     critical: dict[int, int] = {}
+    faint_pos: dict[int, int] = {}   # not detected, a closer recording asked for
     by_period: dict[tuple[int, str], list[bool]] = {}
     for snr in SNRS if not args.only_mixtures else ():
-        scores_pos[snr], detected[snr], critical[snr] = [], [], 0
+        scores_pos[snr], detected[snr], critical[snr], faint_pos[snr] = [], [], 0, 0
         for _ in range(args.per_snr):
             period = float(math.exp(rng.uniform(math.log(0.2), math.log(5.0))))
             x, _times = synth.clicks_in_noise(CLIP_S, FS, period, snr, rng, jitter=rng.uniform(0, 0.02),
@@ -297,9 +303,11 @@ def main() -> int:
             a = detect.analyse(x, FS, with_pictures=False)
             scores_pos[snr].append(gated(a))
             raw_pos.append(a.score)
-            detected[snr].append(bool(CLICK_VERDICTS & set(classify(a, Thresholds()))))
+            found = classify(a, Thresholds())
+            detected[snr].append(bool(CLICK_VERDICTS & set(found)))
             by_period.setdefault((snr, bucket(period)), []).append(detected[snr][-1])
-            critical[snr] += "click-of-death" in classify(a, Thresholds())
+            critical[snr] += "click-of-death" in found
+            faint_pos[snr] += FAINT in found
 
     healthy, healthy_dir = healthy_bank()
     clips = max(1, int(round(args.hours * 3600 / CLIP_S)))
@@ -326,15 +334,17 @@ def main() -> int:
     for name, make in negatives.items():
         if make is None:
             fa_rows.append((name, None, 0, 0.0, "skipped: " + ("espeak-ng not installed" if name == "babble"
-                                                                 else "../shared/audio-healthy not found")))
+                                                                 else "../shared/audio-healthy not found"), 0))
             continue
-        alarms, kinds = 0, {}
+        alarms, kinds, faint = 0, {}, 0
         for i in range(clips):
             clip = make()
             a = detect.analyse(clip, FS, with_pictures=False)
             scores_neg.append(gated(a))
             raw_neg.append(a.score)
-            bad = ALARM_VERDICTS & set(classify(a, Thresholds()))
+            found = classify(a, Thresholds())
+            faint += FAINT in found
+            bad = ALARM_VERDICTS & set(found)
             if bad:
                 alarms += 1
                 if args.save_alarms is not None:
@@ -343,7 +353,7 @@ def main() -> int:
                 for v in bad:
                     kinds[v] = kinds.get(v, 0) + 1
         hours = clips * CLIP_S / 3600
-        fa_rows.append((name, alarms, clips, hours, ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items()))))
+        fa_rows.append((name, alarms, clips, hours, ", ".join(f"{k} x{v}" for k, v in sorted(kinds.items())), faint))
 
     print(f"\nDetection among other sounds and in part of the recording ({args.per_mix} clips per cell, the same "
           f"seeds in every column; {mix_s:.0f} s)")
@@ -356,6 +366,7 @@ def main() -> int:
         print(f"{kind:<14} " + " ".join(f"{100 * np.mean(c):>9.1f}%" for c in cells))
     allmix = {snr: [d for kind in MIXES for d in mix.get((kind, snr), [])] for snr in MIX_SNRS}
     print(f"{'all':<14} " + " ".join(f"{100 * np.mean(allmix[snr]):>9.1f}%" for snr in MIX_SNRS))
+    print(f"{'faint (clips)':<14} " + " ".join(f"{mix_faint.get(snr, 0):>10}" for snr in MIX_SNRS))
     print("by click period (all backgrounds; a partial train of a slow period holds only a few clicks)")
     for b in BUCKETS:
         cells = [mix.get((b, snr), []) for snr in MIX_SNRS]
@@ -367,11 +378,12 @@ def main() -> int:
         return 0
 
     print("\nDetection of click-of-death trains (verdict click-of-death, slow-periodic or irregular-periodic)")
-    print(f"{'event SNR':>10} {'clips':>6} {'detected':>9} {'as CRITICAL':>12} {'AUC vs all negatives':>21}")
+    print(f"{'event SNR':>10} {'clips':>6} {'detected':>9} {'as CRITICAL':>12} {'AUC vs all negatives':>21} "
+          f"{'faint':>6}")
     for snr in SNRS:
         rate = 100 * np.mean(detected[snr])
         print(f"{snr:>+8} dB {len(detected[snr]):>6} {rate:>8.1f}% {100 * critical[snr] / len(detected[snr]):>11.1f}% "
-              f"{auc(scores_pos[snr], scores_neg):>21.3f}")
+              f"{auc(scores_pos[snr], scores_neg):>21.3f} {faint_pos[snr]:>6}")
     all_pos = [s for snr in SNRS for s in scores_pos[snr]]
     print(f"{'all':>11} {len(all_pos):>6} {100 * np.mean([d for snr in SNRS for d in detected[snr]]):>8.1f}% "
           f"{'':>12} {auc(all_pos, scores_neg):>21.3f}")

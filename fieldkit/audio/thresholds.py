@@ -44,6 +44,11 @@ class Thresholds:
     short_max_chance_log10: float = -9.0   # and a chance a decade below max_chance_log10 (typing
                                            # and head parking reach 10^-7.7 on 5-10 slots)
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
+    faint_score: float = 7.0         # a train that passes only on the whole-recording tests (not on its active
+                                     # slots) needs this fold score to be a verdict; below it it is faint: at the
+                                     # limit of detection, where pink noise alone folded to 6.2-7.0 (7 clips in
+                                     # 3600, 30 h, every one judged on the whole recording only), so it asks for
+                                     # a closer recording instead of calling a failing disk
     whole_max_chance_log10: float = -3.0   # a train judged on the whole recording must still be unlikely
                                            # by chance on its active slots: pink noise alone once folded to
                                            # 6.1 in a sub-band with 7 of 14 slots filled (10^-1.6); slow

@@ -582,3 +582,16 @@ def test_exercise_suspect_picks_the_disk_smart_flagged(make_ctx, tmp_path: Path)
     ctx = make_ctx("acoustic", from_wav=str(wav), exercise="suspect")
     [finding] = acoustic.run(ctx)
     assert "SMART did not run" in finding.detail
+
+
+def test_a_faint_train_asks_for_a_closer_recording_not_a_new_disk(make_ctx, tmp_path: Path) -> None:
+    # pink noise alone whose best grid passes the whole-recording tests only just (fold score 6.4):
+    # neither OK nor a failing disk
+    from fieldkit.checks import acoustic
+
+    wav = tmp_path / "faint.wav"
+    write_wav(wav, synth.pink_noise(30 * FS, np.random.default_rng([9, 0, 53])) * np.float32(0.05), FS)
+    [finding] = acoustic.run(make_ctx("acoustic", from_wav=str(wav)))
+    assert finding.status is Status.UNKNOWN and finding.rule == "acoustic-faint-periodic-clicks"
+    assert "--exercise" in finding.advice.action
+    assert "limit of detection" in finding.summary and "every 1.07 s" in finding.summary

@@ -619,6 +619,7 @@ def acoustic_findings(tmp: Path) -> list[Finding]:
         ("slow-periodic-clicks", analysis(train=train(4.5, segments=[(2.5, 14.5)])), None),
         ("irregular-periodic-clicks", analysis(candidate=train(2.25)), None),
         ("clock-like-ticks", analysis(train=train(1.0, jitter=0.001)), None),
+        ("faint-periodic-clicks", analysis(candidate=train(1.5)), None),
         ("room-clicks", analysis(train=train(1.5)), ac.Extra(positions=Comparison("room", 1.5, 12.0))),
         ("room-clicks", analysis(train=train(1.5)), ac.Extra(exercise=Comparison("room", 0.5, 12.0))),
         ("stall-beeps", analysis(beeps=Beeps(freq_hz=1250.5, period_s=2.5, count=9, burst_s=0.25, times_s=[])), None),

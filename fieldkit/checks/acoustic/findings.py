@@ -20,7 +20,7 @@ NAME = "acoustic"
 #: the subject of the recording's findings (a translatable word: the report shows it to the customer)
 SUBJECT = t("disk sounds")
 TRAIN_VERDICTS = ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks", "clock-like-ticks",
-                  "room-clicks")
+                  "faint-periodic-clicks", "room-clicks")
 
 
 @dataclass
@@ -87,6 +87,12 @@ _TEXT: dict[str, tuple[Status, Advice, Tier | None]] = {
                  "--compare-with), or while fieldkit reads the disk (option --exercise), which tells the two "
                  "apart."),
         prevention=""), Tier.ON_SITE),
+    "faint-periodic-clicks": (Status.UNKNOWN, Advice(
+        meaning=t("We may have heard a faint regular clicking, but it was too faint in this recording to tell a "
+                  "failing disk from the room's own noise."),
+        action=t("The technician records again with the microphone on the computer's case, or while fieldkit reads "
+                 "the disk (option --exercise)."),
+        prevention=""), Tier.ON_SITE),
     "room-clicks": (Status.OK, Advice(
         meaning=t("The regular clicks we heard come from something in the room (a clock, a fan), not from "
                   "the disk."),
@@ -140,6 +146,10 @@ def _summary(a: Analysis, verdict: str, train: ClickTrain | None, extra: Extra) 
         return t("Regular clicks of changing sound (inconclusive): {clicks} clicks every {period:.2f} s, "
                  "{low:.1f}-{high:.1f} kHz; noise floor {floor} dBFS", clicks=len(train.times_s), period=train.period_s,
                  floor=floor, **_band(train))
+    if train is not None and verdict == "faint-periodic-clicks":
+        return t("Faint regular clicks at the limit of detection (inconclusive): {clicks} clicks every {period:.2f} s; "
+                 "a recording closer to the disk is needed; noise floor {floor} dBFS", clicks=len(train.times_s),
+                 period=train.period_s, floor=floor)
     if train is not None and verdict == "clock-like-ticks":
         return t("Regular ticking once a second, like a clock ({clicks} ticks): by sound alone this cannot be told "
                  "from a failing disk, a second recording is needed; noise floor {floor} dBFS",

@@ -30,7 +30,8 @@ NARROW_BAND_HZ = 5000.0
 #: verdicts that say nothing is wrong: a window with one of these does not outrank a window
 #: that heard a problem
 BENIGN = ("room-clicks", "seek-activity", "isolated-clicks", "quiet")
-TRAIN_CODES = ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks", "clock-like-ticks")
+TRAIN_CODES = ("click-of-death", "slow-periodic-clicks", "irregular-periodic-clicks", "clock-like-ticks",
+               "faint-periodic-clicks")
 #: trains in two windows at periods this close (relative) are the same train
 SAME_PERIOD = 0.05
 

@@ -32,8 +32,8 @@ GROW_DB = 6.0
 
 #: verdict codes, most serious first; the check module turns them into findings
 VERDICTS = ("click-of-death", "stall-beeps", "slow-periodic-clicks", "irregular-periodic-clicks", "beeps-while-spinning",
-            "bearing-whine", "grinding", "clock-like-ticks", "room-clicks", "seek-activity", "isolated-clicks",
-            "quiet")
+            "bearing-whine", "grinding", "clock-like-ticks", "faint-periodic-clicks", "room-clicks", "seek-activity",
+            "isolated-clicks", "quiet")
 
 
 def clock_like(train: ClickTrain) -> bool:
@@ -78,7 +78,7 @@ def room_activity(a: Analysis) -> str | None:
 
 def classify(a: Analysis, th: Thresholds) -> list[str]:
     """Verdict codes for one analysis, most serious first (at least one)."""
-    from fieldkit.audio.clicks import suspicious
+    from fieldkit.audio.clicks import faint, suspicious
 
     out: list[str] = []
     beeps_explain_train = (a.beeps is not None and a.candidate is not None
@@ -91,6 +91,8 @@ def classify(a: Analysis, th: Thresholds) -> list[str]:
         out.append("click-of-death" if a.train.period_s <= th.fast_period_s else "slow-periodic-clicks")
     elif a.candidate is not None and suspicious(a.candidate, th):
         out.append("irregular-periodic-clicks")
+    elif a.candidate is not None and faint(a.candidate, th):
+        out.append("faint-periodic-clicks")   # at the limit of detection: a closer recording tells
     if a.beeps is not None:
         # a stalled motor does not turn: with a clear spindle line (not mains hum) the beeps
         # come from something else, or the drive spins up in between: suspicious, not a verdict

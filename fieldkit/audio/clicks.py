@@ -245,20 +245,22 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
         # each candidate again, in a view that holds only the impulses that sound like its own
         # clicks: keys, seek ticks or consonants of other sounds no longer fill its slots or the
         # windows between them
-        found = _in_own_sound(c, th, built[:th.own_sound_tries])
+        found = _in_own_sound(c, th, built[:th.own_sound_tries], built)
     if found is None:
         # grids through the loud impulses that sound alike and are as loud: a slow train among
         # louder keys, whose period no view's search built (the keys fill every window there)
-        found = _on_alike_grids(c, th, lo / rate, hi / rate)
+        found = _on_alike_grids(c, th, lo / rate, hi / rate, built)
     if found is None and not (first is not None and suspicious(first, th)):
         # nothing passed: a faint train is the evidence for "record again closer"
         found = next((t for t in built if faint(t, th)), None)
     return found or first
 
 
-def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: float) -> ClickTrain | None:
+def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: float,
+                    judged_ones: list[ClickTrain]) -> ClickTrain | None:
     """The first grid of :func:`alike_grids` that passes in the view of its impulses' sound,
-    judged as :func:`_in_own_sound` judges a candidate there."""
+    judged as :func:`_in_own_sound` judges a candidate there (every grid judged is appended to
+    ``judged_ones``)."""
     grids = alike_grids(c, th, lo_s, hi_s)
     looks = math.log10(max(1, len(grids)))
     for period_s, at, own in grids:
@@ -269,28 +271,32 @@ def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: floa
         phase = int(round((at - c.t0) * c.rate)) % max(1, int(period))
         judged = _judged_in_view(c, th, band, period, phase, looks)
         if judged is not None:
-            return judged
+            judged_ones.append(judged)
+            if passes(judged, th):
+                return judged
     return None
 
 
 def _judged_in_view(c: ClickSpectrogram, th: Thresholds, band: int, period: float, phase: int,
                     looks: float) -> ClickTrain | None:
-    """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band`` when it passes there.
-    Its chance counts every impulse of the view at random times and every grid through two of
-    them (the view was built from the grid's own impulses), and pays log10 of the candidates
-    tried (``looks``)."""
+    """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band``, None when its fold
+    score there is under ``th.click_score``. Its chance counts every impulse of the view at random
+    times and every grid through two of them (the view was built from the grid's own impulses),
+    and pays log10 of the candidates tried (``looks``)."""
     score = fold(c.log_onset(band), period)[0]
     if score < th.click_score:   # it could not pass: no grid needed
         return None
     judged = _grid(c, th, period, phase, score, band)
     judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged, through_pairs=True)) + looks
-    return judged if passes(judged, th) else None
+    return judged
 
 
-def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain]) -> ClickTrain | None:
+def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain],
+                  judged_ones: list[ClickTrain]) -> ClickTrain | None:
     """The first of ``trains`` that passes in the view of its own sound (:func:`own_sound_view`),
     judged there at the same period and phase. Its chance counts every impulse of that view at
-    random times (as a sound's view does) and pays for the candidates re-judged."""
+    random times (as a sound's view does) and pays for the candidates re-judged (every grid
+    judged is appended to ``judged_ones``)."""
     looks = math.log10(max(1, len(trains)))
     for train in trains:
         band = own_sound_view(c, th, train)
@@ -299,7 +305,9 @@ def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain])
         phase = int(round((train.times_s[0] - c.t0) * c.rate))
         judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks)
         if judged is not None:
-            return judged
+            judged_ones.append(judged)
+            if passes(judged, th):
+                return judged
     return None
 
 

@@ -23,7 +23,8 @@ babble or fan; typing and seeks come on top at their own levels).
 
 Prints: detection rate per SNR, false alarms per hour per noise type (with the Poisson 95 %
 upper bound), ROC AUC of the click-train score, and the analysis speed as a multiple of real
-time for 48 kHz audio on one core.
+time for 48 kHz audio on one core. Beside each, how many clips got the faint verdict (UNKNOWN:
+a train at the limit of detection, a closer recording asked for): neither detected nor an alarm.
 
     python bench/acoustic_eval.py                 # ~3-5 minutes on 2 cores
     python bench/acoustic_eval.py --hours 3       # more negative audio per type

@@ -41,8 +41,10 @@ class Thresholds:
     short_min_clicks: int = 5        # or, a shorter train: clicks it must hold,
     short_min_fill: float = 0.8      # the share of its slots they fill,
     short_similarity: float = 0.6    # how alike they must sound,
-    short_max_chance_log10: float = -9.0   # and a chance a decade below max_chance_log10 (typing
-                                           # and head parking reach 10^-7.7 on 5-10 slots)
+    short_max_chance_log10: float = -8.5   # and a chance half a decade below max_chance_log10: the
+                                           # closest short grid of 36 h of click-free types reached
+                                           # 10^-7.0 (typing; 10^-7.7 with older code), real 5-7-click
+                                           # trains among steps or keys 10^-8.7..-9.0
     max_chance_log10: float = -8.0   # log10 chance that other impulses fill the active slots
     faint_score: float = 7.0         # a train that passes only on the whole-recording tests (not on its active
                                      # slots) needs this fold score to be a verdict; below it it is faint: at the

@@ -47,12 +47,24 @@ def test_a_whole_recording_train_must_be_unlikely_by_chance_on_its_active_slots(
 
 
 def test_spanned_counts_the_slots_between_stretches_of_one_grid() -> None:
-    # two stretches of one grid (slots 2-5 and 11-13) and one of a later burst's own grid (0-3):
-    # the first grid spans slots 2-13 (12 slots, the 5 empty ones between its stretches included)
+    # two stretches of one grid (slots 2-5 and 11-13): the grid spans slots 2-13 (12 slots, the 5
+    # empty ones between its stretches included): a drive pausing at one phase pays for its pause
     from fieldkit.audio.bursts import _spanned
 
-    grid, later = np.arange(20), np.arange(8)
-    hit, hit_later = np.ones(20, dtype=bool), np.ones(8, dtype=bool)
-    assert _spanned([(grid, 2, 5, hit), (grid, 11, 13, hit)]) == 12
-    assert _spanned([(grid, 2, 5, hit), (later, 0, 3, hit_later), (grid, 11, 13, hit)]) == 16
-    assert _spanned([(grid, 4, 9, hit)]) == 6
+    grid = np.arange(20)
+    hit = np.ones(20, dtype=bool)
+    assert _spanned([(grid, 2, 5, hit), (grid, 11, 13, hit)], 1.0) == 12
+    assert _spanned([(grid, 4, 9, hit)], 1.0) == 6
+
+
+def test_spanned_leaves_out_the_slots_where_another_phase_clicks() -> None:
+    # a later burst at another phase (half a slot off) between the stretches, slots 6.5-8.5: the
+    # first grid's slots 6-9 lie in that burst (the drive clicks there, it does not pause), so
+    # the first grid spans 12 - 4 = 8 slots and the later one its own 3
+    from fieldkit.audio.bursts import _spanned
+
+    grid, later = np.arange(20), np.arange(20) + 0.5
+    hit, hit_later = np.ones(20, dtype=bool), np.ones(20, dtype=bool)
+    assert _spanned([(grid, 2, 5, hit), (later, 6, 8, hit_later), (grid, 11, 13, hit)], 1.0) == 8 + 3
+    # a later burst outside the first grid's stretches takes none of its slots
+    assert _spanned([(grid, 2, 5, hit), (later, 15, 17, hit_later), (grid, 9, 11, hit)], 1.0) == 10 + 3

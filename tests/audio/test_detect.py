@@ -700,3 +700,21 @@ def test_a_five_click_burst_among_level_steps_is_a_train() -> None:
     assert a.train.period_s == pytest.approx(period, rel=0.01) and a.train.active_clicks == 5
     assert a.train.active_slots < th.min_active_slots
     assert th.short_max_chance_log10 >= a.train.chance_log10 > -9.0
+
+
+def test_three_bursts_whose_first_and_last_share_a_phase_are_one_train() -> None:
+    # The benchmark's partial mixture at -6 dB, clip 18: 14 clicks 1.81 s apart in three bursts;
+    # the middle burst restarted at another phase, and the last met the first one's phase again.
+    # Every click was heard, but the first grid's span (the first burst to the last) counted the
+    # middle burst's slots as a pause: 14 clicks in 24 slots, a fill under 0.6, and no verdict.
+    r = np.random.default_rng((2026, 4, 18))
+    period = float(np.exp(r.uniform(np.log(0.2), np.log(5.0))))
+    jitter = r.uniform(0, 0.02)
+    bg = room(r)
+    times = synth.partial_times(30, period, r, r.uniform(0.3, 1.0), int(r.integers(1, 4)), jitter)
+    x, _ = synth.train_in_room(30, FS, period, -6, r, bg, times=times, jitter=jitter, reference=bg)
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    assert a.train.period_s == pytest.approx(period, rel=0.01)
+    assert a.train.phases == 2 and len(a.train.segments_s) == 3
+    assert a.train.active_clicks == len(times) == 14 and a.train.active_fill >= 0.8

@@ -230,18 +230,14 @@ def _spanned(spans: list[tuple[Any, int, int, Any]], period: float) -> int:
     slots that fall in another grid's stretch: a drive that restarts its retry cycle at another
     phase is clicking there, not pausing (a train in three bursts whose first and last met the
     same phase by chance spanned 24 slots for 14 clicks, every one of them heard)."""
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    grids: dict[int, Any] = {}
+    extent: dict[int, tuple[Any, int, int]] = {}   # per grid: its first and last slot in a stretch
     for g, i, j, _h in spans:
-        first[id(g)] = min(first.get(id(g), i), i)
-        last[id(g)] = max(last.get(id(g), j), j)
-        grids[id(g)] = g
+        _g, first, last = extent.get(id(g), (g, i, j))
+        extent[id(g)] = (g, min(first, i), max(last, j))
     total = 0
-    for key, g in grids.items():
+    for key, (g, first, last) in extent.items():
         elsewhere = [(float(o[i]) - period / 2, float(o[j]) + period / 2) for o, i, j, _h in spans if id(o) != key]
-        total += sum(1 for slot in g[first[key]:last[key] + 1]
-                     if not any(lo <= float(slot) <= hi for lo, hi in elsewhere))
+        total += sum(1 for slot in g[first:last + 1] if not any(lo <= float(slot) <= hi for lo, hi in elsewhere))
     return total
 
 

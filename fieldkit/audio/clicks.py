@@ -269,25 +269,24 @@ def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: floa
             continue
         period = period_s * c.rate
         phase = int(round((at - c.t0) * c.rate)) % max(1, int(period))
-        judged = _judged_in_view(c, th, band, period, phase, looks)
-        if judged is not None:
-            judged_ones.append(judged)
-            if passes(judged, th):
-                return judged
+        judged = _judged_in_view(c, th, band, period, phase, looks, judged_ones)
+        if judged is not None and passes(judged, th):
+            return judged
     return None
 
 
 def _judged_in_view(c: ClickSpectrogram, th: Thresholds, band: int, period: float, phase: int,
-                    looks: float) -> ClickTrain | None:
-    """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band``, None when its fold
-    score there is under ``th.click_score``. Its chance counts every impulse of the view at random
-    times and every grid through two of them (the view was built from the grid's own impulses),
-    and pays log10 of the candidates tried (``looks``)."""
+                    looks: float, judged_ones: list[ClickTrain]) -> ClickTrain | None:
+    """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band`` (also appended to
+    ``judged_ones``), None when its fold score there is under ``th.click_score``. Its chance counts
+    every impulse of the view at random times and every grid through two of them (the view was
+    built from the grid's own impulses), and pays log10 of the candidates tried (``looks``)."""
     score = fold(c.log_onset(band), period)[0]
     if score < th.click_score:   # it could not pass: no grid needed
         return None
     judged = _grid(c, th, period, phase, score, band)
     judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged, through_pairs=True)) + looks
+    judged_ones.append(judged)
     return judged
 
 
@@ -303,11 +302,9 @@ def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain],
         if band is None:
             continue
         phase = int(round((train.times_s[0] - c.t0) * c.rate))
-        judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks)
-        if judged is not None:
-            judged_ones.append(judged)
-            if passes(judged, th):
-                return judged
+        judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks, judged_ones)
+        if judged is not None and passes(judged, th):
+            return judged
     return None
 
 

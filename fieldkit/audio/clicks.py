@@ -747,7 +747,7 @@ def faint(c: ClickTrain, th: Thresholds) -> bool:
     ``th.click_score`` and ``th.faint_score``) and does not stand out on its active slots:
     neither OK nor a verdict. Pink noise alone reaches these scores about once in 500 clips;
     a closer recording (or one while the disk is read) raises a real train's clicks above them."""
-    return not passes(c, th) and _passes_whole(c, th)
+    return c.score < th.faint_score and _passes_whole(c, th) and not stands_out(c, th)
 
 
 def stands_out(c: ClickTrain, th: Thresholds) -> bool:

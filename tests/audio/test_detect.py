@@ -683,17 +683,24 @@ def test_a_faint_score_only_holds_back_the_whole_recording_tests() -> None:
     assert passes(active, th) and not faint(active, th)
 
 
+def partial_mixture(clip: int, snr: float, level_steps: bool) -> tuple[np.ndarray, float, list[float]]:
+    """Clip ``clip`` of the benchmark's partial (or partial+steps) mixture at ``snr``, drawn as
+    ``bench/acoustic_eval.mixture`` draws it: (audio, period s, click times s)."""
+    r = np.random.default_rng((2026, 5 if level_steps else 4, clip))
+    period = float(np.exp(r.uniform(np.log(0.2), np.log(5.0))))
+    jitter = r.uniform(0, 0.02)
+    bg = room(r) * synth.level_steps(N30, FS, r) if level_steps else room(r)
+    times = synth.partial_times(30, period, r, r.uniform(0.3, 1.0), int(r.integers(1, 4)), jitter)
+    x, _ = synth.train_in_room(30, FS, period, snr, r, bg, times=times, jitter=jitter, reference=bg)
+    return x, period, times
+
+
 def test_a_five_click_burst_among_level_steps_is_a_train() -> None:
     # The benchmark's partial+steps mixture at 0 dB, clip 12: one burst of 5 clicks 3.29 s apart in
     # a room whose level jumps by 10 dB. Every slot of the burst holds a click, alike, at a chance
     # of 10^-8.94: under the short-train limit of 10^-8.5 (the closest click-free short grid of 36 h
     # of negatives reached 10^-7.0), over the old 10^-9.0 that missed it.
-    r = np.random.default_rng((2026, 5, 12))
-    period = float(np.exp(r.uniform(np.log(0.2), np.log(5.0))))
-    jitter = r.uniform(0, 0.02)
-    bg = room(r) * synth.level_steps(N30, FS, r)
-    times = synth.partial_times(30, period, r, r.uniform(0.3, 1.0), int(r.integers(1, 4)), jitter)
-    x, _ = synth.train_in_room(30, FS, period, 0, r, bg, times=times, jitter=jitter, reference=bg)
+    x, period, _times = partial_mixture(12, 0, level_steps=True)
     a = detect.analyse(x, FS, with_pictures=False)
     th = Thresholds()
     assert verdicts(a)[0] == "slow-periodic-clicks"
@@ -707,12 +714,7 @@ def test_three_bursts_whose_first_and_last_share_a_phase_are_one_train() -> None
     # the middle burst restarted at another phase, and the last met the first one's phase again.
     # Every click was heard, but the first grid's span (the first burst to the last) counted the
     # middle burst's slots as a pause: 14 clicks in 24 slots, a fill under 0.6, and no verdict.
-    r = np.random.default_rng((2026, 4, 18))
-    period = float(np.exp(r.uniform(np.log(0.2), np.log(5.0))))
-    jitter = r.uniform(0, 0.02)
-    bg = room(r)
-    times = synth.partial_times(30, period, r, r.uniform(0.3, 1.0), int(r.integers(1, 4)), jitter)
-    x, _ = synth.train_in_room(30, FS, period, -6, r, bg, times=times, jitter=jitter, reference=bg)
+    x, period, times = partial_mixture(18, -6, level_steps=False)
     a = detect.analyse(x, FS, with_pictures=False)
     assert verdicts(a)[0] == "click-of-death"
     assert a.train.period_s == pytest.approx(period, rel=0.01)

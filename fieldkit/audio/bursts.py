@@ -36,6 +36,11 @@ MIN_CHANCE = 0.01
 #: maxima drop by at least MIN_GAP from one to the next (sorted)
 GAP_LEVELS = 3
 MIN_GAP = 1.5
+#: a later burst's first slot comes at least this share of a period after the earlier burst's last
+#: click (or its last before the earlier's first): a drive restarting its retry cycle may click
+#: again sooner than a period after the last retry (a train in three bursts restarted 0.48 periods
+#: after the second burst's last click)
+BURST_GAP = 0.25
 
 
 @dataclass
@@ -160,7 +165,8 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
 
     comp = c.log_onset(band)
     spans: list[tuple[Any, int, int, Any]] = []
-    covered = np.zeros(z.size, dtype=bool)
+    covered = np.zeros(z.size, dtype=bool)   # left out of the later folds: each burst's cycles
+    taken = np.zeros(z.size, dtype=bool)     # closed to later bursts' slots: each burst's stretch
     grid = centres
     for attempt in range(3):
         if attempt:
@@ -169,7 +175,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
                 break
             grid = np.round(ph + np.arange(-1, int(z.size / period) + 1) * period).astype(int)
             grid = grid[(grid >= 0) & (grid < z.size)]
-        free = ~covered[np.clip(grid, 0, z.size - 1)]
+        free = ~taken[np.clip(grid, 0, z.size - 1)]
         hit = (window_max(grid) >= level) & free
         # a later burst's phase was chosen to fit: it must be long and well filled to count, or
         # short with every slot filled (a slow drive's retry cycle of three or four clicks)
@@ -179,6 +185,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
         for i, j in found:
             spans.append((grid, i, j, hit))
             covered[max(0, int(grid[i] - period / 2)):min(z.size, int(grid[j] + period / 2) + 1)] = True
+            taken[max(0, int(grid[i] - period * BURST_GAP)):min(z.size, int(grid[j] + period * BURST_GAP) + 1)] = True
         if attempt and not found:
             break
     if not spans:
@@ -199,7 +206,21 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # would find their ticks in many windows)
     narrow = max(2, int(round(0.03 * period)))
     width = 2 * narrow + 1
-    q = float(np.median(np.mean(off >= level, axis=1)))
+    # windows that reach one of the train's own clicks (of another burst: a burst restarted half
+    # a period after the last one's last click puts its first click in that click's window half a
+    # period off) measure the train, not the room
+    clicks_at = np.sort(np.concatenate([g[i:j + 1][h[i:j + 1]] for g, i, j, h in spans]))
+
+    def share_reaching(windows: Any, at: Any) -> float:
+        pos = np.searchsorted(clicks_at, at)
+        before = clicks_at[np.clip(pos - 1, 0, clicks_at.size - 1)]
+        after = clicks_at[np.clip(pos, 0, clicks_at.size - 1)]
+        clear = (np.abs(at - before) > 2 * narrow) & (np.abs(after - at) > 2 * narrow)
+        return float(np.mean(windows[clear] >= level)) if clear.any() else 1.0
+
+    offsets = np.array([0.25, 0.5, 0.75])[:, None] * period
+    off_at = np.round(centres[None, :] + offsets).astype(int) % z.size
+    q = float(np.median([share_reaching(o, at) for o, at in zip(off, off_at)]))
     floor = BASE_CHANCE
     if tiles is not None:
         # above the noise's level: the tiles away from the train's clicks, the share of them that
@@ -213,9 +234,9 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
         floor = max(MIN_CHANCE, 1.0 / max(1, rest.size))
         q = max(q, float(np.mean(rest >= level)) if rest.size else 1.0)
     slots = np.concatenate([g[i:j + 1] for g, i, j, _h in spans])
-    between = np.round(slots[None, :] + np.array([0.25, 0.5, 0.75])[:, None] * period).astype(int) % z.size
+    between = np.round(slots[None, :] + offsets).astype(int) % z.size
     local = window_max(between.ravel()).reshape(between.shape)   # the three offsets' windows at once
-    q = min(0.999, max(floor, q, float(np.median([np.mean(o >= level) for o in local]))))
+    q = min(0.999, max(floor, q, float(np.median([share_reaching(o, at) for o, at in zip(local, between)]))))
     # each later burst's phase was a free choice among ~period/narrow trials: pay for it
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
     phases = len({id(g) for g, *_ in spans})
@@ -236,7 +257,8 @@ def _spanned(spans: list[tuple[Any, int, int, Any]], period: float) -> int:
         extent[id(g)] = (g, min(first, i), max(last, j))
     total = 0
     for key, (g, first, last) in extent.items():
-        elsewhere = [(float(o[i]) - period / 2, float(o[j]) + period / 2) for o, i, j, _h in spans if id(o) != key]
+        elsewhere = [(float(o[i]) - period * BURST_GAP, float(o[j]) + period * BURST_GAP)
+                     for o, i, j, _h in spans if id(o) != key]
         total += sum(1 for slot in g[first:last + 1] if not any(lo <= float(slot) <= hi for lo, hi in elsewhere))
     return total
 

@@ -59,12 +59,14 @@ def test_spanned_counts_the_slots_between_stretches_of_one_grid() -> None:
 
 def test_spanned_leaves_out_the_slots_where_another_phase_clicks() -> None:
     # a later burst at another phase (half a slot off) between the stretches, slots 6.5-8.5: the
-    # first grid's slots 6-9 lie in that burst (the drive clicks there, it does not pause), so
-    # the first grid spans 12 - 4 = 8 slots and the later one its own 3
+    # first grid's slots 7 and 8 lie in that burst (the drive clicks there, it does not pause), so
+    # the first grid spans 12 - 2 = 10 slots and the later one its own 3; slots 6 and 9, half a
+    # period from the later burst's ends, are the first grid's pause (a later burst may restart
+    # as soon as a quarter of a period after it: BURST_GAP)
     from fieldkit.audio.bursts import _spanned
 
     grid, later = np.arange(20), np.arange(20) + 0.5
     hit, hit_later = np.ones(20, dtype=bool), np.ones(20, dtype=bool)
-    assert _spanned([(grid, 2, 5, hit), (later, 6, 8, hit_later), (grid, 11, 13, hit)], 1.0) == 8 + 3
+    assert _spanned([(grid, 2, 5, hit), (later, 6, 8, hit_later), (grid, 11, 13, hit)], 1.0) == 10 + 3
     # a later burst outside the first grid's stretches takes none of its slots
     assert _spanned([(grid, 2, 5, hit), (later, 15, 17, hit_later), (grid, 9, 11, hit)], 1.0) == 10 + 3

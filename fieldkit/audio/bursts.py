@@ -206,21 +206,10 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # would find their ticks in many windows)
     narrow = max(2, int(round(0.03 * period)))
     width = 2 * narrow + 1
-    # windows that reach one of the train's own clicks (of another burst: a burst restarted half
-    # a period after the last one's last click puts its first click in that click's window half a
-    # period off) measure the train, not the room
-    clicks_at = np.sort(np.concatenate([g[i:j + 1][h[i:j + 1]] for g, i, j, h in spans]))
-
-    def share_reaching(windows: Any, at: Any) -> float:
-        pos = np.searchsorted(clicks_at, at)
-        before = clicks_at[np.clip(pos - 1, 0, clicks_at.size - 1)]
-        after = clicks_at[np.clip(pos, 0, clicks_at.size - 1)]
-        clear = (np.abs(at - before) > 2 * narrow) & (np.abs(after - at) > 2 * narrow)
-        return float(np.mean(windows[clear] >= level)) if clear.any() else 1.0
-
+    clicks = np.sort(np.concatenate([g[i:j + 1][h[i:j + 1]] for g, i, j, h in spans]))
     offsets = np.array([0.25, 0.5, 0.75])[:, None] * period
     off_at = np.round(centres[None, :] + offsets).astype(int) % z.size
-    q = float(np.median([share_reaching(o, at) for o, at in zip(off, off_at)]))
+    q = float(np.median([_room_share(o, at, clicks, 2 * narrow, level) for o, at in zip(off, off_at)]))
     floor = BASE_CHANCE
     if tiles is not None:
         # above the noise's level: the tiles away from the train's clicks, the share of them that
@@ -236,7 +225,8 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     slots = np.concatenate([g[i:j + 1] for g, i, j, _h in spans])
     between = np.round(slots[None, :] + offsets).astype(int) % z.size
     local = window_max(between.ravel()).reshape(between.shape)   # the three offsets' windows at once
-    q = min(0.999, max(floor, q, float(np.median([share_reaching(o, at) for o, at in zip(local, between)]))))
+    q = min(0.999, max(floor, q, float(np.median([_room_share(o, at, clicks, 2 * narrow, level)
+                                                  for o, at in zip(local, between)]))))
     # each later burst's phase was a free choice among ~period/narrow trials: pay for it
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
     phases = len({id(g) for g, *_ in spans})
@@ -244,6 +234,20 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     return Bursts(level=level, spans=spans, slots=spanned, hits=k, phases=phases,
                   chance_log10=binomial_tail_log10(k, spanned, q) + later_phases,
                   on_stretches_log10=binomial_tail_log10(k, m, q) + later_phases)
+
+
+def _room_share(windows: Any, at: Any, clicks: Any, margin: int, level: float) -> float:
+    """Share of the ``windows`` (window maxima centred at frames ``at``) that reach ``level``, those
+    within ``margin`` frames of one of the train's own ``clicks`` (sorted) left out: they measure
+    the train, not the room (a burst restarted half a period after another's last click puts its
+    first click in that click's window half a period off). 1.0 when none is left."""
+    import numpy as np
+
+    pos = np.searchsorted(clicks, at)
+    before = clicks[np.clip(pos - 1, 0, clicks.size - 1)]
+    after = clicks[np.clip(pos, 0, clicks.size - 1)]
+    clear = (np.abs(at - before) > margin) & (np.abs(after - at) > margin)
+    return float(np.mean(windows[clear] >= level)) if clear.any() else 1.0
 
 
 def _spanned(spans: list[tuple[Any, int, int, Any]], period: float) -> int:

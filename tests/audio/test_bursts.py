@@ -70,3 +70,14 @@ def test_spanned_leaves_out_the_slots_where_another_phase_clicks() -> None:
     assert _spanned([(grid, 2, 5, hit), (later, 6, 8, hit_later), (grid, 11, 13, hit)], 1.0) == 10 + 3
     # a later burst outside the first grid's stretches takes none of its slots
     assert _spanned([(grid, 2, 5, hit), (later, 15, 17, hit_later), (grid, 9, 11, hit)], 1.0) == 10 + 3
+
+
+def test_the_rooms_share_leaves_out_the_windows_at_the_trains_own_clicks() -> None:
+    # a window between the slots of one burst that holds another burst's click measures the train:
+    # of three windows reaching the level, the one 3 frames from a click is left out
+    from fieldkit.audio.bursts import _room_share
+
+    windows, at = np.array([10.0, 0.0, 10.0, 0.0]), np.array([100, 200, 300, 400])
+    assert _room_share(windows, at, np.array([103, 900]), 8, 5.0) == 1 / 3
+    assert _room_share(windows, at, np.array([120, 900]), 8, 5.0) == 2 / 4
+    assert _room_share(windows[:1], at[:1], np.array([100]), 8, 5.0) == 1.0   # nothing left: no evidence

@@ -41,6 +41,10 @@ MIN_GAP = 1.5
 #: again sooner than a period after the last retry (a train in three bursts restarted 0.48 periods
 #: after the second burst's last click)
 BURST_GAP = 0.25
+#: empty slots between two stretches of one grid that make them bursts of their own (the drive
+#: stopped and restarted): the room's impulses filled stretches of one grid 4-6 slots apart
+#: (typing 13 of 13 slots in three stretches, babble 9 of 12 in two, one key's strokes 7 of 10)
+LONG_PAUSE = 8
 
 
 @dataclass
@@ -51,7 +55,8 @@ class Bursts:
     spans: list[tuple[Any, int, int, Any]]   # (slot centres, first slot, last slot, hit per slot)
     slots: int                                # slots from each grid's first stretch to its last
     hits: int                                 # of which hold a click
-    phases: int                               # grids (phases) the stretches sit on
+    phases: int                               # bursts judged at phases of their own: the grids the
+                                              # stretches sit on, or every stretch
     chance_log10: float
     on_stretches_log10: float   # the same chance counting only the stretches' own slots: which level
                                 # shows the train's clicks best (the reported stretches)
@@ -200,7 +205,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # stretches of a 1.52 s grid with 6 empty slots between them: 10^-8.7 on the stretches, 10^-5 on
     # the 19 slots they span; babble's loud consonants 9 of 12 slots in two stretches, 9 of 17
     # spanned (1 h of benchmark negatives, seed 7).
-    spanned = _spanned(spans, period)
+    spanned, _grids = _spanned(spans, period)
     # the chance of a hit between the slots, over the whole recording and where the train is
     # active (seek bursts crowd their own stretch of the recording, and a phase chosen there
     # would find their ticks in many windows)
@@ -231,8 +236,21 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
     phases = len({id(g) for g, *_ in spans})
     later_phases = trials * (phases - 1)
-    return Bursts(level=level, spans=spans, slots=spanned, hits=k, phases=phases,
-                  chance_log10=binomial_tail_log10(k, spanned, q) + later_phases,
+    slots, chance = spanned, binomial_tail_log10(k, spanned, q) + later_phases
+    cut, pieces = _spanned(spans, period, LONG_PAUSE)
+    if pieces > phases:
+        # or the pieces of a grid on either side of a long pause as bursts of their own: a drive
+        # that stopped for many cycles may meet an earlier burst's phase again when it restarts (a
+        # 0.86 s train's second and third bursts at one phase, 11 slots apart: 15 of 27 slots with
+        # the pause, 15 of 17 without). Each later piece pays for its phase, the smaller chance for
+        # the choice, and the pieces are judged as bursts at phases of their own (the stricter
+        # consistency). Shorter pauses still count their slots: the room's impulses fill stretches
+        # of one grid with a few empty slots between (below).
+        as_bursts = binomial_tail_log10(k, cut, q) + trials * (pieces - 1)
+        if as_bursts < chance:
+            slots, chance, phases = cut, as_bursts, pieces
+        chance += math.log10(2)
+    return Bursts(level=level, spans=spans, slots=slots, hits=k, phases=phases, chance_log10=chance,
                   on_stretches_log10=binomial_tail_log10(k, m, q) + later_phases)
 
 
@@ -250,21 +268,35 @@ def _room_share(windows: Any, at: Any, clicks: Any, margin: int, level: float) -
     return float(np.mean(windows[clear] >= level)) if clear.any() else 1.0
 
 
-def _spanned(spans: list[tuple[Any, int, int, Any]], period: float) -> int:
-    """Slots from each grid's first stretch to its last, summed over the grids (phases), less the
-    slots that fall in another grid's stretch: a drive that restarts its retry cycle at another
-    phase is clicking there, not pausing (a train in three bursts whose first and last met the
-    same phase by chance spanned 24 slots for 14 clicks, every one of them heard)."""
-    extent: dict[int, tuple[Any, int, int]] = {}   # per grid: its first and last slot in a stretch
+def _spanned(spans: list[tuple[Any, int, int, Any]], period: float, long_pause: int | None = None) -> tuple[int, int]:
+    """(slots, pieces): the slots from each grid's first stretch to its last, summed over the grids
+    (phases), less the slots that fall in another grid's stretch: a drive that restarts its retry
+    cycle at another phase is clicking there, not pausing (a train in three bursts whose first and
+    last met the same phase by chance spanned 24 slots for 14 clicks, every one of them heard).
+
+    ``long_pause``: a grid's extent is also cut where two of its stretches lie at least this many
+    slots apart, and each piece is counted on its own (a drive that stopped for that long and met
+    the same phase again when it restarted)."""
+    grids: dict[int, list[tuple[Any, int, int]]] = {}
     for g, i, j, _h in spans:
-        _g, first, last = extent.get(id(g), (g, i, j))
-        extent[id(g)] = (g, min(first, i), max(last, j))
-    total = 0
-    for key, (g, first, last) in extent.items():
+        grids.setdefault(id(g), []).append((g, i, j))
+    total = pieces = 0
+    for key, own in grids.items():
         elsewhere = [(float(o[i]) - period * BURST_GAP, float(o[j]) + period * BURST_GAP)
                      for o, i, j, _h in spans if id(o) != key]
-        total += sum(1 for slot in g[first:last + 1] if not any(lo <= float(slot) <= hi for lo, hi in elsewhere))
-    return total
+        own.sort(key=lambda item: item[1])
+        g, first, last = own[0]
+        extents = []
+        for _g, i, j in own[1:]:
+            if long_pause is not None and i - last - 1 >= long_pause:
+                extents.append((first, last))
+                first = i
+            last = max(last, j)
+        extents.append((first, last))
+        pieces += len(extents)
+        total += sum(1 for first, last in extents for slot in g[first:last + 1]
+                     if not any(lo <= float(slot) <= hi for lo, hi in elsewhere))
+    return total, pieces
 
 
 def _rest_phase(comp: Any, covered: Any, period: float, known: dict[bytes, int | None]) -> int | None:

@@ -53,8 +53,8 @@ def test_spanned_counts_the_slots_between_stretches_of_one_grid() -> None:
 
     grid = np.arange(20)
     hit = np.ones(20, dtype=bool)
-    assert _spanned([(grid, 2, 5, hit), (grid, 11, 13, hit)], 1.0) == 12
-    assert _spanned([(grid, 4, 9, hit)], 1.0) == 6
+    assert _spanned([(grid, 2, 5, hit), (grid, 11, 13, hit)], 1.0) == (12, 1)
+    assert _spanned([(grid, 4, 9, hit)], 1.0) == (6, 1)
 
 
 def test_spanned_leaves_out_the_slots_where_another_phase_clicks() -> None:
@@ -67,9 +67,21 @@ def test_spanned_leaves_out_the_slots_where_another_phase_clicks() -> None:
 
     grid, later = np.arange(20), np.arange(20) + 0.5
     hit, hit_later = np.ones(20, dtype=bool), np.ones(20, dtype=bool)
-    assert _spanned([(grid, 2, 5, hit), (later, 6, 8, hit_later), (grid, 11, 13, hit)], 1.0) == 10 + 3
+    assert _spanned([(grid, 2, 5, hit), (later, 6, 8, hit_later), (grid, 11, 13, hit)], 1.0) == (10 + 3, 2)
     # a later burst outside the first grid's stretches takes none of its slots
-    assert _spanned([(grid, 2, 5, hit), (later, 15, 17, hit_later), (grid, 9, 11, hit)], 1.0) == 10 + 3
+    assert _spanned([(grid, 2, 5, hit), (later, 15, 17, hit_later), (grid, 9, 11, hit)], 1.0) == (10 + 3, 2)
+
+
+def test_a_long_pause_cuts_a_grid_into_bursts_of_their_own() -> None:
+    # stretches of one grid 10 empty slots apart (slots 2-5 and 16-18): with a long pause of 8
+    # slots they are two pieces of 4 and 3 slots; a pause of 5 (slots 2-5 and 11-13) still counts
+    from fieldkit.audio.bursts import _spanned
+
+    grid = np.arange(30)
+    hit = np.ones(30, dtype=bool)
+    assert _spanned([(grid, 2, 5, hit), (grid, 16, 18, hit)], 1.0) == (17, 1)
+    assert _spanned([(grid, 2, 5, hit), (grid, 16, 18, hit)], 1.0, long_pause=8) == (4 + 3, 2)
+    assert _spanned([(grid, 2, 5, hit), (grid, 11, 13, hit)], 1.0, long_pause=8) == (12, 1)
 
 
 def test_the_rooms_share_leaves_out_the_windows_at_the_trains_own_clicks() -> None:

@@ -53,7 +53,8 @@ class Bursts:
 
     level: float
     spans: list[tuple[Any, int, int, Any]]   # (slot centres, first slot, last slot, hit per slot)
-    slots: int                                # slots from each grid's first stretch to its last
+    slots: int                                # slots from each grid's first stretch to its last (or
+                                              # each piece's, on either side of a long pause)
     hits: int                                 # of which hold a click
     phases: int                               # bursts judged at phases of their own: the grids the
                                               # stretches sit on, or every stretch
@@ -205,7 +206,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     # stretches of a 1.52 s grid with 6 empty slots between them: 10^-8.7 on the stretches, 10^-5 on
     # the 19 slots they span; babble's loud consonants 9 of 12 slots in two stretches, 9 of 17
     # spanned (1 h of benchmark negatives, seed 7).
-    spanned, _grids = _spanned(spans, period)
+    spanned, phases = _spanned(spans, period)
     # the chance of a hit between the slots, over the whole recording and where the train is
     # active (seek bursts crowd their own stretch of the recording, and a phase chosen there
     # would find their ticks in many windows)
@@ -234,9 +235,8 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
                                                   for o, at in zip(local, between)]))))
     # each later burst's phase was a free choice among ~period/narrow trials: pay for it
     trials = math.log10(max(1.0, period / (2 * narrow + 1)))
-    phases = len({id(g) for g, *_ in spans})
     later_phases = trials * (phases - 1)
-    slots, chance = spanned, binomial_tail_log10(k, spanned, q) + later_phases
+    counted, chance = spanned, binomial_tail_log10(k, spanned, q) + later_phases
     cut, pieces = _spanned(spans, period, LONG_PAUSE)
     if pieces > phases:
         # or the pieces of a grid on either side of a long pause as bursts of their own: a drive
@@ -248,9 +248,9 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
         # of one grid with a few empty slots between (below).
         as_bursts = binomial_tail_log10(k, cut, q) + trials * (pieces - 1)
         if as_bursts < chance:
-            slots, chance, phases = cut, as_bursts, pieces
+            counted, chance, phases = cut, as_bursts, pieces
         chance += math.log10(2)
-    return Bursts(level=level, spans=spans, slots=slots, hits=k, phases=phases, chance_log10=chance,
+    return Bursts(level=level, spans=spans, slots=counted, hits=k, phases=phases, chance_log10=chance,
                   on_stretches_log10=binomial_tail_log10(k, m, q) + later_phases)
 
 
@@ -270,9 +270,9 @@ def _room_share(windows: Any, at: Any, clicks: Any, margin: int, level: float) -
 
 def _spanned(spans: list[tuple[Any, int, int, Any]], period: float, long_pause: int | None = None) -> tuple[int, int]:
     """(slots, pieces): the slots from each grid's first stretch to its last, summed over the grids
-    (phases), less the slots that fall in another grid's stretch: a drive that restarts its retry
-    cycle at another phase is clicking there, not pausing (a train in three bursts whose first and
-    last met the same phase by chance spanned 24 slots for 14 clicks, every one of them heard).
+    (phases, the pieces), less the slots that fall in another grid's stretch: a drive that restarts
+    its retry cycle at another phase is clicking there, not pausing (a train in three bursts whose
+    first and last met the same phase by chance spanned 24 slots for 14 clicks, all of them heard).
 
     ``long_pause``: a grid's extent is also cut where two of its stretches lie at least this many
     slots apart, and each piece is counted on its own (a drive that stopped for that long and met

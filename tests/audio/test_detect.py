@@ -683,7 +683,8 @@ def test_a_faint_score_only_holds_back_the_whole_recording_tests() -> None:
     assert passes(active, th) and not faint(active, th)
 
 
-def partial_mixture(clip: int, snr: float, level_steps: bool, seed: int = 2026) -> tuple[np.ndarray, float, list[float]]:
+def partial_mixture(clip: int, snr: float, level_steps: bool,
+                    seed: int = 2026) -> tuple[np.ndarray, float, list[float]]:
     """Clip ``clip`` of the benchmark's partial (or partial+steps) mixture at ``snr``, drawn as
     ``bench/acoustic_eval.mixture`` draws it (``--seed``): (audio, period s, click times s)."""
     r = np.random.default_rng((seed, 5 if level_steps else 4, clip))

@@ -45,6 +45,9 @@ BURST_GAP = 0.25
 #: stopped and restarted): the room's impulses filled stretches of one grid 4-6 slots apart
 #: (typing 13 of 13 slots in three stretches, babble 9 of 12 in two, one key's strokes 7 of 10)
 LONG_PAUSE = 8
+#: where the windows between a grid's slots sit, in periods after each slot: they hear the room
+#: (noise, typing, seeks) but not the train
+BETWEEN = (0.25, 0.5, 0.75)
 
 
 @dataclass
@@ -82,7 +85,8 @@ def judge_active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any,
         idx = np.clip(at[:, None] + offsets[None, :], 0, z.size - 1)
         return z[idx].max(axis=1)
 
-    off = np.stack([window_max(np.round(centres + f * period).astype(int) % z.size) for f in (0.25, 0.5, 0.75)])
+    off_at = np.round(centres[None, :] + np.array(BETWEEN)[:, None] * period).astype(int) % z.size
+    off = window_max(off_at.ravel()).reshape(off_at.shape)
     base = max(th.hit_z, float(np.percentile(off, 80)))
     levels = _levels(base, window_max(centres))
     # every window of the same width over the whole recording, for the chance at high levels
@@ -100,8 +104,8 @@ def judge_active(c: ClickSpectrogram, th: Thresholds, train: ClickTrain, z: Any,
     best: Bursts | None = None
     rest_phases: dict[bytes, int | None] = {}   # the levels often cover the same bursts: fold the rest once
     for level in levels:
-        found = _bursts_at(c, th, z, band, period, centres, level, window_max, off, tiles if level > base else None,
-                           rest_phases)
+        found = _bursts_at(c, th, z, band, period, centres, level, window_max, off, off_at,
+                           tiles if level > base else None, rest_phases)
         if found is None:
             continue
         # the extra levels are extra looks; the noise's own level pays for the search instead
@@ -157,7 +161,7 @@ def _runs(hit: Any, max_gap: int) -> list[tuple[int, int]]:
 
 
 def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: float, centres: Any, level: float,
-               window_max: Callable[[Any], Any], off: Any, tiles: Any | None,
+               window_max: Callable[[Any], Any], off: Any, off_at: Any, tiles: Any | None,
                rest_phases: dict[bytes, int | None]) -> Bursts | None:
     """The bursts of slots whose window reaches ``level``, and the chance of them by accident.
 
@@ -213,8 +217,6 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
     narrow = max(2, int(round(0.03 * period)))
     width = 2 * narrow + 1
     clicks = np.sort(np.concatenate([g[i:j + 1][h[i:j + 1]] for g, i, j, h in spans]))
-    offsets = np.array([0.25, 0.5, 0.75])[:, None] * period
-    off_at = np.round(centres[None, :] + offsets).astype(int) % z.size
     q = float(np.median([_room_share(o, at, clicks, 2 * narrow, level) for o, at in zip(off, off_at)]))
     floor = BASE_CHANCE
     if tiles is not None:
@@ -229,7 +231,7 @@ def _bursts_at(c: ClickSpectrogram, th: Thresholds, z: Any, band: int, period: f
         floor = max(MIN_CHANCE, 1.0 / max(1, rest.size))
         q = max(q, float(np.mean(rest >= level)) if rest.size else 1.0)
     slots = np.concatenate([g[i:j + 1] for g, i, j, _h in spans])
-    between = np.round(slots[None, :] + offsets).astype(int) % z.size
+    between = np.round(slots[None, :] + np.array(BETWEEN)[:, None] * period).astype(int) % z.size
     local = window_max(between.ravel()).reshape(between.shape)   # the three offsets' windows at once
     q = min(0.999, max(floor, q, float(np.median([_room_share(o, at, clicks, 2 * narrow, level)
                                                   for o, at in zip(local, between)]))))

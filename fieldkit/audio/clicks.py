@@ -10,7 +10,8 @@ from typing import Any
 
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
-from fieldkit.audio.periodicity import Folder, capped_candidates, consistency, fold, pool, search_period
+from fieldkit.audio.periodicity import (Folder, capped_candidates, consistency, fold, pool, search_period,
+                                        steady_candidates)
 from fieldkit.audio.sounds import (alike_grids, chance_in_sound_view, distinct_grids, own_sound_view, sound_views,
                                   view_of_sound)
 from fieldkit.audio.thresholds import Thresholds
@@ -225,6 +226,8 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
     # the views for loud other impulses only when the search found nothing: a train in a
     # quiet room passes first, at no extra cost
     found = tries([(sc, p, None, b) for sc, p, b in search_period(pooled, rate, lo, hi, th)])
+    if found is None:
+        found = tries([(sc, p, None, b) for sc, p, b in steady_candidates(pooled, rate, lo, hi, th)])
     if found is None:
         found = tries(capped_candidates(pooled, rate, lo, hi, th))
     if found is None:

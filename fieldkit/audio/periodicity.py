@@ -49,6 +49,19 @@ def search_period(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds
     return [(sc, p * th.search_pool, b) for sc, p, b in sorted(scored, reverse=True)]
 
 
+def steady_candidates(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds) -> list[tuple[float, float, int]]:
+    """Candidate slow trains (>= ``th.phase_min_s``) in a room whose level drifts: (fold score,
+    period in full-rate frames, band), best first, from :func:`_steady_fundamentals`.
+
+    Tried after :func:`search_period`'s candidates: the running mean also takes a share of a
+    sub-second train's own lags, whose fundamental can then read twice its period (a 0.89 s
+    train at -10 dB read 1.77 s and hid the plain search's candidate that found it)."""
+    prate, plo, phi = rate / th.search_pool, lo / th.search_pool, hi / th.search_pool
+    found = _steady_fundamentals(pooled, max(plo, th.phase_min_s * prate), phi, prate, th)
+    scored = [(Folder(pooled[b]).score(p), p, b) for p, b in found]
+    return [(sc, p * th.search_pool, b) for sc, p, b in sorted(scored, reverse=True)]
+
+
 def capped_candidates(pooled: Any, rate: float, lo: float, hi: float, th: Thresholds) -> list[tuple[float, float, int, int]]:
     """Candidate trains among loud other impulses: (fold score, period and phase in full-rate
     frames, band), best first, from every band's onset function capped at a click's level.
@@ -121,14 +134,37 @@ def _phase_candidates(comps: Any, lo: float, hi: float, rate: float, th: Thresho
     return [(k * p, b) for p, b in out for k in range(1, 6) if k * p <= hi]
 
 
-def _autocorrelations(comps: Any, rate: float) -> Any:
-    """Normalised, unbiased autocorrelation of every band's onset function (one batched FFT)."""
+def _steady_fundamentals(comps: Any, lo: float, hi: float, rate: float, th: Thresholds) -> list[tuple[float, int]]:
+    """(period, band) of every band's slow fundamental (``lo``-``hi`` frames) in its onset function
+    less its running mean over ``th.level_drift_s``.
+
+    A room whose level changes while the technician records (a fan speeding up, a door, steps)
+    lifts the onset functions for seconds at a time: their autocorrelation then falls from lag 0
+    across the slow periods, its highest peaks are the shortest lags, and the comb settles there
+    whatever slow train is present (a 1.23 s train in three bursts, under level steps of +-10 dB,
+    read 0.2 s in every band). Less their running mean the level's drift is gone, and the train's
+    lags stand out; the faster periods keep the plain autocorrelation, whose fundamentals these do
+    not replace."""
+    if hi <= lo:
+        return []
+    acs = _autocorrelations(comps, rate, drift=th.level_drift_s)
+    widened = _widened(acs)
+    found = ((_fundamental(acs[b], widened[:, b], comps.shape[1], lo, hi), b) for b in range(comps.shape[0]))
+    return [(p, b) for p, b in found if p is not None]
+
+
+def _autocorrelations(comps: Any, rate: float, drift: float = 0.0) -> Any:
+    """Normalised, unbiased autocorrelation of every band's onset function (one batched FFT); with
+    ``drift`` (s), of each function less its running mean over that long."""
     import numpy as np
     import scipy.fft
 
     n = comps[0].size
     size = 2 * max(1, int(round(0.008 * rate))) + 1   # +-8 ms timing tolerance
     tolerant = max_filter(np.asarray(comps), size)
+    if drift:
+        from scipy.ndimage import uniform_filter1d
+        tolerant -= uniform_filter1d(tolerant, max(3, int(drift * rate)), axis=1, mode="nearest")
     tolerant -= tolerant.mean(axis=1, keepdims=True)
     spec = scipy.fft.rfft(tolerant, n=scipy.fft.next_fast_len(2 * n, real=True), axis=1, workers=1)
     ac = scipy.fft.irfft(spec.real * spec.real + spec.imag * spec.imag, axis=1, workers=1)[:, :n // 2 + 3]

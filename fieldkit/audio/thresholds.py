@@ -71,6 +71,8 @@ class Thresholds:
                                      # is reliable below)
     phase_top: int = 3               # (band, period) pairs of the phase search folded, with multiples
     phase_margin: float = 1.0        # fold score by which a phase candidate must beat the autocorrelation's
+    level_drift_s: float = 1.0       # running mean taken off the onset functions before the slow periods'
+                                     # autocorrelation (a room's level drifting over seconds)
     phase_peaks: int = 40            # strongest onset peaks per band in the phase histogram (a slow
                                      # train has <= 30 clicks)
     union_bands: bool = True         # join the sub-bands that show the train at the same phase

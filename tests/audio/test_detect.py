@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import audiosynth as synth
-from fieldkit.audio import analysis as detect
+from fieldkit.audio import analysis as detect, clicks, periodicity
 from fieldkit.audio.thresholds import Thresholds
 from fieldkit.checks.acoustic.verdicts import classify
 
@@ -752,3 +752,27 @@ def test_bursts_of_one_phase_far_apart_are_judged_as_bursts_of_their_own() -> No
     assert len(a.train.segments_s) == a.train.phases == 3
     assert a.train.active_slots == 17 and len(times) == 17
     assert a.train.active_clicks >= 15 and a.train.active_fill >= 0.8
+
+
+def test_a_slow_train_under_level_steps_is_found_once_the_rooms_level_drift_is_taken_out() -> None:
+    # The benchmark's partial+steps mixture at -10 dB, clip 19: 15 clicks 1.16 s apart in a room
+    # whose level jumps by 10 dB. The steps lift every band's onset function for seconds, so every
+    # band's autocorrelation fundamental is a short lag (0.2-0.3 s) and no search built the train.
+    # Less their running mean over a second, the onset functions show it in two bands.
+    x, period, _times = partial_mixture(19, -10, level_steps=True)
+    th = Thresholds()
+    c = clicks.click_spectrogram(x, FS, th)
+    pooled = periodicity.pool([c.log_onset(i) for i in range(len(c.zs))], th.search_pool)
+    prate = c.rate / th.search_pool
+    lo, hi = th.min_period_s * prate, th.max_period_s * prate * 1.08
+    acs = periodicity._autocorrelations(pooled, prate)
+    widened = periodicity._widened(acs)
+    plain = [periodicity._fundamental(acs[b], widened[:, b], pooled.shape[1], lo, hi) for b in range(len(c.zs))]
+    assert not any(p is not None and p / prate == pytest.approx(period, rel=0.03) for p in plain)
+    steady = periodicity._steady_fundamentals(pooled, th.phase_min_s * prate, hi, prate, th)
+    assert any(p / prate == pytest.approx(period, rel=0.03) for p, _b in steady)
+
+    a = detect.analyse(x, FS, with_pictures=False)
+    assert verdicts(a)[0] == "click-of-death"
+    assert a.train.period_s == pytest.approx(period, rel=0.01)
+    assert a.train.active_clicks >= 7 and a.train.chance_log10 <= th.max_chance_log10

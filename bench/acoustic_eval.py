@@ -26,10 +26,10 @@ upper bound), ROC AUC of the click-train score, and the analysis speed as a mult
 time for 48 kHz audio on one core. Beside each, how many clips got the faint verdict (UNKNOWN:
 a train at the limit of detection, a closer recording asked for): neither detected nor an alarm.
 
-    python bench/acoustic_eval.py                 # ~3-5 minutes on 2 cores
+    python bench/acoustic_eval.py                 # ~8 minutes (476 s on the 2-core VM, 2026-12-03)
     python bench/acoustic_eval.py --hours 3       # more negative audio per type
     python bench/acoustic_eval.py --save-alarms /tmp/alarms   # keep the clips that raised alarms
-    python bench/acoustic_eval.py --only-mixtures --held-out 7,8,9   # the mixtures on other draws too
+    python bench/acoustic_eval.py --only-mixtures --held-out 7,8,9   # the mixtures on other draws too (~2.5 min each)
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ class ClickSpectrogram:
     background: float | None = None                                  # median band power, cached
     found_shapes: dict[float, Any] = field(default_factory=dict)     # spectral shapes of the impulses
                                                                       # per level, cached
+    samples: Any = None        # the signal the frames were cut from (at ``fs``), for the waveform view
+    band_filtered: Any = None  # the same high-passed to the click band, cached
+    band_inverse_norms: Any = None   # and 1 / the norm of each 6 ms segment of it, cached
 
     def log_onset(self, band: int) -> Any:
         """log(1 + z+) of a band's onset z, so a few loud keys cannot dominate a fold; computed
@@ -170,7 +173,7 @@ def click_spectrogram(x: Any, fs: int, th: Thresholds) -> ClickSpectrogram:
     means = w @ _band_matrix(nbins, subbands)   # every band's mean in one matrix product
     zs = list(robust_z(np.ascontiguousarray(means.T)))   # every band's onset z at once
     return ClickSpectrogram(w=w, ref=ref, freqs=freqs, z=zs[0], zs=zs, subbands=subbands, band_power=p.sum(axis=1),
-                            rate=fs / hop, t0=win / 2 / fs, fs=fs)
+                            rate=fs / hop, t0=win / 2 / fs, fs=fs, samples=x)
 
 
 def _band_matrix(nbins: int, bands: list[tuple[int, int]]) -> Any:
@@ -250,6 +253,10 @@ def best_click_train(c: ClickSpectrogram, th: Thresholds, max_period: float) -> 
         # windows between them
         found = _in_own_sound(c, th, built[:th.own_sound_tries], built)
     if found is None:
+        # each candidate again, in the view of its clicks' own waveform (a matched filter): a
+        # train under speech, a fan or the room's noise, which spread a click's spectrum alike
+        found = _in_own_waveform(c, th, built[:th.own_sound_tries], built)
+    if found is None:
         # grids through the loud impulses that sound alike and are as loud: a slow train among
         # louder keys, whose period no view's search built (the keys fill every window there)
         found = _on_alike_grids(c, th, lo / rate, hi / rate, built)
@@ -307,6 +314,31 @@ def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain],
         phase = int(round((train.times_s[0] - c.t0) * c.rate))
         judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks, judged_ones)
         if judged is not None and passes(judged, th):
+            return judged
+    return None
+
+
+def _in_own_waveform(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain],
+                     judged_ones: list[ClickTrain]) -> ClickTrain | None:
+    """The first of ``trains`` that passes in the view of its own clicks' waveform
+    (:func:`~fieldkit.audio.waveform.waveform_view`), judged there at the same period and phase by the
+    grid's own tests (the view keeps the room's noise: the windows between the slots measure it), and
+    paying for the candidates re-judged (every grid judged is appended to ``judged_ones``)."""
+    from fieldkit.audio.waveform import chance_in_waveform_view, waveform_view
+
+    looks = math.log10(max(1, len(trains)))
+    for train in trains:
+        band = waveform_view(c, th, train)
+        if band is None:
+            continue
+        period = train.period_s * c.rate
+        score = fold(c.log_onset(band), period)[0]
+        if score < th.click_score:   # it could not pass: no grid needed
+            continue
+        judged = _grid(c, th, period, int(round((train.times_s[0] - c.t0) * c.rate)), score, band)
+        judged.chance_log10 = max(judged.chance_log10, chance_in_waveform_view(c, th, band, judged)) + looks
+        judged_ones.append(judged)
+        if passes(judged, th):
             return judged
     return None
 

@@ -94,6 +94,7 @@ def analyse(samples: Any, samplerate: int, thresholds: Thresholds | None = None,
     clicks = click_spectrogram(x, fs, th)
     max_period = min(th.max_period_s, duration / (th.min_clicks - 0.5))
     candidate = best_click_train(clicks, th, max_period) if max_period > th.min_period_s else None
+    clicks.samples = None   # the search's waveform views were its only reader (a 60 s window: 6 MB)
     train = candidate if candidate is not None and passes(candidate, th) else None
     events_s, rate, ioi_cv = impulses(clicks, th)
 

@@ -327,20 +327,24 @@ def _in_own_waveform(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrai
     from fieldkit.audio.waveform import chance_in_waveform_view, waveform_view
 
     looks = math.log10(max(1, len(trains)))
-    for train in trains:
-        band = waveform_view(c, th, train)
-        if band is None:
-            continue
-        period = train.period_s * c.rate
-        score = fold(c.log_onset(band), period)[0]
-        if score < th.click_score:   # it could not pass: no grid needed
-            continue
-        judged = _grid(c, th, period, int(round((train.times_s[0] - c.t0) * c.rate)), score, band)
-        judged.chance_log10 = max(judged.chance_log10, chance_in_waveform_view(c, th, band, judged)) + looks
-        judged_ones.append(judged)
-        if passes(judged, th):
-            return judged
-    return None
+    try:
+        for train in trains:
+            band = waveform_view(c, th, train)
+            if band is None:
+                continue
+            period = train.period_s * c.rate
+            score = fold(c.log_onset(band), period)[0]
+            if score < th.click_score:   # it could not pass: no grid needed
+                continue
+            judged = _grid(c, th, period, int(round((train.times_s[0] - c.t0) * c.rate)), score, band)
+            judged.chance_log10 = max(judged.chance_log10, chance_in_waveform_view(c, th, band, judged)) + looks
+            judged_ones.append(judged)
+            if passes(judged, th):
+                return judged
+        return None
+    finally:
+        # the filtered signal and its norms (12 MB for a 60 s window) are not needed once the views are built
+        c.band_filtered = c.band_inverse_norms = None
 
 
 def _train_near(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int,

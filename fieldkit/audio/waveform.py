@@ -102,8 +102,8 @@ def band_samples(c: ClickSpectrogram) -> Any:
     from scipy.signal import butter, sosfilt
 
     if c.band_filtered is None:
-        sos = butter(4, BAND_LOW_HZ, "highpass", fs=c.fs, output="sos")
-        c.band_filtered = sosfilt(sos, c.samples).astype(np.float32)
+        sos = butter(4, BAND_LOW_HZ, "highpass", fs=c.fs, output="sos").astype(np.float32)
+        c.band_filtered = sosfilt(sos, c.samples.astype(np.float32, copy=False))   # float32 in, float32 out
     return c.band_filtered
 
 
@@ -134,16 +134,20 @@ def _left_one_out(x: Any, inverse_norms: Any, starts: Any, length: int, reach: i
     import numpy as np
     from scipy.signal import oaconvolve
 
-    padded = np.concatenate([x, np.zeros(length, dtype=x.dtype)])   # a response for every sample
     average = template(x, starts, length, reach)
-    # overlap-add: a short template over a long recording costs a tenth of one long FFT
-    response = oaconvolve(padded, (average[::-1] / np.linalg.norm(average)).astype(x.dtype), mode="valid")[:x.size]
+    # overlap-add: a short template over a long recording costs a tenth of one long FFT (the full
+    # convolution's sample length - 1 + t is the correlation with the segment that starts at t)
+    kernel = (average[::-1] / np.linalg.norm(average)).astype(x.dtype)
+    response = oaconvolve(x, kernel, mode="full")[length - 1:length - 1 + x.size]
     response *= inverse_norms
     for i, start in enumerate(starts.tolist()):
         others = template(x, np.delete(starts, i), length, reach)
-        lo, hi = max(0, start - reach - length + 1), min(x.size, start + reach + length)
-        near = np.correlate(padded[lo:hi + length - 1].astype(np.float64), others / np.linalg.norm(others), "valid")
-        response[lo:hi] = near * inverse_norms[lo:hi]
+        lo, hi = start - reach - length + 1, start + reach + length
+        local = x[max(0, lo):hi + length - 1].astype(np.float64)
+        if hi + length - 1 > x.size:   # a click near the end: its last segments run past it
+            local = np.concatenate([local, np.zeros(hi + length - 1 - x.size)])
+        near = np.correlate(local, others / np.linalg.norm(others), "valid")
+        response[max(0, lo):max(0, lo) + near.size] = near * inverse_norms[max(0, lo):max(0, lo) + near.size]
     return response
 
 
@@ -155,12 +159,17 @@ def _inverse_norms(c: ClickSpectrogram, length: int) -> Any:
     import numpy as np
 
     if c.band_inverse_norms is None:
+        from scipy.ndimage import uniform_filter1d
+
         x = band_samples(c)
-        # one cumulative sum (float64: over 30 s float32 would lose the quiet stretches' digits)
-        cumulative = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2), np.zeros(length)])
-        cumulative[x.size + 1:] = cumulative[x.size]
-        energy = cumulative[length:length + x.size] - cumulative[:x.size]
-        c.band_inverse_norms = (1.0 / np.sqrt(energy + float(np.median(energy[::64])) + 1e-30)).astype(np.float32)
+        # each segment's energy: the running mean of the squares over the ``length`` samples from each
+        # (zeros past the end), in float32 and in place from there on (a 60 s window's array is 6 MB)
+        energy = uniform_filter1d(np.square(x), length, mode="constant", cval=0.0, origin=-(length // 2))
+        energy *= np.float32(length)
+        np.maximum(energy, np.float32(0.0), out=energy)
+        energy += np.float32(np.median(energy[::64])) + np.float32(1e-30)
+        np.sqrt(energy, out=energy)
+        c.band_inverse_norms = np.divide(np.float32(1.0), energy, out=energy)
     return c.band_inverse_norms
 
 

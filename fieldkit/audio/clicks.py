@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from fieldkit.audio.bursts import judge_active
 from fieldkit.audio.dsp import max_filter, median, power_stft, robust_z, rows
@@ -286,16 +286,21 @@ def _on_alike_grids(c: ClickSpectrogram, th: Thresholds, lo_s: float, hi_s: floa
 
 
 def _judged_in_view(c: ClickSpectrogram, th: Thresholds, band: int, period: float, phase: int,
-                    looks: float, judged_ones: list[ClickTrain]) -> ClickTrain | None:
-    """The grid at ``period`` and ``phase`` (frames) in a sound's view ``band`` (also appended to
+                    looks: float, judged_ones: list[ClickTrain],
+                    chance: Callable[[ClickSpectrogram, Thresholds, int, ClickTrain], float] | None = None
+                    ) -> ClickTrain | None:
+    """The grid at ``period`` and ``phase`` (frames) in a view ``band`` (also appended to
     ``judged_ones``), None when its fold score there is under ``th.click_score``. Its chance counts
     every impulse of the view at random times and every grid through two of them (the view was
-    built from the grid's own impulses), and pays log10 of the candidates tried (``looks``)."""
+    built from the grid's own impulses: ``chance``, by default a sound's view's), and pays log10 of
+    the candidates tried (``looks``)."""
     score = fold(c.log_onset(band), period)[0]
     if score < th.click_score:   # it could not pass: no grid needed
         return None
     judged = _grid(c, th, period, phase, score, band)
-    judged.chance_log10 = max(judged.chance_log10, chance_in_sound_view(c, th, band, judged, through_pairs=True)) + looks
+    in_view = (chance(c, th, band, judged) if chance is not None
+               else chance_in_sound_view(c, th, band, judged, through_pairs=True))
+    judged.chance_log10 = max(judged.chance_log10, in_view) + looks
     judged_ones.append(judged)
     return judged
 
@@ -306,45 +311,39 @@ def _in_own_sound(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain],
     judged there at the same period and phase. Its chance counts every impulse of that view at
     random times (as a sound's view does) and pays for the candidates re-judged (every grid
     judged is appended to ``judged_ones``)."""
-    looks = math.log10(max(1, len(trains)))
-    for train in trains:
-        band = own_sound_view(c, th, train)
-        if band is None:
-            continue
-        phase = int(round((train.times_s[0] - c.t0) * c.rate))
-        judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks, judged_ones)
-        if judged is not None and passes(judged, th):
-            return judged
-    return None
+    return _rejudged(c, th, trains, judged_ones, own_sound_view)
 
 
 def _in_own_waveform(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain],
                      judged_ones: list[ClickTrain]) -> ClickTrain | None:
     """The first of ``trains`` that passes in the view of its own clicks' waveform
-    (:func:`~fieldkit.audio.waveform.waveform_view`), judged there at the same period and phase by the
-    grid's own tests (the view keeps the room's noise: the windows between the slots measure it), and
-    paying for the candidates re-judged (every grid judged is appended to ``judged_ones``)."""
+    (:func:`~fieldkit.audio.waveform.waveform_view`), judged as :func:`_in_own_sound` judges, with the
+    chance of :func:`~fieldkit.audio.waveform.chance_in_waveform_view`."""
     from fieldkit.audio.waveform import chance_in_waveform_view, waveform_view
 
-    looks = math.log10(max(1, len(trains)))
     try:
-        for train in trains:
-            band = waveform_view(c, th, train)
-            if band is None:
-                continue
-            period = train.period_s * c.rate
-            score = fold(c.log_onset(band), period)[0]
-            if score < th.click_score:   # it could not pass: no grid needed
-                continue
-            judged = _grid(c, th, period, int(round((train.times_s[0] - c.t0) * c.rate)), score, band)
-            judged.chance_log10 = max(judged.chance_log10, chance_in_waveform_view(c, th, band, judged)) + looks
-            judged_ones.append(judged)
-            if passes(judged, th):
-                return judged
-        return None
+        return _rejudged(c, th, trains, judged_ones, waveform_view, chance_in_waveform_view)
     finally:
         # the filtered signal and its norms (12 MB for a 60 s window) are not needed once the views are built
         c.band_filtered = c.band_inverse_norms = None
+
+
+def _rejudged(c: ClickSpectrogram, th: Thresholds, trains: list[ClickTrain], judged_ones: list[ClickTrain],
+              view: Callable[[ClickSpectrogram, Thresholds, ClickTrain], int | None],
+              chance: Callable[[ClickSpectrogram, Thresholds, int, ClickTrain], float] | None = None
+              ) -> ClickTrain | None:
+    """The first of ``trains`` that passes at its period and phase in the view ``view`` builds from it
+    (an index into ``c.zs``, None for none), by :func:`_judged_in_view` with ``chance``."""
+    looks = math.log10(max(1, len(trains)))
+    for train in trains:
+        band = view(c, th, train)
+        if band is None:
+            continue
+        phase = int(round((train.times_s[0] - c.t0) * c.rate))
+        judged = _judged_in_view(c, th, band, train.period_s * c.rate, phase, looks, judged_ones, chance)
+        if judged is not None and passes(judged, th):
+            return judged
+    return None
 
 
 def _train_near(c: ClickSpectrogram, th: Thresholds, pooled: Any, period: float, b: int,

@@ -147,7 +147,7 @@ def view_of_sound(c: ClickSpectrogram, th: Thresholds, own: Any) -> int | None:
 
 
 def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: ClickTrain,
-                         through_pairs: bool = False) -> float:
+                         through_pairs: bool = False, level: float | None = None) -> float:
     """log10 chance that the impulses of a sound's view, every one of them, fill the train's
     active slots as often at random times. The windows between the slots hear only the sound's
     impulses the grid did not take: a key struck 15 times, 8 of them on a grid, leaves those
@@ -156,7 +156,10 @@ def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: 
     ``through_pairs``: the view was built from the grid's own impulses, and the grid was the best
     of those the search could fit through them: any grid with two hits passes through two of the
     n impulses, so it pays for the n (n - 1) / 2 pairs. (A key struck 13 times among typing and
-    seeks filled 7 of 10 slots of a 1.34 s grid, 10^-9.0 on its own: an alarm without this.)"""
+    seeks filled 7 of 10 slots of a 1.34 s grid, 10^-9.0 on its own: an alarm without this.)
+
+    ``level``: the onset z an impulse of the view must reach to count (default ``th.hit_z``, under
+    which a sound's view holds everything else)."""
     from scipy.signal import find_peaks
 
     from fieldkit.audio.dsp import occupancy_tail_log10
@@ -164,7 +167,7 @@ def chance_in_sound_view(c: ClickSpectrogram, th: Thresholds, band: int, train: 
     if train.active_slots == 0:
         return 0.0
     z = c.zs[band]
-    impulses = find_peaks(z, height=th.hit_z, distance=max(1, int(0.015 * c.rate)))[0].size
+    impulses = find_peaks(z, height=th.hit_z if level is None else level, distance=max(1, int(0.015 * c.rate)))[0].size
     width = 2 * max(2, int(round(0.03 * train.period_s * c.rate))) + 1
     pairs = math.log10(max(1.0, impulses * (impulses - 1) / 2)) if through_pairs else 0.0
     return occupancy_tail_log10(train.active_clicks, train.active_slots, impulses, width / z.size) + pairs

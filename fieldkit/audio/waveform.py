@@ -25,7 +25,6 @@ would cancel it out). Three precautions keep a grid through noise or keys from f
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -77,9 +76,8 @@ def chance_in_waveform_view(c: ClickSpectrogram, th: Thresholds, band: int, trai
     sound's view counts its impulses (:func:`~fieldkit.audio.sounds.chance_in_sound_view`), does
     not let the choice of the grid pass for a train."""
     import numpy as np
-    from scipy.signal import find_peaks
 
-    from fieldkit.audio.dsp import occupancy_tail_log10
+    from fieldkit.audio.sounds import chance_in_sound_view
 
     if train.active_slots == 0:
         return 0.0
@@ -89,11 +87,7 @@ def chance_in_waveform_view(c: ClickSpectrogram, th: Thresholds, band: int, trai
     if not active:
         return 0.0
     frames = np.clip(np.round((np.asarray(active) - c.t0) * c.rate).astype(int), 0, z.size - 1)
-    level = max(th.hit_z, float(z[frames].min()))
-    impulses = find_peaks(z, height=level, distance=max(1, int(0.015 * c.rate)))[0].size
-    width = 2 * max(2, int(round(0.03 * train.period_s * c.rate))) + 1
-    pairs = math.log10(max(1.0, impulses * (impulses - 1) / 2))
-    return occupancy_tail_log10(train.active_clicks, train.active_slots, impulses, width / z.size) + pairs
+    return chance_in_sound_view(c, th, band, train, through_pairs=True, level=max(th.hit_z, float(z[frames].min())))
 
 
 def band_samples(c: ClickSpectrogram) -> Any:

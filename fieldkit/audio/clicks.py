@@ -121,6 +121,13 @@ class ClickTrain:
                                     # best other phase of the period: a train owns its phase, a grid
                                     # fitted through seek bursts does barely better than its neighbours
 
+    def active_times_s(self, slack_s: float = 0.0) -> list[float]:
+        """The clicks of the active stretches (within ``slack_s`` of one: their ends are rounded to
+        10 ms), all of them when the train was not judged on stretches."""
+        if not self.segments_s:
+            return list(self.times_s)
+        return [t for t in self.times_s if any(a - slack_s <= t <= b + slack_s for a, b in self.segments_s)]
+
     @property
     def rate_hz(self) -> float:
         return 1.0 / self.period_s

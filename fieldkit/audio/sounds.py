@@ -101,8 +101,7 @@ def own_sound_view(c: ClickSpectrogram, th: Thresholds, train: ClickTrain) -> in
     (:func:`view_of_sound`)."""
     import numpy as np
 
-    times = np.asarray([t for t in train.times_s
-                        if not train.segments_s or any(a <= t <= b for a, b in train.segments_s)])
+    times = np.asarray(train.active_times_s())
     peaks = c.impulses(th.hit_z)
     if times.size < th.min_clicks or peaks.size < th.min_clicks:
         return None

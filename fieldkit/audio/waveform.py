@@ -7,7 +7,7 @@ coherently, while speech, a fan or the room's noise add up incoherently. The spe
 (:mod:`fieldkit.audio.sounds`) cannot do that: a 4 ms frame's spectrum of a consonant or of a
 noise burst looks much like a click's. In the benchmark's -6 dB mixtures, correlated with the
 true click, the clicks became the strongest peaks of the recording among babble, a fan and a
-room with level steps; among keys or seek ticks 15-25 dB louder than the clicks they did not.
+room with level steps; among keys or seek ticks 11-26 dB louder than the clicks they did not.
 
 The waveform is not known beforehand. It is the average of the candidate grid's own clicks,
 each aligned on the others to the sample (a click rings at 1-8 kHz: a 2 ms frame's timing
@@ -50,7 +50,7 @@ def waveform_view(c: ClickSpectrogram, th: Thresholds, train: ClickTrain) -> int
 
     if c.samples is None:
         return None
-    times = [t for t in train.times_s if not train.segments_s or any(a <= t <= b for a, b in train.segments_s)]
+    times = train.active_times_s()
     pre, length = int(round(PRE_S * c.fs)), int(round(LENGTH_S * c.fs))
     reach = int(round(ALIGN_S * c.fs))
     starts = np.round(np.asarray(times) * c.fs).astype(int) - pre
@@ -83,7 +83,7 @@ def chance_in_waveform_view(c: ClickSpectrogram, th: Thresholds, band: int, trai
         return 0.0
     z = c.zs[band]
     # (the stretches' ends are rounded to 10 ms: a click at an end may lie just outside)
-    active = [t for t in train.times_s if any(a - 0.01 <= t <= b + 0.01 for a, b in train.segments_s)]
+    active = train.active_times_s(slack_s=0.01)
     if not active:
         return 0.0
     frames = np.clip(np.round((np.asarray(active) - c.t0) * c.rate).astype(int), 0, z.size - 1)
